@@ -1,0 +1,1002 @@
+//===- Sema.cpp - Names, shapes and settings of a model file --------------===//
+#include "compiler/frontend/Sema.h"
+#include "compiler/frontend/Parser.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <set>
+
+using namespace lathe;
+
+namespace {
+
+std::string join(const std::vector<std::string_view> &items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i)
+    out += fmt::format("{}`{}`", i ? ", " : "", items[i]);
+  return out;
+}
+
+std::string suggest(std::string_view word,
+                    const std::vector<std::string_view> &known,
+                    std::string_view what) {
+  std::string m = closestMatch(word, known);
+  if (!m.empty())
+    return fmt::format("did you mean `{}`?", m);
+  return fmt::format("known {}: {}", what, join(known));
+}
+
+/// Layer names, their parameters (positional ones first) and kinds.
+struct LayerSpec {
+  std::string_view name;
+  LayerKind kind;
+  std::vector<std::string_view> params;
+  size_t positional;
+  std::vector<std::string_view> required;
+  std::string_view example;
+};
+
+const std::vector<LayerSpec> &layerSpecs() {
+  static const std::vector<LayerSpec> specs = {
+      {"dense", LayerKind::Dense, {"units", "activation", "use_bias"}, 1,
+       {"units"}, "dense(128, activation=relu)"},
+      {"conv2d", LayerKind::Conv2D,
+       {"filters", "kernel", "stride", "padding", "activation"}, 2,
+       {"filters", "kernel"}, "conv2d(32, kernel=3, activation=relu)"},
+      {"conv2d_transpose", LayerKind::Conv2DTranspose,
+       {"filters", "kernel", "stride", "padding", "activation"}, 2,
+       {"filters", "kernel"},
+       "conv2d_transpose(64, kernel=5, stride=2, padding=same)"},
+      {"maxpool", LayerKind::MaxPool, {"size", "stride"}, 1, {}, "maxpool(2)"},
+      {"flatten", LayerKind::Flatten, {}, 0, {}, "flatten"},
+      {"reshape", LayerKind::Reshape, {}, 0, {}, "reshape(7, 7, 128)"},
+      {"embedding", LayerKind::Embedding, {"vocab", "dim"}, 2,
+       {"vocab", "dim"}, "embedding(10000, 32)"},
+      {"lstm", LayerKind::LSTM, {"units", "return_sequences"}, 1, {"units"},
+       "lstm(32, return_sequences=true)"},
+      {"dropout", LayerKind::Dropout, {"rate"}, 1, {"rate"}, "dropout(0.2)"},
+      {"relu", LayerKind::Relu, {}, 0, {}, "relu"},
+      {"sigmoid", LayerKind::Sigmoid, {}, 0, {}, "sigmoid"},
+      {"tanh", LayerKind::Tanh, {}, 0, {}, "tanh"},
+      {"softmax", LayerKind::Softmax, {}, 0, {}, "softmax"},
+      {"leaky_relu", LayerKind::LeakyRelu, {"alpha"}, 1, {},
+       "leaky_relu(0.01)"},
+  };
+  return specs;
+}
+
+const std::vector<std::string_view> kActivations = {
+    "linear", "relu", "sigmoid", "tanh", "softmax", "leaky_relu"};
+const std::vector<std::string_view> kLosses = {
+    "mse", "binary_crossentropy", "categorical_crossentropy",
+    "sparse_categorical_crossentropy"};
+const std::vector<std::string_view> kOptimizers = {"sgd", "rmsprop", "adam"};
+const std::vector<std::string_view> kClassMetrics = {"accuracy", "precision",
+                                                     "recall", "f1"};
+const std::vector<std::string_view> kRegressionMetrics = {"mse", "mae"};
+const std::vector<std::string_view> kTrainKeys = {"batch", "epochs",
+                                                  "validation_split", "seed"};
+
+/// A dataset kind and the settings it takes (name, expected kind of value).
+struct DataSpec {
+  std::string_view name;
+  std::vector<std::pair<std::string_view, Literal::Kind>> keys;
+  bool needsPath;
+};
+const std::vector<DataSpec> &dataSpecs() {
+  using V = Literal;
+  static const std::vector<DataSpec> specs = {
+      {"fashion_mnist", {{"dir", V::String}, {"normalize", V::Name}}, false},
+      {"boston_housing",
+       {{"path", V::String}, {"features", V::List}, {"target", V::String},
+        {"standardize", V::Name}, {"test_split", V::Float}},
+       false},
+      {"breast_cancer",
+       {{"path", V::String}, {"features", V::List}, {"target", V::String},
+        {"standardize", V::Name}, {"test_split", V::Float}},
+       false},
+      {"csv",
+       {{"path", V::String}, {"features", V::List}, {"target", V::String},
+        {"standardize", V::Name}, {"test_split", V::Float}},
+       true},
+      {"synthetic_linear",
+       {{"samples", V::Int}, {"seed", V::Int}, {"test_split", V::Float}},
+       false},
+      {"spam_assassin",
+       {{"path", V::String}, {"vocab", V::Int}, {"length", V::Int},
+        {"test_split", V::Float}},
+       false},
+      {"brown",
+       {{"path", V::String}, {"categories", V::List}, {"vocab", V::Int},
+        {"length", V::Int}, {"test_split", V::Float}},
+       false},
+  };
+  return specs;
+}
+
+int64_t elements(const std::vector<int64_t> &dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    if (__builtin_mul_overflow(n, d, &n) || n > kMaxElements)
+      return kMaxElements + 1;
+  return n;
+}
+
+std::string shapeStr(const std::vector<int64_t> &dims) {
+  return fmt::format("[{}]", fmt::join(dims, ", "));
+}
+
+class Sema {
+public:
+  Sema(DiagnosticEngine &diags) : diags_(diags) {}
+
+  void run(Program &prog) {
+    checkNames(prog);
+    for (Network &n : prog.networks)
+      if (!n.broken)
+        checkNetwork(n);
+    for (Model &m : prog.models)
+      if (!m.broken)
+        checkModel(m);
+    for (Gan &g : prog.gans)
+      if (!g.broken)
+        checkGan(g, prog);
+    for (Network &n : prog.networks)
+      if (!n.used && !n.broken)
+        diags_.warning(n.loc,
+                       fmt::format("network `{}` is not used by any gan",
+                                   n.name));
+  }
+
+private:
+  DiagnosticEngine &diags_;
+
+  void checkNames(Program &prog) {
+    std::map<std::string, Loc> seen;
+    auto add = [&](const std::string &name, Loc loc) {
+      if (name.empty())
+        return;
+      auto [it, fresh] = seen.emplace(name, loc);
+      if (!fresh)
+        diags_.error(loc, fmt::format("duplicate name `{}`", name),
+                     fmt::format("`{}` is already defined on line {}", name,
+                                 it->second.line));
+    };
+    for (Network &n : prog.networks)
+      add(n.name, n.loc);
+    for (Model &m : prog.models)
+      add(m.name, m.loc);
+    for (Gan &g : prog.gans)
+      add(g.name, g.loc);
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Argument binding
+  //===--------------------------------------------------------------------===//
+
+  /// Maps parameter names to argument values; reports unknown, duplicate,
+  /// surplus and missing arguments. Returns false on any error.
+  bool bind(const Call &call, const std::vector<std::string_view> &params,
+            size_t positional, const std::vector<std::string_view> &required,
+            std::string_view example,
+            std::map<std::string, const Literal *> &out) {
+    bool ok = true;
+    size_t pos = 0;
+    for (const Arg &a : call.args) {
+      std::string key = a.key;
+      if (key.empty()) {
+        if (pos >= positional) {
+          diags_.error(
+              a.value.loc,
+              positional == 0
+                  ? fmt::format("`{}` takes no positional arguments",
+                                call.name)
+                  : fmt::format("`{}` takes {} positional argument{}, got more",
+                                call.name, positional,
+                                positional == 1 ? "" : "s"),
+              params.size() > positional
+                  ? fmt::format("name the others, e.g. `{}=...`",
+                                params[positional])
+                  : fmt::format("write it as `{}`", example));
+          ok = false;
+          continue;
+        }
+        key = std::string(params[pos++]);
+      } else if (std::find(params.begin(), params.end(), key) ==
+                 params.end()) {
+        diags_.error(a.keyLoc,
+                     fmt::format("`{}` has no parameter `{}`", call.name, key),
+                     params.empty()
+                         ? fmt::format("`{}` takes no arguments", call.name)
+                         : suggest(key, params, "parameters"));
+        ok = false;
+        continue;
+      }
+      if (!out.emplace(key, &a.value).second) {
+        diags_.error(a.keyLoc, fmt::format("`{}` is given twice", key));
+        ok = false;
+      }
+    }
+    for (std::string_view r : required)
+      if (!out.count(std::string(r))) {
+        diags_.error(call.loc,
+                     fmt::format("`{}` needs `{}`", call.name, r),
+                     fmt::format("for example `{}`", example));
+        ok = false;
+      }
+    return ok;
+  }
+
+  bool posInt(const Literal *v, std::string_view what, int64_t &out) {
+    if (v->kind != Literal::Int || v->i <= 0) {
+      diags_.error(v->loc,
+                   fmt::format("`{}` must be a positive integer, got {}", what,
+                               v->str()));
+      return false;
+    }
+    if (v->i > kMaxElements) {
+      diags_.error(v->loc,
+                   fmt::format("`{}` = {} is too large (the limit is {})", what,
+                               v->i, kMaxElements));
+      return false;
+    }
+    out = v->i;
+    return true;
+  }
+
+  bool number(const Literal *v, std::string_view what, double lo, double hi,
+              bool hiInclusive, double &out) {
+    if (!v->isNumber()) {
+      diags_.error(v->loc,
+                   fmt::format("`{}` must be a number, got {}", what,
+                               v->str()));
+      return false;
+    }
+    double x = v->number();
+    if (!(x >= lo && (hiInclusive ? x <= hi : x < hi))) {
+      diags_.error(v->loc,
+                   fmt::format("`{}` must be in [{}, {}{}, got {}", what, lo,
+                               hi, hiInclusive ? "]" : ")", v->str()));
+      return false;
+    }
+    out = x;
+    return true;
+  }
+
+  bool boolean(const Literal *v, std::string_view what, bool &out) {
+    if (v->kind != Literal::Name || (v->s != "true" && v->s != "false")) {
+      diags_.error(v->loc,
+                   fmt::format("`{}` must be `true` or `false`, got {}", what,
+                               v->str()));
+      return false;
+    }
+    out = v->s == "true";
+    return true;
+  }
+
+  bool oneOf(const Literal *v, std::string_view what,
+             const std::vector<std::string_view> &choices, std::string &out) {
+    if (v->kind != Literal::Name ||
+        std::find(choices.begin(), choices.end(), v->s) == choices.end()) {
+      diags_.error(v->loc,
+                   fmt::format("`{}` must be one of {}, got {}", what,
+                               join(choices), v->str()),
+                   v->kind == Literal::Name ? suggest(v->s, choices, "values")
+                                          : "");
+      return false;
+    }
+    out = v->s;
+    return true;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Layers and shapes
+  //===--------------------------------------------------------------------===//
+
+  /// Binds a layer's arguments into `l`. Returns false on an argument error.
+  bool resolveLayer(Layer &l, std::map<std::string, int> &counters) {
+    const Call &c = l.call;
+    auto &specs = layerSpecs();
+    auto spec = std::find_if(specs.begin(), specs.end(),
+                             [&](auto &s) { return s.name == c.name; });
+    if (spec == specs.end()) {
+      std::vector<std::string_view> names;
+      for (auto &s : specs)
+        names.push_back(s.name);
+      std::string hint = suggest(c.name, names, "layers");
+      if (c.name == "maxpool2d")
+        hint = "did you mean `maxpool`?";
+      diags_.error(c.loc, fmt::format("unknown layer `{}`", c.name), hint);
+      return false;
+    }
+    l.kind = spec->kind;
+    l.name = fmt::format("{}_{}", spec->name, counters[std::string(spec->name)]++);
+    if (spec->kind == LayerKind::Reshape) {
+      bool ok = true;
+      for (const Arg &a : c.args) {
+        int64_t d;
+        if (!a.key.empty()) {
+          diags_.error(a.keyLoc, "`reshape` takes only the new dimensions",
+                       "write it as `reshape(7, 7, 128)`");
+          ok = false;
+        } else if (posInt(&a.value, "dimension", d)) {
+          l.dims.push_back(d);
+        } else {
+          ok = false;
+        }
+      }
+      if (c.args.empty()) {
+        diags_.error(c.loc, "`reshape` needs the new dimensions",
+                     "for example `reshape(7, 7, 128)`");
+        ok = false;
+      }
+      return ok;
+    }
+    std::map<std::string, const Literal *> a;
+    if (!bind(c, spec->params, spec->positional, spec->required, spec->example,
+              a))
+      return false;
+    bool ok = true;
+    auto get = [&](const char *k) -> const Literal * {
+      auto it = a.find(k);
+      return it == a.end() ? nullptr : it->second;
+    };
+    for (const char *k : {"units", "filters"})
+      if (auto *v = get(k))
+        ok &= posInt(v, k, l.units);
+    if (auto *v = get("dim"))
+      ok &= posInt(v, "dim", l.units);
+    if (auto *v = get("kernel"))
+      ok &= posInt(v, "kernel", l.kernel);
+    if (auto *v = get("vocab"))
+      ok &= posInt(v, "vocab", l.kernel);
+    if (spec->kind == LayerKind::MaxPool) {
+      l.kernel = 2;
+      if (auto *v = get("size"))
+        ok &= posInt(v, "size", l.kernel);
+      l.stride = l.kernel;
+    }
+    if (auto *v = get("stride"))
+      ok &= posInt(v, "stride", l.stride);
+    if (auto *v = get("padding")) {
+      std::string p;
+      ok &= oneOf(v, "padding", {"valid", "same"}, p);
+      l.samePadding = p == "same";
+    }
+    if (auto *v = get("activation")) {
+      std::string act;
+      if (oneOf(v, "activation", kActivations, act)) {
+        l.activation = Activation(std::find(kActivations.begin(),
+                                            kActivations.end(), act) -
+                                  kActivations.begin());
+        l.activationLoc = v->loc;
+      } else {
+        ok = false;
+      }
+    }
+    if (auto *v = get("use_bias"))
+      ok &= boolean(v, "use_bias", l.useBias);
+    if (auto *v = get("return_sequences"))
+      ok &= boolean(v, "return_sequences", l.returnSequences);
+    if (auto *v = get("rate"))
+      ok &= number(v, "rate", 0, 1, false, l.rate);
+    if (spec->kind == LayerKind::LeakyRelu) {
+      l.rate = 0.01;
+      if (auto *v = get("alpha"))
+        ok &= number(v, "alpha", 0, 1, false, l.rate);
+    }
+    return ok;
+  }
+
+  /// Checks `l` against its input type and sets its output type. Returns
+  /// false (after reporting) when the input does not fit.
+  bool inferLayer(Layer &l, const SampleType &in) {
+    const std::string &name = l.call.name;
+    l.input = in;
+    SampleType out;
+    out.loc = l.call.loc;
+    const auto &d = in.dims;
+    auto fail = [&](std::string msg, std::string hint = {}) {
+      diags_.error(l.call.loc, std::move(msg), std::move(hint));
+      return false;
+    };
+    if (in.elem == ElemType::I32 && l.kind != LayerKind::Embedding)
+      return fail(fmt::format("`{}` expects f32 input, got token ids {}", name,
+                              in.str()),
+                  "start the network with `embedding(vocab, dim)`");
+    switch (l.kind) {
+    case LayerKind::Dense:
+      if (d.size() != 1)
+        return fail(fmt::format("dense expects 1-D input, got {}",
+                                shapeStr(d)),
+                    "add `flatten` before it");
+      out.dims = {l.units};
+      if (!checkParams(l, {d[0], l.units}))
+        return false;
+      break;
+    case LayerKind::Conv2D:
+    case LayerKind::Conv2DTranspose: {
+      if (d.size() != 3)
+        return fail(fmt::format("`{}` expects [height, width, channels] "
+                                "input, got {}",
+                                name, shapeStr(d)),
+                    "add `reshape(height, width, channels)` before it");
+      auto size = [&](int64_t x) -> int64_t {
+        if (l.kind == LayerKind::Conv2DTranspose)
+          return l.samePadding ? x * l.stride : (x - 1) * l.stride + l.kernel;
+        if (l.samePadding)
+          return (x + l.stride - 1) / l.stride;
+        return x < l.kernel ? 0 : (x - l.kernel) / l.stride + 1;
+      };
+      if (!l.samePadding && l.kind == LayerKind::Conv2D &&
+          (l.kernel > d[0] || l.kernel > d[1]))
+        return fail(fmt::format("kernel {} does not fit input {} without "
+                                "padding",
+                                l.kernel, shapeStr(d)),
+                    "use `padding=same` or a smaller kernel");
+      out.dims = {size(d[0]), size(d[1]), l.units};
+      if (!checkParams(l, {l.kernel, l.kernel, d[2], l.units}))
+        return false;
+      break;
+    }
+    case LayerKind::MaxPool:
+      if (d.size() != 3)
+        return fail(fmt::format("maxpool expects [height, width, channels] "
+                                "input, got {}",
+                                shapeStr(d)));
+      if (l.kernel > d[0] || l.kernel > d[1])
+        return fail(fmt::format("pool size {} does not fit input {}",
+                                l.kernel, shapeStr(d)),
+                    "use a smaller pool size");
+      out.dims = {(d[0] - l.kernel) / l.stride + 1,
+                  (d[1] - l.kernel) / l.stride + 1, d[2]};
+      break;
+    case LayerKind::Flatten:
+      out.dims = {elements(d)};
+      break;
+    case LayerKind::Reshape:
+      if (elements(l.dims) != elements(d))
+        return fail(fmt::format("cannot reshape {} ({} values) to {} ({} "
+                                "values)",
+                                shapeStr(d), elements(d), shapeStr(l.dims),
+                                elements(l.dims)));
+      out.dims = l.dims;
+      break;
+    case LayerKind::Embedding:
+      if (in.elem != ElemType::I32)
+        return fail(fmt::format("embedding expects i32 token ids, got {}",
+                                in.str()),
+                    "declare the input as `i32[length]`, or move the "
+                    "embedding to the start");
+      if (d.size() != 1)
+        return fail(fmt::format("embedding expects a 1-D sequence of ids, "
+                                "got {}",
+                                shapeStr(d)));
+      out.dims = {d[0], l.units};
+      if (!checkParams(l, {l.kernel, l.units}))
+        return false;
+      break;
+    case LayerKind::LSTM:
+      if (d.size() != 2)
+        return fail(fmt::format("lstm expects [time, features] input, got {}",
+                                shapeStr(d)),
+                    d.size() == 1 ? "put an `embedding`, or an lstm with "
+                                    "`return_sequences=true`, before it"
+                                  : "");
+      out.dims = l.returnSequences ? std::vector<int64_t>{d[0], l.units}
+                                   : std::vector<int64_t>{l.units};
+      if (!checkParams(l, {d[1] + l.units, 4 * l.units}))
+        return false;
+      break;
+    default: // dropout and activations keep the shape
+      out.dims = d;
+      break;
+    }
+    if (elements(out.dims) > kMaxElements)
+      return fail(fmt::format("`{}` output {} is too large", name,
+                              shapeStr(out.dims)));
+    for (int64_t x : out.dims)
+      if (x <= 0)
+        return fail(fmt::format("`{}` output {} is empty", name,
+                                shapeStr(out.dims)));
+    l.output = out;
+    return true;
+  }
+
+  bool checkParams(Layer &l, std::vector<int64_t> shape) {
+    if (elements(shape) > kMaxElements) {
+      diags_.error(l.call.loc,
+                   fmt::format("`{}` needs a parameter of shape {}, more than "
+                               "{} values",
+                               l.call.name, shapeStr(shape), kMaxElements));
+      return false;
+    }
+    return true;
+  }
+
+  /// Resolves and shape-checks a layer list. Returns the output type, or
+  /// nothing if any layer failed.
+  std::optional<SampleType> inferLayers(std::vector<Layer> &layers,
+                                        std::optional<SampleType> in) {
+    std::map<std::string, int> counters;
+    std::optional<SampleType> cur = in;
+    bool ok = true;
+    for (Layer &l : layers) {
+      if (diags_.tooMany())
+        return std::nullopt;
+      if (!resolveLayer(l, counters)) {
+        ok = false;
+        cur.reset();
+        continue;
+      }
+      if (cur && !inferLayer(l, *cur)) {
+        ok = false;
+        cur.reset();
+        continue;
+      }
+      if (cur)
+        cur = l.output;
+    }
+    if (!ok)
+      return std::nullopt;
+    return cur;
+  }
+
+  std::optional<Activation> lastActivation(const std::vector<Layer> &layers) {
+    for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+      if (it->kind == LayerKind::Dropout)
+        continue;
+      switch (it->kind) {
+      case LayerKind::Sigmoid: return Activation::Sigmoid;
+      case LayerKind::Softmax: return Activation::Softmax;
+      case LayerKind::Relu: return Activation::Relu;
+      case LayerKind::Tanh: return Activation::Tanh;
+      case LayerKind::LeakyRelu: return Activation::LeakyRelu;
+      default: return it->activation;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void checkNetwork(Network &n) {
+    if (!checkTensorType(n.input))
+      return;
+    auto out = inferLayers(n.layers, n.input);
+    if (n.layers.empty())
+      diags_.error(n.loc, fmt::format("network `{}` has no layers", n.name));
+    if (out && n.output && !checkTensorType(*n.output))
+      return;
+    if (out && n.output && !(*out == *n.output))
+      diags_.error(n.output->loc,
+                   fmt::format("network `{}` is declared to return {}, but its "
+                               "layers make {}",
+                               n.name, n.output->str(), out->str()),
+                   "fix the declared output or the last layers");
+    if (out && !n.output)
+      n.output = *out;
+    if (!out)
+      n.output.reset(), n.broken = true;
+  }
+
+  bool checkTensorType(const SampleType &t) {
+    if (elements(t.dims) > kMaxElements) {
+      diags_.error(t.loc, fmt::format("tensor {} is too large", t.str()));
+      return false;
+    }
+    return true;
+  }
+
+  //===--------------------------------------------------------------------===//
+  // Settings
+  //===--------------------------------------------------------------------===//
+
+  void checkOptimizer(Settings &s, Loc owner) {
+    if (!s.optimizer) {
+      diags_.error(owner, "no optimizer",
+                   "add e.g. `optimizer adam(lr=0.001)`");
+      return;
+    }
+    const Call &c = *s.optimizer;
+    if (std::find(kOptimizers.begin(), kOptimizers.end(), c.name) ==
+        kOptimizers.end()) {
+      diags_.error(c.loc, fmt::format("unknown optimizer `{}`", c.name),
+                   suggest(c.name, kOptimizers, "optimizers"));
+      return;
+    }
+    s.optimizerName = c.name;
+    std::vector<std::string_view> params;
+    auto &p = s.optimizerParams;
+    if (c.name == "sgd") {
+      params = {"lr", "momentum", "nesterov"};
+      p = {{"lr", 0.01}, {"momentum", 0.0}, {"nesterov", 0.0}};
+    } else if (c.name == "rmsprop") {
+      params = {"lr", "rho", "momentum", "epsilon"};
+      p = {{"lr", 0.001}, {"rho", 0.9}, {"momentum", 0.0}, {"epsilon", 1e-7}};
+    } else {
+      params = {"lr", "beta1", "beta2", "epsilon"};
+      p = {{"lr", 0.001}, {"beta1", 0.9}, {"beta2", 0.999}, {"epsilon", 1e-7}};
+    }
+    std::map<std::string, const Literal *> a;
+    if (!bind(c, params, 1, {}, fmt::format("{}(lr=0.001)", c.name), a))
+      return;
+    for (auto &[k, v] : a) {
+      double x = 0;
+      if (k == "nesterov") {
+        bool b;
+        if (boolean(v, k, b))
+          p[k] = b;
+      } else if (k == "lr" || k == "epsilon") {
+        if (number(v, k, 0, 1e6, true, x) && x == 0)
+          diags_.error(v->loc, fmt::format("`{}` must be positive", k));
+        else
+          p[k] = x;
+      } else if (number(v, k, 0, 1, false, x)) {
+        p[k] = x;
+      }
+    }
+    if (p.count("nesterov") && p["nesterov"] != 0 && p["momentum"] == 0)
+      diags_.error(c.loc, "nesterov needs momentum",
+                   "add e.g. `momentum=0.9`");
+  }
+
+  void checkTrain(Settings &s) {
+    for (const Arg &a : s.train) {
+      const Literal *v = &a.value;
+      if (a.key == "batch" || a.key == "epochs") {
+        int64_t n = 0;
+        if (posInt(v, a.key, n)) {
+          if (n > (1 << 20))
+            diags_.error(v->loc, fmt::format("`{}` = {} is too large (the "
+                                             "limit is {})",
+                                             a.key, n, 1 << 20));
+          (a.key == "batch" ? s.batch : s.epochs) = n;
+        }
+      } else if (a.key == "validation_split") {
+        number(v, a.key, 0, 1, false, s.validationSplit);
+      } else if (a.key == "seed") {
+        if (v->kind != Literal::Int || v->i < 0)
+          diags_.error(v->loc, fmt::format("`seed` must be a non-negative "
+                                           "integer, got {}",
+                                           v->str()));
+        else
+          s.seed = v->i;
+      } else {
+        diags_.error(a.keyLoc,
+                     fmt::format("unknown training setting `{}`", a.key),
+                     suggest(a.key, kTrainKeys, "settings"));
+      }
+    }
+    std::set<std::string> seen;
+    for (const Arg &a : s.train)
+      if (!seen.insert(a.key).second)
+        diags_.error(a.keyLoc, fmt::format("`{}` is given twice", a.key));
+  }
+
+  /// Checks the data binding; `input` and `classes` (when known) are checked
+  /// against what the dataset provides.
+  void checkData(Settings &s, const std::optional<SampleType> &input,
+                 int64_t classes) {
+    if (!s.data)
+      return;
+    const Call &c = *s.data;
+    auto &specs = dataSpecs();
+    auto spec = std::find_if(specs.begin(), specs.end(),
+                             [&](auto &d) { return d.name == c.name; });
+    if (spec == specs.end()) {
+      std::vector<std::string_view> names;
+      for (auto &d : specs)
+        names.push_back(d.name);
+      diags_.error(c.loc, fmt::format("unknown dataset `{}`", c.name),
+                   suggest(c.name, names, "datasets"));
+      return;
+    }
+    std::set<std::string> seen;
+    for (const Arg &a : c.args) {
+      if (a.key.empty()) {
+        diags_.error(a.value.loc,
+                     fmt::format("name each `{}` setting", c.name),
+                     "for example `csv(path=\"data.csv\", features=[\"x\"], "
+                     "target=\"y\")`");
+        continue;
+      }
+      auto key = std::find_if(spec->keys.begin(), spec->keys.end(),
+                              [&](auto &k) { return k.first == a.key; });
+      if (key == spec->keys.end()) {
+        std::vector<std::string_view> keys;
+        for (auto &k : spec->keys)
+          keys.push_back(k.first);
+        diags_.error(a.keyLoc,
+                     fmt::format("dataset `{}` has no setting `{}`", c.name,
+                                 a.key),
+                     suggest(a.key, keys, "settings"));
+        continue;
+      }
+      if (!seen.insert(a.key).second)
+        diags_.error(a.keyLoc, fmt::format("`{}` is given twice", a.key));
+      const Literal &v = a.value;
+      bool fits = true;
+      switch (key->second) {
+      case Literal::Int: fits = v.kind == Literal::Int && v.i > 0; break;
+      case Literal::Float:
+        fits = v.isNumber() && v.number() >= 0 && v.number() < 1;
+        break;
+      case Literal::Name: fits = v.kind == Literal::Name &&
+                               (v.s == "true" || v.s == "false");
+        break;
+      case Literal::String: fits = v.kind == Literal::String; break;
+      case Literal::List:
+        fits = v.kind == Literal::List && !v.list.empty() &&
+               std::all_of(v.list.begin(), v.list.end(), [](const Literal &x) {
+                 return x.kind == Literal::String || x.kind == Literal::Name;
+               });
+        break;
+      }
+      static const char *what[] = {"a positive integer", "a fraction in [0, 1)",
+                                   "`true` or `false`", "a \"string\"",
+                                   "a non-empty list of names"};
+      if (!fits)
+        diags_.error(v.loc,
+                     fmt::format("`{}` must be {}, got {}", a.key,
+                                 what[key->second], v.str()));
+    }
+    if (spec->needsPath && !seen.count("path"))
+      diags_.error(c.loc, fmt::format("dataset `{}` needs `path`", c.name));
+    if (c.name == "fashion_mnist") {
+      if (input && elements(input->dims) != 28 * 28)
+        diags_.error(c.loc,
+                     fmt::format("fashion_mnist images are 28x28 (784 values), "
+                                 "but the input is {}",
+                                 input->str()),
+                     "declare the input as `f32[28, 28, 1]` or `f32[784]`");
+      if (classes && classes != 10)
+        diags_.error(c.loc, fmt::format("fashion_mnist has 10 classes, the "
+                                        "target declares {}",
+                                        classes));
+    }
+  }
+
+  void checkMetrics(Settings &s, bool classifier) {
+    std::set<std::string> seen;
+    for (const Literal &m : s.metrics) {
+      const auto &right = classifier ? kClassMetrics : kRegressionMetrics;
+      const auto &wrong = classifier ? kRegressionMetrics : kClassMetrics;
+      if (std::find(right.begin(), right.end(), m.s) != right.end()) {
+        if (!seen.insert(m.s).second)
+          diags_.error(m.loc, fmt::format("metric `{}` is listed twice", m.s));
+        else
+          s.metricNames.push_back(m.s);
+      } else if (std::find(wrong.begin(), wrong.end(), m.s) != wrong.end()) {
+        diags_.error(m.loc,
+                     fmt::format("metric `{}` does not apply to a {} model",
+                                 m.s,
+                                 classifier ? "classification" : "regression"),
+                     fmt::format("use {}", join(right)));
+      } else {
+        std::vector<std::string_view> all = kClassMetrics;
+        all.insert(all.end(), kRegressionMetrics.begin(),
+                   kRegressionMetrics.end());
+        diags_.error(m.loc, fmt::format("unknown metric `{}`", m.s),
+                     suggest(m.s, all, "metrics"));
+      }
+    }
+  }
+
+  /// Checks that `loss` fits the network output `out` and the target.
+  void checkLossFit(Settings &s, const SampleType &out,
+                    const std::optional<Activation> &act,
+                    const TargetDecl &t) {
+    const Call &c = *s.loss;
+    const std::string &loss = s.lossName;
+    auto fail = [&](std::string msg, std::string hint) {
+      diags_.error(c.loc, std::move(msg), std::move(hint));
+    };
+    std::string target = t.str();
+    if (loss == "mse") {
+      if (t.kind != TargetDecl::Tensor)
+        return fail(fmt::format("mse needs a numeric target, got {}", target),
+                    "for class labels use sparse_categorical_crossentropy");
+      if (!(t.type.dims == out.dims))
+        return fail(fmt::format("network output {} does not match the target "
+                                "{}",
+                                out.str(), target),
+                    fmt::format("end the network with `dense({})`",
+                                elements(t.type.dims)));
+      return;
+    }
+    if (loss == "binary_crossentropy") {
+      if (t.kind == TargetDecl::Class || t.kind == TargetDecl::OneHot)
+        return fail(fmt::format("binary_crossentropy needs a `binary` target, "
+                                "got {}",
+                                target),
+                    "for class labels use sparse_categorical_crossentropy");
+      std::vector<int64_t> want =
+          t.kind == TargetDecl::Binary ? std::vector<int64_t>{1} : t.type.dims;
+      if (out.dims != want)
+        return fail(fmt::format("network output {} does not fit "
+                                "binary_crossentropy on target {}",
+                                out.str(), target),
+                    fmt::format("end the network with `dense({}, "
+                                "activation=sigmoid)`",
+                                elements(want)));
+      if (act != Activation::Sigmoid)
+        diags_.warning(c.loc,
+                       "binary_crossentropy expects probabilities, but the "
+                       "network does not end with a sigmoid",
+                       "end the network with `activation=sigmoid`");
+      return;
+    }
+    bool sparse = loss == "sparse_categorical_crossentropy";
+    if (t.kind == TargetDecl::Tensor || t.kind == TargetDecl::Binary)
+      return fail(fmt::format("{} needs a class target, got {}", loss, target),
+                  sparse ? "declare the target as `class(N)`"
+                         : "declare the target as `onehot(N)`");
+    if (sparse && t.kind == TargetDecl::OneHot)
+      return fail("sparse_categorical_crossentropy needs integer labels, the "
+                  "target is one-hot",
+                  "use categorical_crossentropy, or declare the target as "
+                  "`class(N)`");
+    if (!sparse && t.kind == TargetDecl::Class)
+      return fail("categorical_crossentropy needs one-hot targets, the target "
+                  "is integer labels",
+                  "use sparse_categorical_crossentropy, or declare the target "
+                  "as `onehot(N)`");
+    if (out.dims != std::vector<int64_t>{t.classes})
+      return fail(fmt::format("network output {} does not fit {} over {} "
+                              "classes",
+                              out.str(), loss, t.classes),
+                  fmt::format("end the network with `dense({}, "
+                              "activation=softmax)`",
+                              t.classes));
+    if (act != Activation::Softmax)
+      diags_.warning(c.loc,
+                     fmt::format("{} expects probabilities, but the network "
+                                 "does not end with a softmax",
+                                 loss),
+                     "end the network with `activation=softmax`");
+  }
+
+  bool checkLossName(Settings &s, Loc owner) {
+    if (!s.loss) {
+      diags_.error(owner, "no loss",
+                   "add e.g. `loss sparse_categorical_crossentropy`");
+      return false;
+    }
+    if (s.loss->hasParens)
+      diags_.error(s.loss->loc,
+                   fmt::format("loss `{}` takes no arguments", s.loss->name));
+    if (std::find(kLosses.begin(), kLosses.end(), s.loss->name) ==
+        kLosses.end()) {
+      diags_.error(s.loss->loc, fmt::format("unknown loss `{}`", s.loss->name),
+                   suggest(s.loss->name, kLosses, "losses"));
+      return false;
+    }
+    s.lossName = s.loss->name;
+    return true;
+  }
+
+  void checkModel(Model &m) {
+    Settings &s = m.settings;
+    if (!m.input)
+      diags_.error(m.loc, fmt::format("model `{}` has no input", m.name),
+                   "add e.g. `input image: f32[28, 28, 1]`");
+    if (!m.target)
+      diags_.error(m.loc, fmt::format("model `{}` has no target", m.name),
+                   "add e.g. `target label: class(10)`");
+    if (m.layers.empty())
+      diags_.error(m.loc, fmt::format("model `{}` has no layers", m.name),
+                   "add e.g. `dense(10, activation=softmax)`");
+    if (s.noise)
+      diags_.error(s.noise->loc, "`noise` belongs in a `gan` block");
+    bool inputOk = m.input && checkTensorType(*m.input);
+    if (m.target && m.target->kind == TargetDecl::Tensor &&
+        !checkTensorType(m.target->type))
+      m.target.reset();
+    auto out = inferLayers(m.layers, inputOk ? m.input : std::nullopt);
+    bool lossOk = checkLossName(s, m.loc);
+    checkOptimizer(s, m.loc);
+    checkTrain(s);
+    bool classifier = m.target && m.target->kind != TargetDecl::Tensor;
+    checkMetrics(s, classifier);
+    int64_t classes = m.target ? m.target->classes : 0;
+    checkData(s, m.input, classes);
+    if (out && lossOk && m.target && !m.layers.empty())
+      checkLossFit(s, *out, lastActivation(m.layers), *m.target);
+  }
+
+  void checkGan(Gan &g, Program &prog) {
+    Settings &s = g.settings;
+    auto find = [&](const std::string &name, Loc loc,
+                    const char *role) -> const Network * {
+      if (name.empty()) {
+        diags_.error(g.loc, fmt::format("gan `{}` has no {}", g.name, role),
+                     fmt::format("add `{} NETWORK_NAME`", role));
+        return nullptr;
+      }
+      std::vector<std::string_view> names;
+      for (Network &n : prog.networks) {
+        names.push_back(n.name);
+        if (n.name == name) {
+          n.used = true;
+          return n.broken ? nullptr : &n; // its errors are already reported
+        }
+      }
+      diags_.error(loc, fmt::format("unknown network `{}`", name),
+                   names.empty() ? "declare it with `network NAME(x: "
+                                   "f32[...]) { ... }`"
+                                 : suggest(name, names, "networks"));
+      return nullptr;
+    };
+    g.gen = find(g.generator, g.generatorLoc, "generator");
+    g.disc = find(g.discriminator, g.discriminatorLoc, "discriminator");
+    if (!s.noise) {
+      diags_.error(g.loc, fmt::format("gan `{}` has no noise", g.name),
+                   "add e.g. `noise normal(100)`");
+    } else {
+      const Call &c = *s.noise;
+      if (c.name != "normal" && c.name != "uniform") {
+        diags_.error(c.loc, fmt::format("unknown noise `{}`", c.name),
+                     suggest(c.name, {"normal", "uniform"}, "noise"));
+      } else {
+        g.noiseKind = c.name;
+        std::map<std::string, const Literal *> a;
+        if (bind(c, {"dim"}, 1, {"dim"}, "normal(100)", a))
+          posInt(a["dim"], "dim", g.noiseDim);
+      }
+    }
+    if (!s.metrics.empty())
+      diags_.error(s.metricsLoc, "a gan takes no metrics");
+    if (checkLossName(s, g.loc) && s.lossName != "binary_crossentropy")
+      diags_.error(s.loss->loc, "a gan trains with binary_crossentropy",
+                   "write `loss binary_crossentropy`");
+    checkOptimizer(s, g.loc);
+    checkTrain(s);
+    checkData(s, g.gen ? g.gen->output : std::nullopt, 0);
+    if (g.gen && g.noiseDim &&
+        g.gen->input.dims != std::vector<int64_t>{g.noiseDim})
+      diags_.error(s.noise->loc,
+                   fmt::format("noise gives {} values, but generator `{}` "
+                               "takes {}",
+                               g.noiseDim, g.gen->name, g.gen->input.str()),
+                   fmt::format("use `noise {}({})`", g.noiseKind,
+                               elements(g.gen->input.dims)));
+    if (g.gen && g.disc && g.gen->output && !(*g.gen->output == g.disc->input))
+      diags_.error(g.discriminatorLoc,
+                   fmt::format("generator `{}` makes {}, but discriminator "
+                               "`{}` takes {}",
+                               g.gen->name, g.gen->output->str(),
+                               g.disc->name, g.disc->input.str()),
+                   "the discriminator judges the generator's output: their "
+                   "shapes must match");
+    if (g.disc && g.disc->output &&
+        g.disc->output->dims != std::vector<int64_t>{1})
+      diags_.error(g.discriminatorLoc,
+                   fmt::format("discriminator `{}` must output f32[1], got {}",
+                               g.disc->name, g.disc->output->str()),
+                   "end it with `dense(1, activation=sigmoid)`");
+  }
+};
+} // namespace
+
+bool lathe::checkProgram(Program &program, DiagnosticEngine &diags) {
+  Sema(diags).run(program);
+  return !diags.hasErrors();
+}
+
+bool lathe::parseAndCheck(const SourceFile &file, DiagnosticEngine &diags,
+                          Program &program) {
+  program = parseProgram(file, diags);
+  if (program.networks.empty() && program.models.empty() &&
+      program.gans.empty() && !diags.hasErrors()) {
+    diags.error(Loc{1, 1, 1, 0}, "no model in file",
+                "a model file holds at least one `model` or `gan` block");
+    return false;
+  }
+  if (!diags.tooMany())
+    checkProgram(program, diags);
+  if (program.models.empty() && program.gans.empty() && !diags.hasErrors())
+    diags.error(Loc{1, 1, 1, 0}, "no `model` or `gan` to train",
+                "networks are trained through a `gan` block");
+  return !diags.hasErrors();
+}

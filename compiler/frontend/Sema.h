@@ -1,0 +1,23 @@
+//===- Sema.h - Names, shapes and settings of a model file ------*- C++ -*-===//
+#ifndef LATHE_FRONTEND_SEMA_H
+#define LATHE_FRONTEND_SEMA_H
+
+#include "compiler/frontend/AST.h"
+
+namespace lathe {
+
+/// Resolves layer arguments, infers every tensor shape through the layers,
+/// fills in defaults and checks the training settings. Reports every error it
+/// finds; returns true when the program is valid.
+bool checkProgram(Program &program, DiagnosticEngine &diags);
+
+/// Lexes, parses and checks `file`. Returns true when it is a valid program.
+bool parseAndCheck(const SourceFile &file, DiagnosticEngine &diags,
+                   Program &program);
+
+/// Values an element count may reach in one tensor.
+constexpr int64_t kMaxElements = (int64_t(1) << 31) - 1;
+
+} // namespace lathe
+
+#endif

@@ -1,0 +1,425 @@
+//===- LatheOps.cpp - Lathe op type inference and verifiers ---------------===//
+//
+// Layer ops infer their result type from their operands; the inference
+// doubles as the verifier, so a shape error names the op's location, which
+// MLIR generation sets to the layer's line in the model file.
+//
+//===----------------------------------------------------------------------===//
+#include "dialect/LatheOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/STLExtras.h"
+
+using namespace mlir;
+using namespace lathe;
+
+namespace {
+/// Collects a shape-inference failure and reports it at `loc` when present.
+struct Checker {
+  std::optional<Location> loc;
+  LogicalResult fail(const Twine &message) const {
+    return emitOptionalError(loc, message);
+  }
+};
+
+RankedTensorType tensorOf(Type t) { return dyn_cast<RankedTensorType>(t); }
+
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (i)
+      s += ", ";
+    s += ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+  }
+  return s + "]";
+}
+
+LogicalResult expectRank(const Checker &c, RankedTensorType t, int64_t rank,
+                         StringRef what) {
+  if (!t)
+    return c.fail(Twine(what) + " must be a ranked tensor");
+  if (t.getRank() != rank)
+    return c.fail(Twine(what) + " must have rank " + Twine(rank) + ", got " +
+                  shapeStr(t.getShape()));
+  if (!t.hasStaticShape())
+    return c.fail(Twine(what) + " must have a static shape, got " +
+                  shapeStr(t.getShape()));
+  return success();
+}
+
+/// Output size of a strided window of `k` over `in` with the given padding.
+FailureOr<int64_t> convOutSize(const Checker &c, int64_t in, int64_t k,
+                               int64_t stride, StringRef padding) {
+  if (padding == "same")
+    return (in + stride - 1) / stride;
+  if (padding != "valid")
+    return c.fail("padding must be \"valid\" or \"same\", got \"" + padding +
+                  "\"");
+  if (k > in)
+    return c.fail("window of " + Twine(k) + " does not fit input size " +
+                  Twine(in) + " without padding");
+  return (in - k) / stride + 1;
+}
+
+Type f32Tensor(MLIRContext *ctx, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, Float32Type::get(ctx));
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// Layers
+//===----------------------------------------------------------------------===//
+
+LogicalResult DenseOp::inferReturnTypes(MLIRContext *ctx,
+                                        std::optional<Location> loc,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto x = tensorOf(adaptor.getInput().getType());
+  auto w = tensorOf(adaptor.getWeight().getType());
+  auto b = tensorOf(adaptor.getBias().getType());
+  if (failed(expectRank(c, x, 2, "dense input")) ||
+      failed(expectRank(c, w, 2, "dense weight")) ||
+      failed(expectRank(c, b, 1, "dense bias")))
+    return failure();
+  if (w.getDimSize(0) != x.getDimSize(1))
+    return c.fail("dense weight " + shapeStr(w.getShape()) +
+                  " does not take " + Twine(x.getDimSize(1)) +
+                  " input features");
+  if (b.getDimSize(0) != w.getDimSize(1))
+    return c.fail("dense bias " + shapeStr(b.getShape()) +
+                  " does not match " + Twine(w.getDimSize(1)) + " units");
+  results.push_back(f32Tensor(ctx, {x.getDimSize(0), w.getDimSize(1)}));
+  return success();
+}
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto x = tensorOf(adaptor.getInput().getType());
+  auto f = tensorOf(adaptor.getFilter().getType());
+  auto b = tensorOf(adaptor.getBias().getType());
+  if (failed(expectRank(c, x, 4, "conv2d input")) ||
+      failed(expectRank(c, f, 4, "conv2d filter")) ||
+      failed(expectRank(c, b, 1, "conv2d bias")))
+    return failure();
+  if (f.getDimSize(2) != x.getDimSize(3))
+    return c.fail("conv2d filter " + shapeStr(f.getShape()) + " expects " +
+                  Twine(f.getDimSize(2)) + " input channels, input has " +
+                  Twine(x.getDimSize(3)));
+  if (b.getDimSize(0) != f.getDimSize(3))
+    return c.fail("conv2d bias " + shapeStr(b.getShape()) +
+                  " does not match " + Twine(f.getDimSize(3)) + " filters");
+  int64_t stride = adaptor.getStride();
+  if (stride <= 0)
+    return c.fail("stride must be positive");
+  auto h = convOutSize(c, x.getDimSize(1), f.getDimSize(0), stride,
+                       adaptor.getPadding());
+  if (failed(h))
+    return failure();
+  auto w = convOutSize(c, x.getDimSize(2), f.getDimSize(1), stride,
+                       adaptor.getPadding());
+  if (failed(w))
+    return failure();
+  results.push_back(
+      f32Tensor(ctx, {x.getDimSize(0), *h, *w, f.getDimSize(3)}));
+  return success();
+}
+
+LogicalResult Conv2DTransposeOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto x = tensorOf(adaptor.getInput().getType());
+  auto f = tensorOf(adaptor.getFilter().getType());
+  auto b = tensorOf(adaptor.getBias().getType());
+  if (failed(expectRank(c, x, 4, "conv2d_transpose input")) ||
+      failed(expectRank(c, f, 4, "conv2d_transpose filter")) ||
+      failed(expectRank(c, b, 1, "conv2d_transpose bias")))
+    return failure();
+  if (f.getDimSize(3) != x.getDimSize(3))
+    return c.fail("conv2d_transpose filter " + shapeStr(f.getShape()) +
+                  " expects " + Twine(f.getDimSize(3)) +
+                  " input channels, input has " + Twine(x.getDimSize(3)));
+  if (b.getDimSize(0) != f.getDimSize(2))
+    return c.fail("conv2d_transpose bias " + shapeStr(b.getShape()) +
+                  " does not match " + Twine(f.getDimSize(2)) + " filters");
+  int64_t s = adaptor.getStride();
+  if (s <= 0)
+    return c.fail("stride must be positive");
+  StringRef padding = adaptor.getPadding();
+  auto out = [&](int64_t in, int64_t k) {
+    return padding == "same" ? in * s : (in - 1) * s + k;
+  };
+  if (padding != "same" && padding != "valid")
+    return c.fail("padding must be \"valid\" or \"same\", got \"" + padding +
+                  "\"");
+  results.push_back(f32Tensor(ctx, {x.getDimSize(0),
+                                    out(x.getDimSize(1), f.getDimSize(0)),
+                                    out(x.getDimSize(2), f.getDimSize(1)),
+                                    f.getDimSize(2)}));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto x = tensorOf(adaptor.getInput().getType());
+  if (failed(expectRank(c, x, 4, "maxpool2d input")))
+    return failure();
+  int64_t k = adaptor.getSize(), s = adaptor.getStride();
+  if (k <= 0 || s <= 0)
+    return c.fail("pool size and stride must be positive");
+  auto h = convOutSize(c, x.getDimSize(1), k, s, "valid");
+  if (failed(h))
+    return failure();
+  auto w = convOutSize(c, x.getDimSize(2), k, s, "valid");
+  if (failed(w))
+    return failure();
+  results.push_back(
+      f32Tensor(ctx, {x.getDimSize(0), *h, *w, x.getDimSize(3)}));
+  return success();
+}
+
+LogicalResult FlattenOp::inferReturnTypes(MLIRContext *ctx,
+                                          std::optional<Location> loc,
+                                          Adaptor adaptor,
+                                          SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto x = tensorOf(adaptor.getInput().getType());
+  if (!x || x.getRank() < 1 || !x.hasStaticShape())
+    return c.fail("flatten input must be a static tensor with a batch "
+                  "dimension");
+  int64_t n = 1;
+  for (int64_t d : x.getShape().drop_front())
+    n *= d;
+  results.push_back(f32Tensor(ctx, {x.getDimSize(0), n}));
+  return success();
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto x = getInput().getType(), y = getResult().getType();
+  if (!x.hasStaticShape() || !y.hasStaticShape())
+    return emitOpError("needs static shapes");
+  if (x.getRank() < 1 || y.getRank() < 1 || x.getDimSize(0) != y.getDimSize(0))
+    return emitOpError("must keep the batch dimension: ")
+           << shapeStr(x.getShape()) << " to " << shapeStr(y.getShape());
+  if (x.getNumElements() != y.getNumElements())
+    return emitOpError("cannot reshape ")
+           << shapeStr(x.getShape()) << " (" << x.getNumElements()
+           << " elements) to " << shapeStr(y.getShape()) << " ("
+           << y.getNumElements() << " elements)";
+  return success();
+}
+
+LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto ids = tensorOf(adaptor.getIds().getType());
+  auto table = tensorOf(adaptor.getTable().getType());
+  if (failed(expectRank(c, ids, 2, "embedding ids")) ||
+      failed(expectRank(c, table, 2, "embedding table")))
+    return failure();
+  results.push_back(f32Tensor(
+      ctx, {ids.getDimSize(0), ids.getDimSize(1), table.getDimSize(1)}));
+  return success();
+}
+
+LogicalResult LSTMOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto x = tensorOf(adaptor.getInput().getType());
+  auto k = tensorOf(adaptor.getKernel().getType());
+  auto r = tensorOf(adaptor.getRecurrent().getType());
+  auto b = tensorOf(adaptor.getBias().getType());
+  if (failed(expectRank(c, x, 3, "lstm input")) ||
+      failed(expectRank(c, k, 2, "lstm kernel")) ||
+      failed(expectRank(c, r, 2, "lstm recurrent kernel")) ||
+      failed(expectRank(c, b, 1, "lstm bias")))
+    return failure();
+  int64_t units = r.getDimSize(0);
+  if (r.getDimSize(1) != 4 * units)
+    return c.fail("lstm recurrent kernel must be [units, 4*units], got " +
+                  shapeStr(r.getShape()));
+  if (k.getDimSize(0) != x.getDimSize(2) || k.getDimSize(1) != 4 * units)
+    return c.fail("lstm kernel must be [" + Twine(x.getDimSize(2)) + ", " +
+                  Twine(4 * units) + "], got " + shapeStr(k.getShape()));
+  if (b.getDimSize(0) != 4 * units)
+    return c.fail("lstm bias must be [" + Twine(4 * units) + "], got " +
+                  shapeStr(b.getShape()));
+  if (adaptor.getReturnSequences())
+    results.push_back(
+        f32Tensor(ctx, {x.getDimSize(0), x.getDimSize(1), units}));
+  else
+    results.push_back(f32Tensor(ctx, {x.getDimSize(0), units}));
+  return success();
+}
+
+LogicalResult DropoutOp::verify() {
+  double rate = getRate().convertToDouble();
+  if (!(rate >= 0.0 && rate < 1.0))
+    return emitOpError("rate must be in [0, 1), got ") << rate;
+  return success();
+}
+
+LogicalResult LeakyReluOp::verify() {
+  double alpha = getAlpha().convertToDouble();
+  if (!(alpha >= 0.0 && alpha < 1.0))
+    return emitOpError("alpha must be in [0, 1), got ") << alpha;
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  if (getInput().getType().getRank() < 1)
+    return emitOpError("needs at least one dimension");
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Losses
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifySameShapeLoss(Operation *op, RankedTensorType p,
+                                         RankedTensorType t) {
+  if (p.getShape() != t.getShape())
+    return op->emitOpError("prediction ")
+           << shapeStr(p.getShape()) << " and target "
+           << shapeStr(t.getShape()) << " must have the same shape";
+  return success();
+}
+
+LogicalResult MSEOp::verify() {
+  return verifySameShapeLoss(*this, getPrediction().getType(),
+                             getTarget().getType());
+}
+
+LogicalResult BinaryCrossEntropyOp::verify() {
+  return verifySameShapeLoss(*this, getPrediction().getType(),
+                             getTarget().getType());
+}
+
+LogicalResult CategoricalCrossEntropyOp::verify() {
+  if (getPrediction().getType().getRank() != 2)
+    return emitOpError("prediction must be [batch, classes], got ")
+           << shapeStr(getPrediction().getType().getShape());
+  return verifySameShapeLoss(*this, getPrediction().getType(),
+                             getTarget().getType());
+}
+
+LogicalResult SparseCategoricalCrossEntropyOp::verify() {
+  auto p = getPrediction().getType();
+  auto t = getTarget().getType();
+  if (p.getRank() != 2)
+    return emitOpError("prediction must be [batch, classes], got ")
+           << shapeStr(p.getShape());
+  if (t.getRank() != 1 || t.getDimSize(0) != p.getDimSize(0))
+    return emitOpError("target must be [")
+           << p.getDimSize(0) << "] labels, got " << shapeStr(t.getShape());
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Recipes
+//===----------------------------------------------------------------------===//
+
+static const char *const kOptimizers[] = {"sgd", "rmsprop", "adam"};
+static const char *const kLosses[] = {"mse", "binary_crossentropy",
+                                      "categorical_crossentropy",
+                                      "sparse_categorical_crossentropy"};
+
+static LogicalResult verifyOptimizer(Operation *op, DictionaryAttr opt) {
+  auto name = opt.getAs<StringAttr>("name");
+  if (!name || !llvm::is_contained(kOptimizers, name.getValue()))
+    return op->emitOpError("optimizer needs a name of sgd, rmsprop or adam");
+  auto lr = opt.getAs<FloatAttr>("lr");
+  if (!lr || !(lr.getValueAsDouble() > 0))
+    return op->emitOpError("optimizer needs a positive learning rate `lr`");
+  return success();
+}
+
+static LogicalResult verifyLossName(Operation *op, StringRef loss) {
+  if (!llvm::is_contained(kLosses, loss))
+    return op->emitOpError("unknown loss \"") << loss << "\"";
+  return success();
+}
+
+static FailureOr<func::FuncOp> lookupFunc(Operation *op,
+                                          SymbolTableCollection &tables,
+                                          FlatSymbolRefAttr ref,
+                                          StringRef role) {
+  auto fn = tables.lookupNearestSymbolFrom<func::FuncOp>(op, ref);
+  if (!fn)
+    return op->emitOpError(role) << " " << ref << " is not a function";
+  if (fn.getNumArguments() < 1 || fn.getNumResults() != 1)
+    return op->emitOpError(role)
+           << " " << ref << " must take an input and return one tensor";
+  return fn;
+}
+
+LogicalResult SupervisedOp::verify() {
+  if (failed(verifyOptimizer(*this, getOptimizer())) ||
+      failed(verifyLossName(*this, getLoss())))
+    return failure();
+  double split = getValidationSplit().convertToDouble();
+  if (!(split >= 0.0 && split < 1.0))
+    return emitOpError("validation_split must be in [0, 1)");
+  return success();
+}
+
+LogicalResult
+SupervisedOp::verifySymbolUses(SymbolTableCollection &tables) {
+  auto net = lookupFunc(*this, tables, getNetworkAttr(), "network");
+  if (failed(net))
+    return failure();
+  auto lossFn = tables.lookupNearestSymbolFrom<func::FuncOp>(*this,
+                                                             getLossFnAttr());
+  if (!lossFn)
+    return emitOpError("loss_fn ") << getLossFnAttr() << " is not a function";
+  auto in = dyn_cast<RankedTensorType>(net->getArgumentTypes().front());
+  if (!in || in.getRank() < 1 || in.getDimSize(0) != getBatch())
+    return emitOpError("network input must have the batch size ")
+           << getBatch() << " as its leading dimension";
+  return success();
+}
+
+LogicalResult GanOp::verify() {
+  if (failed(verifyOptimizer(*this, getOptimizer())) ||
+      failed(verifyLossName(*this, getLoss())))
+    return failure();
+  if (getNoise() != "normal" && getNoise() != "uniform")
+    return emitOpError("noise must be \"normal\" or \"uniform\"");
+  return success();
+}
+
+LogicalResult GanOp::verifySymbolUses(SymbolTableCollection &tables) {
+  auto gen = lookupFunc(*this, tables, getGeneratorAttr(), "generator");
+  if (failed(gen))
+    return failure();
+  auto disc =
+      lookupFunc(*this, tables, getDiscriminatorAttr(), "discriminator");
+  if (failed(disc))
+    return failure();
+  auto z = dyn_cast<RankedTensorType>(gen->getArgumentTypes().front());
+  if (!z || z.getRank() != 2 || z.getDimSize(1) != getNoiseDim())
+    return emitOpError("generator input must be [batch, ")
+           << getNoiseDim() << "]";
+  Type fake = gen->getResultTypes().front();
+  Type real = disc->getArgumentTypes().front();
+  if (fake != real)
+    return emitOpError("generator output ")
+           << fake << " does not match discriminator input " << real;
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "dialect/LatheOps.cpp.inc"

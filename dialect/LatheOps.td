@@ -1,0 +1,364 @@
+//===- LatheOps.td - Lathe layer, activation, loss and recipe ops -*- tablegen -*-===//
+#ifndef LATHE_OPS_TD
+#define LATHE_OPS_TD
+
+include "dialect/LatheDialect.td"
+include "mlir/IR/SymbolInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Lathe_F32Tensor : RankedTensorOf<[F32]>;
+def Lathe_I32Tensor : RankedTensorOf<[I32]>;
+def Lathe_ScalarTensor : 0DTensorOf<[F32]>,
+    BuildableType<"::mlir::RankedTensorType::get({}, $_builder.getF32Type())">;
+
+
+//===----------------------------------------------------------------------===//
+// Layers
+//===----------------------------------------------------------------------===//
+
+def Lathe_DenseOp : Lathe_Op<"dense", [Pure, InferTypeOpAdaptor]> {
+  let summary = "fully connected layer: x · W + b";
+  let description = [{
+    `input` is `[batch, in]`, `weight` is `[in, out]`, `bias` is `[out]`;
+    the result is `[batch, out]`. The activation is a separate op.
+
+    ```mlir
+    %y = lathe.dense %x, %w, %b : tensor<32x784xf32>, tensor<784x128xf32>,
+           tensor<128xf32> -> tensor<32x128xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$weight, Lathe_F32Tensor:$bias);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $bias attr-dict `:` type($input) `,` type($weight) `,`
+    type($bias) `->` type($result)
+  }];
+}
+
+def Lathe_Conv2DOp : Lathe_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D convolution, NHWC input, HWIO filter";
+  let description = [{
+    `input` is `[batch, height, width, channels]`, `filter` is
+    `[kh, kw, channels, filters]`, `bias` is `[filters]`. `padding` is
+    `"valid"` (no padding) or `"same"` (output size `ceil(in / stride)`, the
+    padding split as TensorFlow does, extra on the bottom/right).
+
+    ```mlir
+    %y = lathe.conv2d %x, %f, %b {stride = 1 : i64, padding = "valid"}
+           : tensor<32x28x28x1xf32>, tensor<3x3x1x32xf32>, tensor<32xf32>
+           -> tensor<32x26x26x32xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$filter, Lathe_F32Tensor:$bias,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$stride,
+                   StrAttr:$padding);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter `,` $bias attr-dict `:` type($input) `,` type($filter) `,`
+    type($bias) `->` type($result)
+  }];
+}
+
+def Lathe_Conv2DTransposeOp
+    : Lathe_Op<"conv2d_transpose", [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D transposed convolution (the gradient of conv2d), NHWC";
+  let description = [{
+    `input` is `[batch, height, width, channels]`, `filter` is
+    `[kh, kw, filters, channels]` (as Keras stores it), `bias` is `[filters]`.
+    The output height is `in * stride` for `"same"` and
+    `(in - 1) * stride + kh` for `"valid"`.
+
+    ```mlir
+    %y = lathe.conv2d_transpose %x, %f, %b {stride = 2 : i64, padding = "same"}
+           : tensor<64x7x7x128xf32>, tensor<5x5x64x128xf32>, tensor<64xf32>
+           -> tensor<64x14x14x64xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$filter, Lathe_F32Tensor:$bias,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$stride,
+                   StrAttr:$padding);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter `,` $bias attr-dict `:` type($input) `,` type($filter) `,`
+    type($bias) `->` type($result)
+  }];
+}
+
+def Lathe_MaxPool2DOp : Lathe_Op<"maxpool2d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D max pooling over NHWC windows (no padding)";
+  let description = [{
+    Takes the maximum over `size`×`size` windows moved by `stride`.
+
+    ```mlir
+    %y = lathe.maxpool2d %x {size = 2 : i64, stride = 2 : i64}
+           : tensor<32x26x26x32xf32> -> tensor<32x13x13x32xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$size,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$stride);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Lathe_FlattenOp : Lathe_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
+  let summary = "collapse every dimension but the batch into one";
+  let description = [{
+    ```mlir
+    %y = lathe.flatten %x : tensor<32x13x13x32xf32> -> tensor<32x5408xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Lathe_ReshapeOp : Lathe_Op<"reshape", [Pure]> {
+  let summary = "reshape the per-sample dimensions, keeping the batch";
+  let description = [{
+    The result keeps the leading (batch) dimension and the element count.
+
+    ```mlir
+    %y = lathe.reshape %x : tensor<64x6272xf32> -> tensor<64x7x7x128xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def Lathe_EmbeddingOp : Lathe_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
+  let summary = "look up one row of a table for every token id";
+  let description = [{
+    `ids` is `[batch, length]` of i32 token ids, `table` is `[vocab, dim]`;
+    the result is `[batch, length, dim]`. Ids outside `[0, vocab)` read row 0
+    (the padding/unknown row) at run time.
+
+    ```mlir
+    %e = lathe.embedding %ids, %t : tensor<32x100xi32>, tensor<10000x32xf32>
+           -> tensor<32x100x32xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_I32Tensor:$ids, Lathe_F32Tensor:$table);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = [{
+    $ids `,` $table attr-dict `:` type($ids) `,` type($table) `->` type($result)
+  }];
+}
+
+def Lathe_LSTMOp : Lathe_Op<"lstm", [Pure, InferTypeOpAdaptor]> {
+  let summary = "long short-term memory layer over a sequence";
+  let description = [{
+    `input` is `[batch, time, features]`, `kernel` is `[features, 4*units]`,
+    `recurrent` is `[units, 4*units]`, `bias` is `[4*units]`; gates are ordered
+    input, forget, cell, output (as Keras). With `return_sequences` the result
+    is `[batch, time, units]`, otherwise the last hidden state `[batch, units]`.
+    It is compiled as a loop over time, never unrolled.
+
+    ```mlir
+    %h = lathe.lstm %x, %k, %r, %b {return_sequences = false}
+           : tensor<32x100x32xf32>, tensor<32x128xf32>, tensor<32x128xf32>,
+             tensor<128xf32> -> tensor<32x32xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$kernel,
+                   Lathe_F32Tensor:$recurrent, Lathe_F32Tensor:$bias,
+                   BoolAttr:$return_sequences);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $kernel `,` $recurrent `,` $bias attr-dict `:` type($input) `,`
+    type($kernel) `,` type($recurrent) `,` type($bias) `->` type($result)
+  }];
+}
+
+def Lathe_DropoutOp
+    : Lathe_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "inverted dropout: zero a fraction `rate` while training";
+  let description = [{
+    While training, each element is zeroed with probability `rate` and the rest
+    are scaled by `1 / (1 - rate)`; in evaluation and prediction it is the
+    identity. The training lowering supplies the random stream.
+
+    ```mlir
+    %y = lathe.dropout %x {rate = 2.000000e-01 : f64} : tensor<32x32xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, F64Attr:$rate);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
+class Lathe_ActivationOp<string mnemonic, string formula>
+    : Lathe_Op<mnemonic, [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "elementwise " # formula;
+  let description = "Applies `" # formula # "` to every element.";
+  let arguments = (ins Lathe_F32Tensor:$input);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def Lathe_ReluOp : Lathe_ActivationOp<"relu", "max(x, 0)">;
+def Lathe_SigmoidOp : Lathe_ActivationOp<"sigmoid", "1 / (1 + exp(-x))">;
+def Lathe_TanhOp : Lathe_ActivationOp<"tanh", "tanh(x)">;
+
+def Lathe_LeakyReluOp
+    : Lathe_Op<"leaky_relu", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "elementwise x > 0 ? x : alpha * x";
+  let description = [{
+    ```mlir
+    %y = lathe.leaky_relu %x {alpha = 0.01 : f64} : tensor<64x14x14x64xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, F64Attr:$alpha);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def Lathe_SoftmaxOp
+    : Lathe_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "softmax over the last dimension";
+  let description = [{
+    ```mlir
+    %p = lathe.softmax %x : tensor<32x10xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Losses: each reduces a batch to its mean loss, a 0-d tensor.
+//===----------------------------------------------------------------------===//
+
+class Lathe_LossOp<string mnemonic, string text, Type targetType>
+    : Lathe_Op<mnemonic, [Pure]> {
+  let summary = text;
+  let arguments = (ins Lathe_F32Tensor:$prediction, targetType:$target);
+  let results = (outs Lathe_ScalarTensor:$result);
+  let assemblyFormat = [{
+    $prediction `,` $target attr-dict `:` type($prediction) `,` type($target)
+  }];
+  let hasVerifier = 1;
+}
+
+def Lathe_MSEOp : Lathe_LossOp<"mse", "mean squared error", Lathe_F32Tensor> {
+  let description = [{
+    Mean over every element of `(prediction - target)^2`; both have one shape.
+
+    ```mlir
+    %l = lathe.mse %p, %y : tensor<32x1xf32>, tensor<32x1xf32>
+    ```
+  }];
+}
+
+def Lathe_BinaryCrossEntropyOp
+    : Lathe_LossOp<"binary_crossentropy", "binary cross-entropy of probabilities",
+                   Lathe_F32Tensor> {
+  let description = [{
+    Mean of `-(t log p + (1 - t) log(1 - p))`, `p` clamped to `[eps, 1 - eps]`
+    with `eps = 1e-7` as Keras does. Both operands have one shape.
+
+    ```mlir
+    %l = lathe.binary_crossentropy %p, %y : tensor<32x1xf32>, tensor<32x1xf32>
+    ```
+  }];
+}
+
+def Lathe_CategoricalCrossEntropyOp
+    : Lathe_LossOp<"categorical_crossentropy",
+                   "cross-entropy of class probabilities and one-hot targets",
+                   Lathe_F32Tensor> {
+  let description = [{
+    `prediction` and `target` are `[batch, classes]`; the loss is the batch
+    mean of `-sum(t log p)`.
+
+    ```mlir
+    %l = lathe.categorical_crossentropy %p, %y : tensor<32x10xf32>, tensor<32x10xf32>
+    ```
+  }];
+}
+
+def Lathe_SparseCategoricalCrossEntropyOp
+    : Lathe_LossOp<"sparse_categorical_crossentropy",
+                   "cross-entropy of class probabilities and integer labels",
+                   Lathe_I32Tensor> {
+  let description = [{
+    `prediction` is `[batch, classes]`, `target` is `[batch]` of i32 labels in
+    `[0, classes)`; the loss is the batch mean of `-log p[label]`.
+
+    ```mlir
+    %l = lathe.sparse_categorical_crossentropy %p, %y : tensor<32x10xf32>, tensor<32xi32>
+    ```
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Training recipes
+//===----------------------------------------------------------------------===//
+
+def Lathe_SupervisedOp
+    : Lathe_Op<"supervised", [Symbol, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "a supervised training recipe for one network";
+  let description = [{
+    Names the network function (its first argument is the input batch, the
+    rest are parameters) and the loss function, and carries the settings of
+    the model file: optimizer, batch, epochs, metrics, validation split and
+    the default data binding.
+
+    ```mlir
+    lathe.supervised @fashion_mlp {network = @fashion_mlp_net,
+        loss_fn = @fashion_mlp_loss, loss = "categorical_crossentropy",
+        optimizer = {name = "adam", lr = 1.0e-3 : f64}, batch = 32 : i64,
+        epochs = 5 : i64, metrics = ["accuracy"], validation_split = 0.0 : f64,
+        seed = 0 : i64, data = {kind = "fashion_mnist"}}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, FlatSymbolRefAttr:$network,
+                   FlatSymbolRefAttr:$loss_fn, StrAttr:$loss,
+                   DictionaryAttr:$optimizer,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$batch,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$epochs,
+                   StrArrayAttr:$metrics, F64Attr:$validation_split,
+                   I64Attr:$seed, DictionaryAttr:$data);
+  let assemblyFormat = "$sym_name attr-dict";
+  let hasVerifier = 1;
+}
+
+def Lathe_GanOp
+    : Lathe_Op<"gan", [Symbol, DeclareOpInterfaceMethods<SymbolUserOpInterface>]> {
+  let summary = "a generative adversarial training recipe";
+  let description = [{
+    Names the generator and discriminator functions; the generator's input is
+    noise of `noise_dim` values drawn from `noise`, its output must be the
+    discriminator's input.
+
+    ```mlir
+    lathe.gan @fashion_gan {generator = @generator, discriminator = @discriminator,
+        noise = "normal", noise_dim = 100 : i64, loss = "binary_crossentropy",
+        optimizer = {name = "adam", lr = 1.0e-4 : f64}, batch = 64 : i64,
+        epochs = 20 : i64, seed = 0 : i64, data = {kind = "fashion_mnist"}}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                   FlatSymbolRefAttr:$generator,
+                   FlatSymbolRefAttr:$discriminator, StrAttr:$noise,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$noise_dim,
+                   StrAttr:$loss, DictionaryAttr:$optimizer,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$batch,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$epochs,
+                   I64Attr:$seed, DictionaryAttr:$data);
+  let assemblyFormat = "$sym_name attr-dict";
+  let hasVerifier = 1;
+}
+
+#endif // LATHE_OPS_TD

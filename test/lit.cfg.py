@@ -1,0 +1,22 @@
+# -*- Python -*-
+import os
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "Lathe"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".lathe", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.lathe_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+
+config.substitutions.append(("%models", os.path.join(config.lathe_src_root, "models")))
+config.substitutions.append(("%lathe_obj", config.lathe_obj_root))
+
+llvm_config.use_default_substitutions()
+tools = ["lathe", "lathe-opt"]
+if config.lathe_fuzzer:
+    tools.append("lathe-fuzz")
+    config.available_features.add("fuzzer")
+llvm_config.add_tool_substitutions(tools, [config.lathe_tools_dir, config.llvm_tools_dir])
