@@ -22,6 +22,10 @@ std::string Literal::str() const {
   return "";
 }
 
+std::string Literal::quoted() const {
+  return kind == Name ? fmt::format("`{}`", s) : str();
+}
+
 std::string SampleType::str() const {
   return fmt::format("{}[{}]", elem == ElemType::F32 ? "f32" : "i32",
                      fmt::join(dims, ", "));

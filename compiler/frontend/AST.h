@@ -29,6 +29,7 @@ struct Literal {
   bool isNumber() const { return kind == Int || kind == Float; }
   double number() const { return kind == Int ? double(i) : f; }
   std::string str() const; // as written back in the AST dump
+  std::string quoted() const; // for messages: names in backticks
 };
 
 /// `name` or `key=value` inside a call's parentheses.

@@ -247,6 +247,7 @@ private:
       if (!std::isfinite(tok.floatValue)) {
         diags_.error(loc, fmt::format("number `{}` is out of range", text));
         tok.floatValue = 0;
+        tok.bad = true;
       }
       return;
     }
@@ -257,6 +258,7 @@ private:
         diags_.error(loc, fmt::format("integer `{}` is too large", text),
                      "sizes and counts must fit in 64 bits");
         v = 0;
+        tok.bad = true;
         break;
       }
     }
@@ -276,7 +278,7 @@ private:
     loc.length = static_cast<uint32_t>(pos_ - start);
     if (pos_ >= src_.size() || src_[pos_] != '"') {
       diags_.error(loc, "unterminated string", "close the string with `\"`");
-      push(Tok::String, loc, value);
+      push(Tok::String, loc, value).bad = true;
       return;
     }
     ++pos_;

@@ -28,6 +28,7 @@ struct Token {
   std::string text; ///< identifier or string contents, or the literal's spelling
   int64_t intValue = 0;
   double floatValue = 0;
+  bool bad = false; ///< already reported (e.g. an out-of-range literal)
 };
 
 /// Splits a model file into tokens. `#` and `//` start a line comment,

@@ -42,17 +42,18 @@ public:
       if (t.kind == Tok::Eof)
         break;
       unsigned before = diags_.errorCount();
+      sawBad_ = false;
       if (isIdent("model")) {
         Model m = parseModel();
-        m.broken = diags_.errorCount() != before;
+        m.broken = diags_.errorCount() != before || sawBad_;
         prog.models.push_back(std::move(m));
       } else if (isIdent("network")) {
         Network n = parseNetwork();
-        n.broken = diags_.errorCount() != before;
+        n.broken = diags_.errorCount() != before || sawBad_;
         prog.networks.push_back(std::move(n));
       } else if (isIdent("gan")) {
         Gan g = parseGan();
-        g.broken = diags_.errorCount() != before;
+        g.broken = diags_.errorCount() != before || sawBad_;
         prog.gans.push_back(std::move(g));
       } else {
         std::string hint = "a file holds `model`, `network` and `gan` blocks";
@@ -76,6 +77,7 @@ private:
   std::vector<Token> toks_;
   size_t idx_ = 0;
   int depth_ = 0;
+  bool sawBad_ = false; // consumed a token the lexer already reported
 
   const Token &tok(size_t ahead = 0) const {
     return toks_[std::min(idx_ + ahead, toks_.size() - 1)];
@@ -174,6 +176,11 @@ private:
     DepthGuard g(depth_);
     if (tooDeep())
       return std::nullopt;
+    if (is(Tok::String) && tok().bad) {
+      sawBad_ = true;
+      take();
+      return std::nullopt;
+    }
     if (is(Tok::String)) {
       Literal v;
       v.kind = Literal::String;
@@ -239,6 +246,11 @@ private:
       zero.loc = op.loc;
       return fold(op, zero, *inner);
     }
+    if (tok().bad) { // reported by the lexer
+      sawBad_ = true;
+      take();
+      return std::nullopt;
+    }
     switch (tok().kind) {
     case Tok::Int:
       v.kind = Literal::Int;
@@ -274,7 +286,7 @@ private:
       if (!v->isNumber()) {
         diags_.error(v->loc,
                      fmt::format("`{}` needs numbers, got {}", op.text,
-                                 v->str()));
+                                 v->quoted()));
         return std::nullopt;
       }
     Literal r;

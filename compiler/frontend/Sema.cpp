@@ -233,7 +233,7 @@ private:
     if (v->kind != Literal::Int || v->i <= 0) {
       diags_.error(v->loc,
                    fmt::format("`{}` must be a positive integer, got {}", what,
-                               v->str()));
+                               v->quoted()));
       return false;
     }
     if (v->i > kMaxElements) {
@@ -251,14 +251,14 @@ private:
     if (!v->isNumber()) {
       diags_.error(v->loc,
                    fmt::format("`{}` must be a number, got {}", what,
-                               v->str()));
+                               v->quoted()));
       return false;
     }
     double x = v->number();
     if (!(x >= lo && (hiInclusive ? x <= hi : x < hi))) {
       diags_.error(v->loc,
                    fmt::format("`{}` must be in [{}, {}{}, got {}", what, lo,
-                               hi, hiInclusive ? "]" : ")", v->str()));
+                               hi, hiInclusive ? "]" : ")", v->quoted()));
       return false;
     }
     out = x;
@@ -269,7 +269,7 @@ private:
     if (v->kind != Literal::Name || (v->s != "true" && v->s != "false")) {
       diags_.error(v->loc,
                    fmt::format("`{}` must be `true` or `false`, got {}", what,
-                               v->str()));
+                               v->quoted()));
       return false;
     }
     out = v->s == "true";
@@ -282,7 +282,7 @@ private:
         std::find(choices.begin(), choices.end(), v->s) == choices.end()) {
       diags_.error(v->loc,
                    fmt::format("`{}` must be one of {}, got {}", what,
-                               join(choices), v->str()),
+                               join(choices), v->quoted()),
                    v->kind == Literal::Name ? suggest(v->s, choices, "values")
                                           : "");
       return false;
@@ -659,7 +659,7 @@ private:
         if (v->kind != Literal::Int || v->i < 0)
           diags_.error(v->loc, fmt::format("`seed` must be a non-negative "
                                            "integer, got {}",
-                                           v->str()));
+                                           v->quoted()));
         else
           s.seed = v->i;
       } else {
@@ -739,7 +739,7 @@ private:
       if (!fits)
         diags_.error(v.loc,
                      fmt::format("`{}` must be {}, got {}", a.key,
-                                 what[key->second], v.str()));
+                                 what[key->second], v.quoted()));
     }
     if (spec->needsPath && !seen.count("path"))
       diags_.error(c.loc, fmt::format("dataset `{}` needs `path`", c.name));
