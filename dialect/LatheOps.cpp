@@ -289,8 +289,23 @@ LogicalResult SoftmaxOp::verify() {
 // Losses
 //===----------------------------------------------------------------------===//
 
+static LogicalResult verifyMask(Operation *op, RankedTensorType p,
+                                Value mask) {
+  if (!mask)
+    return success();
+  auto m = cast<RankedTensorType>(mask.getType());
+  if (m.getRank() != 1 || p.getRank() < 1 || m.getDimSize(0) != p.getDimSize(0))
+    return op->emitOpError("mask must be [")
+           << (p.getRank() ? p.getDimSize(0) : 0) << "], got "
+           << shapeStr(m.getShape());
+  return success();
+}
+
 static LogicalResult verifySameShapeLoss(Operation *op, RankedTensorType p,
                                          RankedTensorType t) {
+  if (failed(verifyMask(op, p, op->getNumOperands() > 2 ? op->getOperand(2)
+                                                         : Value())))
+    return failure();
   if (p.getShape() != t.getShape())
     return op->emitOpError("prediction ")
            << shapeStr(p.getShape()) << " and target "
@@ -325,7 +340,7 @@ LogicalResult SparseCategoricalCrossEntropyOp::verify() {
   if (t.getRank() != 1 || t.getDimSize(0) != p.getDimSize(0))
     return emitOpError("target must be [")
            << p.getDimSize(0) << "] labels, got " << shapeStr(t.getShape());
-  return success();
+  return verifyMask(*this, p, getMask());
 }
 
 //===----------------------------------------------------------------------===//

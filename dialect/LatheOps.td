@@ -237,16 +237,20 @@ def Lathe_SoftmaxOp
 }
 
 //===----------------------------------------------------------------------===//
-// Losses: each reduces a batch to its mean loss, a 0-d tensor.
+// Losses: each reduces a batch to its mean loss, a 0-d tensor. The optional
+// `mask` ([batch] of 0 or 1) leaves padding rows of a partial last batch out:
+// the loss is then the mean over the rows whose mask is 1.
 //===----------------------------------------------------------------------===//
 
 class Lathe_LossOp<string mnemonic, string text, Type targetType>
     : Lathe_Op<mnemonic, [Pure]> {
   let summary = text;
-  let arguments = (ins Lathe_F32Tensor:$prediction, targetType:$target);
+  let arguments = (ins Lathe_F32Tensor:$prediction, targetType:$target,
+                   Optional<Lathe_F32Tensor>:$mask);
   let results = (outs Lathe_ScalarTensor:$result);
   let assemblyFormat = [{
-    $prediction `,` $target attr-dict `:` type($prediction) `,` type($target)
+    $prediction `,` $target (`mask` $mask^)? attr-dict `:` type($prediction) `,`
+    type($target) (`,` type($mask)^)?
   }];
   let hasVerifier = 1;
 }

@@ -198,12 +198,12 @@ private:
 
   Value genLoss(const std::string &loss, Location at, Value p, Value t) {
     if (loss == "mse")
-      return MSEOp::create(b, at, p, t);
+      return MSEOp::create(b, at, p, t, Value());
     if (loss == "binary_crossentropy")
-      return BinaryCrossEntropyOp::create(b, at, p, t);
+      return BinaryCrossEntropyOp::create(b, at, p, t, Value());
     if (loss == "categorical_crossentropy")
-      return CategoricalCrossEntropyOp::create(b, at, p, t);
-    return SparseCategoricalCrossEntropyOp::create(b, at, p, t);
+      return CategoricalCrossEntropyOp::create(b, at, p, t, Value());
+    return SparseCategoricalCrossEntropyOp::create(b, at, p, t, Value());
   }
 
   Type targetType(const TargetDecl &t, int64_t batch) {
@@ -370,8 +370,8 @@ private:
              Value dFake = callDisc(callGen(blk->getArgument(1)));
              Value ones = constant(label, 1.0f, at);
              Value zero = constant(label, 0.0f, at);
-             Value lr = BinaryCrossEntropyOp::create(b, at, dReal, ones);
-             Value lf = BinaryCrossEntropyOp::create(b, at, dFake, zero);
+             Value lr = BinaryCrossEntropyOp::create(b, at, dReal, ones, Value());
+             Value lf = BinaryCrossEntropyOp::create(b, at, dFake, zero, Value());
              return Value(arith::AddFOp::create(b, at, lr, lf));
            });
     // g_loss(z) = bce(D(G(z)), 1)
@@ -379,7 +379,7 @@ private:
            [&](Block *blk, auto callGen, auto callDisc) {
              Value dFake = callDisc(callGen(blk->getArgument(0)));
              Value ones = constant(label, 1.0f, at);
-             return Value(BinaryCrossEntropyOp::create(b, at, dFake, ones));
+             return Value(BinaryCrossEntropyOp::create(b, at, dFake, ones, Value()));
            });
     GanOp::create(b, loc(g.loc), b.getStringAttr(g.name),
                   FlatSymbolRefAttr::get(gen.getSymNameAttr()),

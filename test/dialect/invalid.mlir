@@ -331,3 +331,11 @@ lathe.gan @g {generator = @gen, discriminator = @gen, noise = "poisson", noise_d
   loss = "binary_crossentropy", optimizer = {name = "adam", lr = 1.0e-4 : f64},
   batch = 8 : i64, epochs = 1 : i64, seed = 0 : i64, data = {}}
 
+
+// -----
+
+func.func @mask_shape(%p: tensor<8x1xf32>, %y: tensor<8x1xf32>, %m: tensor<4xf32>) {
+  // expected-error @+1 {{'lathe.mse' op mask must be [8], got [4]}}
+  %0 = lathe.mse %p, %y mask %m : tensor<8x1xf32>, tensor<8x1xf32>, tensor<4xf32>
+  return
+}

@@ -82,3 +82,10 @@ func.func @gen(%z: tensor<8x2xf32>, %w: tensor<2x4xf32>, %b: tensor<4xf32>) -> t
 lathe.gan @g {generator = @gen, discriminator = @net, noise = "uniform", noise_dim = 2 : i64,
     loss = "binary_crossentropy", optimizer = {name = "adam", lr = 1.0e-4 : f64},
     batch = 8 : i64, epochs = 1 : i64, seed = 0 : i64, data = {}}
+
+// CHECK-LABEL: func.func @masked
+func.func @masked(%p: tensor<8x10xf32>, %labels: tensor<8xi32>, %m: tensor<8xf32>) -> tensor<f32> {
+  // CHECK: lathe.sparse_categorical_crossentropy %{{.*}}, %{{.*}} mask %{{.*}} : tensor<8x10xf32>, tensor<8xi32>, tensor<8xf32>
+  %0 = lathe.sparse_categorical_crossentropy %p, %labels mask %m : tensor<8x10xf32>, tensor<8xi32>, tensor<8xf32>
+  return %0 : tensor<f32>
+}
