@@ -1,16 +1,20 @@
 //===- InitAll.cpp - Register every dialect and pass Lathe uses -----------===//
 #include "compiler/InitAll.h"
+#include "compiler/Passes.h"
 
 #include "dialect/LatheDialect.h"
-#include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
 #include "mlir/IR/DialectRegistry.h"
-#include "mlir/Transforms/Passes.h"
 
 void lathe::registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<lathe::LatheDialect, mlir::func::FuncDialect,
-                  mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
+  registry.insert<lathe::LatheDialect>();
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
 }
 
-void lathe::registerAllPasses() { mlir::registerTransformsPasses(); }
+void lathe::registerAllPasses() {
+  mlir::registerAllPasses();
+  lathe::registerLathePasses();
+}

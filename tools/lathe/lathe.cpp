@@ -1,64 +1,258 @@
 //===- lathe.cpp - The Lathe compiler driver ------------------------------===//
 //
-// Reads a model file, checks it, and emits the requested stage:
-//   lathe --emit=ast model.lathe      the checked syntax tree with shapes
-//   lathe --emit=lathe model.lathe    the Lathe dialect IR (default)
+//   lathe [--emit=STAGE] [-o FILE] model.lathe   print or write one stage
+//   lathe run model.lathe [--data ...] [--epochs N] ...   compile in memory, train
+//   lathe build model.lathe -o model              a standalone executable
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/InitAll.h"
 #include "compiler/codegen/MLIRGen.h"
 #include "compiler/frontend/Sema.h"
+#include "compiler/pipeline/Jit.h"
+#include "compiler/pipeline/Pipeline.h"
+#include "runtime/Train.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/Config/llvm-config.h"
+#include "llvm/IR/Constants.h"
+#include "llvm/IR/GlobalAlias.h"
+#include "llvm/IR/GlobalVariable.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
-#include "llvm/Config/llvm-config.h"
+#include "llvm/Target/TargetMachine.h"
 
+#include <chrono>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 namespace cl = llvm::cl;
 using namespace lathe;
 
 namespace {
-enum class Emit { AST, Lathe };
+enum class Emit { AST, Lathe, Train, Linalg, LLVM, Asm, Obj, Header };
 
 cl::OptionCategory latheCat("Lathe options");
+cl::SubCommand runCmd("run", "Compile a model in memory, train and test it");
+cl::SubCommand buildCmd("build", "Compile a model into a standalone executable");
+
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.lathe>"),
-                               cl::Required, cl::cat(latheCat));
+                               cl::Required, cl::cat(latheCat),
+                               cl::sub(cl::SubCommand::getAll()));
 cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
-                                cl::cat(latheCat));
+                                cl::cat(latheCat),
+                                cl::sub(cl::SubCommand::getTopLevel()),
+                                cl::sub(buildCmd));
 cl::opt<Emit> emit(
     "emit", cl::desc("The stage to print"), cl::init(Emit::Lathe),
-    cl::values(clEnumValN(Emit::AST, "ast", "checked syntax tree with shapes"),
-               clEnumValN(Emit::Lathe, "lathe", "Lathe dialect IR")),
+    cl::values(
+        clEnumValN(Emit::AST, "ast", "checked syntax tree with shapes"),
+        clEnumValN(Emit::Lathe, "lathe", "Lathe dialect IR"),
+        clEnumValN(Emit::Train, "train",
+                   "after autodiff: train_step, grad, eval_step, predict"),
+        clEnumValN(Emit::Linalg, "linalg", "entry points in linalg on tensors"),
+        clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
+        clEnumValN(Emit::Asm, "asm", "assembly for the target CPU"),
+        clEnumValN(Emit::Obj, "obj", "object file (needs -o)"),
+        clEnumValN(Emit::Header, "header",
+                   "C header for embedding the object")),
     cl::cat(latheCat));
 cl::opt<std::string>
     dataOpt("data",
             cl::desc("Data binding that replaces the model file's `data`"),
-            cl::value_desc("kind[:path]"), cl::cat(latheCat));
+            cl::value_desc("kind[:path]"), cl::cat(latheCat),
+            cl::sub(cl::SubCommand::getAll()));
 cl::opt<int64_t> batchOpt("batch", cl::desc("Batch size (overrides train)"),
-                          cl::init(0), cl::cat(latheCat));
+                          cl::init(0), cl::cat(latheCat),
+                          cl::sub(cl::SubCommand::getAll()));
 cl::opt<int64_t> epochsOpt("epochs", cl::desc("Epochs (overrides train)"),
-                           cl::init(0), cl::cat(latheCat));
+                           cl::init(0), cl::cat(latheCat),
+                           cl::sub(cl::SubCommand::getAll()));
+cl::opt<int64_t> seedOpt("seed", cl::desc("Random seed (overrides train)"),
+                         cl::init(-1), cl::cat(latheCat), cl::sub(runCmd));
+cl::opt<int64_t> limitOpt("limit",
+                          cl::desc("Train on at most this many samples"),
+                          cl::init(0), cl::cat(latheCat), cl::sub(runCmd));
+cl::opt<std::string> reportOpt("report",
+                               cl::desc("Write final figures as JSON"),
+                               cl::value_desc("file.json"), cl::cat(latheCat),
+                               cl::sub(runCmd));
+cl::opt<std::string> cpuOpt("cpu", cl::desc("Target CPU (default: this one)"),
+                            cl::cat(latheCat),
+                            cl::sub(cl::SubCommand::getAll()));
+cl::opt<std::string> mattrOpt("mattr",
+                              cl::desc("Target features, e.g. +avx2,-avx512f"),
+                              cl::cat(latheCat),
+                              cl::sub(cl::SubCommand::getAll()));
 
 int fail(const std::string &message) {
   fmt::print(stderr, "lathe: error: {}\n", message);
   return 1;
 }
+
+using Clock = std::chrono::steady_clock;
+
+/// Everything from the model file to LLVM IR, stopping where asked.
+class Compilation {
+public:
+  Compilation() : ctx(makeRegistry()) {
+    ctx.loadAllAvailableDialects();
+    ctx.printOpOnDiagnostic(false);
+  }
+
+  /// Parses and checks the file; prints diagnostics. False on errors.
+  bool front(Program &program) {
+    auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile, true);
+    if (!buffer) {
+      fail(fmt::format("cannot read '{}': {}", inputFile.getValue(),
+                       buffer.getError().message()));
+      return false;
+    }
+    source = std::make_unique<SourceFile>(inputFile,
+                                          (*buffer)->getBuffer().str());
+    DiagnosticEngine diags(*source);
+    bool ok = parseAndCheck(*source, diags, program);
+    diags.print(stderr);
+    sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
+    handler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr,
+                                                                  &ctx);
+    return ok;
+  }
+
+  mlir::OwningOpRef<mlir::ModuleOp> gen(const Program &program) {
+    GenOptions opts;
+    if (!dataOpt.empty()) {
+      llvm::StringRef kind, path;
+      std::tie(kind, path) = llvm::StringRef(dataOpt).split(':');
+      opts.dataKind = kind.str();
+      opts.dataPath = path.str();
+    }
+    opts.batch = batchOpt;
+    opts.epochs = epochsOpt;
+    auto module = mlirGen(ctx, program, inputFile, opts);
+    if (!module || mlir::failed(mlir::verify(*module))) {
+      fail("internal error: the generated IR does not verify");
+      return nullptr;
+    }
+    return module;
+  }
+
+  mlir::MLIRContext ctx;
+
+private:
+  static mlir::DialectRegistry makeRegistry() {
+    mlir::DialectRegistry registry;
+    registerAllDialects(registry);
+    return registry;
+  }
+  std::unique_ptr<SourceFile> source;
+  llvm::SourceMgr sourceMgr;
+  std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
+};
+
+/// Writes an object or assembly file for `module` with `tm`.
+bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                     llvm::raw_pwrite_stream &os, bool object) {
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             object ? llvm::CodeGenFileType::ObjectFile
+                                    : llvm::CodeGenFileType::AssemblyFile))
+    return false;
+  pm.run(module);
+  return true;
+}
+
+/// Adds what a standalone executable's main() links against: the model
+/// description and fixed names for the packed entry points.
+void addExecutableSymbols(llvm::Module &m, const std::string &model,
+                          const std::string &description) {
+  llvm::LLVMContext &ctx = m.getContext();
+  auto *init = llvm::ConstantDataArray::getString(ctx, description, true);
+  new llvm::GlobalVariable(m, init->getType(), true,
+                           llvm::GlobalValue::ExternalLinkage, init,
+                           "lathe_model_description");
+  for (const char *entry : {"train_step", "grad", "eval_step", "predict"}) {
+    llvm::Function *f = m.getFunction("_mlir_" + model + "." + entry);
+    if (f)
+      llvm::GlobalAlias::create(std::string("lathe_") + entry, f);
+  }
+}
+
+std::string header(const rt::ModelInfo &info) {
+  std::string h = fmt::format(
+      "/* Generated by lathe for model '{0}'. Each entry point takes an array\n"
+      "   of pointers, args[i] pointing at the i-th buffer pointer: inputs\n"
+      "   first, then outputs, all row-major f32 (labels i32), batch {1}. */\n"
+      "#ifndef LATHE_MODEL_{0}_H\n#define LATHE_MODEL_{0}_H\n"
+      "#ifdef __cplusplus\nextern \"C\" {{\n#endif\n"
+      "extern const char lathe_model_description[];\n",
+      info.name, info.batch);
+  std::string params;
+  for (const rt::TensorSpec &p : info.params)
+    params += fmt::format("   param  {} [{}]\n", p.name,
+                          fmt::join(p.shape, ", "));
+  std::string state;
+  for (const rt::TensorSpec &s : info.state)
+    state += fmt::format("   state  {} [{}]\n", s.name,
+                         fmt::join(s.shape, ", "));
+  h += fmt::format("/* Parameters, in order:\n{}*/\n", params);
+  h += fmt::format("/* train_step: params, state, hyper[4], x, y, mask -> "
+                   "params', state', loss, predictions\n{}*/\n"
+                   "void lathe_train_step(void **args);\n",
+                   state);
+  h += "/* grad: params, x, y, mask -> loss, gradients */\n"
+       "void lathe_grad(void **args);\n"
+       "/* eval_step: params, x, y, mask -> loss, predictions */\n"
+       "void lathe_eval_step(void **args);\n"
+       "/* predict: params, x -> predictions */\n"
+       "void lathe_predict(void **args);\n";
+  h += "#ifdef __cplusplus\n}\n#endif\n#endif\n";
+  return h;
+}
+
+int linkExecutable(const std::string &object, const std::string &out) {
+  std::string cxx = "clang++-22";
+  auto found = llvm::sys::findProgramByName(cxx);
+  if (!found) {
+    found = llvm::sys::findProgramByName("c++");
+    if (!found)
+      return fail("no C++ linker found (install clang-22)");
+  }
+  std::vector<std::string> args = {*found, "-o", out, object,
+                                   LATHE_RUNTIME_MAIN_LIB, LATHE_RUNTIME_LIB,
+                                   "-lfmt", "-lz", "-lm"};
+  if (llvm::sys::findProgramByName("ld.lld-22") ||
+      llvm::sys::fs::exists("/usr/lib/llvm-22/bin/ld.lld"))
+    args.insert(args.begin() + 1, {"-fuse-ld=lld", "-B/usr/lib/llvm-22/bin"});
+  std::vector<llvm::StringRef> refs(args.begin(), args.end());
+  std::string err;
+  int rc = llvm::sys::ExecuteAndWait(*found, refs, std::nullopt, {}, 0, 0,
+                                     &err);
+  if (rc != 0)
+    return fail(fmt::format("linking {} failed{}", out,
+                            err.empty() ? "" : ": " + err));
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  registerAllPasses();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << fmt::format("lathe {} (LLVM/MLIR {})\n", LATHE_VERSION,
                       LLVM_VERSION_STRING);
@@ -66,55 +260,126 @@ int main(int argc, char **argv) {
   cl::HideUnrelatedOptions({&latheCat, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv, "Lathe model compiler\n");
 
-  auto buffer = llvm::MemoryBuffer::getFileOrSTDIN(inputFile, /*IsText=*/true);
-  if (!buffer)
-    return fail(fmt::format("cannot read '{}': {}", inputFile.getValue(),
-                            buffer.getError().message()));
   if (batchOpt < 0 || batchOpt > (1 << 20))
     return fail(fmt::format("--batch must be in [1, {}]", 1 << 20));
   if (epochsOpt < 0 || epochsOpt > (1 << 20))
     return fail(fmt::format("--epochs must be in [1, {}]", 1 << 20));
 
-  SourceFile source(inputFile, (*buffer)->getBuffer().str());
-  DiagnosticEngine diags(source);
+  auto start = Clock::now();
+  Compilation c;
   Program program;
-  bool ok = parseAndCheck(source, diags, program);
-  diags.print(stderr);
-  if (!ok)
+  if (!c.front(program))
     return 1;
+  bool top = !runCmd && !buildCmd;
 
-  std::string error;
-  auto output = mlir::openOutputFile(outputFile, &error);
-  if (!output)
-    return fail(error);
-
-  if (emit == Emit::AST) {
-    output->os() << dumpAST(program, inputFile);
-    output->keep();
+  if (top && emit == Emit::AST) {
+    std::string error;
+    auto out = mlir::openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    out->os() << dumpAST(program, inputFile);
+    out->keep();
     return 0;
   }
+  auto module = c.gen(program);
+  if (!module)
+    return 1;
+  auto printModule = [&]() {
+    std::string error;
+    auto out = mlir::openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    module->print(out->os());
+    out->keep();
+    return 0;
+  };
+  if (top && emit == Emit::Lathe)
+    return printModule();
 
-  mlir::DialectRegistry registry;
-  registerAllDialects(registry);
-  mlir::MLIRContext ctx(registry);
-  ctx.loadAllAvailableDialects();
-  llvm::SourceMgr sourceMgr;
-  sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
-  mlir::SourceMgrDiagnosticHandler handler(sourceMgr, &ctx);
-
-  GenOptions opts;
-  if (!dataOpt.empty()) {
-    llvm::StringRef kind, path;
-    std::tie(kind, path) = llvm::StringRef(dataOpt).split(':');
-    opts.dataKind = kind.str();
-    opts.dataPath = path.str();
+  if (mlir::failed(buildTrainingFunctions(*module)))
+    return 1;
+  if (top && emit == Emit::Train)
+    return printModule();
+  auto description = describeModel(*module);
+  if (mlir::failed(description))
+    return 1;
+  rt::ModelInfo info;
+  std::string error;
+  if (!rt::parseModelInfo(*description, info, error))
+    return fail("internal error: " + error);
+  if (top && emit == Emit::Header) {
+    auto out = mlir::openOutputFile(outputFile, &error);
+    if (!out)
+      return fail(error);
+    out->os() << header(info);
+    out->keep();
+    return 0;
   }
-  opts.batch = batchOpt;
-  opts.epochs = epochsOpt;
-  auto module = mlirGen(ctx, program, inputFile, opts);
-  if (!module || mlir::failed(mlir::verify(*module)))
-    return fail("internal error: the generated IR does not verify");
-  module->print(output->os());
-  output->keep();
+  if (mlir::failed(lowerToLinalg(*module)))
+    return 1;
+  if (top && emit == Emit::Linalg)
+    return printModule();
+  if (mlir::failed(lowerToLLVMDialect(*module)))
+    return 1;
+  auto tm = createTargetMachine(cpuOpt, mattrOpt, error);
+  if (!tm)
+    return fail(error);
+  auto llvmCtx = std::make_unique<llvm::LLVMContext>();
+  auto llvmModule = translateToLLVMIR(*module, *llvmCtx, *tm);
+  if (!llvmModule)
+    return fail("internal error: cannot translate to LLVM IR");
+
+  if (runCmd) {
+    auto jit = JitModel::create(std::move(llvmModule), std::move(llvmCtx),
+                                info.name, error);
+    if (!jit)
+      return fail("JIT compilation failed: " + error);
+    double compileSeconds =
+        std::chrono::duration<double>(Clock::now() - start).count();
+    fmt::print("compiled {} in {:.2f}s\n", inputFile.getValue(),
+               compileSeconds);
+    rt::TrainOptions opts;
+    opts.seed = seedOpt;
+    opts.limit = limitOpt;
+    opts.report = reportOpt;
+    opts.compileSeconds = compileSeconds;
+    return rt::train(info, jit->entryPoints(), opts);
+  }
+
+  if (buildCmd) {
+    if (outputFile == "-")
+      return fail("`lathe build` needs -o EXECUTABLE");
+    addExecutableSymbols(*llvmModule, info.name, *description);
+    llvm::SmallString<128> objPath;
+    if (auto ec = llvm::sys::fs::createTemporaryFile("lathe", "o", objPath))
+      return fail("cannot create a temporary file: " + ec.message());
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(objPath, ec);
+      if (ec || !emitMachineCode(*llvmModule, *tm, os, true))
+        return fail("cannot emit object code");
+    }
+    int rc = linkExecutable(objPath.str().str(), outputFile);
+    llvm::sys::fs::remove(objPath);
+    if (rc == 0)
+      fmt::print("built {} from {} in {:.2f}s\n", outputFile.getValue(),
+                 inputFile.getValue(),
+                 std::chrono::duration<double>(Clock::now() - start).count());
+    return rc;
+  }
+
+  auto out = mlir::openOutputFile(outputFile, &error);
+  if (!out)
+    return fail(error);
+  if (emit == Emit::LLVM) {
+    llvmModule->print(out->os(), nullptr);
+  } else if (emit == Emit::Obj && outputFile == "-") {
+    return fail("--emit=obj needs -o FILE");
+  } else {
+    addExecutableSymbols(*llvmModule, info.name, *description);
+    if (!emitMachineCode(*llvmModule, *tm, out->os(), emit == Emit::Obj))
+      return fail("cannot emit machine code for this target");
+  }
+  out->keep();
   return 0;
 }

@@ -1,0 +1,55 @@
+//===- Passes.td - Lathe compiler passes -------------------*- tablegen -*-===//
+#ifndef LATHE_PASSES_TD
+#define LATHE_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def LatheAutodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
+  let summary = "Build train_step, grad, eval_step and predict for each recipe";
+  let description = [{
+    For every `lathe.supervised` recipe, clones its network and loss into new
+    functions and differentiates them in reverse mode, op by op, with the
+    gradient rules of `VJPRules.cpp`:
+
+    - `@m.train_step(params, state, hyper, x, y, mask)` returns the updated
+      parameters and optimizer state, the loss and the predictions; the optimizer update is IR
+      (`Optimizers.cpp`), so later passes can fuse it with the backward pass.
+    - `@m.grad(params, x, y, mask)` returns the loss and every gradient.
+    - `@m.eval_step(params, x, y, mask)` returns the loss and the predictions.
+    - `@m.predict(params, x)` returns the predictions.
+
+    Each argument carries `lathe.role` (param, state, hyper, input, target,
+    mask) and, for parameters and state, `lathe.param` and `lathe.init`.
+    `hyper` is `[lr, 1 - beta1^t, 1 - beta2^t, 0]`, set by the runtime each
+    step. The original network, loss and recipe ops are left in place.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+}
+
+def LatheLowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
+  let summary = "Lower Lathe layer, activation and loss ops to linalg on tensors";
+  let description = [{
+    Rewrites each Lathe op into linalg structured ops (matmuls, maps,
+    reductions) plus tensor reshapes. Ops without a lowering yet are reported
+    at their model-file location and the pass fails.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect"];
+}
+
+def LatheStripModel : Pass<"lathe-strip-model", "mlir::ModuleOp"> {
+  let summary = "Keep only the entry points the runtime calls";
+  let description = [{
+    Erases recipe ops and every function that is not a train_step, grad,
+    eval_step or predict entry point, marks the entry points public and drops
+    their `lathe.*` argument attributes (read into the model description
+    before), so bufferization sees only what is compiled.
+  }];
+}
+
+#endif

@@ -1,0 +1,312 @@
+//===- Autodiff.cpp - Training, evaluation and prediction entry points ----===//
+//
+// Reverse-mode differentiation over Lathe ops: the network and its loss are
+// cloned into a new function, then walked backwards; each op's gradient
+// rule (VJPRules.cpp) turns the gradient of its result into gradients of its
+// operands, and gradients reaching one value from several uses are summed.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+#include "compiler/autodiff/Optimizers.h"
+#include "compiler/autodiff/VJPRules.h"
+#include "compiler/lowering/TensorBuilders.h"
+#include "dialect/LatheOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/IRMapping.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHEAUTODIFF
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+using namespace lathe;
+namespace tb = lathe::tb;
+
+namespace {
+
+/// Builds the entry points of one supervised recipe.
+class RecipeBuilder {
+public:
+  RecipeBuilder(SupervisedOp recipe, func::FuncOp net, func::FuncOp lossFn)
+      : recipe(recipe), net(net), b(recipe) {
+    ctx = recipe.getContext();
+    inputType = net.getArgumentTypes().front();
+    targetType = lossFn.getArgumentTypes()[1];
+    batch = recipe.getBatch();
+    maskType = RankedTensorType::get({batch}, b.getF32Type());
+    hyperType = RankedTensorType::get({4}, b.getF32Type());
+    lossType = RankedTensorType::get({}, b.getF32Type());
+    for (unsigned i = 1; i < net.getNumArguments(); ++i)
+      params.push_back({net.getArgumentTypes()[i],
+                        net.getArgAttrOfType<StringAttr>(i, "lathe.param"),
+                        net.getArgAttrOfType<StringAttr>(i, "lathe.init")});
+    spec = OptimizerSpec::fromAttr(recipe.getOptimizer());
+  }
+
+  LogicalResult build() {
+    if (failed(buildTrainStep()) || failed(buildGrad()))
+      return failure();
+    buildEval();
+    buildPredict();
+    return success();
+  }
+
+private:
+  struct Param {
+    Type type;
+    StringAttr name, init;
+  };
+  SupervisedOp recipe;
+  func::FuncOp net;
+  OpBuilder b;
+  MLIRContext *ctx;
+  Type inputType, targetType, maskType, hyperType, lossType;
+  int64_t batch;
+  SmallVector<Param> params;
+  OptimizerSpec spec;
+
+  std::string name(StringRef suffix) {
+    return (recipe.getSymName() + "." + suffix).str();
+  }
+
+  /// A new entry point with roles and names on its arguments.
+  func::FuncOp makeFunc(StringRef suffix, ArrayRef<Type> args,
+                        ArrayRef<NamedAttrList> attrs, ArrayRef<Type> results) {
+    auto fn = func::FuncOp::create(b, recipe.getLoc(), name(suffix),
+                                   b.getFunctionType(args, results));
+    for (auto [i, a] : llvm::enumerate(attrs))
+      fn.setArgAttrs(i, a.getDictionary(ctx));
+    fn->setAttr("lathe.entry", b.getUnitAttr());
+    fn.addEntryBlock();
+    return fn;
+  }
+
+  NamedAttrList role(StringRef r, StringAttr pname = {},
+                     StringAttr init = {}) {
+    NamedAttrList l;
+    l.append("lathe.role", b.getStringAttr(r));
+    if (pname)
+      l.append("lathe.param", pname);
+    if (init)
+      l.append("lathe.init", init);
+    return l;
+  }
+
+  void addParams(SmallVector<Type> &types, SmallVector<NamedAttrList> &attrs) {
+    for (const Param &p : params) {
+      types.push_back(p.type);
+      attrs.push_back(role("param", p.name, p.init));
+    }
+  }
+
+  /// Clones the network body after `x` and `ps`; returns its output and
+  /// the cloned ops in order.
+  Value forward(OpBuilder &fb, Value x, ValueRange ps,
+                SmallVector<Operation *> &ops) {
+    IRMapping map;
+    map.map(net.getArgument(0), x);
+    for (auto [i, p] : llvm::enumerate(ps))
+      map.map(net.getArgument(i + 1), p);
+    Value out;
+    for (Operation &op : net.getBody().front()) {
+      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+        out = map.lookup(ret.getOperand(0));
+        break;
+      }
+      ops.push_back(fb.clone(op, map));
+    }
+    return out;
+  }
+
+  Operation *makeLoss(OpBuilder &fb, Value pred, Value y, Value mask) {
+    Location loc = recipe.getLoc();
+    StringRef l = recipe.getLoss();
+    if (l == "mse")
+      return MSEOp::create(fb, loc, pred, y, mask);
+    if (l == "binary_crossentropy")
+      return BinaryCrossEntropyOp::create(fb, loc, pred, y, mask);
+    if (l == "categorical_crossentropy")
+      return CategoricalCrossEntropyOp::create(fb, loc, pred, y, mask);
+    return SparseCategoricalCrossEntropyOp::create(fb, loc, pred, y, mask);
+  }
+
+  /// Reverse sweep from `loss` over `ops`; returns d loss / d each of `wrt`.
+  FailureOr<SmallVector<Value>> backprop(OpBuilder &fb,
+                                         ArrayRef<Operation *> ops, Value loss,
+                                         ValueRange wrt) {
+    DenseMap<Value, Value> grads;
+    grads[loss] = tb::filled(fb, loss.getLoc(), {}, 1.0);
+    for (Operation *op : llvm::reverse(ops)) {
+      if (!isa<LatheDialect>(op->getDialect()) || op->getNumResults() != 1)
+        continue;
+      auto it = grads.find(op->getResult(0));
+      if (it == grads.end())
+        continue;
+      auto g = buildVJP(fb, op, it->second);
+      if (failed(g))
+        return failure();
+      for (auto [operand, dg] : llvm::zip(op->getOperands(), *g)) {
+        if (!dg)
+          continue;
+        auto [slot, fresh] = grads.try_emplace(operand, dg);
+        if (!fresh)
+          slot->second = tb::map(fb, op->getLoc(), {slot->second, dg},
+                                 [](OpBuilder &nb, Location nl, ValueRange a) {
+                                   return Value(arith::AddFOp::create(
+                                       nb, nl, a[0], a[1]));
+                                 });
+      }
+    }
+    SmallVector<Value> out;
+    for (Value v : wrt) {
+      Value g = grads.lookup(v);
+      if (!g) // a parameter the loss does not depend on
+        g = tb::filled(fb, v.getLoc(), tb::shapeOf(v), 0.0);
+      out.push_back(g);
+    }
+    return out;
+  }
+
+  LogicalResult buildTrainStep() {
+    auto states = spec.stateNames();
+    SmallVector<Type> types;
+    SmallVector<NamedAttrList> attrs;
+    addParams(types, attrs);
+    for (const Param &p : params)
+      for (const std::string &s : states) {
+        types.push_back(p.type);
+        attrs.push_back(role("state", b.getStringAttr(p.name.str() + "." + s),
+                             b.getStringAttr("zeros")));
+      }
+    types.append({hyperType, inputType, targetType, maskType});
+    attrs.append({role("hyper"), role("input"), role("target"), role("mask")});
+    SmallVector<Type> results;
+    for (const Param &p : params)
+      results.push_back(p.type);
+    for (const Param &p : params)
+      for (size_t i = 0; i < states.size(); ++i)
+        results.push_back(p.type);
+    results.push_back(lossType);
+    results.push_back(net.getResultTypes().front());
+    auto fn = makeFunc("train_step", types, attrs, results);
+    Block &body = fn.getBody().front();
+    OpBuilder fb = OpBuilder::atBlockEnd(&body);
+    unsigned np = params.size(), ns = states.size();
+    ValueRange ps = body.getArguments().take_front(np);
+    ValueRange st = body.getArguments().slice(np, np * ns);
+    Value hyper = body.getArgument(np + np * ns);
+    Value x = body.getArgument(np + np * ns + 1);
+    Value y = body.getArgument(np + np * ns + 2);
+    Value mask = body.getArgument(np + np * ns + 3);
+    SmallVector<Operation *> ops;
+    Value pred = forward(fb, x, ps, ops);
+    Operation *lossOp = makeLoss(fb, pred, y, mask);
+    ops.push_back(lossOp);
+    auto grads = backprop(fb, ops, lossOp->getResult(0), ps);
+    if (failed(grads))
+      return failure();
+    SmallVector<Value> newParams, newStates;
+    for (unsigned i = 0; i < np; ++i) {
+      auto upd = buildUpdate(fb, recipe.getLoc(), spec, hyper, ps[i],
+                             (*grads)[i], st.slice(i * ns, ns));
+      newParams.push_back(upd[0]);
+      newStates.append(upd.begin() + 1, upd.end());
+    }
+    SmallVector<Value> rets = newParams;
+    rets.append(newStates);
+    rets.push_back(lossOp->getResult(0));
+    rets.push_back(pred);
+    func::ReturnOp::create(fb, recipe.getLoc(), rets);
+    return success();
+  }
+
+  LogicalResult buildGrad() {
+    SmallVector<Type> types;
+    SmallVector<NamedAttrList> attrs;
+    addParams(types, attrs);
+    types.append({inputType, targetType, maskType});
+    attrs.append({role("input"), role("target"), role("mask")});
+    SmallVector<Type> results{lossType};
+    for (const Param &p : params)
+      results.push_back(p.type);
+    auto fn = makeFunc("grad", types, attrs, results);
+    Block &body = fn.getBody().front();
+    OpBuilder fb = OpBuilder::atBlockEnd(&body);
+    unsigned np = params.size();
+    ValueRange ps = body.getArguments().take_front(np);
+    SmallVector<Operation *> ops;
+    Value pred = forward(fb, body.getArgument(np), ps, ops);
+    Operation *lossOp = makeLoss(fb, pred, body.getArgument(np + 1),
+                                 body.getArgument(np + 2));
+    ops.push_back(lossOp);
+    auto grads = backprop(fb, ops, lossOp->getResult(0), ps);
+    if (failed(grads))
+      return failure();
+    SmallVector<Value> rets{lossOp->getResult(0)};
+    rets.append(*grads);
+    func::ReturnOp::create(fb, recipe.getLoc(), rets);
+    return success();
+  }
+
+  void buildEval() {
+    SmallVector<Type> types;
+    SmallVector<NamedAttrList> attrs;
+    addParams(types, attrs);
+    types.append({inputType, targetType, maskType});
+    attrs.append({role("input"), role("target"), role("mask")});
+    Type predType = net.getResultTypes().front();
+    auto fn = makeFunc("eval_step", types, attrs, {lossType, predType});
+    Block &body = fn.getBody().front();
+    OpBuilder fb = OpBuilder::atBlockEnd(&body);
+    unsigned np = params.size();
+    SmallVector<Operation *> ops;
+    Value pred = forward(fb, body.getArgument(np),
+                         body.getArguments().take_front(np), ops);
+    Operation *lossOp = makeLoss(fb, pred, body.getArgument(np + 1),
+                                 body.getArgument(np + 2));
+    func::ReturnOp::create(fb, recipe.getLoc(),
+                           ValueRange{lossOp->getResult(0), pred});
+  }
+
+  void buildPredict() {
+    SmallVector<Type> types;
+    SmallVector<NamedAttrList> attrs;
+    addParams(types, attrs);
+    types.push_back(inputType);
+    attrs.push_back(role("input"));
+    auto fn = makeFunc("predict", types, attrs,
+                       {net.getResultTypes().front()});
+    Block &body = fn.getBody().front();
+    OpBuilder fb = OpBuilder::atBlockEnd(&body);
+    unsigned np = params.size();
+    SmallVector<Operation *> ops;
+    Value pred = forward(fb, body.getArgument(np),
+                         body.getArguments().take_front(np), ops);
+    func::ReturnOp::create(fb, recipe.getLoc(), pred);
+  }
+};
+
+struct AutodiffPass : lathe::impl::LatheAutodiffBase<AutodiffPass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<SupervisedOp> recipes(module.getOps<SupervisedOp>());
+    for (SupervisedOp r : recipes) {
+      auto net = symbols.lookup<func::FuncOp>(r.getNetwork());
+      auto lossFn = symbols.lookup<func::FuncOp>(r.getLossFn());
+      if (!net || !lossFn) {
+        r.emitError("recipe does not name its network and loss functions");
+        return signalPassFailure();
+      }
+      if (failed(RecipeBuilder(r, net, lossFn).build()))
+        return signalPassFailure();
+    }
+    for (GanOp g : module.getOps<GanOp>()) {
+      g.emitError("training a gan cannot be compiled yet");
+      return signalPassFailure();
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,129 @@
+//===- Optimizers.cpp - Parameter updates as IR ---------------------------===//
+#include "compiler/autodiff/Optimizers.h"
+#include "compiler/lowering/TensorBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+using namespace mlir;
+using namespace lathe;
+namespace tb = lathe::tb;
+
+OptimizerSpec OptimizerSpec::fromAttr(DictionaryAttr dict) {
+  OptimizerSpec s;
+  if (auto n = dict.getAs<StringAttr>("name"))
+    s.name = n.str();
+  auto get = [&](const char *key, double &out) {
+    if (auto f = dict.getAs<FloatAttr>(key))
+      out = f.getValueAsDouble();
+  };
+  get("momentum", s.momentum);
+  get("nesterov", s.nesterov);
+  get("rho", s.rho);
+  get("beta1", s.beta1);
+  get("beta2", s.beta2);
+  get("epsilon", s.epsilon);
+  return s;
+}
+
+std::vector<std::string> OptimizerSpec::stateNames() const {
+  if (name == "adam")
+    return {"m", "v"};
+  if (name == "rmsprop")
+    return momentum > 0 ? std::vector<std::string>{"square_avg", "momentum"}
+                        : std::vector<std::string>{"square_avg"};
+  if (momentum > 0)
+    return {"momentum"};
+  return {};
+}
+
+namespace {
+Value add(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::AddFOp::create(b, l, x, y);
+}
+Value mul(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::MulFOp::create(b, l, x, y);
+}
+Value sub(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::SubFOp::create(b, l, x, y);
+}
+Value div(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::DivFOp::create(b, l, x, y);
+}
+} // namespace
+
+SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
+                                      const OptimizerSpec &s, Value hyper,
+                                      Value p, Value g, ValueRange state) {
+  Value lr = tb::scalarAt(b, loc, hyper, 0);
+  auto c = [&](OpBuilder &nb, Location nl, double v) { return tb::f32(nb, nl, v); };
+  auto ew = [&](ValueRange xs,
+                function_ref<Value(OpBuilder &, Location, ValueRange)> f) {
+    return tb::map(b, loc, xs, f);
+  };
+  if (s.name == "adam") {
+    Value bc1 = tb::scalarAt(b, loc, hyper, 1);
+    Value bc2 = tb::scalarAt(b, loc, hyper, 2);
+    Value stepSize = div(b, loc, lr, bc1);
+    Value sqrtBc2 = math::SqrtOp::create(b, loc, bc2);
+    Value m = ew({state[0], g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+      return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.beta1)),
+                 mul(nb, nl, a[1], c(nb, nl, 1 - s.beta1)));
+    });
+    Value v = ew({state[1], g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+      return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.beta2)),
+                 mul(nb, nl, mul(nb, nl, a[1], a[1]), c(nb, nl, 1 - s.beta2)));
+    });
+    Value np = ew({p, m, v}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+      Value denom = add(nb, nl,
+                        div(nb, nl, math::SqrtOp::create(nb, nl, a[2]), sqrtBc2),
+                        c(nb, nl, s.epsilon));
+      return sub(nb, nl, a[0], mul(nb, nl, stepSize, div(nb, nl, a[1], denom)));
+    });
+    return {np, m, v};
+  }
+  if (s.name == "rmsprop") {
+    Value sq = ew({state[0], g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+      return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.rho)),
+                 mul(nb, nl, mul(nb, nl, a[1], a[1]), c(nb, nl, 1 - s.rho)));
+    });
+    auto scaled = [&](OpBuilder &nb, Location nl, Value grad, Value avg) {
+      Value d = add(nb, nl, math::SqrtOp::create(nb, nl, avg),
+                    c(nb, nl, s.epsilon));
+      return div(nb, nl, grad, d);
+    };
+    if (s.momentum > 0) {
+      Value buf = ew({state[1], g, sq},
+                     [&](OpBuilder &nb, Location nl, ValueRange a) {
+                       return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.momentum)),
+                                  scaled(nb, nl, a[1], a[2]));
+                     });
+      Value np = ew({p, buf}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return sub(nb, nl, a[0], mul(nb, nl, lr, a[1]));
+      });
+      return {np, sq, buf};
+    }
+    Value np = ew({p, g, sq}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+      return sub(nb, nl, a[0], mul(nb, nl, lr, scaled(nb, nl, a[1], a[2])));
+    });
+    return {np, sq};
+  }
+  // SGD, with PyTorch's momentum buffer (buf = mu buf + g) and Nesterov.
+  if (s.momentum > 0) {
+    Value buf = ew({state[0], g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+      return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.momentum)), a[1]);
+    });
+    bool nesterov = s.nesterov != 0;
+    Value np = ew({p, g, buf}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+      Value d = nesterov
+                    ? add(nb, nl, a[1], mul(nb, nl, a[2], c(nb, nl, s.momentum)))
+                    : a[2];
+      return sub(nb, nl, a[0], mul(nb, nl, lr, d));
+    });
+    return {np, buf};
+  }
+  Value np = ew({p, g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+    return sub(nb, nl, a[0], mul(nb, nl, lr, a[1]));
+  });
+  return {np};
+}

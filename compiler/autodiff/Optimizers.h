@@ -1,0 +1,36 @@
+//===- Optimizers.h - Parameter updates as IR ---------------------*- C++ -*-===//
+#ifndef LATHE_AUTODIFF_OPTIMIZERS_H
+#define LATHE_AUTODIFF_OPTIMIZERS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+#include <string>
+#include <vector>
+
+namespace lathe {
+
+/// An optimizer as the recipe's `optimizer` dictionary describes it.
+struct OptimizerSpec {
+  std::string name = "sgd";
+  double momentum = 0, nesterov = 0, rho = 0.9, beta1 = 0.9, beta2 = 0.999,
+         epsilon = 1e-7;
+  static OptimizerSpec fromAttr(mlir::DictionaryAttr dict);
+  /// Names of the per-parameter state tensors, e.g. {"m", "v"} for Adam.
+  std::vector<std::string> stateNames() const;
+};
+
+/// Builds one step of the optimizer for parameter `p` with gradient `g` and
+/// its state tensors. `hyper` is tensor<4xf32>: [lr, 1 - beta1^t,
+/// 1 - beta2^t, 0]. Returns the new parameter followed by the new state.
+/// The formulas are PyTorch's (torch.optim.SGD, RMSprop, Adam).
+llvm::SmallVector<mlir::Value> buildUpdate(mlir::OpBuilder &b,
+                                           mlir::Location loc,
+                                           const OptimizerSpec &spec,
+                                           mlir::Value hyper, mlir::Value p,
+                                           mlir::Value g,
+                                           mlir::ValueRange state);
+
+} // namespace lathe
+
+#endif

@@ -1,0 +1,36 @@
+//===- StripModel.cpp - Keep only the runtime's entry points --------------===//
+#include "compiler/Passes.h"
+#include "dialect/LatheOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHESTRIPMODEL
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+struct StripModelPass : lathe::impl::LatheStripModelBase<StripModelPass> {
+  void runOnOperation() override {
+    SmallVector<Operation *> dead;
+    for (Operation &op : getOperation().getBody()->getOperations()) {
+      if (isa<lathe::SupervisedOp, lathe::GanOp>(op))
+        dead.push_back(&op);
+      else if (auto fn = dyn_cast<func::FuncOp>(op)) {
+        if (fn->hasAttr("lathe.entry")) {
+          fn.setPublic();
+          // Roles and names were read into the model description already.
+          for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+            for (StringRef a : {"lathe.role", "lathe.param", "lathe.init"})
+              fn.removeArgAttr(i, a);
+        } else
+          dead.push_back(&op);
+      }
+    }
+    for (Operation *op : dead)
+      op->erase();
+  }
+};
+} // namespace

@@ -1,0 +1,222 @@
+//===- TensorBuilders.cpp - Small linalg-on-tensors vocabulary ------------===//
+#include "compiler/lowering/TensorBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using utils::IteratorType;
+
+namespace lathe::tb {
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+Value f32(OpBuilder &b, Location loc, double v) {
+  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(float(v)));
+}
+
+Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
+             double value) {
+  Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return linalg::FillOp::create(b, loc, f32(b, loc, value), empty)
+      .getResult(0);
+}
+
+Value generic(OpBuilder &b, Location loc, ValueRange inputs,
+              ArrayRef<AffineMap> inMaps, Value init, AffineMap outMap,
+              ArrayRef<IteratorType> iters, Body body) {
+  SmallVector<AffineMap> maps(inMaps.begin(), inMaps.end());
+  maps.push_back(outMap);
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange{init.getType()}, inputs, ValueRange{init}, maps, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, body(nb, nl, args));
+      });
+  return op.getResult(0);
+}
+
+Value map(OpBuilder &b, Location loc, ValueRange xs, Body body) {
+  ArrayRef<int64_t> shape = shapeOf(xs.front());
+  unsigned rank = shape.size();
+  auto id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  SmallVector<AffineMap> maps(xs.size(), id);
+  SmallVector<IteratorType> iters(rank, IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return generic(b, loc, xs, maps, init, id, iters,
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   return body(nb, nl, args.drop_back());
+                 });
+}
+
+Value mapWithLast(OpBuilder &b, Location loc, Value a, Value v, Body body) {
+  ArrayRef<int64_t> shape = shapeOf(a);
+  unsigned rank = shape.size();
+  MLIRContext *ctx = b.getContext();
+  auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  auto dropLast = id.getMajorSubMap(rank - 1);
+  SmallVector<IteratorType> iters(rank, IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return generic(b, loc, {a, v}, {id, dropLast}, init, id, iters,
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   return body(nb, nl, args.drop_back());
+                 });
+}
+
+Value mapWithRow(OpBuilder &b, Location loc, Value a, Value v, Body body) {
+  ArrayRef<int64_t> shape = shapeOf(a);
+  MLIRContext *ctx = b.getContext();
+  auto id = AffineMap::getMultiDimIdentityMap(2, ctx);
+  auto col = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+  SmallVector<IteratorType> iters(2, IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return generic(b, loc, {a, v}, {id, col}, init, id, iters,
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   return body(nb, nl, args.drop_back());
+                 });
+}
+
+Value matmul(OpBuilder &b, Location loc, Value a, Value bm, bool transA,
+             bool transB, Value init) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> as = shapeOf(a), bs = shapeOf(bm);
+  int64_t m = transA ? as[1] : as[0];
+  int64_t n = transB ? bs[0] : bs[1];
+  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
+             k = getAffineDimExpr(2, ctx);
+  auto aMap = AffineMap::get(3, 0, transA ? ArrayRef<AffineExpr>{k, i}
+                                          : ArrayRef<AffineExpr>{i, k},
+                             ctx);
+  auto bMap = AffineMap::get(3, 0, transB ? ArrayRef<AffineExpr>{j, k}
+                                          : ArrayRef<AffineExpr>{k, j},
+                             ctx);
+  auto cMap = AffineMap::get(3, 0, {i, j}, ctx);
+  if (!init)
+    init = filled(b, loc, {m, n}, 0.0);
+  return generic(b, loc, {a, bm}, {aMap, bMap}, init, cMap,
+                 {IteratorType::parallel, IteratorType::parallel,
+                  IteratorType::reduction},
+                 [](OpBuilder &nb, Location nl, ValueRange args) {
+                   Value p = arith::MulFOp::create(nb, nl, args[0], args[1]);
+                   return Value(arith::AddFOp::create(nb, nl, args[2], p));
+                 });
+}
+
+Value reduceLast(OpBuilder &b, Location loc, Value x, double initValue,
+                 Body combine) {
+  ArrayRef<int64_t> shape = shapeOf(x);
+  unsigned rank = shape.size();
+  MLIRContext *ctx = b.getContext();
+  auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  auto out = id.getMajorSubMap(rank - 1);
+  SmallVector<IteratorType> iters(rank, IteratorType::parallel);
+  iters.back() = IteratorType::reduction;
+  Value init = filled(b, loc, shape.drop_back(), initValue);
+  return generic(b, loc, {x}, {id}, init, out, iters, combine);
+}
+
+Value sumFirst(OpBuilder &b, Location loc, Value x) {
+  ArrayRef<int64_t> shape = shapeOf(x);
+  unsigned rank = shape.size();
+  MLIRContext *ctx = b.getContext();
+  // Loops: d0..d{r-2} over the kept dims, d{r-1} over the summed first dim.
+  SmallVector<AffineExpr> in{getAffineDimExpr(rank - 1, ctx)};
+  SmallVector<AffineExpr> out;
+  for (unsigned d = 0; d + 1 < rank; ++d) {
+    in.push_back(getAffineDimExpr(d, ctx));
+    out.push_back(getAffineDimExpr(d, ctx));
+  }
+  SmallVector<IteratorType> iters(rank, IteratorType::parallel);
+  iters.back() = IteratorType::reduction;
+  Value init = filled(b, loc, shape.drop_front(), 0.0);
+  return generic(b, loc, {x}, {AffineMap::get(rank, 0, in, ctx)}, init,
+                 AffineMap::get(rank, 0, out, ctx), iters,
+                 [](OpBuilder &nb, Location nl, ValueRange args) {
+                   return Value(arith::AddFOp::create(nb, nl, args[0], args[1]));
+                 });
+}
+
+Value sumAll(OpBuilder &b, Location loc, Value x) {
+  unsigned rank = shapeOf(x).size();
+  MLIRContext *ctx = b.getContext();
+  auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  SmallVector<IteratorType> iters(rank, IteratorType::reduction);
+  Value init = filled(b, loc, {}, 0.0);
+  return generic(b, loc, {x}, {id}, init, AffineMap::get(rank, 0, {}, ctx),
+                 iters, [](OpBuilder &nb, Location nl, ValueRange args) {
+                   return Value(arith::AddFOp::create(nb, nl, args[0], args[1]));
+                 });
+}
+
+Value scalarAt(OpBuilder &b, Location loc, Value t, int64_t index) {
+  SmallVector<Value> idx;
+  if (index >= 0)
+    idx.push_back(arith::ConstantIndexOp::create(b, loc, index));
+  return tensor::ExtractOp::create(b, loc, t, idx);
+}
+
+Value toTensor(OpBuilder &b, Location loc, Value s) {
+  return tensor::FromElementsOp::create(
+      b, loc, RankedTensorType::get({}, b.getF32Type()), ValueRange{s});
+}
+
+Value mapWithFirst(OpBuilder &b, Location loc, ValueRange xs, Value v,
+                   Body body) {
+  ArrayRef<int64_t> shape = shapeOf(xs.front());
+  unsigned rank = shape.size();
+  MLIRContext *ctx = b.getContext();
+  auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  auto first = AffineMap::get(rank, 0, {getAffineDimExpr(0, ctx)}, ctx);
+  SmallVector<AffineMap> maps(xs.size(), id);
+  maps.push_back(first);
+  SmallVector<Value> inputs(xs.begin(), xs.end());
+  inputs.push_back(v);
+  SmallVector<IteratorType> iters(rank, IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return generic(b, loc, inputs, maps, init, id, iters,
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   return body(nb, nl, args.drop_back());
+                 });
+}
+
+Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
+  ArrayRef<int64_t> from = shapeOf(v);
+  if (from == shape)
+    return v;
+  auto flatType = RankedTensorType::get(
+      {from[0], ShapedType::getNumElements(from.drop_front())},
+      b.getF32Type());
+  Value flat = v;
+  if (from.size() > 2) {
+    SmallVector<ReassociationIndices> re{{0}, {}};
+    for (unsigned d = 1; d < from.size(); ++d)
+      re[1].push_back(d);
+    flat = tensor::CollapseShapeOp::create(b, loc, flatType, v, re);
+  }
+  if (shape.size() <= 2)
+    return flat;
+  SmallVector<ReassociationIndices> re{{0}, {}};
+  for (unsigned d = 1; d < shape.size(); ++d)
+    re[1].push_back(d);
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, b.getF32Type()), flat, re);
+}
+
+Value sampleWeights(OpBuilder &b, Location loc, Value mask, int64_t batch,
+                    Value scale) {
+  if (!mask) {
+    Value w = arith::DivFOp::create(b, loc, scale, f32(b, loc, double(batch)));
+    Value empty = tensor::EmptyOp::create(b, loc, {batch}, b.getF32Type());
+    return linalg::FillOp::create(b, loc, w, empty).getResult(0);
+  }
+  Value count = scalarAt(b, loc, sumAll(b, loc, mask));
+  count = arith::MaximumFOp::create(b, loc, count, f32(b, loc, 1.0));
+  Value factor = arith::DivFOp::create(b, loc, scale, count);
+  return map(b, loc, {mask}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+    return Value(arith::MulFOp::create(nb, nl, a[0], factor));
+  });
+}
+
+} // namespace lathe::tb

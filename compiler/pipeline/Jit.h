@@ -1,0 +1,37 @@
+//===- Jit.h - Compile a model in memory and get its entry points -*- C++ -*-===//
+#ifndef LATHE_PIPELINE_JIT_H
+#define LATHE_PIPELINE_JIT_H
+
+#include "runtime/Session.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+} // namespace llvm
+
+namespace lathe {
+
+/// Owns JIT-compiled code; the entry points live as long as it does.
+class JitModel {
+public:
+  ~JitModel();
+  /// Compiles `module` (LLVM IR with packed wrappers) for the host.
+  static std::unique_ptr<JitModel>
+  create(std::unique_ptr<llvm::Module> module,
+         std::unique_ptr<llvm::LLVMContext> ctx, const std::string &model,
+         std::string &error);
+  const rt::EntryPoints &entryPoints() const { return entry_; }
+
+private:
+  JitModel() = default;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  rt::EntryPoints entry_;
+};
+
+} // namespace lathe
+
+#endif

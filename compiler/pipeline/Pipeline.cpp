@@ -1,0 +1,219 @@
+//===- Pipeline.cpp - From Lathe IR to native code ------------------------===//
+#include "compiler/pipeline/Pipeline.h"
+#include "compiler/Passes.h"
+#include "dialect/LatheOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "mlir/Transforms/Passes.h"
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+
+#include <fmt/format.h>
+#include <sstream>
+
+using namespace mlir;
+
+namespace {
+LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
+  // The pipeline text lists module-level passes; parsing it into `pm` adds
+  // them under pm's builtin.module anchor.
+  PassManager pm(module.getContext());
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  std::string err;
+  llvm::raw_string_ostream os(err);
+  if (failed(parsePassPipeline(pipeline, pm, os))) {
+    module.emitError("bad pass pipeline: ") << err;
+    return failure();
+  }
+  return pm.run(module);
+}
+
+std::string dims(RankedTensorType t, bool dropBatch) {
+  std::string s;
+  for (int64_t d : t.getShape().drop_front(dropBatch ? 1 : 0))
+    s += fmt::format(" {}", d);
+  return s;
+}
+
+std::string attrText(Attribute a) {
+  if (auto s = dyn_cast<StringAttr>(a))
+    return s.str();
+  if (auto b = dyn_cast<BoolAttr>(a))
+    return b.getValue() ? "true" : "false";
+  if (auto i = dyn_cast<IntegerAttr>(a))
+    return std::to_string(i.getInt());
+  if (auto f = dyn_cast<FloatAttr>(a))
+    return fmt::format("{}", f.getValueAsDouble());
+  if (auto arr = dyn_cast<ArrayAttr>(a)) {
+    std::string s;
+    for (Attribute x : arr)
+      s += (s.empty() ? "" : "|") + attrText(x);
+    return s;
+  }
+  return "";
+}
+} // namespace
+
+LogicalResult lathe::buildTrainingFunctions(ModuleOp module) {
+  return runPipeline(module, "lathe-autodiff");
+}
+
+FailureOr<std::string> lathe::describeModel(ModuleOp module) {
+  auto recipes = module.getOps<SupervisedOp>();
+  if (recipes.empty()) {
+    for (GanOp g : module.getOps<GanOp>())
+      return g.emitError("training a gan cannot be compiled yet");
+    return module.emitError("no model to compile");
+  }
+  SupervisedOp r = *recipes.begin();
+  SymbolTable symbols(module);
+  auto step = symbols.lookup<func::FuncOp>((r.getSymName() + ".train_step").str());
+  auto predict = symbols.lookup<func::FuncOp>((r.getSymName() + ".predict").str());
+  if (!step || !predict)
+    return r.emitError("autodiff has not run");
+  std::string out = "lathe-model 1\n";
+  out += fmt::format("name {}\nbatch {}\nepochs {}\nseed {}\n", r.getSymName().str(),
+                     r.getBatch(), r.getEpochs(), r.getSeed());
+  out += fmt::format("validation_split {}\nloss {}\n",
+                     r.getValidationSplit().convertToDouble(), r.getLoss().str());
+  std::string opt;
+  for (NamedAttribute a : r.getOptimizer())
+    if (a.getName() == "name")
+      opt = attrText(a.getValue()) + opt;
+    else
+      opt += fmt::format(" {}={}", a.getName().str(), attrText(a.getValue()));
+  out += "optimizer " + opt + "\nmetrics";
+  for (Attribute m : r.getMetrics())
+    out += " " + attrText(m);
+  StringRef loss = r.getLoss();
+  out += fmt::format("\ntask {}\n",
+                     loss == "sparse_categorical_crossentropy" ? "classes"
+                     : loss == "categorical_crossentropy"      ? "onehot"
+                     : loss == "binary_crossentropy"           ? "binary"
+                                                               : "regression");
+  for (unsigned i = 0; i < step.getNumArguments(); ++i) {
+    auto role = step.getArgAttrOfType<StringAttr>(i, "lathe.role");
+    auto type = cast<RankedTensorType>(step.getArgumentTypes()[i]);
+    if (role == "input")
+      out += fmt::format("input {}{}\n",
+                         type.getElementType().isF32() ? "f32" : "i32",
+                         dims(type, true));
+    if (role == "param" || role == "state")
+      out += fmt::format(
+          "{} {} {}{}\n", role.str(),
+          step.getArgAttrOfType<StringAttr>(i, "lathe.param").str(),
+          step.getArgAttrOfType<StringAttr>(i, "lathe.init").str(),
+          dims(type, false));
+  }
+  out += fmt::format(
+      "output{}\n",
+      dims(cast<RankedTensorType>(predict.getResultTypes().front()), true));
+  for (NamedAttribute a : r.getData())
+    out += fmt::format("data.{} {}\n", a.getName().str(), attrText(a.getValue()));
+  return out;
+}
+
+LogicalResult lathe::lowerToLinalg(ModuleOp module) {
+  return runPipeline(module, "lathe-strip-model, lathe-lower-to-linalg, "
+                             "canonicalize, cse");
+}
+
+LogicalResult lathe::lowerToLLVMDialect(ModuleOp module) {
+  return runPipeline(
+      module,
+      "one-shot-bufferize{bufferize-function-boundaries=true "
+      "function-boundary-type-conversion=identity-layout-map}, "
+      "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
+      "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
+      "canonicalize, func.func(convert-linalg-to-loops), "
+      "expand-strided-metadata, lower-affine, convert-scf-to-cf, "
+      "convert-math-to-llvm, convert-math-to-libm, finalize-memref-to-llvm, "
+      "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
+      "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}, "
+      "convert-ub-to-llvm, reconcile-unrealized-casts");
+}
+
+std::unique_ptr<llvm::TargetMachine>
+lathe::createTargetMachine(const std::string &cpu, const std::string &features,
+                           std::string &error) {
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return nullptr;
+  std::string hostCpu = cpu.empty() ? llvm::sys::getHostCPUName().str() : cpu;
+  std::string feats = features;
+  if (feats.empty() && cpu.empty()) {
+    llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+    for (auto &f : host)
+      feats += (feats.empty() ? "" : ",") +
+               std::string(f.second ? "+" : "-") + f.first().str();
+  }
+  llvm::TargetOptions options;
+  std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
+      triple, hostCpu, feats, options, llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!tm)
+    error = "cannot create a target machine for " + hostCpu;
+  return tm;
+}
+
+std::unique_ptr<llvm::Module>
+lathe::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
+                         llvm::TargetMachine &tm) {
+  registerBuiltinDialectTranslation(*module.getContext());
+  registerLLVMDialectTranslation(*module.getContext());
+  auto llvmModule = translateModuleToLLVMIR(module, ctx);
+  if (!llvmModule)
+    return nullptr;
+  llvmModule->setDataLayout(tm.createDataLayout());
+  llvmModule->setTargetTriple(tm.getTargetTriple());
+  // Packed wrappers: void _mlir_NAME(void **args), args[i] -> argument i.
+  SmallVector<llvm::Function *> entries;
+  for (llvm::Function &f : *llvmModule)
+    if (!f.isDeclaration() && f.hasExternalLinkage())
+      entries.push_back(&f);
+  for (llvm::Function *f : entries) {
+    llvm::IRBuilder<> ib(ctx);
+    auto *ptrTy = ib.getPtrTy();
+    auto *wrapper = llvm::Function::Create(
+        llvm::FunctionType::get(ib.getVoidTy(), {ptrTy}, false),
+        llvm::GlobalValue::ExternalLinkage, "_mlir_" + f->getName(),
+        *llvmModule);
+    ib.SetInsertPoint(llvm::BasicBlock::Create(ctx, "entry", wrapper));
+    SmallVector<llvm::Value *> args;
+    for (auto [i, arg] : llvm::enumerate(f->args())) {
+      llvm::Value *slot = ib.CreateGEP(ptrTy, wrapper->getArg(0),
+                                       ib.getInt64(i));
+      llvm::Value *p = ib.CreateLoad(ptrTy, slot);
+      args.push_back(ib.CreateLoad(arg.getType(), p));
+    }
+    ib.CreateCall(f, args);
+    ib.CreateRetVoid();
+  }
+  for (llvm::Function &f : *llvmModule) {
+    if (f.isDeclaration())
+      continue;
+    f.addFnAttr("target-cpu", tm.getTargetCPU());
+    f.addFnAttr("target-features", tm.getTargetFeatureString());
+  }
+  auto opt = makeOptimizingTransformer(3, 0, &tm);
+  if (auto err = opt(llvmModule.get())) {
+    llvm::consumeError(std::move(err));
+    return nullptr;
+  }
+  return llvmModule;
+}

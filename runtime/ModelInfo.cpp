@@ -1,0 +1,104 @@
+//===- ModelInfo.cpp - Parse the compiled model's description -------------===//
+#include "runtime/ModelInfo.h"
+
+#include <sstream>
+
+using namespace lathe::rt;
+
+int64_t TensorSpec::size() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+int64_t ModelInfo::inputSize() const {
+  int64_t n = 1;
+  for (int64_t d : input)
+    n *= d;
+  return n;
+}
+
+int64_t ModelInfo::outputSize() const {
+  int64_t n = 1;
+  for (int64_t d : output)
+    n *= d;
+  return n;
+}
+
+bool lathe::rt::parseModelInfo(const std::string &text, ModelInfo &info,
+                               std::string &error) {
+  std::istringstream in(text);
+  std::string line;
+  int lineNo = 0;
+  auto dims = [](std::istringstream &s) {
+    std::vector<int64_t> d;
+    int64_t x;
+    while (s >> x)
+      d.push_back(x);
+    return d;
+  };
+  while (std::getline(in, line)) {
+    ++lineNo;
+    std::istringstream s(line);
+    std::string key;
+    if (!(s >> key))
+      continue;
+    if (key == "name") {
+      s >> info.name;
+    } else if (key == "batch") {
+      s >> info.batch;
+    } else if (key == "epochs") {
+      s >> info.epochs;
+    } else if (key == "seed") {
+      s >> info.seed;
+    } else if (key == "validation_split") {
+      s >> info.validationSplit;
+    } else if (key == "loss") {
+      s >> info.loss;
+    } else if (key == "optimizer") {
+      s >> info.optimizer;
+      std::string kv;
+      while (s >> kv) {
+        auto eq = kv.find('=');
+        if (eq != std::string::npos)
+          info.optimizerParams[kv.substr(0, eq)] = std::stod(kv.substr(eq + 1));
+      }
+    } else if (key == "metrics") {
+      std::string m;
+      while (s >> m)
+        info.metrics.push_back(m);
+    } else if (key == "task") {
+      std::string t;
+      s >> t;
+      info.task = t == "classes"  ? Task::Classes
+                  : t == "onehot" ? Task::OneHot
+                  : t == "binary" ? Task::Binary
+                                  : Task::Regression;
+    } else if (key == "input") {
+      std::string elem;
+      s >> elem;
+      info.tokenInput = elem == "i32";
+      info.input = dims(s);
+    } else if (key == "output") {
+      info.output = dims(s);
+    } else if (key == "param" || key == "state") {
+      TensorSpec t;
+      s >> t.name >> t.init;
+      t.shape = dims(s);
+      (key == "param" ? info.params : info.state).push_back(t);
+    } else if (key.rfind("data.", 0) == 0) {
+      std::string rest;
+      std::getline(s >> std::ws, rest);
+      info.data[key.substr(5)] = rest;
+    } else if (key != "lathe-model") {
+      error = "unknown key '" + key + "' on line " + std::to_string(lineNo);
+      return false;
+    }
+  }
+  if (info.name.empty() || info.input.empty() || info.output.empty()) {
+    error = "model description lacks a name, input or output";
+    return false;
+  }
+  return true;
+}

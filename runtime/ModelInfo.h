@@ -1,0 +1,52 @@
+//===- ModelInfo.h - What the runtime knows about a compiled model -*- C++ -*-===//
+//
+// The compiler describes each compiled model in a small text block (one
+// `key value...` per line) that travels with the code: in memory for the JIT,
+// as a constant in the object for executables. It names the parameters and
+// optimizer state in the order the entry points take them.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LATHE_RUNTIME_MODELINFO_H
+#define LATHE_RUNTIME_MODELINFO_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace lathe::rt {
+
+struct TensorSpec {
+  std::string name, init;
+  std::vector<int64_t> shape;
+  int64_t size() const;
+};
+
+/// How targets are given to the loss.
+enum class Task { Classes, OneHot, Binary, Regression };
+
+struct ModelInfo {
+  std::string name, loss, optimizer;
+  std::map<std::string, double> optimizerParams;
+  int64_t batch = 32, epochs = 1, seed = 0;
+  double validationSplit = 0;
+  std::vector<std::string> metrics;
+  Task task = Task::Regression;
+  std::vector<int64_t> input;  ///< one sample, without the batch
+  bool tokenInput = false;     ///< i32 token ids rather than f32
+  std::vector<int64_t> output; ///< one prediction, without the batch
+  std::vector<TensorSpec> params, state;
+  std::map<std::string, std::string> data; ///< lists joined with '|'
+
+  int64_t inputSize() const;
+  int64_t outputSize() const;
+  int64_t classes() const { return output.empty() ? 0 : output.back(); }
+};
+
+/// Parses the text block; returns false and sets `error` when malformed.
+bool parseModelInfo(const std::string &text, ModelInfo &info,
+                    std::string &error);
+
+} // namespace lathe::rt
+
+#endif

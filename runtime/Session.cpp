@@ -1,0 +1,310 @@
+//===- Session.cpp - A compiled model's state and entry points ------------===//
+#include "runtime/Session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+
+using namespace lathe::rt;
+
+Buffer::Buffer(int64_t n) : n_(n) {
+  size_t bytes = ((std::max<int64_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
+  data_.reset(static_cast<float *>(std::aligned_alloc(64, bytes)));
+  std::memset(data_.get(), 0, bytes);
+}
+
+void Buffer::Free::operator()(float *p) const { std::free(p); }
+
+double Evaluation::metric(const std::string &name) const {
+  if (name == "loss")
+    return n ? loss / n : 0;
+  if (name == "mse")
+    return values ? sqErr / values : 0;
+  if (name == "mae")
+    return values ? absErr / values : 0;
+  size_t k = confusion.size();
+  int64_t total = 0, right = 0;
+  for (size_t i = 0; i < k; ++i)
+    for (size_t j = 0; j < k; ++j) {
+      total += confusion[i][j];
+      if (i == j)
+        right += confusion[i][j];
+    }
+  if (name == "accuracy")
+    return total ? double(right) / total : 0;
+  // Precision, recall and F1: of class 1 for two classes, else macro means.
+  auto perClass = [&](size_t c, double &p, double &r) {
+    int64_t tp = confusion[c][c], predicted = 0, actual = 0;
+    for (size_t i = 0; i < k; ++i) {
+      predicted += confusion[i][c];
+      actual += confusion[c][i];
+    }
+    p = predicted ? double(tp) / predicted : 0;
+    r = actual ? double(tp) / actual : 0;
+  };
+  double p = 0, r = 0, f = 0;
+  if (k == 2) {
+    perClass(1, p, r);
+    f = p + r > 0 ? 2 * p * r / (p + r) : 0;
+  } else {
+    for (size_t c = 0; c < k; ++c) {
+      double pc, rc;
+      perClass(c, pc, rc);
+      p += pc / k;
+      r += rc / k;
+      f += (pc + rc > 0 ? 2 * pc * rc / (pc + rc) : 0) / k;
+    }
+  }
+  if (name == "precision")
+    return p;
+  if (name == "recall")
+    return r;
+  if (name == "f1")
+    return f;
+  return 0;
+}
+
+Session::Session(const ModelInfo &info, EntryPoints entry)
+    : info_(info), entry_(entry) {
+  for (const TensorSpec &t : info_.params) {
+    params_.emplace_back(t.size());
+    nextParams_.emplace_back(t.size());
+  }
+  for (const TensorSpec &t : info_.state) {
+    state_.emplace_back(t.size());
+    nextState_.emplace_back(t.size());
+  }
+  pred_ = Buffer(info_.batch * info_.outputSize());
+  loss_ = Buffer(1);
+  hyper_ = Buffer(4);
+}
+
+void Session::initialize(uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    const TensorSpec &t = info_.params[i];
+    Buffer &b = params_[i];
+    int64_t n = t.size();
+    const auto &s = t.shape;
+    if (t.init == "glorot_uniform" && s.size() >= 2) {
+      int64_t rf = 1;
+      for (size_t d = 0; d + 2 < s.size(); ++d)
+        rf *= s[d];
+      double fanIn = double(s[s.size() - 2] * rf);
+      double fanOut = double(s[s.size() - 1] * rf);
+      double limit = std::sqrt(6.0 / (fanIn + fanOut));
+      std::uniform_real_distribution<double> u(-limit, limit);
+      for (int64_t j = 0; j < n; ++j)
+        b[j] = float(u(rng));
+    } else if (t.init == "uniform") {
+      std::uniform_real_distribution<double> u(-0.05, 0.05);
+      for (int64_t j = 0; j < n; ++j)
+        b[j] = float(u(rng));
+    } else if (t.init == "unit_forget_bias") {
+      int64_t units = n / 4; // gates i, f, c, o: the forget gate starts at 1
+      for (int64_t j = 0; j < n; ++j)
+        b[j] = (j >= units && j < 2 * units) ? 1.0f : 0.0f;
+    } else {
+      for (int64_t j = 0; j < n; ++j)
+        b[j] = 0.0f;
+    }
+  }
+  for (Buffer &b : state_)
+    std::fill(b.data(), b.data() + b.size(), 0.0f);
+  step_ = 0;
+}
+
+Batch Session::makeBatch() const {
+  Batch b;
+  int64_t B = info_.batch;
+  b.x = Buffer(B * info_.inputSize());
+  b.mask = Buffer(B);
+  if (info_.task == Task::Classes)
+    b.labels.assign(B, 0);
+  else
+    b.y = Buffer(B * info_.outputSize());
+  return b;
+}
+
+void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
+                   int64_t begin, Batch &batch) const {
+  int64_t B = info_.batch, f = info_.inputSize(), out = info_.outputSize();
+  batch.count = std::min<int64_t>(B, int64_t(order.size()) - begin);
+  std::fill(batch.x.data(), batch.x.data() + batch.x.size(), 0.0f);
+  if (batch.y.size())
+    std::fill(batch.y.data(), batch.y.data() + batch.y.size(), 0.0f);
+  for (int64_t r = 0; r < B; ++r) {
+    bool real = r < batch.count;
+    batch.mask[r] = real ? 1.0f : 0.0f;
+    if (!real) {
+      if (!batch.labels.empty())
+        batch.labels[r] = 0;
+      continue;
+    }
+    int64_t i = order[begin + r];
+    std::memcpy(batch.x.data() + r * f, d.x.data() + i * f, f * sizeof(float));
+    switch (info_.task) {
+    case Task::Classes:
+      batch.labels[r] = d.labels[i];
+      break;
+    case Task::OneHot:
+      batch.y[r * out + d.labels[i]] = 1.0f;
+      break;
+    default:
+      for (int64_t j = 0; j < out; ++j)
+        batch.y[r * out + j] = d.y[i * d.targetWidth + j];
+    }
+  }
+}
+
+void Session::accumulate(const Batch &batch, const Buffer &pred, float loss,
+                         Evaluation &e) const {
+  int64_t out = info_.outputSize();
+  e.loss += double(loss) * batch.count;
+  e.n += batch.count;
+  if (info_.task == Task::Regression) {
+    for (int64_t r = 0; r < batch.count; ++r)
+      for (int64_t j = 0; j < out; ++j) {
+        double d = pred[r * out + j] - batch.y[r * out + j];
+        e.sqErr += d * d;
+        e.absErr += std::fabs(d);
+        ++e.values;
+      }
+    return;
+  }
+  size_t k = info_.task == Task::Binary ? 2 : size_t(info_.classes());
+  if (e.confusion.empty())
+    e.confusion.assign(k, std::vector<int64_t>(k, 0));
+  for (int64_t r = 0; r < batch.count; ++r) {
+    int64_t truth, guess;
+    if (info_.task == Task::Binary) {
+      truth = batch.y[r] >= 0.5f;
+      guess = pred[r] >= 0.5f;
+    } else {
+      const float *p = pred.data() + r * out;
+      guess = std::max_element(p, p + out) - p;
+      if (info_.task == Task::Classes)
+        truth = batch.labels[r];
+      else
+        truth = std::max_element(batch.y.data() + r * out,
+                                 batch.y.data() + (r + 1) * out) -
+                (batch.y.data() + r * out);
+    }
+    e.confusion[truth][guess]++;
+  }
+}
+
+namespace {
+void *targetPtr(const Batch &b) {
+  return b.labels.empty() ? static_cast<void *>(const_cast<float *>(b.y.data()))
+                          : static_cast<void *>(const_cast<int32_t *>(b.labels.data()));
+}
+} // namespace
+
+float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
+  ++step_;
+  double b1 = 0.9, b2 = 0.999;
+  if (auto it = info_.optimizerParams.find("beta1");
+      it != info_.optimizerParams.end())
+    b1 = it->second;
+  if (auto it = info_.optimizerParams.find("beta2");
+      it != info_.optimizerParams.end())
+    b2 = it->second;
+  hyper_[0] = float(lr);
+  hyper_[1] = float(1 - std::pow(b1, double(step_)));
+  hyper_[2] = float(1 - std::pow(b2, double(step_)));
+  hyper_[3] = 0;
+  std::vector<void *> ptrs;
+  for (Buffer &p : params_)
+    ptrs.push_back(p.data());
+  for (Buffer &s : state_)
+    ptrs.push_back(s.data());
+  ptrs.push_back(hyper_.data());
+  ptrs.push_back(const_cast<float *>(batch.x.data()));
+  ptrs.push_back(targetPtr(batch));
+  ptrs.push_back(const_cast<float *>(batch.mask.data()));
+  for (Buffer &p : nextParams_)
+    ptrs.push_back(p.data());
+  for (Buffer &s : nextState_)
+    ptrs.push_back(s.data());
+  ptrs.push_back(loss_.data());
+  ptrs.push_back(pred_.data());
+  std::vector<void *> args;
+  for (void *&p : ptrs)
+    args.push_back(&p);
+  entry_.trainStep(args.data());
+  std::swap(params_, nextParams_);
+  std::swap(state_, nextState_);
+  accumulate(batch, pred_, loss_[0], stats);
+  return loss_[0];
+}
+
+Evaluation Session::evaluate(const Dataset &d) {
+  Evaluation e;
+  std::vector<int64_t> order(d.n);
+  for (int64_t i = 0; i < d.n; ++i)
+    order[i] = i;
+  Batch batch = makeBatch();
+  for (int64_t begin = 0; begin < d.n; begin += info_.batch) {
+    fill(d, order, begin, batch);
+    std::vector<void *> ptrs;
+    for (Buffer &p : params_)
+      ptrs.push_back(p.data());
+    ptrs.push_back(batch.x.data());
+    ptrs.push_back(targetPtr(batch));
+    ptrs.push_back(batch.mask.data());
+    ptrs.push_back(loss_.data());
+    ptrs.push_back(pred_.data());
+    std::vector<void *> args;
+    for (void *&p : ptrs)
+      args.push_back(&p);
+    entry_.evalStep(args.data());
+    accumulate(batch, pred_, loss_[0], e);
+  }
+  return e;
+}
+
+float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
+  grads.clear();
+  for (const TensorSpec &t : info_.params)
+    grads.emplace_back(t.size());
+  std::vector<void *> ptrs;
+  for (Buffer &p : params_)
+    ptrs.push_back(p.data());
+  ptrs.push_back(const_cast<float *>(batch.x.data()));
+  ptrs.push_back(targetPtr(batch));
+  ptrs.push_back(const_cast<float *>(batch.mask.data()));
+  ptrs.push_back(loss_.data());
+  for (Buffer &g : grads)
+    ptrs.push_back(g.data());
+  std::vector<void *> args;
+  for (void *&p : ptrs)
+    args.push_back(&p);
+  entry_.grad(args.data());
+  return loss_[0];
+}
+
+std::vector<float> Session::predict(const Dataset &d) {
+  std::vector<float> out;
+  std::vector<int64_t> order(d.n);
+  for (int64_t i = 0; i < d.n; ++i)
+    order[i] = i;
+  Batch batch = makeBatch();
+  int64_t width = info_.outputSize();
+  for (int64_t begin = 0; begin < d.n; begin += info_.batch) {
+    fill(d, order, begin, batch);
+    std::vector<void *> ptrs;
+    for (Buffer &p : params_)
+      ptrs.push_back(p.data());
+    ptrs.push_back(batch.x.data());
+    ptrs.push_back(pred_.data());
+    std::vector<void *> args;
+    for (void *&p : ptrs)
+      args.push_back(&p);
+    entry_.predict(args.data());
+    out.insert(out.end(), pred_.data(), pred_.data() + batch.count * width);
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+//===- Session.h - A compiled model's state and entry points ----*- C++ -*-===//
+#ifndef LATHE_RUNTIME_SESSION_H
+#define LATHE_RUNTIME_SESSION_H
+
+#include "runtime/Data.h"
+#include "runtime/ModelInfo.h"
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+namespace lathe::rt {
+
+/// The compiled code: each entry point takes an array of pointers, one per
+/// argument, each pointing at that argument's buffer pointer (MLIR's packed
+/// calling convention over bare-pointer memrefs). Results are out-buffers
+/// after the inputs.
+struct EntryPoints {
+  void (*trainStep)(void **) = nullptr; ///< params, state, hyper, x, y, mask -> params', state', loss, pred
+  void (*grad)(void **) = nullptr;      ///< params, x, y, mask -> loss, grads
+  void (*evalStep)(void **) = nullptr;  ///< params, x, y, mask -> loss, pred
+  void (*predict)(void **) = nullptr;   ///< params, x -> pred
+};
+
+/// A float buffer aligned for vector loads.
+class Buffer {
+public:
+  Buffer() = default;
+  explicit Buffer(int64_t n);
+  float *data() { return data_.get(); }
+  const float *data() const { return data_.get(); }
+  int64_t size() const { return n_; }
+  float &operator[](int64_t i) { return data_.get()[i]; }
+  float operator[](int64_t i) const { return data_.get()[i]; }
+
+private:
+  struct Free {
+    void operator()(float *p) const;
+  };
+  std::unique_ptr<float[], Free> data_;
+  int64_t n_ = 0;
+};
+
+/// One batch in the layout the entry points take; rows past `count` are
+/// padding with mask 0.
+struct Batch {
+  Buffer x, y, mask;
+  std::vector<int32_t> labels; // for class targets
+  int64_t count = 0;
+};
+
+/// Figures of one pass over a dataset.
+struct Evaluation {
+  double loss = 0;
+  int64_t n = 0;
+  std::vector<std::vector<int64_t>> confusion; // [true][predicted]
+  double sqErr = 0, absErr = 0;
+  int64_t values = 0;
+  double metric(const std::string &name) const;
+};
+
+class Session {
+public:
+  Session(const ModelInfo &info, EntryPoints entry);
+
+  const ModelInfo &info() const { return info_; }
+  /// Fresh parameters from each one's initializer, zero optimizer state.
+  void initialize(uint64_t seed);
+  /// Fills `batch` with samples `order[begin, begin + batch size)`.
+  void fill(const Dataset &d, const std::vector<int64_t> &order, int64_t begin,
+            Batch &batch) const;
+  Batch makeBatch() const;
+  /// One optimizer step at learning rate `lr`; adds the batch to `stats`.
+  float trainStep(const Batch &batch, double lr, Evaluation &stats);
+  /// Loss and metrics over `d`.
+  Evaluation evaluate(const Dataset &d);
+  /// Loss and gradients of one batch, for checking.
+  float gradients(const Batch &batch, std::vector<Buffer> &grads);
+  /// Predictions for `d`, `outputSize()` values per sample.
+  std::vector<float> predict(const Dataset &d);
+
+  std::vector<Buffer> &params() { return params_; }
+  std::vector<Buffer> &state() { return state_; }
+  int64_t step() const { return step_; }
+  void setStep(int64_t s) { step_ = s; }
+
+private:
+  void accumulate(const Batch &batch, const Buffer &pred, float loss,
+                  Evaluation &e) const;
+
+  ModelInfo info_;
+  EntryPoints entry_;
+  std::vector<Buffer> params_, state_, nextParams_, nextState_;
+  Buffer pred_, loss_, hyper_;
+  int64_t step_ = 0;
+};
+
+} // namespace lathe::rt
+
+#endif

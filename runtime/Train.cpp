@@ -1,0 +1,290 @@
+//===- Train.cpp - The training loop and the commands around it -----------===//
+#include "runtime/Train.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fmt/format.h>
+#include <numeric>
+#include <random>
+#include <unistd.h>
+
+using namespace lathe::rt;
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+double seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+std::string metricLine(const ModelInfo &info, const Evaluation &e,
+                       const char *prefix) {
+  std::string s = fmt::format("{}loss {:.4f}", prefix, e.metric("loss"));
+  for (const std::string &m : info.metrics)
+    s += fmt::format("  {}{} {:.4f}", prefix, m, e.metric(m));
+  return s;
+}
+
+/// The first metric the model asks for, shown while training.
+std::string liveMetric(const ModelInfo &info, const Evaluation &e) {
+  if (info.metrics.empty())
+    return "";
+  return fmt::format("  {} {:.4f}", info.metrics.front(),
+                     e.metric(info.metrics.front()));
+}
+
+void printConfusion(const Evaluation &e) {
+  size_t k = e.confusion.size();
+  if (k == 0 || k > 20)
+    return;
+  fmt::print("confusion matrix (rows: true class, columns: predicted):\n");
+  for (size_t i = 0; i < k; ++i) {
+    fmt::print("  {:>2} |", i);
+    for (size_t j = 0; j < k; ++j)
+      fmt::print(" {:>6}", e.confusion[i][j]);
+    fmt::print("\n");
+  }
+}
+
+std::string jsonMetrics(const ModelInfo &info, const Evaluation &e) {
+  std::string s = fmt::format("{{\"loss\": {}", e.metric("loss"));
+  for (const std::string &m : info.metrics)
+    s += fmt::format(", \"{}\": {}", m, e.metric(m));
+  return s + "}";
+}
+
+/// Writes `text` to `path` through a temporary file and a rename, so a crash
+/// never leaves half a file.
+bool writeAtomically(const std::string &path, const std::string &text) {
+  std::string tmp = path + ".tmp";
+  FILE *f = std::fopen(tmp.c_str(), "wb");
+  if (!f)
+    return false;
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok &= std::fclose(f) == 0;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+} // namespace
+
+void lathe::rt::overrideData(ModelInfo &info, const std::string &binding) {
+  if (binding.empty())
+    return;
+  std::string kind = binding, path;
+  if (auto colon = binding.find(':'); colon != std::string::npos) {
+    kind = binding.substr(0, colon);
+    path = binding.substr(colon + 1);
+  }
+  if (info.data["kind"] != kind)
+    info.data.clear();
+  info.data["kind"] = kind;
+  if (!path.empty())
+    info.data["path"] = path;
+}
+
+int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
+                     const TrainOptions &opts) {
+  ModelInfo info = modelInfo;
+  overrideData(info, opts.data);
+  if (opts.epochs > 0)
+    info.epochs = opts.epochs;
+  if (opts.seed >= 0)
+    info.seed = opts.seed;
+
+  Splits data;
+  std::string error;
+  if (!loadData(info, data, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
+  // Keras-style validation split: the last fraction of the training data.
+  Dataset train = data.train, validation;
+  if (info.validationSplit > 0) {
+    int64_t nVal = int64_t(std::llround(train.n * info.validationSplit));
+    std::vector<int64_t> tIdx(train.n - nVal), vIdx(nVal);
+    std::iota(tIdx.begin(), tIdx.end(), 0);
+    std::iota(vIdx.begin(), vIdx.end(), train.n - nVal);
+    validation = train.select(vIdx);
+    train = train.select(tIdx);
+  }
+  if (opts.limit > 0 && opts.limit < train.n) {
+    std::vector<int64_t> idx(opts.limit);
+    std::iota(idx.begin(), idx.end(), 0);
+    train = train.select(idx);
+  }
+  fmt::print("data: {}\n", data.description);
+  fmt::print("model {}: {} parameters, batch {}, {} epochs, {} on {} "
+             "samples{}\n",
+             info.name,
+             std::accumulate(info.params.begin(), info.params.end(), int64_t(0),
+                             [](int64_t a, const TensorSpec &t) {
+                               return a + t.size();
+                             }),
+             info.batch, info.epochs, info.optimizer, train.n,
+             validation.n ? fmt::format(", {} for validation", validation.n)
+                          : "");
+  std::fflush(stdout);
+
+  Session session(info, entry);
+  session.initialize(uint64_t(info.seed));
+  double lr = info.optimizerParams.count("lr") ? info.optimizerParams.at("lr")
+                                               : 0.01;
+  bool live = isatty(STDOUT_FILENO);
+  std::vector<int64_t> order(train.n);
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(uint64_t(info.seed) + 12345);
+  Batch batch = session.makeBatch();
+  int64_t steps = (train.n + info.batch - 1) / info.batch;
+  std::string epochsJson;
+  auto start = Clock::now();
+  double samplesPerSecond = 0;
+  for (int64_t epoch = 1; epoch <= info.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), rng);
+    Evaluation stats;
+    auto epochStart = Clock::now();
+    for (int64_t s = 0; s < steps; ++s) {
+      session.fill(train, order, s * info.batch, batch);
+      float loss = session.trainStep(batch, lr, stats);
+      if (!std::isfinite(loss)) {
+        fmt::print(stderr,
+                   "\nerror: the loss became {} at epoch {} step {}; "
+                   "stopping (try a smaller learning rate)\n",
+                   loss, epoch, s + 1);
+        return 1;
+      }
+      double t = seconds(epochStart);
+      if (live && (s % 20 == 0 || s + 1 == steps)) {
+        double rate = stats.n / std::max(t, 1e-9);
+        double eta = (steps - s - 1) * info.batch / std::max(rate, 1e-9);
+        fmt::print("\repoch {}/{}  {}/{}  loss {:.4f}{}  {:.0f} samples/s  "
+                   "ETA {:.0f}s ",
+                   epoch, info.epochs, s + 1, steps, stats.metric("loss"),
+                   liveMetric(info, stats), rate, eta);
+        std::fflush(stdout);
+      }
+    }
+    double t = seconds(epochStart);
+    samplesPerSecond = stats.n / std::max(t, 1e-9);
+    std::string line = fmt::format(
+        "epoch {}/{}  {}/{}  {}", epoch, info.epochs, steps, steps,
+        metricLine(info, stats, ""));
+    std::string valJson = "null";
+    if (validation.n) {
+      Evaluation v = session.evaluate(validation);
+      line += "  " + metricLine(info, v, "val_");
+      valJson = jsonMetrics(info, v);
+    }
+    line += fmt::format("  {:.0f} samples/s  {:.1f}s", samplesPerSecond, t);
+    fmt::print("{}{}\n", live ? "\r" : "", line);
+    std::fflush(stdout);
+    epochsJson += fmt::format("{}{{\"epoch\": {}, \"train\": {}, "
+                              "\"validation\": {}, \"seconds\": {}}}",
+                              epoch > 1 ? ", " : "", epoch,
+                              jsonMetrics(info, stats), valJson, t);
+  }
+  double wall = seconds(start);
+  Evaluation test = session.evaluate(data.test);
+  fmt::print("test ({} samples): {}\n", test.n, metricLine(info, test, ""));
+  printConfusion(test);
+  if (!opts.report.empty()) {
+    std::string json = fmt::format(
+        "{{\"model\": \"{}\", \"epochs\": [{}], \"test\": {}, "
+        "\"samples_per_second\": {}, \"train_seconds\": {}, "
+        "\"compile_seconds\": {}}}\n",
+        info.name, epochsJson, jsonMetrics(info, test), samplesPerSecond, wall,
+        opts.compileSeconds);
+    if (!writeAtomically(opts.report, json)) {
+      fmt::print(stderr, "error: cannot write report '{}': {}\n", opts.report,
+                 std::strerror(errno));
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
+                             int argc, char **argv) {
+  ModelInfo info;
+  std::string error;
+  if (!parseModelInfo(modelText, info, error)) {
+    fmt::print(stderr, "error: corrupt model description: {}\n", error);
+    return 1;
+  }
+  const char *prog = argc ? argv[0] : "model";
+  auto usage = [&](FILE *out) {
+    fmt::print(out,
+               "usage: {} train [--epochs N] [--seed S] [--data KIND[:PATH]] "
+               "[--limit N] [--report FILE.json]\n"
+               "       {} info\n"
+               "A compiled Lathe model '{}' (batch {}).\n",
+               prog, prog, info.name, info.batch);
+  };
+  if (argc < 2 || !std::strcmp(argv[1], "--help") ||
+      !std::strcmp(argv[1], "-h")) {
+    usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? 1 : 0;
+  }
+  std::string cmd = argv[1];
+  if (cmd == "info") {
+    fmt::print("{}", modelText);
+    return 0;
+  }
+  if (cmd != "train") {
+    fmt::print(stderr, "error: unknown command '{}'\n", cmd);
+    usage(stderr);
+    return 1;
+  }
+  TrainOptions opts;
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char *name) -> const char * {
+      if (i + 1 >= argc) {
+        fmt::print(stderr, "error: {} needs a value\n", name);
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    auto number = [&](const char *name, int64_t &out) {
+      const char *v = value(name);
+      if (!v)
+        return false;
+      char *end;
+      out = std::strtoll(v, &end, 10);
+      if (*end || out < 0) {
+        fmt::print(stderr, "error: {} needs a non-negative integer, got '{}'\n",
+                   name, v);
+        return false;
+      }
+      return true;
+    };
+    if (a == "--epochs" ? !number("--epochs", opts.epochs)
+        : a == "--seed" ? !number("--seed", opts.seed)
+        : a == "--limit" ? !number("--limit", opts.limit)
+                         : false)
+      return 1;
+    if (a == "--epochs" || a == "--seed" || a == "--limit")
+      continue;
+    if (a == "--data" || a == "--report") {
+      const char *v = value(a.c_str());
+      if (!v)
+        return 1;
+      (a == "--data" ? opts.data : opts.report) = v;
+      continue;
+    }
+    if (a == "--batch") {
+      fmt::print(stderr, "error: the batch size is compiled in ({}); rebuild "
+                         "with `lathe build --batch N`\n",
+                 info.batch);
+      return 1;
+    }
+    fmt::print(stderr, "error: unknown option '{}'\n", a);
+    usage(stderr);
+    return 1;
+  }
+  return train(info, entry, opts);
+}

@@ -1,0 +1,35 @@
+//===- Train.h - The training loop and the commands around it ---*- C++ -*-===//
+#ifndef LATHE_RUNTIME_TRAIN_H
+#define LATHE_RUNTIME_TRAIN_H
+
+#include "runtime/Session.h"
+
+#include <string>
+
+namespace lathe::rt {
+
+struct TrainOptions {
+  int64_t epochs = 0;       ///< 0: the model's
+  int64_t seed = -1;        ///< -1: the model's
+  std::string data;         ///< KIND[:PATH] replacing the model's binding
+  int64_t limit = 0;        ///< train on at most this many samples (0: all)
+  std::string report;       ///< write final figures as JSON here
+  double compileSeconds = 0;
+};
+
+/// Applies `--data KIND[:PATH]` to the model's data settings.
+void overrideData(ModelInfo &info, const std::string &binding);
+
+/// Loads the data, trains for the configured epochs with a live progress
+/// line, evaluates on the test split and prints the figures. Returns the
+/// process exit code.
+int train(const ModelInfo &info, EntryPoints entry, const TrainOptions &opts);
+
+/// The command line of a standalone model executable:
+/// `PROG train|eval|predict|info [options]`.
+int runExecutable(const char *modelText, EntryPoints entry, int argc,
+                  char **argv);
+
+} // namespace lathe::rt
+
+#endif
