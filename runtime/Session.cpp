@@ -286,6 +286,22 @@ float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
   return loss_[0];
 }
 
+float Session::loss(const Batch &batch) {
+  std::vector<void *> ptrs;
+  for (Buffer &p : params_)
+    ptrs.push_back(p.data());
+  ptrs.push_back(const_cast<float *>(batch.x.data()));
+  ptrs.push_back(targetPtr(batch));
+  ptrs.push_back(const_cast<float *>(batch.mask.data()));
+  ptrs.push_back(loss_.data());
+  ptrs.push_back(pred_.data());
+  std::vector<void *> args;
+  for (void *&p : ptrs)
+    args.push_back(&p);
+  entry_.evalStep(args.data());
+  return loss_[0];
+}
+
 std::vector<float> Session::predict(const Dataset &d) {
   std::vector<float> out;
   std::vector<int64_t> order(d.n);

@@ -76,6 +76,8 @@ public:
   Evaluation evaluate(const Dataset &d);
   /// Loss and gradients of one batch, for checking.
   float gradients(const Batch &batch, std::vector<Buffer> &grads);
+  /// The loss of one batch at the current parameters.
+  float loss(const Batch &batch);
   /// Predictions for `d`, `outputSize()` values per sample.
   std::vector<float> predict(const Dataset &d);
 

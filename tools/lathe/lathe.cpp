@@ -10,6 +10,7 @@
 #include "compiler/frontend/Sema.h"
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/Pipeline.h"
+#include "runtime/GradCheck.h"
 #include "runtime/Train.h"
 
 #include "mlir/IR/AsmState.h"
@@ -46,6 +47,11 @@ enum class Emit { AST, Lathe, Train, Linalg, LLVM, Asm, Obj, Header };
 cl::OptionCategory latheCat("Lathe options");
 cl::SubCommand runCmd("run", "Compile a model in memory, train and test it");
 cl::SubCommand buildCmd("build", "Compile a model into a standalone executable");
+cl::SubCommand gradCmd("gradcheck",
+                       "Check compiled gradients against finite differences");
+cl::opt<int> coordsOpt("coords",
+                       cl::desc("Coordinates checked per parameter"),
+                       cl::init(24), cl::cat(latheCat), cl::sub(gradCmd));
 
 cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.lathe>"),
                                cl::Required, cl::cat(latheCat),
@@ -81,7 +87,8 @@ cl::opt<int64_t> epochsOpt("epochs", cl::desc("Epochs (overrides train)"),
                            cl::init(0), cl::cat(latheCat),
                            cl::sub(cl::SubCommand::getAll()));
 cl::opt<int64_t> seedOpt("seed", cl::desc("Random seed (overrides train)"),
-                         cl::init(-1), cl::cat(latheCat), cl::sub(runCmd));
+                         cl::init(-1), cl::cat(latheCat), cl::sub(runCmd),
+                         cl::sub(gradCmd));
 cl::opt<int64_t> limitOpt("limit",
                           cl::desc("Train on at most this many samples"),
                           cl::init(0), cl::cat(latheCat), cl::sub(runCmd));
@@ -257,7 +264,10 @@ int main(int argc, char **argv) {
     os << fmt::format("lathe {} (LLVM/MLIR {})\n", LATHE_VERSION,
                       LLVM_VERSION_STRING);
   });
-  cl::HideUnrelatedOptions({&latheCat, &cl::getGeneralCategory()});
+  // MLIR's own flags (--mlir-print-debuginfo, ...) keep working, unlisted.
+  for (cl::SubCommand *sub : {&cl::SubCommand::getTopLevel(), &runCmd,
+                              &buildCmd, &gradCmd})
+    cl::HideUnrelatedOptions({&latheCat}, *sub);
   cl::ParseCommandLineOptions(argc, argv, "Lathe model compiler\n");
 
   if (batchOpt < 0 || batchOpt > (1 << 20))
@@ -270,7 +280,7 @@ int main(int argc, char **argv) {
   Program program;
   if (!c.front(program))
     return 1;
-  bool top = !runCmd && !buildCmd;
+  bool top = !runCmd && !buildCmd && !gradCmd;
 
   if (top && emit == Emit::AST) {
     std::string error;
@@ -329,13 +339,19 @@ int main(int argc, char **argv) {
   if (!llvmModule)
     return fail("internal error: cannot translate to LLVM IR");
 
-  if (runCmd) {
+  if (runCmd || gradCmd) {
     auto jit = JitModel::create(std::move(llvmModule), std::move(llvmCtx),
                                 info.name, error);
     if (!jit)
       return fail("JIT compilation failed: " + error);
     double compileSeconds =
         std::chrono::duration<double>(Clock::now() - start).count();
+    if (gradCmd)
+      return rt::checkGradients(info, jit->entryPoints(),
+                                uint64_t(seedOpt < 0 ? 1 : seedOpt),
+                                coordsOpt) == 0
+                 ? 0
+                 : 1;
     fmt::print("compiled {} in {:.2f}s\n", inputFile.getValue(),
                compileSeconds);
     rt::TrainOptions opts;
