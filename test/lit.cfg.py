@@ -21,3 +21,6 @@ if config.lathe_fuzzer:
     tools.append("lathe-fuzz")
     config.available_features.add("fuzzer")
 llvm_config.add_tool_substitutions(tools, [config.lathe_tools_dir, config.llvm_tools_dir])
+
+# Datasets that scripts/setup.sh fetched into the source tree's .data/.
+config.environment["LATHE_DATA_DIR"] = os.path.join(config.lathe_src_root, ".data")

@@ -92,6 +92,10 @@ cl::opt<int64_t> seedOpt("seed", cl::desc("Random seed (overrides train)"),
 cl::opt<int64_t> limitOpt("limit",
                           cl::desc("Train on at most this many samples"),
                           cl::init(0), cl::cat(latheCat), cl::sub(runCmd));
+cl::opt<double> valSplitOpt("validation-split",
+                            cl::desc("Fraction held out for validation "
+                                     "(overrides train)"),
+                            cl::init(-1), cl::cat(latheCat), cl::sub(runCmd));
 cl::opt<std::string> reportOpt("report",
                                cl::desc("Write final figures as JSON"),
                                cl::value_desc("file.json"), cl::cat(latheCat),
@@ -357,6 +361,9 @@ int main(int argc, char **argv) {
     rt::TrainOptions opts;
     opts.seed = seedOpt;
     opts.limit = limitOpt;
+    if (valSplitOpt >= 1)
+      return fail("--validation-split must be in [0, 1)");
+    opts.validationSplit = valSplitOpt;
     opts.report = reportOpt;
     opts.compileSeconds = compileSeconds;
     return rt::train(info, jit->entryPoints(), opts);
