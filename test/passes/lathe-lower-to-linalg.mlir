@@ -1,0 +1,94 @@
+// Each Lathe op becomes linalg on tensors.
+// RUN: lathe-opt %s --split-input-file --lathe-lower-to-linalg --verify-diagnostics | FileCheck %s
+
+// CHECK-LABEL: func.func @dense
+// CHECK-NOT: lathe.
+// The bias is broadcast into the accumulator, then the matmul adds x·W.
+// CHECK: %[[B:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<10xf32>) outs(%{{.*}} : tensor<8x10xf32>)
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<8x4xf32>, tensor<4x10xf32>) outs(%[[B]] : tensor<8x10xf32>)
+// CHECK: arith.mulf
+// CHECK: arith.addf
+func.func @dense(%x: tensor<8x4xf32>, %w: tensor<4x10xf32>, %b: tensor<10xf32>) -> tensor<8x10xf32> {
+  %0 = lathe.dense %x, %w, %b : tensor<8x4xf32>, tensor<4x10xf32>, tensor<10xf32> -> tensor<8x10xf32>
+  return %0 : tensor<8x10xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @activations
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: arith.divf
+// CHECK: math.tanh
+// CHECK: arith.constant 2.000000e-01 : f32
+// CHECK: arith.maximumf
+func.func @activations(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = lathe.relu %x : tensor<2x3xf32>
+  %1 = lathe.sigmoid %0 : tensor<2x3xf32>
+  %2 = lathe.tanh %1 : tensor<2x3xf32>
+  %3 = lathe.leaky_relu %2 {alpha = 0.2 : f64} : tensor<2x3xf32>
+  return %3 : tensor<2x3xf32>
+}
+
+// -----
+
+// Softmax: max, exp(x - max), sum, divide; each along the last dimension.
+// CHECK-LABEL: func.func @softmax
+// CHECK: arith.constant 0xFF800000 : f32
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.maximumf
+// CHECK: arith.subf
+// CHECK: math.exp
+// CHECK: iterator_types = ["parallel", "reduction"]
+// CHECK: arith.addf
+// CHECK: arith.divf
+func.func @softmax(%x: tensor<2x3xf32>) -> tensor<2x3xf32> {
+  %0 = lathe.softmax %x : tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// A masked loss divides by the number of real rows, at least one.
+// CHECK-LABEL: func.func @masked_mse
+// CHECK: arith.subf
+// CHECK: arith.mulf
+// CHECK: linalg.generic {{.*}} ins(%arg2 : tensor<4xf32>) outs(%{{.*}} : tensor<f32>)
+// CHECK: arith.maximumf %{{.*}}, %{{.*}} : f32
+// CHECK: arith.divf
+// CHECK: return %{{.*}} : tensor<f32>
+func.func @masked_mse(%p: tensor<4x2xf32>, %y: tensor<4x2xf32>, %m: tensor<4xf32>) -> tensor<f32> {
+  %0 = lathe.mse %p, %y mask %m : tensor<4x2xf32>, tensor<4x2xf32>, tensor<4xf32>
+  return %0 : tensor<f32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @losses
+// CHECK: math.log
+// CHECK: linalg.index 1
+// CHECK: math.log
+func.func @losses(%p: tensor<4x3xf32>, %t: tensor<4x3xf32>, %l: tensor<4xi32>) -> (tensor<f32>, tensor<f32>) {
+  %0 = lathe.binary_crossentropy %p, %t : tensor<4x3xf32>, tensor<4x3xf32>
+  %1 = lathe.sparse_categorical_crossentropy %p, %l : tensor<4x3xf32>, tensor<4xi32>
+  return %0, %1 : tensor<f32>, tensor<f32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @reshapes
+// CHECK: tensor.collapse_shape %arg0 {{\[\[}}0], [1, 2, 3]] : tensor<2x3x3x2xf32> into tensor<2x18xf32>
+// CHECK: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [2, 9, 2] : tensor<2x18xf32> into tensor<2x9x2xf32>
+func.func @reshapes(%x: tensor<2x3x3x2xf32>) -> tensor<2x9x2xf32> {
+  %0 = lathe.flatten %x : tensor<2x3x3x2xf32> -> tensor<2x18xf32>
+  %1 = lathe.reshape %0 : tensor<2x18xf32> -> tensor<2x9x2xf32>
+  return %1 : tensor<2x9x2xf32>
+}
+
+// -----
+
+func.func @not_yet(%x: tensor<1x8x8x1xf32>, %f: tensor<3x3x1x4xf32>, %b: tensor<4xf32>) -> tensor<1x6x6x4xf32> {
+  // expected-error @+1 {{'lathe.conv2d' cannot be compiled to native code yet}}
+  %0 = lathe.conv2d %x, %f, %b {stride = 1 : i64, padding = "valid"} : tensor<1x8x8x1xf32>, tensor<3x3x1x4xf32>, tensor<4xf32> -> tensor<1x6x6x4xf32>
+  return %0 : tensor<1x6x6x4xf32>
+}
