@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/GradCheck.h"
+#include "runtime/Checkpoint.h"
 
 #include <cmath>
 #include <fmt/format.h>
@@ -21,37 +22,6 @@ using namespace lathe::rt;
 namespace {
 constexpr double kStep = 1e-3, kAbsTol = 2e-3, kRelTol = 2e-2;
 
-Batch randomBatch(Session &s, std::mt19937_64 &rng) {
-  const ModelInfo &info = s.info();
-  Batch b = s.makeBatch();
-  std::normal_distribution<double> normal(0, 1);
-  std::uniform_real_distribution<double> unit(0, 1);
-  int64_t B = info.batch, out = info.outputSize();
-  b.count = B > 1 ? B - 1 : B;
-  for (int64_t i = 0; i < b.x.size(); ++i)
-    b.x[i] = float(normal(rng));
-  for (int64_t r = 0; r < B; ++r) {
-    b.mask[r] = r < b.count ? 1.0f : 0.0f;
-    int64_t cls = int64_t(unit(rng) * info.classes()) % std::max<int64_t>(info.classes(), 1);
-    switch (info.task) {
-    case Task::Classes:
-      b.labels[r] = int32_t(cls);
-      break;
-    case Task::OneHot:
-      b.y[r * out + cls] = 1.0f;
-      break;
-    case Task::Binary:
-      for (int64_t j = 0; j < out; ++j)
-        b.y[r * out + j] = unit(rng) < 0.5 ? 0.0f : 1.0f;
-      break;
-    case Task::Regression:
-      for (int64_t j = 0; j < out; ++j)
-        b.y[r * out + j] = float(normal(rng));
-      break;
-    }
-  }
-  return b;
-}
 } // namespace
 
 int lathe::rt::checkGradients(const ModelInfo &info, EntryPoints entry,

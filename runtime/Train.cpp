@@ -1,11 +1,13 @@
 //===- Train.cpp - The training loop and the commands around it -----------===//
 #include "runtime/Train.h"
+#include "runtime/Checkpoint.h"
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <numeric>
 #include <random>
 #include <unistd.h>
@@ -188,6 +190,17 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
 
   Session session(info, entry);
   session.initialize(uint64_t(info.seed));
+  int64_t firstEpoch = 1;
+  if (!opts.resume.empty()) {
+    int64_t done = 0;
+    if (!loadCheckpoint(session, opts.resume, done, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
+    firstEpoch = done + 1;
+    fmt::print("resumed from {}: epoch {}, step {}\n", opts.resume, done,
+               session.step());
+  }
   double lr = info.optimizerParams.count("lr") ? info.optimizerParams.at("lr")
                                                : 0.01;
   bool live = isatty(STDOUT_FILENO);
@@ -199,7 +212,9 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   std::string epochsJson;
   auto start = Clock::now();
   double samplesPerSecond = 0;
-  for (int64_t epoch = 1; epoch <= info.epochs; ++epoch) {
+  for (int64_t e = 1; e < firstEpoch; ++e) // the same order as unbroken
+    std::shuffle(order.begin(), order.end(), rng);
+  for (int64_t epoch = firstEpoch; epoch <= info.epochs; ++epoch) {
     std::shuffle(order.begin(), order.end(), rng);
     Evaluation stats;
     auto epochStart = Clock::now();
@@ -209,8 +224,12 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
       if (!std::isfinite(loss)) {
         fmt::print(stderr,
                    "\nerror: the loss became {} at epoch {} step {}; "
-                   "stopping (try a smaller learning rate)\n",
-                   loss, epoch, s + 1);
+                   "stopping (try a smaller learning rate){}\n",
+                   loss, epoch, s + 1,
+                   opts.save.empty() || epoch == firstEpoch
+                       ? ""
+                       : fmt::format("; {} holds epoch {}", opts.save,
+                                     epoch - 1));
         return 1;
       }
       double t = seconds(epochStart);
@@ -242,6 +261,11 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
         epoch == info.epochs)
       fmt::print("{}{}\n", live ? "\r" : "", line);
     std::fflush(stdout);
+    if (!opts.save.empty() &&
+        !saveCheckpoint(session, opts.save, epoch, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
     epochsJson += fmt::format("{}{{\"epoch\": {}, \"train\": {}, "
                               "\"validation\": {}, \"seconds\": {}}}",
                               epoch > 1 ? ", " : "", epoch,
@@ -275,6 +299,91 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   return 0;
 }
 
+int lathe::rt::evaluateCheckpoint(const ModelInfo &modelInfo,
+                                  EntryPoints entry, const TrainOptions &opts) {
+  ModelInfo info = modelInfo;
+  overrideData(info, opts.data);
+  Session session(info, entry);
+  int64_t epoch = 0;
+  std::string error;
+  Splits data;
+  if (!loadCheckpoint(session, opts.resume, epoch, error) ||
+      !loadData(info, data, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
+  Evaluation test = session.evaluate(data.test);
+  fmt::print("{} after epoch {}\ntest ({} samples): {}\n", opts.resume, epoch,
+             test.n, metricLine(info, test, ""));
+  printConfusion(test);
+  return 0;
+}
+
+int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
+                           const std::string &checkpoint,
+                           const std::string &input,
+                           const std::string &output) {
+  Session session(info, entry);
+  int64_t epoch = 0;
+  std::string error;
+  if (!loadCheckpoint(session, checkpoint, epoch, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
+  if (input.empty()) {
+    fmt::print(stderr, "error: predict needs --input FILE.csv\n");
+    return 1;
+  }
+  std::vector<std::vector<std::string>> rows;
+  if (!readCsv(input, rows, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
+  Dataset d;
+  d.features = info.inputSize();
+  for (size_t r = 0; r < rows.size(); ++r) {
+    if (rows[r].size() == 1 && rows[r][0].empty())
+      continue;
+    if (int64_t(rows[r].size()) != d.features) {
+      fmt::print(stderr, "error: {}:{}: {} values, the model takes {}\n",
+                 input, r + 1, rows[r].size(), d.features);
+      return 1;
+    }
+    for (const std::string &cell : rows[r]) {
+      char *end = nullptr;
+      float v = std::strtof(cell.c_str(), &end);
+      if (cell.empty() || *end) {
+        fmt::print(stderr, "error: {}:{}: '{}' is not a number\n", input,
+                   r + 1, cell);
+        return 1;
+      }
+      d.x.push_back(v);
+    }
+    ++d.n;
+  }
+  std::vector<float> pred = session.predict(d);
+  int64_t w = info.outputSize();
+  std::string text;
+  for (int64_t i = 0; i < d.n; ++i) {
+    const float *p = pred.data() + i * w;
+    if (info.task == Task::Classes || info.task == Task::OneHot)
+      text += fmt::format("{},", std::max_element(p, p + w) - p);
+    else if (info.task == Task::Binary)
+      text += fmt::format("{},", p[0] >= 0.5f ? 1 : 0);
+    text += fmt::format("{}\n", fmt::join(p, p + w, ","));
+  }
+  if (output.empty() || output == "-") {
+    fmt::print("{}", text);
+    return 0;
+  }
+  if (!writeAtomically(output, text)) {
+    fmt::print(stderr, "error: cannot write {}: {}\n", output,
+               std::strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
 int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                              int argc, char **argv) {
   ModelInfo info;
@@ -286,11 +395,16 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
   const char *prog = argc ? argv[0] : "model";
   auto usage = [&](FILE *out) {
     fmt::print(out,
-               "usage: {} train [--epochs N] [--seed S] [--data KIND[:PATH]] "
-               "[--limit N] [--validation-split F] [--report FILE.json]\n"
-               "       {} info\n"
-               "A compiled Lathe model '{}' (batch {}).\n",
-               prog, prog, info.name, info.batch);
+               "usage: {0} train [--epochs N] [--seed S] [--data KIND[:PATH]] "
+               "[--limit N]\n"
+               "          [--validation-split F] [--save CKPT] [--resume CKPT] "
+               "[--report FILE.json]\n"
+               "       {0} eval --checkpoint CKPT [--data KIND[:PATH]]\n"
+               "       {0} predict --checkpoint CKPT --input FILE.csv "
+               "[--output FILE.csv]\n"
+               "       {0} info\n"
+               "A compiled Lathe model '{1}' (batch {2}).\n",
+               prog, info.name, info.batch);
   };
   if (argc < 2 || !std::strcmp(argv[1], "--help") ||
       !std::strcmp(argv[1], "-h")) {
@@ -302,12 +416,13 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
     fmt::print("{}", modelText);
     return 0;
   }
-  if (cmd != "train") {
+  if (cmd != "train" && cmd != "eval" && cmd != "predict") {
     fmt::print(stderr, "error: unknown command '{}'\n", cmd);
     usage(stderr);
     return 1;
   }
   TrainOptions opts;
+  std::string input, output;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char *name) -> const char * {
@@ -351,11 +466,18 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
       }
       continue;
     }
-    if (a == "--data" || a == "--report") {
+    if (a == "--data" || a == "--report" || a == "--save" ||
+        a == "--resume" || a == "--checkpoint" || a == "--input" ||
+        a == "--output") {
       const char *v = value(a.c_str());
       if (!v)
         return 1;
-      (a == "--data" ? opts.data : opts.report) = v;
+      (a == "--data"       ? opts.data
+       : a == "--report"   ? opts.report
+       : a == "--save"     ? opts.save
+       : a == "--input"    ? input
+       : a == "--output"   ? output
+                           : opts.resume) = v;
       continue;
     }
     if (a == "--batch") {
@@ -368,5 +490,12 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
     usage(stderr);
     return 1;
   }
-  return train(info, entry, opts);
+  if (cmd == "train")
+    return train(info, entry, opts);
+  if (opts.resume.empty()) {
+    fmt::print(stderr, "error: {} needs --checkpoint FILE\n", cmd);
+    return 1;
+  }
+  return cmd == "eval" ? evaluateCheckpoint(info, entry, opts)
+                       : predictFile(info, entry, opts.resume, input, output);
 }

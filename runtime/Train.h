@@ -15,6 +15,8 @@ struct TrainOptions {
   int64_t limit = 0;        ///< train on at most this many samples (0: all)
   double validationSplit = -1; ///< -1: the model's
   std::string report;       ///< write final figures as JSON here
+  std::string save;         ///< checkpoint after every epoch here
+  std::string resume;       ///< start from this checkpoint
   double compileSeconds = 0;
 };
 
@@ -25,6 +27,16 @@ void overrideData(ModelInfo &info, const std::string &binding);
 /// line, evaluates on the test split and prints the figures. Returns the
 /// process exit code.
 int train(const ModelInfo &info, EntryPoints entry, const TrainOptions &opts);
+
+/// Loads a checkpoint and prints test metrics. Returns the exit code.
+int evaluateCheckpoint(const ModelInfo &info, EntryPoints entry,
+                       const TrainOptions &opts);
+
+/// Predicts every row of a CSV file of inputs; writes one line per row (the
+/// class first for classifiers, then the outputs). Returns the exit code.
+int predictFile(const ModelInfo &info, EntryPoints entry,
+                const std::string &checkpoint, const std::string &input,
+                const std::string &output);
 
 /// The command line of a standalone model executable:
 /// `PROG train|eval|predict|info [options]`.

@@ -3,6 +3,7 @@
 # including a short libFuzzer run over the front end).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh --tests
 bash scripts/build.sh
 log=$(mktemp)
 set +e

@@ -218,9 +218,10 @@ private:
   }
 
   DictionaryAttr optimizerAttr(const Settings &s) {
+    bool over = !opts.optimizer.empty();
     SmallVector<NamedAttribute> a{b.getNamedAttr(
-        "name", b.getStringAttr(s.optimizerName))};
-    for (auto &[k, v] : s.optimizerParams)
+        "name", b.getStringAttr(over ? opts.optimizer : s.optimizerName))};
+    for (auto &[k, v] : over ? opts.optimizerParams : s.optimizerParams)
       a.push_back(b.getNamedAttr(k, b.getF64FloatAttr(v)));
     return b.getDictionaryAttr(a);
   }

@@ -606,18 +606,13 @@ private:
       return;
     }
     s.optimizerName = c.name;
-    std::vector<std::string_view> params;
     auto &p = s.optimizerParams;
-    if (c.name == "sgd") {
-      params = {"lr", "momentum", "nesterov"};
-      p = {{"lr", 0.01}, {"momentum", 0.0}, {"nesterov", 0.0}};
-    } else if (c.name == "rmsprop") {
-      params = {"lr", "rho", "momentum", "epsilon"};
-      p = {{"lr", 0.001}, {"rho", 0.9}, {"momentum", 0.0}, {"epsilon", 1e-7}};
-    } else {
-      params = {"lr", "beta1", "beta2", "epsilon"};
-      p = {{"lr", 0.001}, {"beta1", 0.9}, {"beta2", 0.999}, {"epsilon", 1e-7}};
-    }
+    p = optimizerDefaults(c.name);
+    std::vector<std::string_view> params;
+    for (const char *k : {"lr", "momentum", "nesterov", "rho", "beta1",
+                          "beta2", "epsilon"})
+      if (p.count(k))
+        params.push_back(k);
     std::map<std::string, const Literal *> a;
     if (!bind(c, params, 1, {}, fmt::format("{}(lr=0.001)", c.name), a))
       return;
@@ -978,6 +973,16 @@ private:
   }
 };
 } // namespace
+
+std::map<std::string, double> lathe::optimizerDefaults(const std::string &n) {
+  if (n == "sgd")
+    return {{"lr", 0.01}, {"momentum", 0.0}, {"nesterov", 0.0}};
+  if (n == "rmsprop")
+    return {{"lr", 0.001}, {"rho", 0.9}, {"momentum", 0.0}, {"epsilon", 1e-7}};
+  if (n == "adam")
+    return {{"lr", 0.001}, {"beta1", 0.9}, {"beta2", 0.999}, {"epsilon", 1e-7}};
+  return {};
+}
 
 bool lathe::checkProgram(Program &program, DiagnosticEngine &diags) {
   Sema(diags).run(program);

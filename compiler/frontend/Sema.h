@@ -4,6 +4,8 @@
 
 #include "compiler/frontend/AST.h"
 
+#include <map>
+
 namespace lathe {
 
 /// Resolves layer arguments, infers every tensor shape through the layers,
@@ -14,6 +16,10 @@ bool checkProgram(Program &program, DiagnosticEngine &diags);
 /// Lexes, parses and checks `file`. Returns true when it is a valid program.
 bool parseAndCheck(const SourceFile &file, DiagnosticEngine &diags,
                    Program &program);
+
+/// The hyper-parameters an optimizer takes and their defaults; empty for an
+/// unknown name.
+std::map<std::string, double> optimizerDefaults(const std::string &name);
 
 /// Values an element count may reach in one tensor.
 constexpr int64_t kMaxElements = (int64_t(1) << 31) - 1;

@@ -10,6 +10,7 @@
 #include "compiler/frontend/Sema.h"
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/Pipeline.h"
+#include "runtime/Checkpoint.h"
 #include "runtime/GradCheck.h"
 #include "runtime/Train.h"
 
@@ -49,6 +50,10 @@ cl::SubCommand runCmd("run", "Compile a model in memory, train and test it");
 cl::SubCommand buildCmd("build", "Compile a model into a standalone executable");
 cl::SubCommand gradCmd("gradcheck",
                        "Check compiled gradients against finite differences");
+cl::SubCommand traceCmd("trace", "Write weights, a batch, gradients and a "
+                                 "few optimizer steps for a peer to replay");
+cl::opt<int> stepsOpt("steps", cl::desc("Optimizer steps to record"),
+                      cl::init(3), cl::cat(latheCat), cl::sub(traceCmd));
 cl::opt<int> coordsOpt("coords",
                        cl::desc("Coordinates checked per parameter"),
                        cl::init(24), cl::cat(latheCat), cl::sub(gradCmd));
@@ -60,7 +65,7 @@ cl::opt<std::string> outputFile("o", cl::desc("Output file (default: stdout)"),
                                 cl::value_desc("file"), cl::init("-"),
                                 cl::cat(latheCat),
                                 cl::sub(cl::SubCommand::getTopLevel()),
-                                cl::sub(buildCmd));
+                                cl::sub(buildCmd), cl::sub(traceCmd));
 cl::opt<Emit> emit(
     "emit", cl::desc("The stage to print"), cl::init(Emit::Lathe),
     cl::values(
@@ -88,7 +93,19 @@ cl::opt<int64_t> epochsOpt("epochs", cl::desc("Epochs (overrides train)"),
                            cl::sub(cl::SubCommand::getAll()));
 cl::opt<int64_t> seedOpt("seed", cl::desc("Random seed (overrides train)"),
                          cl::init(-1), cl::cat(latheCat), cl::sub(runCmd),
-                         cl::sub(gradCmd));
+                         cl::sub(gradCmd), cl::sub(traceCmd));
+cl::opt<std::string> optimizerOpt(
+    "optimizer", cl::desc("Optimizer replacing the model file's"),
+    cl::value_desc("name[:key=value,...]"), cl::cat(latheCat),
+    cl::sub(cl::SubCommand::getAll()));
+cl::opt<std::string> saveOpt("save",
+                             cl::desc("Write a checkpoint after each epoch"),
+                             cl::value_desc("file.safetensors"),
+                             cl::cat(latheCat), cl::sub(runCmd));
+cl::opt<std::string> resumeOpt("resume",
+                               cl::desc("Start from a checkpoint"),
+                               cl::value_desc("file.safetensors"),
+                               cl::cat(latheCat), cl::sub(runCmd));
 cl::opt<int64_t> limitOpt("limit",
                           cl::desc("Train on at most this many samples"),
                           cl::init(0), cl::cat(latheCat), cl::sub(runCmd));
@@ -144,6 +161,30 @@ public:
 
   mlir::OwningOpRef<mlir::ModuleOp> gen(const Program &program) {
     GenOptions opts;
+    if (!optimizerOpt.empty()) {
+      llvm::StringRef name, rest;
+      std::tie(name, rest) = llvm::StringRef(optimizerOpt).split(':');
+      opts.optimizer = name.str();
+      opts.optimizerParams = optimizerDefaults(opts.optimizer);
+      if (opts.optimizerParams.empty()) {
+        fail(fmt::format("--optimizer: unknown optimizer '{}' (sgd, rmsprop, "
+                         "adam)",
+                         opts.optimizer));
+        return nullptr;
+      }
+      while (!rest.empty()) {
+        llvm::StringRef item, key, value;
+        std::tie(item, rest) = rest.split(',');
+        std::tie(key, value) = item.split('=');
+        double v;
+        if (!opts.optimizerParams.count(key.str()) || value.getAsDouble(v)) {
+          fail(fmt::format("--optimizer: bad setting '{}' for {}", item.str(),
+                           opts.optimizer));
+          return nullptr;
+        }
+        opts.optimizerParams[key.str()] = v;
+      }
+    }
     if (!dataOpt.empty()) {
       llvm::StringRef kind, path;
       std::tie(kind, path) = llvm::StringRef(dataOpt).split(':');
@@ -270,7 +311,7 @@ int main(int argc, char **argv) {
   });
   // MLIR's own flags (--mlir-print-debuginfo, ...) keep working, unlisted.
   for (cl::SubCommand *sub : {&cl::SubCommand::getTopLevel(), &runCmd,
-                              &buildCmd, &gradCmd})
+                              &buildCmd, &gradCmd, &traceCmd})
     cl::HideUnrelatedOptions({&latheCat}, *sub);
   cl::ParseCommandLineOptions(argc, argv, "Lathe model compiler\n");
 
@@ -284,7 +325,7 @@ int main(int argc, char **argv) {
   Program program;
   if (!c.front(program))
     return 1;
-  bool top = !runCmd && !buildCmd && !gradCmd;
+  bool top = !runCmd && !buildCmd && !gradCmd && !traceCmd;
 
   if (top && emit == Emit::AST) {
     std::string error;
@@ -343,13 +384,19 @@ int main(int argc, char **argv) {
   if (!llvmModule)
     return fail("internal error: cannot translate to LLVM IR");
 
-  if (runCmd || gradCmd) {
+  if (runCmd || gradCmd || traceCmd) {
     auto jit = JitModel::create(std::move(llvmModule), std::move(llvmCtx),
                                 info.name, error);
     if (!jit)
       return fail("JIT compilation failed: " + error);
     double compileSeconds =
         std::chrono::duration<double>(Clock::now() - start).count();
+    if (traceCmd) {
+      if (outputFile == "-")
+        return fail("`lathe trace` needs -o DIRECTORY");
+      return rt::writeTrace(info, jit->entryPoints(), outputFile, stepsOpt,
+                            uint64_t(seedOpt < 0 ? 1 : seedOpt));
+    }
     if (gradCmd)
       return rt::checkGradients(info, jit->entryPoints(),
                                 uint64_t(seedOpt < 0 ? 1 : seedOpt),
@@ -365,6 +412,8 @@ int main(int argc, char **argv) {
       return fail("--validation-split must be in [0, 1)");
     opts.validationSplit = valSplitOpt;
     opts.report = reportOpt;
+    opts.save = saveOpt;
+    opts.resume = resumeOpt;
     opts.compileSeconds = compileSeconds;
     return rt::train(info, jit->entryPoints(), opts);
   }

@@ -1,0 +1,175 @@
+//===- Checkpoint.cpp - Saving and restoring a training session -----------===//
+#include "runtime/Checkpoint.h"
+#include "runtime/Safetensors.h"
+
+#include <cstring>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <sys/stat.h>
+
+using namespace lathe::rt;
+
+namespace {
+std::string shapeStr(const std::vector<int64_t> &s) {
+  return fmt::format("[{}]", fmt::join(s, ", "));
+}
+} // namespace
+
+bool lathe::rt::saveCheckpoint(Session &s, const std::string &path,
+                               int64_t epoch, std::string &error) {
+  const ModelInfo &info = s.info();
+  TensorFile f;
+  f.metadata = {{"format", "lathe-checkpoint-1"},
+                {"model", info.name},
+                {"step", std::to_string(s.step())},
+                {"epoch", std::to_string(epoch)},
+                {"optimizer", info.optimizer}};
+  for (size_t i = 0; i < info.params.size(); ++i)
+    f.tensors.push_back(f32Tensor(info.params[i].name, info.params[i].shape,
+                                  s.params()[i].data()));
+  for (size_t i = 0; i < info.state.size(); ++i)
+    f.tensors.push_back(f32Tensor("optimizer." + info.state[i].name,
+                                  info.state[i].shape, s.state()[i].data()));
+  return writeSafetensors(path, f, error);
+}
+
+bool lathe::rt::loadCheckpoint(Session &s, const std::string &path,
+                               int64_t &epoch, std::string &error) {
+  TensorFile f;
+  if (!readSafetensors(path, f, error))
+    return false;
+  const ModelInfo &info = s.info();
+  auto model = f.metadata.find("model");
+  if (model != f.metadata.end() && model->second != info.name) {
+    error = fmt::format("{}: checkpoint of model '{}', not '{}'", path,
+                        model->second, info.name);
+    return false;
+  }
+  auto restore = [&](const TensorSpec &spec, const std::string &name,
+                     Buffer &into, bool required) {
+    const NamedTensor *t = f.find(name);
+    if (!t) {
+      if (required)
+        error = fmt::format("{}: no tensor '{}' (is it a checkpoint of "
+                            "this model?)",
+                            path, name);
+      return !required;
+    }
+    if (t->shape != spec.shape || t->dtype != "F32") {
+      error = fmt::format("{}: tensor '{}' is {} {}, the model needs F32 {}",
+                          path, name, t->dtype, shapeStr(t->shape),
+                          shapeStr(spec.shape));
+      return false;
+    }
+    std::memcpy(into.data(), t->bytes.data(), t->bytes.size());
+    return true;
+  };
+  for (size_t i = 0; i < info.params.size(); ++i)
+    if (!restore(info.params[i], info.params[i].name, s.params()[i], true))
+      return false;
+  bool hasState = true;
+  for (const TensorSpec &st : info.state)
+    hasState &= f.find("optimizer." + st.name) != nullptr;
+  if (hasState)
+    for (size_t i = 0; i < info.state.size(); ++i)
+      if (!restore(info.state[i], "optimizer." + info.state[i].name,
+                   s.state()[i], true))
+        return false;
+  auto num = [&](const char *key) -> int64_t {
+    auto it = f.metadata.find(key);
+    return it == f.metadata.end() ? 0 : std::atoll(it->second.c_str());
+  };
+  s.setStep(hasState ? num("step") : 0);
+  epoch = num("epoch");
+  return true;
+}
+
+Batch lathe::rt::randomBatch(Session &s, std::mt19937_64 &rng) {
+  const ModelInfo &info = s.info();
+  Batch b = s.makeBatch();
+  std::normal_distribution<double> normal(0, 1);
+  std::uniform_real_distribution<double> unit(0, 1);
+  int64_t B = info.batch, out = info.outputSize();
+  b.count = B > 1 ? B - 1 : B;
+  for (int64_t i = 0; i < b.x.size(); ++i)
+    b.x[i] = float(normal(rng));
+  int64_t classes = std::max<int64_t>(info.classes(), 1);
+  for (int64_t r = 0; r < B; ++r) {
+    b.mask[r] = r < b.count ? 1.0f : 0.0f;
+    int64_t cls = int64_t(unit(rng) * classes) % classes;
+    switch (info.task) {
+    case Task::Classes:
+      b.labels[r] = int32_t(cls);
+      break;
+    case Task::OneHot:
+      b.y[r * out + cls] = 1.0f;
+      break;
+    case Task::Binary:
+      for (int64_t j = 0; j < out; ++j)
+        b.y[r * out + j] = unit(rng) < 0.5 ? 0.0f : 1.0f;
+      break;
+    case Task::Regression:
+      for (int64_t j = 0; j < out; ++j)
+        b.y[r * out + j] = float(normal(rng));
+      break;
+    }
+  }
+  return b;
+}
+
+int lathe::rt::writeTrace(const ModelInfo &info, EntryPoints entry,
+                          const std::string &dir, int steps, uint64_t seed) {
+  mkdir(dir.c_str(), 0755);
+  Session s(info, entry);
+  s.initialize(seed);
+  std::mt19937_64 rng(seed + 99);
+  Batch batch = randomBatch(s, rng);
+  std::string error;
+  auto params = [&](TensorFile &f) {
+    for (size_t i = 0; i < info.params.size(); ++i)
+      f.tensors.push_back(f32Tensor(info.params[i].name, info.params[i].shape,
+                                    s.params()[i].data()));
+  };
+  TensorFile initial;
+  params(initial);
+  TensorFile data;
+  int64_t B = info.batch;
+  std::vector<int64_t> xs{B};
+  xs.insert(xs.end(), info.input.begin(), info.input.end());
+  data.tensors.push_back(f32Tensor("x", xs, batch.x.data()));
+  if (!batch.labels.empty())
+    data.tensors.push_back(i32Tensor("y", {B}, batch.labels.data()));
+  else
+    data.tensors.push_back(
+        f32Tensor("y", {B, info.outputSize()}, batch.y.data()));
+  data.tensors.push_back(f32Tensor("mask", {B}, batch.mask.data()));
+  std::vector<Buffer> grads;
+  float loss = s.gradients(batch, grads);
+  TensorFile grad;
+  grad.tensors.push_back(f32Tensor("loss", {1}, &loss));
+  for (size_t i = 0; i < info.params.size(); ++i)
+    grad.tensors.push_back(f32Tensor(info.params[i].name, info.params[i].shape,
+                                     grads[i].data()));
+  double lr = info.optimizerParams.count("lr") ? info.optimizerParams.at("lr")
+                                               : 0.01;
+  std::vector<float> losses;
+  Evaluation stats;
+  for (int k = 0; k < steps; ++k)
+    losses.push_back(s.trainStep(batch, lr, stats));
+  TensorFile after;
+  params(after);
+  after.tensors.push_back(
+      f32Tensor("losses", {int64_t(losses.size())}, losses.data()));
+  for (auto [name, file] :
+       std::initializer_list<std::pair<const char *, TensorFile *>>{
+           {"initial", &initial}, {"batch", &data}, {"grad", &grad},
+           {"after", &after}})
+    if (!writeSafetensors(dir + "/" + name + ".safetensors", *file, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
+  fmt::print("wrote {}/{{initial,batch,grad,after}}.safetensors: loss {}, {} "
+             "steps of {}\n",
+             dir, loss, steps, info.optimizer);
+  return 0;
+}

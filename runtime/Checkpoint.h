@@ -1,0 +1,37 @@
+//===- Checkpoint.h - Saving and restoring a training session ---*- C++ -*-===//
+#ifndef LATHE_RUNTIME_CHECKPOINT_H
+#define LATHE_RUNTIME_CHECKPOINT_H
+
+#include "runtime/Session.h"
+
+#include <random>
+
+namespace lathe::rt {
+
+/// Writes parameters, optimizer state and the step count (safetensors,
+/// atomically). Metadata names the model so a checkpoint cannot be loaded
+/// into another one.
+bool saveCheckpoint(Session &s, const std::string &path, int64_t epoch,
+                    std::string &error);
+
+/// Restores a checkpoint written for the same model; every tensor must be
+/// present with the model's shape. Optimizer state is optional (a
+/// parameters-only file starts the optimizer afresh). Sets `epoch`.
+bool loadCheckpoint(Session &s, const std::string &path, int64_t &epoch,
+                    std::string &error);
+
+/// A random batch for checking: x ~ N(0, 1), random labels or targets, and
+/// (for batches over one) the last row padding with mask 0.
+Batch randomBatch(Session &s, std::mt19937_64 &rng);
+
+/// Writes what a peer implementation needs to replay training on one batch:
+/// DIR/initial.safetensors (parameters), DIR/batch.safetensors (x, y, mask),
+/// DIR/grad.safetensors (loss and gradients at the initial parameters) and
+/// DIR/after.safetensors (parameters and losses after `steps` optimizer
+/// steps on that batch). Returns the exit code.
+int writeTrace(const ModelInfo &info, EntryPoints entry, const std::string &dir,
+               int steps, uint64_t seed);
+
+} // namespace lathe::rt
+
+#endif
