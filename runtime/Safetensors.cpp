@@ -195,6 +195,7 @@ private:
     if (i_ >= s_.size() || s_[i_] != '"')
       return false;
     ++i_;
+    out.clear();
     while (i_ < s_.size() && s_[i_] != '"') {
       if (s_[i_] == '\\' && i_ + 1 < s_.size())
         ++i_;

@@ -145,6 +145,8 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
     }
     int64_t i = order[begin + r];
     std::memcpy(batch.x.data() + r * f, d.x.data() + i * f, f * sizeof(float));
+    if (d.labels.empty() && d.y.empty())
+      continue; // inputs only (prediction)
     switch (info_.task) {
     case Task::Classes:
       batch.labels[r] = d.labels[i];
