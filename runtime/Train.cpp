@@ -1,6 +1,7 @@
 //===- Train.cpp - The training loop and the commands around it -----------===//
 #include "runtime/Train.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/Plot.h"
 
 #include <algorithm>
 #include <chrono>
@@ -210,6 +211,7 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   Batch batch = session.makeBatch();
   int64_t steps = (train.n + info.batch - 1) / info.batch;
   std::string epochsJson;
+  Series trainLoss{"loss", {}, 0x1f77b4}, valLoss{"val_loss", {}, 0xff7f0e};
   auto start = Clock::now();
   double samplesPerSecond = 0;
   for (int64_t e = 1; e < firstEpoch; ++e) // the same order as unbroken
@@ -249,8 +251,10 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
         "epoch {}/{}  {}/{}  {}", epoch, info.epochs, steps, steps,
         metricLine(info, stats, ""));
     std::string valJson = "null";
+    trainLoss.values.push_back(stats.metric("loss"));
     if (validation.n) {
       Evaluation v = session.evaluate(validation);
+      valLoss.values.push_back(v.metric("loss"));
       line += "  " + metricLine(info, v, "val_");
       valJson = jsonMetrics(info, v);
     }
@@ -272,6 +276,16 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
                               jsonMetrics(info, stats), valJson, t);
   }
   double wall = seconds(start);
+  if (!opts.plot.empty()) {
+    std::vector<Series> curves{trainLoss};
+    if (!valLoss.values.empty())
+      curves.push_back(valLoss);
+    if (!plotPng(opts.plot, info.name + " loss", curves, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
+    fmt::print("loss curve: {}\n", opts.plot);
+  }
   Evaluation test = session.evaluate(data.test);
   fmt::print("test ({} samples): {}\n", test.n, metricLine(info, test, ""));
   printConfusion(test);
@@ -398,7 +412,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                "usage: {0} train [--epochs N] [--seed S] [--data KIND[:PATH]] "
                "[--limit N]\n"
                "          [--validation-split F] [--save CKPT] [--resume CKPT] "
-               "[--report FILE.json]\n"
+               "[--report FILE.json]\n          [--plot LOSS.png]\n"
                "       {0} eval --checkpoint CKPT [--data KIND[:PATH]]\n"
                "       {0} predict --checkpoint CKPT --input FILE.csv "
                "[--output FILE.csv]\n"
@@ -466,7 +480,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
       }
       continue;
     }
-    if (a == "--data" || a == "--report" || a == "--save" ||
+    if (a == "--data" || a == "--report" || a == "--save" || a == "--plot" ||
         a == "--resume" || a == "--checkpoint" || a == "--input" ||
         a == "--output") {
       const char *v = value(a.c_str());
@@ -474,6 +488,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
         return 1;
       (a == "--data"       ? opts.data
        : a == "--report"   ? opts.report
+       : a == "--plot"     ? opts.plot
        : a == "--save"     ? opts.save
        : a == "--input"    ? input
        : a == "--output"   ? output

@@ -16,6 +16,7 @@ struct TrainOptions {
   double validationSplit = -1; ///< -1: the model's
   std::string report;       ///< write final figures as JSON here
   std::string save;         ///< checkpoint after every epoch here
+  std::string plot;         ///< loss curve PNG
   std::string resume;       ///< start from this checkpoint
   double compileSeconds = 0;
 };

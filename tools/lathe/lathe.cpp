@@ -102,6 +102,9 @@ cl::opt<std::string> saveOpt("save",
                              cl::desc("Write a checkpoint after each epoch"),
                              cl::value_desc("file.safetensors"),
                              cl::cat(latheCat), cl::sub(runCmd));
+cl::opt<std::string> plotOpt("plot", cl::desc("Draw the loss curve as a PNG"),
+                             cl::value_desc("loss.png"), cl::cat(latheCat),
+                             cl::sub(runCmd));
 cl::opt<std::string> resumeOpt("resume",
                                cl::desc("Start from a checkpoint"),
                                cl::value_desc("file.safetensors"),
@@ -413,6 +416,7 @@ int main(int argc, char **argv) {
     opts.validationSplit = valSplitOpt;
     opts.report = reportOpt;
     opts.save = saveOpt;
+    opts.plot = plotOpt;
     opts.resume = resumeOpt;
     opts.compileSeconds = compileSeconds;
     return rt::train(info, jit->entryPoints(), opts);

@@ -1,0 +1,24 @@
+//===- Plot.h - Loss curves as PNG images -----------------------*- C++ -*-===//
+#ifndef LATHE_RUNTIME_PLOT_H
+#define LATHE_RUNTIME_PLOT_H
+
+#include <string>
+#include <vector>
+
+namespace lathe::rt {
+
+struct Series {
+  std::string name;
+  std::vector<double> values; ///< one per epoch
+  unsigned rgb;               ///< 0xRRGGBB
+};
+
+/// Draws the series against the epoch on shared axes, with the value range
+/// and epoch count written on the axes and a legend, and writes a PNG
+/// (atomically). False with `error` set on failure.
+bool plotPng(const std::string &path, const std::string &title,
+             const std::vector<Series> &series, std::string &error);
+
+} // namespace lathe::rt
+
+#endif
