@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Lathe, and compiles a model from models/
-# (default: the Fashion-MNIST CNN) to the Lathe dialect, printing its IR.
+# The main job: installs what is missing, builds Lathe, then compiles the
+# Fashion-MNIST MLP in memory and trains it, printing its test accuracy.
+# Another model: scripts/demo.sh models/logistic_regression.lathe [lathe run options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
 bash scripts/build.sh >/dev/null
-model=${1:-models/fashion_cnn.lathe}
-./build/bin/lathe --emit=ast "$model"
-echo
-./build/bin/lathe "$model"
+model=${1:-models/fashion_mlp.lathe}
+shift || true
+./build/bin/lathe run "$model" "$@"
