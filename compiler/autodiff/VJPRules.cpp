@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/autodiff/VJPRules.h"
+#include "compiler/lowering/ConvLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
 #include "dialect/LatheOps.h"
 
@@ -134,6 +135,21 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
         Value dw = tb::matmul(b, loc, d.getInput(), dy, true, false);
         Value db = tb::sumFirst(b, loc, dy);
         return Grads{dx, dw, db};
+      })
+      .Case([&](Conv2DOp c) -> FailureOr<Grads> {
+        // See ConvLowering.cpp: dbias sums, dfilter contracts x with dy,
+        // dx correlates the dilated dy with the flipped filter.
+        return conv2DBackward(b, loc, c.getInput(), c.getFilter(), dy,
+                              int64_t(c.getStride()),
+                              c.getPadding() == "same");
+      })
+      .Case([&](MaxPool2DOp m) -> FailureOr<Grads> {
+        if (m.getStride() < m.getSize())
+          return m.emitError("the gradient of overlapping max pooling "
+                             "windows (stride < size) is not supported yet");
+        return one(maxPoolBackward(b, loc, m.getInput(), dy,
+                                   int64_t(m.getSize()),
+                                   int64_t(m.getStride())));
       })
       .Case([&](ReluOp r) -> FailureOr<Grads> {
         return one(elementwise(b, loc, dy, r.getInput(),

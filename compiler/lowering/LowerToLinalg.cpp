@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/lowering/ConvLowering.h"
 #include "compiler/lowering/Lowering.h"
 #include "compiler/lowering/TensorBuilders.h"
 #include "dialect/LatheOps.h"
@@ -198,6 +199,12 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
   if (isa<MSEOp, BinaryCrossEntropyOp, CategoricalCrossEntropyOp,
           SparseCategoricalCrossEntropyOp>(op))
     return lowerLoss(b, loc, op);
+  if (auto c = dyn_cast<Conv2DOp>(op))
+    return lowerConv2D(b, loc, c.getInput(), c.getFilter(), c.getBias(),
+                       int64_t(c.getStride()), c.getPadding() == "same");
+  if (auto m = dyn_cast<MaxPool2DOp>(op))
+    return lowerMaxPool(b, loc, m.getInput(), int64_t(m.getSize()),
+                        int64_t(m.getStride()));
   if (isa<FlattenOp, ReshapeOp>(op))
     return tb::reshapeTo(
         b, loc, op->getOperand(0),

@@ -1,12 +1,16 @@
 //===- Jit.cpp - Compile a model in memory and get its entry points -------===//
 #include "compiler/pipeline/Jit.h"
 
+#include "llvm/ExecutionEngine/Orc/AbsoluteSymbols.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
+#include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/TargetSelect.h"
 
 using namespace lathe;
+
+extern "C" void memrefCopy(int64_t, void *, void *); // runtime/MemrefCopy.cpp
 
 struct JitModel::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
@@ -42,6 +46,17 @@ JitModel::create(std::unique_ptr<llvm::Module> module,
     return nullptr;
   }
   dylib.addGenerator(std::move(*gen));
+  // Helpers the compiled code calls, from the runtime linked into lathe.
+  llvm::orc::MangleAndInterner mangle((*jit)->getExecutionSession(),
+                                      (*jit)->getDataLayout());
+  llvm::orc::SymbolMap helpers;
+  helpers[mangle("memrefCopy")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
+      llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+  if (auto e = dylib.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {
+    error = toString(std::move(e));
+    return nullptr;
+  }
   if (auto e = (*jit)->addIRModule(
           llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
     error = toString(std::move(e));

@@ -1,0 +1,263 @@
+//===- ConvLowering.cpp - Convolution and pooling in linalg ---------------===//
+//
+// Forward convolution and pooling use linalg's named ops so tiling and
+// vectorization apply to them. Backward:
+//  - dbias sums dy over batch and space;
+//  - dfilter[kh, kw, c, f] = Σ_{n, oh, ow} xpad[n, oh·s + kh, ow·s + kw, c] ·
+//    dy[n, oh, ow, f], one contraction;
+//  - dx: dy is dilated by the stride (s - 1 zeros between rows and columns),
+//    padded by k - 1, and correlated with the filter flipped in space and
+//    transposed in channels, a stride-1 convolution; the padding is cut off.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/lowering/ConvLowering.h"
+#include "compiler/lowering/TensorBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace lathe;
+namespace tb = lathe::tb;
+using utils::IteratorType;
+
+namespace {
+RankedTensorType f32Type(OpBuilder &b, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, b.getF32Type());
+}
+
+/// Writes `src` into a zero tensor of `shape` at `offsets` with `strides`.
+Value embed(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> shape,
+            ArrayRef<int64_t> offsets, ArrayRef<int64_t> strides) {
+  Value zeros = tb::filled(b, loc, shape, 0.0);
+  SmallVector<OpFoldResult> off, size, step;
+  for (auto [o, s, st] : llvm::zip(offsets, tb::shapeOf(src), strides)) {
+    off.push_back(b.getIndexAttr(o));
+    size.push_back(b.getIndexAttr(s));
+    step.push_back(b.getIndexAttr(st));
+  }
+  return tensor::InsertSliceOp::create(b, loc, src, zeros, off, size, step);
+}
+
+Value conv(OpBuilder &b, Location loc, Value x, Value filter, Value init,
+           int64_t stride) {
+  SmallVector<NamedAttribute> attrs{
+      b.getNamedAttr("strides", b.getI64TensorAttr({stride, stride})),
+      b.getNamedAttr("dilations", b.getI64TensorAttr({1, 1}))};
+  return linalg::Conv2DNhwcHwcfOp::create(b, loc, TypeRange{init.getType()},
+                                          ValueRange{x, filter},
+                                          ValueRange{init}, attrs)
+      .getResult(0);
+}
+} // namespace
+
+Pads lathe::convPads(int64_t h, int64_t w, int64_t k, int64_t s, bool same) {
+  Pads p;
+  if (!same)
+    return p;
+  auto split = [&](int64_t in, int64_t &lo, int64_t &hi) {
+    int64_t out = (in + s - 1) / s;
+    int64_t total = std::max<int64_t>((out - 1) * s + k - in, 0);
+    lo = total / 2;
+    hi = total - lo;
+  };
+  split(h, p.top, p.bottom);
+  split(w, p.left, p.right);
+  return p;
+}
+
+Value lathe::padSpatial(OpBuilder &b, Location loc, Value x, const Pads &p) {
+  if (!p.top && !p.bottom && !p.left && !p.right)
+    return x;
+  ArrayRef<int64_t> s = tb::shapeOf(x);
+  return embed(b, loc, x,
+               {s[0], s[1] + p.top + p.bottom, s[2] + p.left + p.right, s[3]},
+               {0, p.top, p.left, 0}, {1, 1, 1, 1});
+}
+
+Value lathe::lowerConv2D(OpBuilder &b, Location loc, Value x, Value filter,
+                         Value bias, int64_t stride, bool same) {
+  ArrayRef<int64_t> xs = tb::shapeOf(x), fs = tb::shapeOf(filter);
+  int64_t k = fs[0];
+  Value xp = padSpatial(b, loc, x, convPads(xs[1], xs[2], k, stride, same));
+  ArrayRef<int64_t> ps = tb::shapeOf(xp);
+  int64_t ho = (ps[1] - k) / stride + 1, wo = (ps[2] - fs[1]) / stride + 1;
+  MLIRContext *ctx = b.getContext();
+  auto id = AffineMap::getMultiDimIdentityMap(4, ctx);
+  auto last = AffineMap::get(4, 0, {getAffineDimExpr(3, ctx)}, ctx);
+  Value empty = tensor::EmptyOp::create(b, loc, {xs[0], ho, wo, fs[3]},
+                                        b.getF32Type());
+  Value init = tb::generic(b, loc, {bias}, {last}, empty, id,
+                           SmallVector<IteratorType>(4, IteratorType::parallel),
+                           [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  return conv(b, loc, xp, filter, init, stride);
+}
+
+SmallVector<Value> lathe::conv2DBackward(OpBuilder &b, Location loc, Value x,
+                                         Value filter, Value dy, int64_t s,
+                                         bool same) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x), fs = tb::shapeOf(filter),
+                    ys = tb::shapeOf(dy);
+  int64_t kh = fs[0], kw = fs[1], c = fs[2], f = fs[3];
+  Pads p = convPads(xs[1], xs[2], kh, s, same);
+  Value xp = padSpatial(b, loc, x, p);
+  ArrayRef<int64_t> ps = tb::shapeOf(xp);
+
+  // dbias: Σ over n, oh, ow.
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  auto yIdentity = AffineMap::getMultiDimIdentityMap(4, ctx);
+  Value db = tb::generic(
+      b, loc, {dy}, {AffineMap::get(4, 0, {dim(1), dim(2), dim(3), dim(0)}, ctx)},
+      tb::filled(b, loc, {f}, 0.0), AffineMap::get(4, 0, {dim(0)}, ctx),
+      {IteratorType::parallel, IteratorType::reduction, IteratorType::reduction,
+       IteratorType::reduction},
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
+      });
+  (void)yIdentity;
+
+  // dfilter: loops (kh, kw, c, f, n, oh, ow).
+  auto xMap = AffineMap::get(
+      7, 0, {dim(4), dim(5) * s + dim(0), dim(6) * s + dim(1), dim(2)}, ctx);
+  auto dyMap = AffineMap::get(7, 0, {dim(4), dim(5), dim(6), dim(3)}, ctx);
+  auto fMap = AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
+  SmallVector<IteratorType> iters(4, IteratorType::parallel);
+  iters.append(3, IteratorType::reduction);
+  Value dfilter = tb::generic(
+      b, loc, {xp, dy}, {xMap, dyMap}, tb::filled(b, loc, fs, 0.0), fMap, iters,
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        Value m = arith::MulFOp::create(nb, nl, a[0], a[1]);
+        return Value(arith::AddFOp::create(nb, nl, a[2], m));
+      });
+
+  // dx: dilate dy by the stride, pad by k - 1 (and the rows and columns of
+  // xpad that no window reached), correlate with the flipped filter.
+  int64_t dh = (ys[1] - 1) * s + 1, dw = (ys[2] - 1) * s + 1;
+  int64_t extraH = ps[1] - ((ys[1] - 1) * s + kh);
+  int64_t extraW = ps[2] - ((ys[2] - 1) * s + kw);
+  Value dil = embed(b, loc, dy,
+                    {ys[0], dh + 2 * (kh - 1) + extraH,
+                     dw + 2 * (kw - 1) + extraW, f},
+                    {0, kh - 1, kw - 1, 0}, {1, s, s, 1});
+  auto flipIn = AffineMap::get(
+      4, 0, {(kh - 1) - dim(0), (kw - 1) - dim(1), dim(3), dim(2)}, ctx);
+  Value flipped = tb::generic(
+      b, loc, {filter}, {flipIn},
+      tensor::EmptyOp::create(b, loc, {kh, kw, f, c}, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(4, ctx),
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  Value dxp = conv(b, loc, dil, flipped,
+                   tb::filled(b, loc, {ps[0], ps[1], ps[2], c}, 0.0), 1);
+  Value dx = dxp;
+  if (p.top || p.bottom || p.left || p.right) {
+    SmallVector<OpFoldResult> off{b.getIndexAttr(0), b.getIndexAttr(p.top),
+                                  b.getIndexAttr(p.left), b.getIndexAttr(0)};
+    SmallVector<OpFoldResult> size, one(4, b.getIndexAttr(1));
+    for (int64_t d : xs)
+      size.push_back(b.getIndexAttr(d));
+    dx = tensor::ExtractSliceOp::create(b, loc, f32Type(b, xs), dxp, off, size,
+                                        one);
+  }
+  return {dx, dfilter, db};
+}
+
+Value lathe::lowerMaxPool(OpBuilder &b, Location loc, Value x, int64_t k,
+                          int64_t s) {
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  int64_t ho = (xs[1] - k) / s + 1, wo = (xs[2] - k) / s + 1;
+  Value init = tb::filled(b, loc, {xs[0], ho, wo, xs[3]},
+                          -std::numeric_limits<double>::infinity());
+  Value window = tensor::EmptyOp::create(b, loc, {k, k}, b.getF32Type());
+  SmallVector<NamedAttribute> attrs{
+      b.getNamedAttr("strides", b.getI64TensorAttr({s, s})),
+      b.getNamedAttr("dilations", b.getI64TensorAttr({1, 1}))};
+  return linalg::PoolingNhwcMaxOp::create(b, loc, TypeRange{init.getType()},
+                                          ValueRange{x, window},
+                                          ValueRange{init}, attrs)
+      .getResult(0);
+}
+
+Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
+                             int64_t k, int64_t s) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x), ys = tb::shapeOf(dy);
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  // Pass 1, loops (n, oh, ow, c, i, j): the first maximum of each window
+  // and its position i * k + j.
+  auto xMap = AffineMap::get(
+      6, 0, {dim(0), dim(1) * s + dim(4), dim(2) * s + dim(5), dim(3)}, ctx);
+  auto outMap = AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
+  Value maxInit = tb::filled(b, loc, ys, -std::numeric_limits<double>::infinity());
+  Value argInit = tb::filled(b, loc, ys, -1.0);
+  SmallVector<IteratorType> iters(4, IteratorType::parallel);
+  iters.append(2, IteratorType::reduction);
+  // The (unread) window tensor gives the loops over i and j their extent,
+  // as in linalg's pooling ops.
+  Value window = tensor::EmptyOp::create(b, loc, {k, k}, b.getF32Type());
+  auto winMap = AffineMap::get(6, 0, {dim(4), dim(5)}, ctx);
+  auto argmax = linalg::GenericOp::create(
+      b, loc, TypeRange{maxInit.getType(), argInit.getType()},
+      ValueRange{x, window}, ValueRange{maxInit, argInit},
+      ArrayRef<AffineMap>{xMap, winMap, outMap, outMap},
+      iters, [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value i = linalg::IndexOp::create(nb, nl, 4);
+        Value j = linalg::IndexOp::create(nb, nl, 5);
+        Value pos = arith::AddIOp::create(
+            nb, nl,
+            arith::MulIOp::create(nb, nl, i,
+                                  arith::ConstantIndexOp::create(nb, nl, k)),
+            j);
+        Value posF = arith::UIToFPOp::create(
+            nb, nl, nb.getF32Type(),
+            arith::IndexCastUIOp::create(nb, nl, nb.getI32Type(), pos));
+        Value better = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
+                                             a[0], a[2]);
+        linalg::YieldOp::create(
+            nb, nl,
+            ValueRange{arith::SelectOp::create(nb, nl, better, a[0], a[2]),
+                       arith::SelectOp::create(nb, nl, better, posF, a[3])});
+      });
+  Value arg = argmax.getResult(1);
+  // Pass 2, loops over the covered input (n, ih, iw, c): the gradient goes
+  // where the position in the window is the argmax.
+  int64_t ch = ys[1] * s, cw = ys[2] * s;
+  auto win = AffineMap::get(
+      4, 0, {dim(0), dim(1).floorDiv(s), dim(2).floorDiv(s), dim(3)}, ctx);
+  Value covered = tb::generic(
+      b, loc, {dy, arg}, {win, win},
+      tensor::EmptyOp::create(b, loc, {xs[0], ch, cw, xs[3]}, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(4, ctx),
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value sc = arith::ConstantIndexOp::create(nb, nl, s);
+        Value i = arith::RemUIOp::create(nb, nl,
+                                         linalg::IndexOp::create(nb, nl, 1), sc);
+        Value j = arith::RemUIOp::create(nb, nl,
+                                         linalg::IndexOp::create(nb, nl, 2), sc);
+        Value pos = arith::AddIOp::create(
+            nb, nl,
+            arith::MulIOp::create(nb, nl, i,
+                                  arith::ConstantIndexOp::create(nb, nl, k)),
+            j);
+        Value posF = arith::UIToFPOp::create(
+            nb, nl, nb.getF32Type(),
+            arith::IndexCastUIOp::create(nb, nl, nb.getI32Type(), pos));
+        Value kc = arith::ConstantIndexOp::create(nb, nl, k);
+        Value inside = arith::AndIOp::create(
+            nb, nl,
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, i, kc),
+            arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, j, kc));
+        Value hit = arith::AndIOp::create(
+            nb, nl, inside,
+            arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, posF,
+                                  a[1]));
+        return Value(arith::SelectOp::create(nb, nl, hit, a[0],
+                                             tb::f32(nb, nl, 0)));
+      });
+  if (ch == xs[1] && cw == xs[2])
+    return covered;
+  return embed(b, loc, covered, xs, {0, 0, 0, 0}, {1, 1, 1, 1});
+}

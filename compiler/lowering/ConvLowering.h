@@ -1,0 +1,45 @@
+//===- ConvLowering.h - Convolution and pooling in linalg -------*- C++ -*-===//
+#ifndef LATHE_LOWERING_CONVLOWERING_H
+#define LATHE_LOWERING_CONVLOWERING_H
+
+#include "mlir/IR/Builders.h"
+
+namespace lathe {
+
+/// Zero padding of the two spatial dimensions of an NHWC tensor.
+struct Pads {
+  int64_t top = 0, bottom = 0, left = 0, right = 0;
+};
+
+/// TensorFlow's "same"/"valid" padding of a `k`-wide window with `stride`.
+Pads convPads(int64_t h, int64_t w, int64_t k, int64_t stride, bool same);
+
+/// NHWC `x` zero-padded by `p`.
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       const Pads &p);
+
+/// y = conv(pad(x), filter) + bias with `linalg.conv_2d_nhwc_hwcf`.
+mlir::Value lowerConv2D(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                        mlir::Value filter, mlir::Value bias, int64_t stride,
+                        bool same);
+
+/// The gradients of conv2d: {dx, dfilter, dbias}.
+llvm::SmallVector<mlir::Value> conv2DBackward(mlir::OpBuilder &b,
+                                              mlir::Location loc, mlir::Value x,
+                                              mlir::Value filter,
+                                              mlir::Value dy, int64_t stride,
+                                              bool same);
+
+/// Max pooling with `linalg.pooling_nhwc_max`.
+mlir::Value lowerMaxPool(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                         int64_t size, int64_t stride);
+
+/// Routes each window's gradient to its first maximum (PyTorch's choice on
+/// ties). Windows must not overlap (stride >= size).
+mlir::Value maxPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value x, mlir::Value dy, int64_t size,
+                            int64_t stride);
+
+} // namespace lathe
+
+#endif
