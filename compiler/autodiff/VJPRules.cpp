@@ -143,6 +143,12 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
                               int64_t(c.getStride()),
                               c.getPadding() == "same");
       })
+      .Case([&](Conv2DTransposeOp c) -> FailureOr<Grads> {
+        // Its adjoint is the strided convolution (ConvLowering.cpp).
+        return conv2DTransposeBackward(b, loc, c.getInput(), c.getFilter(), dy,
+                                       int64_t(c.getStride()),
+                                       c.getPadding() == "same");
+      })
       .Case([&](MaxPool2DOp m) -> FailureOr<Grads> {
         if (m.getStride() < m.getSize())
           return m.emitError("the gradient of overlapping max pooling "

@@ -94,21 +94,13 @@ Value lathe::lowerConv2D(OpBuilder &b, Location loc, Value x, Value filter,
   return conv(b, loc, xp, filter, init, stride);
 }
 
-SmallVector<Value> lathe::conv2DBackward(OpBuilder &b, Location loc, Value x,
-                                         Value filter, Value dy, int64_t s,
-                                         bool same) {
+namespace {
+/// Σ over batch and space: the bias gradient.
+Value sumSpatial(OpBuilder &b, Location loc, Value dy) {
   MLIRContext *ctx = b.getContext();
-  ArrayRef<int64_t> xs = tb::shapeOf(x), fs = tb::shapeOf(filter),
-                    ys = tb::shapeOf(dy);
-  int64_t kh = fs[0], kw = fs[1], c = fs[2], f = fs[3];
-  Pads p = convPads(xs[1], xs[2], kh, s, same);
-  Value xp = padSpatial(b, loc, x, p);
-  ArrayRef<int64_t> ps = tb::shapeOf(xp);
-
-  // dbias: Σ over n, oh, ow.
   auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
-  auto yIdentity = AffineMap::getMultiDimIdentityMap(4, ctx);
-  Value db = tb::generic(
+  int64_t f = tb::shapeOf(dy)[3];
+  return tb::generic(
       b, loc, {dy}, {AffineMap::get(4, 0, {dim(1), dim(2), dim(3), dim(0)}, ctx)},
       tb::filled(b, loc, {f}, 0.0), AffineMap::get(4, 0, {dim(0)}, ctx),
       {IteratorType::parallel, IteratorType::reduction, IteratorType::reduction,
@@ -116,27 +108,45 @@ SmallVector<Value> lathe::conv2DBackward(OpBuilder &b, Location loc, Value x,
       [](OpBuilder &nb, Location nl, ValueRange a) {
         return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
       });
-  (void)yIdentity;
+}
 
-  // dfilter: loops (kh, kw, c, f, n, oh, ow).
+/// g[kh, kw, c, f] = Σ_{n, oh, ow} xp[n, oh·s + kh, ow·s + kw, c] ·
+/// dy[n, oh, ow, f]: the filter gradient of a convolution of xp.
+Value filterGrad(OpBuilder &b, Location loc, Value xp, Value dy, int64_t kh,
+                 int64_t kw, int64_t s) {
+  MLIRContext *ctx = b.getContext();
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  int64_t c = tb::shapeOf(xp)[3], f = tb::shapeOf(dy)[3];
+  // Loops (kh, kw, c, f, n, oh, ow).
   auto xMap = AffineMap::get(
       7, 0, {dim(4), dim(5) * s + dim(0), dim(6) * s + dim(1), dim(2)}, ctx);
   auto dyMap = AffineMap::get(7, 0, {dim(4), dim(5), dim(6), dim(3)}, ctx);
   auto fMap = AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
   SmallVector<IteratorType> iters(4, IteratorType::parallel);
   iters.append(3, IteratorType::reduction);
-  Value dfilter = tb::generic(
-      b, loc, {xp, dy}, {xMap, dyMap}, tb::filled(b, loc, fs, 0.0), fMap, iters,
-      [](OpBuilder &nb, Location nl, ValueRange a) {
-        Value m = arith::MulFOp::create(nb, nl, a[0], a[1]);
-        return Value(arith::AddFOp::create(nb, nl, a[2], m));
-      });
+  return tb::generic(b, loc, {xp, dy}, {xMap, dyMap},
+                     tb::filled(b, loc, {kh, kw, c, f}, 0.0), fMap, iters,
+                     [](OpBuilder &nb, Location nl, ValueRange a) {
+                       Value m = arith::MulFOp::create(nb, nl, a[0], a[1]);
+                       return Value(arith::AddFOp::create(nb, nl, a[2], m));
+                     });
+}
+} // namespace
 
-  // dx: dilate dy by the stride, pad by k - 1 (and the rows and columns of
-  // xpad that no window reached), correlate with the flipped filter.
+Value lathe::transposedConv(OpBuilder &b, Location loc, Value dy, Value filter,
+                            ArrayRef<int64_t> outShape, const Pads &p,
+                            int64_t s) {
+  MLIRContext *ctx = b.getContext();
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  ArrayRef<int64_t> fs = tb::shapeOf(filter), ys = tb::shapeOf(dy);
+  int64_t kh = fs[0], kw = fs[1], c = fs[2], f = fs[3];
+  int64_t ph = outShape[1] + p.top + p.bottom;
+  int64_t pw = outShape[2] + p.left + p.right;
+  // Dilate dy by the stride, pad by k - 1 (plus the padded rows and columns
+  // no window reached), correlate with the flipped, channel-swapped filter.
   int64_t dh = (ys[1] - 1) * s + 1, dw = (ys[2] - 1) * s + 1;
-  int64_t extraH = ps[1] - ((ys[1] - 1) * s + kh);
-  int64_t extraW = ps[2] - ((ys[2] - 1) * s + kw);
+  int64_t extraH = ph - ((ys[1] - 1) * s + kh);
+  int64_t extraW = pw - ((ys[2] - 1) * s + kw);
   Value dil = embed(b, loc, dy,
                     {ys[0], dh + 2 * (kh - 1) + extraH,
                      dw + 2 * (kw - 1) + extraW, f},
@@ -149,19 +159,75 @@ SmallVector<Value> lathe::conv2DBackward(OpBuilder &b, Location loc, Value x,
       AffineMap::getMultiDimIdentityMap(4, ctx),
       SmallVector<IteratorType>(4, IteratorType::parallel),
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-  Value dxp = conv(b, loc, dil, flipped,
-                   tb::filled(b, loc, {ps[0], ps[1], ps[2], c}, 0.0), 1);
-  Value dx = dxp;
-  if (p.top || p.bottom || p.left || p.right) {
-    SmallVector<OpFoldResult> off{b.getIndexAttr(0), b.getIndexAttr(p.top),
-                                  b.getIndexAttr(p.left), b.getIndexAttr(0)};
-    SmallVector<OpFoldResult> size, one(4, b.getIndexAttr(1));
-    for (int64_t d : xs)
-      size.push_back(b.getIndexAttr(d));
-    dx = tensor::ExtractSliceOp::create(b, loc, f32Type(b, xs), dxp, off, size,
-                                        one);
-  }
-  return {dx, dfilter, db};
+  Value full = conv(b, loc, dil, flipped,
+                    tb::filled(b, loc, {ys[0], ph, pw, c}, 0.0), 1);
+  if (!p.top && !p.bottom && !p.left && !p.right)
+    return full;
+  SmallVector<OpFoldResult> off{b.getIndexAttr(0), b.getIndexAttr(p.top),
+                                b.getIndexAttr(p.left), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> size, one(4, b.getIndexAttr(1));
+  for (int64_t d : outShape)
+    size.push_back(b.getIndexAttr(d));
+  return tensor::ExtractSliceOp::create(b, loc, f32Type(b, outShape), full, off,
+                                        size, one);
+}
+
+SmallVector<Value> lathe::conv2DBackward(OpBuilder &b, Location loc, Value x,
+                                         Value filter, Value dy, int64_t s,
+                                         bool same) {
+  ArrayRef<int64_t> xs = tb::shapeOf(x), fs = tb::shapeOf(filter);
+  Pads p = convPads(xs[1], xs[2], fs[0], s, same);
+  Value xp = padSpatial(b, loc, x, p);
+  Value dx = transposedConv(b, loc, dy, filter, xs, p, s);
+  return {dx, filterGrad(b, loc, xp, dy, fs[0], fs[1], s),
+          sumSpatial(b, loc, dy)};
+}
+
+/// Keras's output size of a transposed convolution.
+static SmallVector<int64_t> transposeShape(ArrayRef<int64_t> xs,
+                                           ArrayRef<int64_t> fs, int64_t s,
+                                           bool same) {
+  auto size = [&](int64_t in, int64_t k) {
+    return same ? in * s : (in - 1) * s + k;
+  };
+  return {xs[0], size(xs[1], fs[0]), size(xs[2], fs[1]), fs[2]};
+}
+
+Value lathe::lowerConv2DTranspose(OpBuilder &b, Location loc, Value x,
+                                  Value filter, Value bias, int64_t s,
+                                  bool same) {
+  ArrayRef<int64_t> xs = tb::shapeOf(x), fs = tb::shapeOf(filter);
+  SmallVector<int64_t> out = transposeShape(xs, fs, s, same);
+  // The transposed convolution of x is the input gradient of the
+  // convolution that maps `out` back to x: same filter layout [k, k, out
+  // channels, in channels], same padding.
+  Pads p = convPads(out[1], out[2], fs[0], s, same);
+  Value y = transposedConv(b, loc, x, filter, out, p, s);
+  MLIRContext *ctx = b.getContext();
+  auto id = AffineMap::getMultiDimIdentityMap(4, ctx);
+  auto channel = AffineMap::get(4, 0, {getAffineDimExpr(3, ctx)}, ctx);
+  return tb::generic(
+      b, loc, {y, bias}, {id, channel},
+      tensor::EmptyOp::create(b, loc, out, b.getF32Type()), id,
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
+      });
+}
+
+SmallVector<Value> lathe::conv2DTransposeBackward(OpBuilder &b, Location loc,
+                                                  Value x, Value filter,
+                                                  Value dy, int64_t s,
+                                                  bool same) {
+  ArrayRef<int64_t> xs = tb::shapeOf(x), fs = tb::shapeOf(filter);
+  SmallVector<int64_t> out = transposeShape(xs, fs, s, same);
+  Pads p = convPads(out[1], out[2], fs[0], s, same);
+  // Its adjoint is the convolution: dx = conv(pad(dy), filter).
+  Value dyp = padSpatial(b, loc, dy, p);
+  Value dx = conv(b, loc, dyp, filter,
+                  tb::filled(b, loc, xs, 0.0), s);
+  return {dx, filterGrad(b, loc, dyp, x, fs[0], fs[1], s),
+          sumSpatial(b, loc, dy)};
 }
 
 Value lathe::lowerMaxPool(OpBuilder &b, Location loc, Value x, int64_t k,

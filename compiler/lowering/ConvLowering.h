@@ -30,6 +30,25 @@ llvm::SmallVector<mlir::Value> conv2DBackward(mlir::OpBuilder &b,
                                               mlir::Value dy, int64_t stride,
                                               bool same);
 
+/// The adjoint of a convolution with `filter` [k, k, c, f] of an input of
+/// `outShape` padded by `p`: maps dy [n, ho, wo, f] to [n, h, w, c].
+mlir::Value transposedConv(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::Value dy, mlir::Value filter,
+                           llvm::ArrayRef<int64_t> outShape, const Pads &p,
+                           int64_t stride);
+
+/// Keras's Conv2DTranspose: filter [k, k, out channels, in channels], output
+/// `in * stride` ("same") or `(in - 1) * stride + k` ("valid"), plus bias.
+mlir::Value lowerConv2DTranspose(mlir::OpBuilder &b, mlir::Location loc,
+                                 mlir::Value x, mlir::Value filter,
+                                 mlir::Value bias, int64_t stride, bool same);
+
+/// The gradients of conv2d_transpose: {dx, dfilter, dbias}.
+llvm::SmallVector<mlir::Value>
+conv2DTransposeBackward(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                        mlir::Value filter, mlir::Value dy, int64_t stride,
+                        bool same);
+
 /// Max pooling with `linalg.pooling_nhwc_max`.
 mlir::Value lowerMaxPool(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                          int64_t size, int64_t stride);

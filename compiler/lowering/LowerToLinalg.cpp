@@ -202,6 +202,10 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
   if (auto c = dyn_cast<Conv2DOp>(op))
     return lowerConv2D(b, loc, c.getInput(), c.getFilter(), c.getBias(),
                        int64_t(c.getStride()), c.getPadding() == "same");
+  if (auto c = dyn_cast<Conv2DTransposeOp>(op))
+    return lowerConv2DTranspose(b, loc, c.getInput(), c.getFilter(),
+                                c.getBias(), int64_t(c.getStride()),
+                                c.getPadding() == "same");
   if (auto m = dyn_cast<MaxPool2DOp>(op))
     return lowerMaxPool(b, loc, m.getInput(), int64_t(m.getSize()),
                         int64_t(m.getStride()));

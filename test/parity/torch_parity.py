@@ -42,6 +42,15 @@ def forward(model, p, x):
     if model == "fashion_mlp":
         h = torch.relu(x @ p["dense_0.weight"] + p["dense_0.bias"])
         return torch.softmax(h @ p["dense_1.weight"] + p["dense_1.bias"], dim=1)
+    if model == "fashion_cnn":
+        # Lathe is NHWC with HWIO filters; PyTorch is NCHW with OIHW.
+        f = p["conv2d_0.filter"].permute(3, 2, 0, 1)
+        h = torch.nn.functional.conv2d(x.permute(0, 3, 1, 2), f,
+                                       p["conv2d_0.bias"])
+        h = torch.nn.functional.max_pool2d(torch.relu(h), 2)
+        h = h.permute(0, 2, 3, 1).flatten(1)  # flatten in NHWC order
+        h = torch.relu(h @ p["dense_0.weight"] + p["dense_0.bias"])
+        return torch.softmax(h @ p["dense_1.weight"] + p["dense_1.bias"], dim=1)
     raise SystemExit(f"no PyTorch reference for {model}")
 
 
@@ -52,6 +61,8 @@ def loss_fn(model, pred, y, mask):
         return torch.nn.functional.mse_loss(pred, y)
     if model == "logistic_regression":
         return torch.nn.functional.binary_cross_entropy(pred, y)
+    if y.dtype == torch.int32:  # class labels
+        return -torch.log(pred.gather(1, y.long()[:, None])).mean()
     return -(y * torch.log(pred)).sum(dim=1).mean()
 
 
