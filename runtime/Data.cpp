@@ -142,6 +142,7 @@ bool loadFashionMnist(const ModelInfo &info, Splits &out, std::string &error) {
   if (dir.empty())
     dir = "/usr/share/datasets/fashion-mnist";
   bool normalize = option(info, "normalize", "true") != "false";
+  bool centered = option(info, "centered", "false") == "true";
   auto load = [&](const char *images, const char *labels, Dataset &d) {
     std::vector<int64_t> idims, ldims;
     std::vector<uint8_t> px, lb;
@@ -162,7 +163,9 @@ bool loadFashionMnist(const ModelInfo &info, Splits &out, std::string &error) {
     d.features = 28 * 28;
     d.x.resize(px.size());
     for (size_t i = 0; i < px.size(); ++i)
-      d.x[i] = normalize ? px[i] / 255.0f : float(px[i]);
+      d.x[i] = centered    ? px[i] / 127.5f - 1.0f
+               : normalize ? px[i] / 255.0f
+                           : float(px[i]);
     d.labels.assign(lb.begin(), lb.end());
     for (int32_t l : d.labels)
       if (l < 0 || l > 9) {
@@ -171,9 +174,13 @@ bool loadFashionMnist(const ModelInfo &info, Splits &out, std::string &error) {
       }
     return true;
   };
-  if (!checkShape(info, 784, 1, "fashion_mnist", error))
+  if (info.inputSize() != 784) {
+    error = fmt::format("fashion_mnist has 784 values per sample, but model "
+                        "'{}' takes {}",
+                        info.name, info.inputSize());
     return false;
-  if (info.task != Task::Classes && info.task != Task::OneHot) {
+  }
+  if (!info.gan && info.task != Task::Classes && info.task != Task::OneHot) {
     error = "fashion_mnist gives class labels; the model's loss needs "
             "another kind of target";
     return false;
@@ -183,8 +190,9 @@ bool loadFashionMnist(const ModelInfo &info, Splits &out, std::string &error) {
       !load("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz",
             out.test))
     return false;
-  out.description = fmt::format("fashion_mnist from {}: {} train, {} test",
-                                dir, out.train.n, out.test.n);
+  out.description = fmt::format("fashion_mnist from {}: {} train, {} test{}",
+                                dir, out.train.n, out.test.n,
+                                centered ? ", pixels in [-1, 1]" : "");
   return true;
 }
 

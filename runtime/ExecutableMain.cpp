@@ -6,12 +6,18 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Train.h"
 
+// A supervised model defines the first four entry points, a gan the last
+// three; the others stay null.
+#define WEAK __attribute__((weak))
 extern "C" {
 extern const char lathe_model_description[];
-void lathe_train_step(void **args);
-void lathe_grad(void **args);
-void lathe_eval_step(void **args);
-void lathe_predict(void **args);
+WEAK void lathe_train_step(void **args);
+WEAK void lathe_grad(void **args);
+WEAK void lathe_eval_step(void **args);
+WEAK void lathe_predict(void **args);
+WEAK void lathe_d_step(void **args);
+WEAK void lathe_g_step(void **args);
+WEAK void lathe_generate(void **args);
 }
 
 int main(int argc, char **argv) {
@@ -20,5 +26,8 @@ int main(int argc, char **argv) {
   entry.grad = lathe_grad;
   entry.evalStep = lathe_eval_step;
   entry.predict = lathe_predict;
+  entry.dStep = lathe_d_step;
+  entry.gStep = lathe_g_step;
+  entry.generate = lathe_generate;
   return lathe::rt::runExecutable(lathe_model_description, entry, argc, argv);
 }

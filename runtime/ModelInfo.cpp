@@ -82,11 +82,24 @@ bool lathe::rt::parseModelInfo(const std::string &text, ModelInfo &info,
       info.input = dims(s);
     } else if (key == "output") {
       info.output = dims(s);
-    } else if (key == "param" || key == "state") {
+    } else if (key == "param" || key == "state" || key == "gparam" ||
+               key == "dparam" || key == "gstate" || key == "dstate") {
       TensorSpec t;
       s >> t.name >> t.init;
       t.shape = dims(s);
-      (key == "param" ? info.params : info.state).push_back(t);
+      (key == "param"    ? info.params
+       : key == "state"  ? info.state
+       : key == "gparam" ? info.gparams
+       : key == "dparam" ? info.dparams
+       : key == "gstate" ? info.gstate
+                         : info.dstate)
+          .push_back(t);
+    } else if (key == "kind") {
+      std::string k;
+      s >> k;
+      info.gan = k == "gan";
+    } else if (key == "noise") {
+      s >> info.noise >> info.noiseDim;
     } else if (key.rfind("data.", 0) == 0) {
       std::string rest;
       std::getline(s >> std::ws, rest);

@@ -36,6 +36,12 @@ struct ModelInfo {
   bool tokenInput = false;     ///< i32 token ids rather than f32
   std::vector<int64_t> output; ///< one prediction, without the batch
   std::vector<TensorSpec> params, state;
+  /// A gan: the generator's and discriminator's parameters and state, and
+  /// the noise it draws (`noise` normal or uniform, `noiseDim` values).
+  bool gan = false;
+  std::vector<TensorSpec> gparams, dparams, gstate, dstate;
+  std::string noise;
+  int64_t noiseDim = 0;
   std::map<std::string, std::string> data; ///< lists joined with '|'
 
   int64_t inputSize() const;

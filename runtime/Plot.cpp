@@ -141,11 +141,17 @@ bool lathe::rt::plotPng(const std::string &path, const std::string &title,
     c.text(legendX + 32, H - 27, s.name, 0x000000);
     legendX += 48 + 8 * int(s.name.size());
   }
+  return writePng(path, W, H, c.px, error);
+}
+
+bool lathe::rt::writePng(const std::string &path, int w, int h,
+                         const std::vector<unsigned char> &rgb,
+                         std::string &error) {
   std::string raw;
-  raw.reserve((W * 3 + 1) * H);
-  for (int y = 0; y < H; ++y) {
+  raw.reserve(size_t(w * 3 + 1) * h);
+  for (int y = 0; y < h; ++y) {
     raw += '\0';
-    raw.append(reinterpret_cast<const char *>(&c.px[y * W * 3]), W * 3);
+    raw.append(reinterpret_cast<const char *>(&rgb[size_t(y) * w * 3]), w * 3);
   }
   uLongf size = compressBound(uLong(raw.size()));
   std::string z(size, '\0');
@@ -154,7 +160,7 @@ bool lathe::rt::plotPng(const std::string &path, const std::string &title,
   z.resize(size);
   std::string png = "\x89PNG\r\n\x1a\n";
   std::string ihdr;
-  for (uint32_t v : {uint32_t(W), uint32_t(H)})
+  for (uint32_t v : {uint32_t(w), uint32_t(h)})
     for (int i = 3; i >= 0; --i)
       ihdr += char((v >> (8 * i)) & 255);
   ihdr += std::string("\x08\x02\x00\x00\x00", 5); // 8-bit RGB

@@ -13,6 +13,11 @@ struct Series {
   unsigned rgb;               ///< 0xRRGGBB
 };
 
+/// Writes an 8-bit RGB image (`rgb` holds width * height * 3 bytes) as a
+/// PNG, atomically.
+bool writePng(const std::string &path, int width, int height,
+              const std::vector<unsigned char> &rgb, std::string &error);
+
 /// Draws the series against the epoch on shared axes, with the value range
 /// and epoch count written on the axes and a legend, and writes a PNG
 /// (atomically). False with `error` set on failure.

@@ -81,36 +81,38 @@ Session::Session(const ModelInfo &info, EntryPoints entry)
   hyper_ = Buffer(4);
 }
 
+void lathe::rt::initTensor(const TensorSpec &t, Buffer &b,
+                           std::mt19937_64 &rng) {
+  int64_t n = t.size();
+  const auto &s = t.shape;
+  if (t.init == "glorot_uniform" && s.size() >= 2) {
+    int64_t rf = 1;
+    for (size_t d = 0; d + 2 < s.size(); ++d)
+      rf *= s[d];
+    double fanIn = double(s[s.size() - 2] * rf);
+    double fanOut = double(s[s.size() - 1] * rf);
+    double limit = std::sqrt(6.0 / (fanIn + fanOut));
+    std::uniform_real_distribution<double> u(-limit, limit);
+    for (int64_t j = 0; j < n; ++j)
+      b[j] = float(u(rng));
+  } else if (t.init == "uniform") {
+    std::uniform_real_distribution<double> u(-0.05, 0.05);
+    for (int64_t j = 0; j < n; ++j)
+      b[j] = float(u(rng));
+  } else if (t.init == "unit_forget_bias") {
+    int64_t units = n / 4; // gates i, f, c, o: the forget gate starts at 1
+    for (int64_t j = 0; j < n; ++j)
+      b[j] = (j >= units && j < 2 * units) ? 1.0f : 0.0f;
+  } else {
+    for (int64_t j = 0; j < n; ++j)
+      b[j] = 0.0f;
+  }
+}
+
 void Session::initialize(uint64_t seed) {
   std::mt19937_64 rng(seed);
-  for (size_t i = 0; i < params_.size(); ++i) {
-    const TensorSpec &t = info_.params[i];
-    Buffer &b = params_[i];
-    int64_t n = t.size();
-    const auto &s = t.shape;
-    if (t.init == "glorot_uniform" && s.size() >= 2) {
-      int64_t rf = 1;
-      for (size_t d = 0; d + 2 < s.size(); ++d)
-        rf *= s[d];
-      double fanIn = double(s[s.size() - 2] * rf);
-      double fanOut = double(s[s.size() - 1] * rf);
-      double limit = std::sqrt(6.0 / (fanIn + fanOut));
-      std::uniform_real_distribution<double> u(-limit, limit);
-      for (int64_t j = 0; j < n; ++j)
-        b[j] = float(u(rng));
-    } else if (t.init == "uniform") {
-      std::uniform_real_distribution<double> u(-0.05, 0.05);
-      for (int64_t j = 0; j < n; ++j)
-        b[j] = float(u(rng));
-    } else if (t.init == "unit_forget_bias") {
-      int64_t units = n / 4; // gates i, f, c, o: the forget gate starts at 1
-      for (int64_t j = 0; j < n; ++j)
-        b[j] = (j >= units && j < 2 * units) ? 1.0f : 0.0f;
-    } else {
-      for (int64_t j = 0; j < n; ++j)
-        b[j] = 0.0f;
-    }
-  }
+  for (size_t i = 0; i < params_.size(); ++i)
+    initTensor(info_.params[i], params_[i], rng);
   for (Buffer &b : state_)
     std::fill(b.data(), b.data() + b.size(), 0.0f);
   step_ = 0;

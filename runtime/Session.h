@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <random>
 #include <vector>
 
 namespace lathe::rt {
@@ -20,6 +21,9 @@ struct EntryPoints {
   void (*grad)(void **) = nullptr;      ///< params, x, y, mask -> loss, grads
   void (*evalStep)(void **) = nullptr;  ///< params, x, y, mask -> loss, pred
   void (*predict)(void **) = nullptr;   ///< params, x -> pred
+  void (*dStep)(void **) = nullptr;     ///< gan: discriminator step
+  void (*gStep)(void **) = nullptr;     ///< gan: generator step
+  void (*generate)(void **) = nullptr;  ///< gan: gparams, z -> images
 };
 
 /// A float buffer aligned for vector loads.
@@ -40,6 +44,10 @@ private:
   std::unique_ptr<float[], Free> data_;
   int64_t n_ = 0;
 };
+
+/// Fills `b` from the tensor's initializer (glorot_uniform, uniform,
+/// unit_forget_bias, zeros).
+void initTensor(const TensorSpec &t, Buffer &b, std::mt19937_64 &rng);
 
 /// One batch in the layout the entry points take; rows past `count` are
 /// padding with mask 0.

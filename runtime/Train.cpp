@@ -1,6 +1,7 @@
 //===- Train.cpp - The training loop and the commands around it -----------===//
 #include "runtime/Train.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/Gan.h"
 #include "runtime/Plot.h"
 
 #include <algorithm>
@@ -416,6 +417,8 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                "       {0} eval --checkpoint CKPT [--data KIND[:PATH]]\n"
                "       {0} predict --checkpoint CKPT --input FILE.csv "
                "[--output FILE.csv]\n"
+               "       {0} generate --checkpoint CKPT --output GRID.png "
+               "[--count N] (a gan)\n"
                "       {0} info\n"
                "A compiled Lathe model '{1}' (batch {2}).\n",
                prog, info.name, info.batch);
@@ -430,13 +433,16 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
     fmt::print("{}", modelText);
     return 0;
   }
-  if (cmd != "train" && cmd != "eval" && cmd != "predict") {
+  bool known = info.gan ? (cmd == "train" || cmd == "generate")
+                        : (cmd == "train" || cmd == "eval" || cmd == "predict");
+  if (!known) {
     fmt::print(stderr, "error: unknown command '{}'\n", cmd);
     usage(stderr);
     return 1;
   }
   TrainOptions opts;
   std::string input, output;
+  int64_t count = 64;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](const char *name) -> const char * {
@@ -480,7 +486,13 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
       }
       continue;
     }
+    if (a == "--count") {
+      if (!number("--count", count))
+        return 1;
+      continue;
+    }
     if (a == "--data" || a == "--report" || a == "--save" || a == "--plot" ||
+        a == "--samples" ||
         a == "--resume" || a == "--checkpoint" || a == "--input" ||
         a == "--output") {
       const char *v = value(a.c_str());
@@ -489,6 +501,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
       (a == "--data"       ? opts.data
        : a == "--report"   ? opts.report
        : a == "--plot"     ? opts.plot
+       : a == "--samples"  ? opts.samples
        : a == "--save"     ? opts.save
        : a == "--input"    ? input
        : a == "--output"   ? output
@@ -506,7 +519,16 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
     return 1;
   }
   if (cmd == "train")
-    return train(info, entry, opts);
+    return info.gan ? trainGan(info, entry, opts) : train(info, entry, opts);
+  if (cmd == "generate") {
+    if (opts.resume.empty() || output.empty()) {
+      fmt::print(stderr, "error: generate needs --checkpoint CKPT and "
+                         "--output FILE.png\n");
+      return 1;
+    }
+    return generateImages(info, entry, opts.resume, count,
+                          uint64_t(opts.seed < 0 ? 1 : opts.seed), output);
+  }
   if (opts.resume.empty()) {
     fmt::print(stderr, "error: {} needs --checkpoint FILE\n", cmd);
     return 1;

@@ -17,6 +17,7 @@ struct TrainOptions {
   std::string report;       ///< write final figures as JSON here
   std::string save;         ///< checkpoint after every epoch here
   std::string plot;         ///< loss curve PNG
+  std::string samples;      ///< gan: directory for per-epoch sample grids
   std::string resume;       ///< start from this checkpoint
   double compileSeconds = 0;
 };

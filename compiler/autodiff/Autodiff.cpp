@@ -7,6 +7,8 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/autodiff/Backprop.h"
+#include "compiler/autodiff/GanSteps.h"
 #include "compiler/autodiff/Optimizers.h"
 #include "compiler/autodiff/VJPRules.h"
 #include "compiler/lowering/TensorBuilders.h"
@@ -101,23 +103,9 @@ private:
     }
   }
 
-  /// Clones the network body after `x` and `ps`; returns its output and
-  /// the cloned ops in order.
   Value forward(OpBuilder &fb, Value x, ValueRange ps,
                 SmallVector<Operation *> &ops) {
-    IRMapping map;
-    map.map(net.getArgument(0), x);
-    for (auto [i, p] : llvm::enumerate(ps))
-      map.map(net.getArgument(i + 1), p);
-    Value out;
-    for (Operation &op : net.getBody().front()) {
-      if (auto ret = dyn_cast<func::ReturnOp>(op)) {
-        out = map.lookup(ret.getOperand(0));
-        break;
-      }
-      ops.push_back(fb.clone(op, map));
-    }
-    return out;
+    return cloneNetwork(fb, net, x, ps, ops);
   }
 
   Operation *makeLoss(OpBuilder &fb, Value pred, Value y, Value mask) {
@@ -130,43 +118,6 @@ private:
     if (l == "categorical_crossentropy")
       return CategoricalCrossEntropyOp::create(fb, loc, pred, y, mask);
     return SparseCategoricalCrossEntropyOp::create(fb, loc, pred, y, mask);
-  }
-
-  /// Reverse sweep from `loss` over `ops`; returns d loss / d each of `wrt`.
-  FailureOr<SmallVector<Value>> backprop(OpBuilder &fb,
-                                         ArrayRef<Operation *> ops, Value loss,
-                                         ValueRange wrt) {
-    DenseMap<Value, Value> grads;
-    grads[loss] = tb::filled(fb, loss.getLoc(), {}, 1.0);
-    for (Operation *op : llvm::reverse(ops)) {
-      if (!isa<LatheDialect>(op->getDialect()) || op->getNumResults() != 1)
-        continue;
-      auto it = grads.find(op->getResult(0));
-      if (it == grads.end())
-        continue;
-      auto g = buildVJP(fb, op, it->second);
-      if (failed(g))
-        return failure();
-      for (auto [operand, dg] : llvm::zip(op->getOperands(), *g)) {
-        if (!dg)
-          continue;
-        auto [slot, fresh] = grads.try_emplace(operand, dg);
-        if (!fresh)
-          slot->second = tb::map(fb, op->getLoc(), {slot->second, dg},
-                                 [](OpBuilder &nb, Location nl, ValueRange a) {
-                                   return Value(arith::AddFOp::create(
-                                       nb, nl, a[0], a[1]));
-                                 });
-      }
-    }
-    SmallVector<Value> out;
-    for (Value v : wrt) {
-      Value g = grads.lookup(v);
-      if (!g) // a parameter the loss does not depend on
-        g = tb::filled(fb, v.getLoc(), tb::shapeOf(v), 0.0);
-      out.push_back(g);
-    }
-    return out;
   }
 
   LogicalResult buildTrainStep() {
@@ -303,10 +254,10 @@ struct AutodiffPass : lathe::impl::LatheAutodiffBase<AutodiffPass> {
       if (failed(RecipeBuilder(r, net, lossFn).build()))
         return signalPassFailure();
     }
-    for (GanOp g : module.getOps<GanOp>()) {
-      g.emitError("training a gan cannot be compiled yet");
-      return signalPassFailure();
-    }
+    SmallVector<GanOp> gans(module.getOps<GanOp>());
+    for (GanOp g : gans)
+      if (failed(buildGanSteps(g, symbols)))
+        return signalPassFailure();
   }
 };
 } // namespace

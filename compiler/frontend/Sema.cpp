@@ -88,7 +88,9 @@ struct DataSpec {
 const std::vector<DataSpec> &dataSpecs() {
   using V = Literal;
   static const std::vector<DataSpec> specs = {
-      {"fashion_mnist", {{"dir", V::String}, {"normalize", V::Name}}, false},
+      {"fashion_mnist",
+       {{"dir", V::String}, {"normalize", V::Name}, {"centered", V::Name}},
+       false},
       {"boston_housing",
        {{"path", V::String}, {"features", V::List}, {"target", V::String},
         {"standardize", V::Name}, {"test_split", V::Float}},

@@ -64,6 +64,11 @@ JitModel::create(std::unique_ptr<llvm::Module> module,
   }
   std::unique_ptr<JitModel> m(new JitModel);
   m->impl_ = std::make_unique<Impl>();
+  bool gan = false;
+  if (auto probe = (*jit)->lookup("_mlir_" + model + ".d_step"))
+    gan = true;
+  else
+    llvm::consumeError(probe.takeError());
   auto lookup = [&](const char *entry) -> void (*)(void **) {
     auto sym = (*jit)->lookup("_mlir_" + model + "." + entry);
     if (!sym) {
@@ -72,13 +77,21 @@ JitModel::create(std::unique_ptr<llvm::Module> module,
     }
     return sym->toPtr<void (*)(void **)>();
   };
-  m->entry_.trainStep = lookup("train_step");
-  m->entry_.grad = lookup("grad");
-  m->entry_.evalStep = lookup("eval_step");
-  m->entry_.predict = lookup("predict");
-  if (!m->entry_.trainStep || !m->entry_.grad || !m->entry_.evalStep ||
-      !m->entry_.predict)
-    return nullptr;
+  if (gan) {
+    m->entry_.dStep = lookup("d_step");
+    m->entry_.gStep = lookup("g_step");
+    m->entry_.generate = lookup("generate");
+    if (!m->entry_.dStep || !m->entry_.gStep || !m->entry_.generate)
+      return nullptr;
+  } else {
+    m->entry_.trainStep = lookup("train_step");
+    m->entry_.grad = lookup("grad");
+    m->entry_.evalStep = lookup("eval_step");
+    m->entry_.predict = lookup("predict");
+    if (!m->entry_.trainStep || !m->entry_.grad || !m->entry_.evalStep ||
+        !m->entry_.predict)
+      return nullptr;
+  }
   m->impl_->jit = std::move(*jit);
   return m;
 }

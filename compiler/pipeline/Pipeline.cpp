@@ -69,11 +69,64 @@ LogicalResult lathe::buildTrainingFunctions(ModuleOp module) {
   return runPipeline(module, "lathe-autodiff");
 }
 
+namespace {
+std::string optimizerLine(DictionaryAttr optimizer) {
+  std::string opt;
+  for (NamedAttribute a : optimizer)
+    if (a.getName() == "name")
+      opt = attrText(a.getValue()) + opt;
+    else
+      opt += fmt::format(" {}={}", a.getName().str(), attrText(a.getValue()));
+  return "optimizer " + opt + "\n";
+}
+
+/// Parameter and state lines for the arguments of `fn` with these roles.
+std::string tensorLines(func::FuncOp fn, ArrayRef<StringRef> roles) {
+  std::string out;
+  for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+    auto role = fn.getArgAttrOfType<StringAttr>(i, "lathe.role");
+    if (!role || !llvm::is_contained(roles, role.getValue()))
+      continue;
+    auto type = cast<RankedTensorType>(fn.getArgumentTypes()[i]);
+    out += fmt::format("{} {} {}{}\n", role.str(),
+                       fn.getArgAttrOfType<StringAttr>(i, "lathe.param").str(),
+                       fn.getArgAttrOfType<StringAttr>(i, "lathe.init").str(),
+                       dims(type, false));
+  }
+  return out;
+}
+
+FailureOr<std::string> describeGan(ModuleOp module, lathe::GanOp g) {
+  SymbolTable symbols(module);
+  std::string base = g.getSymName().str();
+  auto d = symbols.lookup<func::FuncOp>(base + ".d_step");
+  auto gs = symbols.lookup<func::FuncOp>(base + ".g_step");
+  auto gen = symbols.lookup<func::FuncOp>(base + ".generate");
+  if (!d || !gs || !gen)
+    return g.emitError("autodiff has not run");
+  std::string out = "lathe-model 1\nkind gan\n";
+  out += fmt::format("name {}\nbatch {}\nepochs {}\nseed {}\nloss {}\n", base,
+                     g.getBatch(), g.getEpochs(), g.getSeed(),
+                     g.getLoss().str());
+  out += optimizerLine(g.getOptimizer());
+  out += fmt::format("noise {} {}\ntask binary\n", g.getNoise().str(),
+                     g.getNoiseDim());
+  auto img = cast<RankedTensorType>(gen.getResultTypes().front());
+  out += fmt::format("input f32{}\noutput{}\n", dims(img, true),
+                     dims(img, true));
+  out += tensorLines(d, {"gparam", "dparam", "dstate"});
+  out += tensorLines(gs, {"gstate"});
+  for (NamedAttribute a : g.getData())
+    out += fmt::format("data.{} {}\n", a.getName().str(), attrText(a.getValue()));
+  return out;
+}
+} // namespace
+
 FailureOr<std::string> lathe::describeModel(ModuleOp module) {
   auto recipes = module.getOps<SupervisedOp>();
   if (recipes.empty()) {
     for (GanOp g : module.getOps<GanOp>())
-      return g.emitError("training a gan cannot be compiled yet");
+      return describeGan(module, g);
     return module.emitError("no model to compile");
   }
   SupervisedOp r = *recipes.begin();

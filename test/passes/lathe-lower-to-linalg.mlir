@@ -87,8 +87,35 @@ func.func @reshapes(%x: tensor<2x3x3x2xf32>) -> tensor<2x9x2xf32> {
 
 // -----
 
-func.func @not_yet(%x: tensor<1x8x8x1xf32>, %f: tensor<3x3x1x4xf32>, %b: tensor<4xf32>) -> tensor<1x6x6x4xf32> {
-  // expected-error @+1 {{'lathe.conv2d' cannot be compiled to native code yet}}
-  %0 = lathe.conv2d %x, %f, %b {stride = 1 : i64, padding = "valid"} : tensor<1x8x8x1xf32>, tensor<3x3x1x4xf32>, tensor<4xf32> -> tensor<1x6x6x4xf32>
-  return %0 : tensor<1x6x6x4xf32>
+func.func @not_yet(%ids: tensor<2x7xi32>, %t: tensor<100x4xf32>) -> tensor<2x7x4xf32> {
+  // expected-error @+1 {{'lathe.embedding' cannot be compiled to native code yet}}
+  %0 = lathe.embedding %ids, %t : tensor<2x7xi32>, tensor<100x4xf32> -> tensor<2x7x4xf32>
+  return %0 : tensor<2x7x4xf32>
+}
+
+// -----
+
+// Convolution and pooling use linalg's named ops; "same" padding inserts the
+// input into a zero tensor first.
+// CHECK-LABEL: func.func @conv_pool
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 1, 1, 0] [1, 8, 8, 1] [1, 1, 1, 1] : tensor<1x8x8x1xf32> into tensor<1x10x10x1xf32>
+// CHECK: linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+// CHECK: linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+func.func @conv_pool(%x: tensor<1x8x8x1xf32>, %f: tensor<3x3x1x4xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
+  %0 = lathe.conv2d %x, %f, %b {stride = 1 : i64, padding = "same"} : tensor<1x8x8x1xf32>, tensor<3x3x1x4xf32>, tensor<4xf32> -> tensor<1x8x8x4xf32>
+  %1 = lathe.maxpool2d %0 {size = 2 : i64, stride = 2 : i64} : tensor<1x8x8x4xf32> -> tensor<1x4x4x4xf32>
+  return %1 : tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A transposed convolution dilates its input by the stride (strided insert),
+// correlates with the flipped filter and cuts Keras's "same" window.
+// CHECK-LABEL: func.func @conv_transpose
+// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 4, 4, 0] [2, 7, 7, 8] [1, 2, 2, 1]
+// CHECK: linalg.conv_2d_nhwc_hwcf
+// CHECK: tensor.extract_slice %{{.*}}[0, 1, 1, 0] [2, 14, 14, 3] [1, 1, 1, 1]
+func.func @conv_transpose(%x: tensor<2x7x7x8xf32>, %f: tensor<5x5x3x8xf32>, %b: tensor<3xf32>) -> tensor<2x14x14x3xf32> {
+  %0 = lathe.conv2d_transpose %x, %f, %b {stride = 2 : i64, padding = "same"} : tensor<2x7x7x8xf32>, tensor<5x5x3x8xf32>, tensor<3xf32> -> tensor<2x14x14x3xf32>
+  return %0 : tensor<2x14x14x3xf32>
 }

@@ -11,6 +11,7 @@
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/Gan.h"
 #include "runtime/GradCheck.h"
 #include "runtime/Train.h"
 
@@ -105,6 +106,9 @@ cl::opt<std::string> saveOpt("save",
 cl::opt<std::string> plotOpt("plot", cl::desc("Draw the loss curve as a PNG"),
                              cl::value_desc("loss.png"), cl::cat(latheCat),
                              cl::sub(runCmd));
+cl::opt<std::string> samplesOpt(
+    "samples", cl::desc("A gan's sample grid after every epoch goes here"),
+    cl::value_desc("directory"), cl::cat(latheCat), cl::sub(runCmd));
 cl::opt<std::string> resumeOpt("resume",
                                cl::desc("Start from a checkpoint"),
                                cl::value_desc("file.safetensors"),
@@ -238,7 +242,8 @@ void addExecutableSymbols(llvm::Module &m, const std::string &model,
   new llvm::GlobalVariable(m, init->getType(), true,
                            llvm::GlobalValue::ExternalLinkage, init,
                            "lathe_model_description");
-  for (const char *entry : {"train_step", "grad", "eval_step", "predict"}) {
+  for (const char *entry : {"train_step", "grad", "eval_step", "predict",
+                            "d_step", "g_step", "generate"}) {
     llvm::Function *f = m.getFunction("_mlir_" + model + "." + entry);
     if (f)
       llvm::GlobalAlias::create(std::string("lathe_") + entry, f);
@@ -394,6 +399,9 @@ int main(int argc, char **argv) {
       return fail("JIT compilation failed: " + error);
     double compileSeconds =
         std::chrono::duration<double>(Clock::now() - start).count();
+    if (info.gan && (traceCmd || gradCmd))
+      return fail("gradcheck and trace take supervised models; a gan's "
+                  "networks are checked through models of their layers");
     if (traceCmd) {
       if (outputFile == "-")
         return fail("`lathe trace` needs -o DIRECTORY");
@@ -417,8 +425,11 @@ int main(int argc, char **argv) {
     opts.report = reportOpt;
     opts.save = saveOpt;
     opts.plot = plotOpt;
+    opts.samples = samplesOpt;
     opts.resume = resumeOpt;
     opts.compileSeconds = compileSeconds;
+    if (info.gan)
+      return rt::trainGan(info, jit->entryPoints(), opts);
     return rt::train(info, jit->entryPoints(), opts);
   }
 

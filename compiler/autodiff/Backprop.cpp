@@ -1,0 +1,63 @@
+//===- Backprop.cpp - Cloning networks and the reverse sweep --------------===//
+#include "compiler/autodiff/Backprop.h"
+#include "compiler/autodiff/VJPRules.h"
+#include "compiler/lowering/TensorBuilders.h"
+#include "dialect/LatheOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/IRMapping.h"
+
+using namespace mlir;
+namespace tb = lathe::tb;
+
+Value lathe::cloneNetwork(OpBuilder &b, func::FuncOp net, Value x,
+                          ValueRange params, SmallVectorImpl<Operation *> &ops) {
+  IRMapping map;
+  map.map(net.getArgument(0), x);
+  for (auto [i, p] : llvm::enumerate(params))
+    map.map(net.getArgument(i + 1), p);
+  for (Operation &op : net.getBody().front()) {
+    if (auto ret = dyn_cast<func::ReturnOp>(op))
+      return map.lookup(ret.getOperand(0));
+    ops.push_back(b.clone(op, map));
+  }
+  return {};
+}
+
+FailureOr<SmallVector<Value>> lathe::backprop(OpBuilder &b,
+                                              ArrayRef<Operation *> ops,
+                                              ValueRange roots,
+                                              ValueRange wrt) {
+  DenseMap<Value, Value> grads;
+  for (Value r : roots)
+    grads[r] = tb::filled(b, r.getLoc(), {}, 1.0);
+  for (Operation *op : llvm::reverse(ops)) {
+    if (!isa<LatheDialect>(op->getDialect()) || op->getNumResults() != 1)
+      continue;
+    auto it = grads.find(op->getResult(0));
+    if (it == grads.end())
+      continue;
+    auto g = buildVJP(b, op, it->second);
+    if (failed(g))
+      return failure();
+    for (auto [operand, dg] : llvm::zip(op->getOperands(), *g)) {
+      if (!dg)
+        continue;
+      auto [slot, fresh] = grads.try_emplace(operand, dg);
+      if (!fresh)
+        slot->second = tb::map(b, op->getLoc(), {slot->second, dg},
+                               [](OpBuilder &nb, Location nl, ValueRange a) {
+                                 return Value(
+                                     arith::AddFOp::create(nb, nl, a[0], a[1]));
+                               });
+    }
+  }
+  SmallVector<Value> out;
+  for (Value v : wrt) {
+    Value g = grads.lookup(v);
+    if (!g)
+      g = tb::filled(b, v.getLoc(), tb::shapeOf(v), 0.0);
+    out.push_back(g);
+  }
+  return out;
+}

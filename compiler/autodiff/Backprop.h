@@ -1,0 +1,27 @@
+//===- Backprop.h - Cloning networks and the reverse sweep ------*- C++ -*-===//
+#ifndef LATHE_AUTODIFF_BACKPROP_H
+#define LATHE_AUTODIFF_BACKPROP_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+
+namespace lathe {
+
+/// Clones the body of network `net` at the builder, with `x` for its input
+/// and `params` for its parameters; appends the cloned ops to `ops` and
+/// returns the network's output.
+mlir::Value cloneNetwork(mlir::OpBuilder &b, mlir::func::FuncOp net,
+                         mlir::Value x, mlir::ValueRange params,
+                         llvm::SmallVectorImpl<mlir::Operation *> &ops);
+
+/// Reverse-mode sweep over `ops` (in program order) from the scalar
+/// `roots`, each seeded with 1, so the result is d(Σ roots) / d(each of
+/// `wrt`). Gradients reaching a value from several uses are summed; a value
+/// the roots do not depend on gets zeros.
+mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+backprop(mlir::OpBuilder &b, llvm::ArrayRef<mlir::Operation *> ops,
+         mlir::ValueRange roots, mlir::ValueRange wrt);
+
+} // namespace lathe
+
+#endif

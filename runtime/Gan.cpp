@@ -1,0 +1,411 @@
+//===- Gan.cpp - Training and sampling a GAN ------------------------------===//
+#include "runtime/Gan.h"
+#include "runtime/Plot.h"
+#include "runtime/Safetensors.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fmt/format.h>
+#include <numeric>
+#include <random>
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace lathe::rt;
+
+namespace {
+using Clock = std::chrono::steady_clock;
+
+std::vector<void *> argPointers(std::vector<void *> &ptrs) {
+  std::vector<void *> args;
+  for (void *&p : ptrs)
+    args.push_back(&p);
+  return args;
+}
+
+/// Parameters, optimizer state and their next-step buffers of one network.
+struct Net {
+  std::vector<TensorSpec> params, state;
+  std::vector<Buffer> p, s, p2, s2;
+  Net(const std::vector<TensorSpec> &params, const std::vector<TensorSpec> &state)
+      : params(params), state(state) {
+    for (const TensorSpec &t : params) {
+      p.emplace_back(t.size());
+      p2.emplace_back(t.size());
+    }
+    for (const TensorSpec &t : state) {
+      s.emplace_back(t.size());
+      s2.emplace_back(t.size());
+    }
+  }
+  void swap() {
+    std::swap(p, p2);
+    std::swap(s, s2);
+  }
+};
+
+class GanSession {
+public:
+  GanSession(const ModelInfo &info, EntryPoints entry)
+      : info(info), entry(entry), g(info.gparams, info.gstate),
+        d(info.dparams, info.dstate) {
+    int64_t B = info.batch;
+    real = Buffer(B * info.inputSize());
+    fake = Buffer(B * info.inputSize());
+    mask = Buffer(B);
+    z = Buffer(B * info.noiseDim);
+    hyper = Buffer(4);
+    dLoss = Buffer(1);
+    gLoss = Buffer(1);
+    dReal = Buffer(B);
+    dFake = Buffer(B);
+  }
+
+  void initialize(uint64_t seed) {
+    std::mt19937_64 rng(seed);
+    for (size_t i = 0; i < g.p.size(); ++i)
+      initTensor(g.params[i], g.p[i], rng);
+    for (size_t i = 0; i < d.p.size(); ++i)
+      initTensor(d.params[i], d.p[i], rng);
+  }
+
+  void noise(std::mt19937_64 &rng, Buffer &out) {
+    std::normal_distribution<double> normal(0, 1);
+    std::uniform_real_distribution<double> uniform(-1, 1);
+    for (int64_t i = 0; i < out.size(); ++i)
+      out[i] = float(info.noise == "uniform" ? uniform(rng) : normal(rng));
+  }
+
+  void setHyper() {
+    ++step;
+    double lr = info.optimizerParams.count("lr") ? info.optimizerParams.at("lr")
+                                                 : 1e-4;
+    double b1 = info.optimizerParams.count("beta1")
+                    ? info.optimizerParams.at("beta1")
+                    : 0.9;
+    double b2 = info.optimizerParams.count("beta2")
+                    ? info.optimizerParams.at("beta2")
+                    : 0.999;
+    hyper[0] = float(lr);
+    hyper[1] = float(1 - std::pow(b1, double(step)));
+    hyper[2] = float(1 - std::pow(b2, double(step)));
+  }
+
+  void discriminatorStep() {
+    std::vector<void *> ptrs;
+    for (Buffer &b : g.p)
+      ptrs.push_back(b.data());
+    for (Buffer &b : d.p)
+      ptrs.push_back(b.data());
+    for (Buffer &b : d.s)
+      ptrs.push_back(b.data());
+    for (Buffer *b : {&hyper, &real, &mask, &z})
+      ptrs.push_back(b->data());
+    for (Buffer &b : d.p2)
+      ptrs.push_back(b.data());
+    for (Buffer &b : d.s2)
+      ptrs.push_back(b.data());
+    for (Buffer *b : {&dLoss, &dReal, &dFake})
+      ptrs.push_back(b->data());
+    auto args = argPointers(ptrs);
+    entry.dStep(args.data());
+    d.swap();
+  }
+
+  void generatorStep() {
+    std::vector<void *> ptrs;
+    for (Buffer &b : g.p)
+      ptrs.push_back(b.data());
+    for (Buffer &b : g.s)
+      ptrs.push_back(b.data());
+    for (Buffer &b : d.p)
+      ptrs.push_back(b.data());
+    ptrs.push_back(hyper.data());
+    ptrs.push_back(z.data());
+    for (Buffer &b : g.p2)
+      ptrs.push_back(b.data());
+    for (Buffer &b : g.s2)
+      ptrs.push_back(b.data());
+    ptrs.push_back(gLoss.data());
+    auto args = argPointers(ptrs);
+    entry.gStep(args.data());
+    g.swap();
+  }
+
+  void generate(const Buffer &noiseBatch, Buffer &images) {
+    std::vector<void *> ptrs;
+    for (Buffer &b : g.p)
+      ptrs.push_back(b.data());
+    ptrs.push_back(const_cast<float *>(noiseBatch.data()));
+    ptrs.push_back(images.data());
+    auto args = argPointers(ptrs);
+    entry.generate(args.data());
+  }
+
+  bool save(const std::string &path, int64_t epoch, std::string &error) {
+    TensorFile f;
+    f.metadata = {{"format", "lathe-checkpoint-1"},
+                  {"model", info.name},
+                  {"step", std::to_string(step)},
+                  {"epoch", std::to_string(epoch)}};
+    for (Net *n : {&g, &d}) {
+      for (size_t i = 0; i < n->p.size(); ++i)
+        f.tensors.push_back(
+            f32Tensor(n->params[i].name, n->params[i].shape, n->p[i].data()));
+      for (size_t i = 0; i < n->s.size(); ++i)
+        f.tensors.push_back(f32Tensor("optimizer." + n->state[i].name,
+                                      n->state[i].shape, n->s[i].data()));
+    }
+    return writeSafetensors(path, f, error);
+  }
+
+  bool load(const std::string &path, int64_t &epoch, std::string &error) {
+    TensorFile f;
+    if (!readSafetensors(path, f, error))
+      return false;
+    auto model = f.metadata.find("model");
+    if (model != f.metadata.end() && model->second != info.name) {
+      error = fmt::format("{}: checkpoint of model '{}', not '{}'", path,
+                          model->second, info.name);
+      return false;
+    }
+    auto restore = [&](const TensorSpec &spec, const std::string &name,
+                       Buffer &into) {
+      const NamedTensor *t = f.find(name);
+      if (!t || t->shape != spec.shape || t->dtype != "F32") {
+        error = fmt::format("{}: no F32 tensor '{}' of the model's shape", path,
+                            name);
+        return false;
+      }
+      std::memcpy(into.data(), t->bytes.data(), t->bytes.size());
+      return true;
+    };
+    for (Net *n : {&g, &d}) {
+      for (size_t i = 0; i < n->p.size(); ++i)
+        if (!restore(n->params[i], n->params[i].name, n->p[i]))
+          return false;
+      for (size_t i = 0; i < n->s.size(); ++i)
+        if (f.find("optimizer." + n->state[i].name) &&
+            !restore(n->state[i], "optimizer." + n->state[i].name, n->s[i]))
+          return false;
+    }
+    auto num = [&](const char *k) {
+      auto it = f.metadata.find(k);
+      return it == f.metadata.end() ? int64_t(0) : std::atoll(it->second.c_str());
+    };
+    step = num("step");
+    epoch = num("epoch");
+    return true;
+  }
+
+  const ModelInfo &info;
+  EntryPoints entry;
+  Net g, d;
+  Buffer real, fake, mask, z, hyper, dLoss, gLoss, dReal, dFake;
+  int64_t step = 0;
+};
+
+/// Tiles up to 64 images of [h, w, c] (values in [-1, 1]) into an 8-wide
+/// grid, each pixel drawn 2x2.
+bool writeGrid(const ModelInfo &info, const Buffer &images, int64_t count,
+               const std::string &path, std::string &error) {
+  int64_t h = info.output[0], w = info.output.size() > 1 ? info.output[1] : 1;
+  int64_t c = info.output.size() > 2 ? info.output[2] : 1;
+  int64_t cols = std::min<int64_t>(8, count);
+  int64_t rows = (count + cols - 1) / cols;
+  int scale = 2, gap = 2;
+  int W = int(cols * (w * scale + gap) + gap), H = int(rows * (h * scale + gap) + gap);
+  std::vector<unsigned char> rgb(size_t(W) * H * 3, 40);
+  for (int64_t k = 0; k < count; ++k) {
+    int64_t r0 = gap + (k / cols) * (h * scale + gap);
+    int64_t c0 = gap + (k % cols) * (w * scale + gap);
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < w; ++x)
+        for (int ch = 0; ch < 3; ++ch) {
+          float v = images[((k * h + y) * w + x) * c + std::min<int64_t>(ch, c - 1)];
+          auto byte = static_cast<unsigned char>(
+              std::lround(std::clamp((v + 1.0f) * 127.5f, 0.0f, 255.0f)));
+          for (int a = 0; a < scale; ++a)
+            for (int b = 0; b < scale; ++b)
+              rgb[((size_t(r0 + y * scale + a) * W) + c0 + x * scale + b) * 3 + ch] = byte;
+        }
+  }
+  return writePng(path, W, H, rgb, error);
+}
+} // namespace
+
+int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
+                        const TrainOptions &opts) {
+  ModelInfo info = modelInfo;
+  overrideData(info, opts.data);
+  if (opts.epochs > 0)
+    info.epochs = opts.epochs;
+  if (opts.seed >= 0)
+    info.seed = opts.seed;
+  Splits data;
+  std::string error;
+  if (!loadData(info, data, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
+  Dataset train = data.train;
+  if (opts.limit > 0 && opts.limit < train.n) {
+    std::vector<int64_t> idx(opts.limit);
+    std::iota(idx.begin(), idx.end(), 0);
+    train = train.select(idx);
+  }
+  int64_t gCount = 0, dCount = 0;
+  for (auto &t : info.gparams)
+    gCount += t.size();
+  for (auto &t : info.dparams)
+    dCount += t.size();
+  fmt::print("data: {}\n", data.description);
+  fmt::print("gan {}: generator {} parameters, discriminator {}, batch {}, {} "
+             "epochs on {} images, {} noise of {}\n",
+             info.name, gCount, dCount, info.batch, info.epochs, train.n,
+             info.noise, info.noiseDim);
+  GanSession s(info, entry);
+  s.initialize(uint64_t(info.seed));
+  int64_t first = 1;
+  if (!opts.resume.empty()) {
+    int64_t done = 0;
+    if (!s.load(opts.resume, done, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
+    first = done + 1;
+    fmt::print("resumed from {}: epoch {}, step {}\n", opts.resume, done, s.step);
+  }
+  if (!opts.samples.empty())
+    mkdir(opts.samples.c_str(), 0755);
+  std::mt19937_64 rng(uint64_t(info.seed) + 7);
+  Buffer fixedNoise(info.batch * info.noiseDim), images(info.batch * info.inputSize());
+  s.noise(rng, fixedNoise);
+  std::vector<int64_t> order(train.n);
+  std::iota(order.begin(), order.end(), 0);
+  int64_t B = info.batch, f = info.inputSize();
+  int64_t steps = (train.n + B - 1) / B;
+  bool live = isatty(STDOUT_FILENO);
+  Series dCurve{"d_loss", {}, 0x1f77b4}, gCurve{"g_loss", {}, 0xff7f0e};
+  std::string epochsJson;
+  for (int64_t e = 1; e < first; ++e)
+    std::shuffle(order.begin(), order.end(), rng);
+  for (int64_t epoch = first; epoch <= info.epochs; ++epoch) {
+    std::shuffle(order.begin(), order.end(), rng);
+    auto start = Clock::now();
+    double dSum = 0, gSum = 0;
+    int64_t right = 0, judged = 0;
+    for (int64_t st = 0; st < steps; ++st) {
+      int64_t count = std::min(B, train.n - st * B);
+      std::fill(s.real.data(), s.real.data() + s.real.size(), 0.0f);
+      for (int64_t r = 0; r < B; ++r) {
+        s.mask[r] = r < count ? 1.0f : 0.0f;
+        if (r < count)
+          std::memcpy(s.real.data() + r * f,
+                      train.x.data() + order[st * B + r] * f, f * sizeof(float));
+      }
+      s.setHyper();
+      s.noise(rng, s.z);
+      s.discriminatorStep();
+      for (int64_t r = 0; r < B; ++r) {
+        if (r < count) {
+          right += s.dReal[r] >= 0.5f;
+          ++judged;
+        }
+        right += s.dFake[r] < 0.5f;
+        ++judged;
+      }
+      s.noise(rng, s.z);
+      s.generatorStep();
+      dSum += s.dLoss[0];
+      gSum += s.gLoss[0];
+      if (!std::isfinite(s.dLoss[0]) || !std::isfinite(s.gLoss[0])) {
+        fmt::print(stderr, "\nerror: the loss became non-finite at epoch {} "
+                           "step {} (d_loss {}, g_loss {}); stopping\n",
+                   epoch, st + 1, s.dLoss[0], s.gLoss[0]);
+        return 1;
+      }
+      if (live && (st % 10 == 0 || st + 1 == steps)) {
+        double t = std::chrono::duration<double>(Clock::now() - start).count();
+        fmt::print("\repoch {}/{}  {}/{}  d_loss {:.4f}  g_loss {:.4f}  "
+                   "d_accuracy {:.3f}  {:.0f} images/s ",
+                   epoch, info.epochs, st + 1, steps, dSum / (st + 1),
+                   gSum / (st + 1), double(right) / judged,
+                   (st + 1) * B / std::max(t, 1e-9));
+        std::fflush(stdout);
+      }
+    }
+    double t = std::chrono::duration<double>(Clock::now() - start).count();
+    double dMean = dSum / steps, gMean = gSum / steps,
+           acc = double(right) / std::max<int64_t>(judged, 1);
+    dCurve.values.push_back(dMean);
+    gCurve.values.push_back(gMean);
+    fmt::print("{}epoch {}/{}  {}/{}  d_loss {:.4f}  g_loss {:.4f}  d_accuracy "
+               "{:.3f}  {:.0f} images/s  {:.1f}s\n",
+               live ? "\r" : "", epoch, info.epochs, steps, steps, dMean, gMean,
+               acc, train.n / std::max(t, 1e-9), t);
+    epochsJson += fmt::format(
+        "{}{{\"epoch\": {}, \"d_loss\": {}, \"g_loss\": {}, \"d_accuracy\": "
+        "{}, \"seconds\": {}}}",
+        epoch > first ? ", " : "", epoch, dMean, gMean, acc, t);
+    if (!opts.samples.empty()) {
+      s.generate(fixedNoise, images);
+      std::string path =
+          fmt::format("{}/epoch_{:03d}.png", opts.samples, epoch);
+      if (!writeGrid(info, images, std::min<int64_t>(64, B), path, error)) {
+        fmt::print(stderr, "error: {}\n", error);
+        return 1;
+      }
+      fmt::print("samples: {}\n", path);
+    }
+    if (!opts.save.empty() && !s.save(opts.save, epoch, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
+    std::fflush(stdout);
+  }
+  if (!opts.plot.empty()) {
+    if (!plotPng(opts.plot, info.name + " losses", {dCurve, gCurve}, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
+    fmt::print("loss curves: {}\n", opts.plot);
+  }
+  if (!opts.report.empty()) {
+    FILE *out = std::fopen(opts.report.c_str(), "w");
+    if (!out) {
+      fmt::print(stderr, "error: cannot write report '{}'\n", opts.report);
+      return 1;
+    }
+    fmt::print(out, "{{\"model\": \"{}\", \"epochs\": [{}], "
+                    "\"compile_seconds\": {}}}\n",
+               info.name, epochsJson, opts.compileSeconds);
+    std::fclose(out);
+  }
+  return 0;
+}
+
+int lathe::rt::generateImages(const ModelInfo &info, EntryPoints entry,
+                              const std::string &checkpoint, int64_t count,
+                              uint64_t seed, const std::string &out) {
+  GanSession s(info, entry);
+  int64_t epoch = 0;
+  std::string error;
+  if (!s.load(checkpoint, epoch, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
+  count = std::clamp<int64_t>(count, 1, info.batch);
+  std::mt19937_64 rng(seed);
+  Buffer noise(info.batch * info.noiseDim), images(info.batch * info.inputSize());
+  s.noise(rng, noise);
+  s.generate(noise, images);
+  if (!writeGrid(info, images, count, out, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
+  fmt::print("wrote {} samples to {}\n", count, out);
+  return 0;
+}
