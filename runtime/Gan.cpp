@@ -387,6 +387,55 @@ int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
   return 0;
 }
 
+int lathe::rt::writeGanTrace(const ModelInfo &info, EntryPoints entry,
+                             const std::string &dir, uint64_t seed) {
+  mkdir(dir.c_str(), 0755);
+  GanSession s(info, entry);
+  s.initialize(seed);
+  std::mt19937_64 rng(seed + 99);
+  std::uniform_real_distribution<double> pixel(-1, 1);
+  int64_t B = info.batch;
+  for (int64_t i = 0; i < s.real.size(); ++i)
+    s.real[i] = float(pixel(rng));
+  for (int64_t r = 0; r < B; ++r)
+    s.mask[r] = r + 1 < B ? 1.0f : 0.0f; // the last row is padding
+  s.noise(rng, s.z);
+  auto tensors = [&](TensorFile &f, Net &n) {
+    for (size_t i = 0; i < n.p.size(); ++i)
+      f.tensors.push_back(f32Tensor(n.params[i].name, n.params[i].shape,
+                                    n.p[i].data()));
+  };
+  TensorFile initial, batch, dstep, gstep;
+  tensors(initial, s.g);
+  tensors(initial, s.d);
+  std::vector<int64_t> img{B};
+  img.insert(img.end(), info.input.begin(), info.input.end());
+  batch.tensors.push_back(f32Tensor("real", img, s.real.data()));
+  batch.tensors.push_back(f32Tensor("mask", {B}, s.mask.data()));
+  batch.tensors.push_back(f32Tensor("z", {B, info.noiseDim}, s.z.data()));
+  s.setHyper();
+  s.discriminatorStep();
+  dstep.tensors.push_back(f32Tensor("d_loss", {1}, s.dLoss.data()));
+  tensors(dstep, s.d);
+  s.setHyper();
+  s.generatorStep();
+  gstep.tensors.push_back(f32Tensor("g_loss", {1}, s.gLoss.data()));
+  tensors(gstep, s.g);
+  std::string error;
+  for (auto [name, file] :
+       std::initializer_list<std::pair<const char *, TensorFile *>>{
+           {"initial", &initial}, {"batch", &batch}, {"dstep", &dstep},
+           {"gstep", &gstep}})
+    if (!writeSafetensors(dir + "/" + name + ".safetensors", *file, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
+  fmt::print("wrote {}/{{initial,batch,dstep,gstep}}.safetensors: d_loss {}, "
+             "g_loss {}\n",
+             dir, s.dLoss[0], s.gLoss[0]);
+  return 0;
+}
+
 int lathe::rt::generateImages(const ModelInfo &info, EntryPoints entry,
                               const std::string &checkpoint, int64_t count,
                               uint64_t seed, const std::string &out) {

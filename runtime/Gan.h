@@ -17,6 +17,14 @@ int generateImages(const ModelInfo &info, EntryPoints entry,
                    const std::string &checkpoint, int64_t count, uint64_t seed,
                    const std::string &out);
 
+/// Writes one discriminator step and one generator step on a random batch
+/// for a peer to replay: DIR/initial.safetensors (all parameters),
+/// DIR/batch.safetensors (real, mask, z), DIR/dstep.safetensors (d_loss and
+/// the discriminator after its step), DIR/gstep.safetensors (g_loss and the
+/// generator after its step). Returns the exit code.
+int writeGanTrace(const ModelInfo &info, EntryPoints entry,
+                  const std::string &dir, uint64_t seed);
+
 } // namespace lathe::rt
 
 #endif

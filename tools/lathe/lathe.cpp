@@ -399,9 +399,15 @@ int main(int argc, char **argv) {
       return fail("JIT compilation failed: " + error);
     double compileSeconds =
         std::chrono::duration<double>(Clock::now() - start).count();
-    if (info.gan && (traceCmd || gradCmd))
-      return fail("gradcheck and trace take supervised models; a gan's "
-                  "networks are checked through models of their layers");
+    if (info.gan && gradCmd)
+      return fail("gradcheck takes supervised models; a gan's layers are "
+                  "checked through models of them, its steps by `lathe trace`");
+    if (info.gan && traceCmd) {
+      if (outputFile == "-")
+        return fail("`lathe trace` needs -o DIRECTORY");
+      return rt::writeGanTrace(info, jit->entryPoints(), outputFile,
+                               uint64_t(seedOpt < 0 ? 1 : seedOpt));
+    }
     if (traceCmd) {
       if (outputFile == "-")
         return fail("`lathe trace` needs -o DIRECTORY");
