@@ -83,7 +83,7 @@ def main():
     fake = generator(p, z).detach()
     d_real = discriminator(p, real)[mask]
     d_loss = F.binary_cross_entropy(d_real, torch.ones_like(d_real)) + \
-        F.binary_cross_entropy(discriminator(p, fake), torch.ones(z.shape[0], 1) * 0)
+        F.binary_cross_entropy(discriminator(p, fake), torch.zeros(z.shape[0], 1))
     d_loss.backward()
     checks.append(("d_loss", rel(dstep["d_loss"][0], d_loss.detach())))
     with torch.no_grad():
