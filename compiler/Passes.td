@@ -52,4 +52,18 @@ def LatheStripModel : Pass<"lathe-strip-model", "mlir::ModuleOp"> {
   }];
 }
 
+def LatheConvLoopOrder : Pass<"lathe-conv-loop-order", "mlir::ModuleOp"> {
+  let summary = "Put the output's contiguous dimension innermost in convolutions";
+  let description = [{
+    Generalizes convolution-like linalg ops (six or more loops: the named
+    convolutions and the filter-gradient contractions) and interchanges their
+    loops so the innermost one is the parallel dimension that indexes the
+    output's last (contiguous) dimension, the output channel. Lowered to
+    loops, the innermost loop then reads filter and output contiguously and
+    LLVM vectorizes it. A stopgap until convolutions are tiled and
+    vectorized as structured ops.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 #endif

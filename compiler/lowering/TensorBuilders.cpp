@@ -84,8 +84,15 @@ Value matmul(OpBuilder &b, Location loc, Value a, Value bm, bool transA,
   ArrayRef<int64_t> as = shapeOf(a), bs = shapeOf(bm);
   int64_t m = transA ? as[1] : as[0];
   int64_t n = transB ? bs[0] : bs[1];
-  AffineExpr i = getAffineDimExpr(0, ctx), j = getAffineDimExpr(1, ctx),
-             k = getAffineDimExpr(2, ctx);
+  if (!init)
+    init = filled(b, loc, {m, n}, 0.0);
+  // Loop order matters until tiling lands: with B read row by row the loops
+  // are (i, k, j), so the innermost loop walks C and B contiguously and
+  // vectorizes; with B transposed they are (i, j, k), a dot product whose
+  // reduction may be reassociated to vectorize.
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx);
+  AffineExpr i = d0, k = transB ? d2 : d1, j = transB ? d1 : d2;
   auto aMap = AffineMap::get(3, 0, transA ? ArrayRef<AffineExpr>{k, i}
                                           : ArrayRef<AffineExpr>{i, k},
                              ctx);
@@ -93,14 +100,17 @@ Value matmul(OpBuilder &b, Location loc, Value a, Value bm, bool transA,
                                           : ArrayRef<AffineExpr>{k, j},
                              ctx);
   auto cMap = AffineMap::get(3, 0, {i, j}, ctx);
-  if (!init)
-    init = filled(b, loc, {m, n}, 0.0);
-  return generic(b, loc, {a, bm}, {aMap, bMap}, init, cMap,
-                 {IteratorType::parallel, IteratorType::parallel,
-                  IteratorType::reduction},
-                 [](OpBuilder &nb, Location nl, ValueRange args) {
-                   Value p = arith::MulFOp::create(nb, nl, args[0], args[1]);
-                   return Value(arith::AddFOp::create(nb, nl, args[2], p));
+  SmallVector<IteratorType> iters{IteratorType::parallel,
+                                  transB ? IteratorType::parallel
+                                         : IteratorType::reduction,
+                                  transB ? IteratorType::reduction
+                                         : IteratorType::parallel};
+  auto fm = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
+  return generic(b, loc, {a, bm}, {aMap, bMap}, init, cMap, iters,
+                 [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   Value p = arith::MulFOp::create(nb, nl, args[0], args[1], fm);
+                   return Value(
+                       arith::AddFOp::create(nb, nl, args[2], p, fm));
                  });
 }
 

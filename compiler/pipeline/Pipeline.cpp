@@ -185,6 +185,7 @@ LogicalResult lathe::lowerToLinalg(ModuleOp module) {
 LogicalResult lathe::lowerToLLVMDialect(ModuleOp module) {
   return runPipeline(
       module,
+      "lathe-conv-loop-order, "
       "one-shot-bufferize{bufferize-function-boundaries=true "
       "function-boundary-type-conversion=identity-layout-map}, "
       "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "

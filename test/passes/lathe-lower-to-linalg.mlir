@@ -5,8 +5,9 @@
 // CHECK-NOT: lathe.
 // The bias is broadcast into the accumulator, then the matmul adds x·W.
 // CHECK: %[[B:.*]] = linalg.generic {{.*}} ins(%arg2 : tensor<10xf32>) outs(%{{.*}} : tensor<8x10xf32>)
-// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]} ins(%arg0, %arg1 : tensor<8x4xf32>, tensor<4x10xf32>) outs(%[[B]] : tensor<8x10xf32>)
-// CHECK: arith.mulf
+// Loops (i, k, j): the innermost walks W and the output contiguously.
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "parallel"]} ins(%arg0, %arg1 : tensor<8x4xf32>, tensor<4x10xf32>) outs(%[[B]] : tensor<8x10xf32>)
+// CHECK: arith.mulf {{.*}} fastmath<reassoc,contract>
 // CHECK: arith.addf
 func.func @dense(%x: tensor<8x4xf32>, %w: tensor<4x10xf32>, %b: tensor<10xf32>) -> tensor<8x10xf32> {
   %0 = lathe.dense %x, %w, %b : tensor<8x4xf32>, tensor<4x10xf32>, tensor<10xf32> -> tensor<8x10xf32>

@@ -1,0 +1,51 @@
+//===- ConvLoopOrder.cpp - Output channels innermost in convolutions ------===//
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHECONVLOOPORDER
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+struct ConvLoopOrderPass
+    : lathe::impl::LatheConvLoopOrderBase<ConvLoopOrderPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
+      if (op.getNumLoops() >= 6 && op.getNumDpsInits() == 1)
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::LinalgOp op : ops) {
+      rewriter.setInsertionPoint(op);
+      auto generic = dyn_cast<linalg::GenericOp>(op.getOperation());
+      if (!generic) {
+        auto g = linalg::generalizeNamedOp(rewriter, op);
+        if (failed(g))
+          continue;
+        generic = *g;
+      }
+      AffineMap out = generic.getIndexingMapsArray().back();
+      auto last = dyn_cast<AffineDimExpr>(out.getResults().back());
+      if (!last)
+        continue;
+      unsigned d = last.getPosition();
+      if (generic.getIteratorTypesArray()[d] != utils::IteratorType::parallel ||
+          d + 1 == generic.getNumLoops())
+        continue;
+      SmallVector<unsigned> perm;
+      for (unsigned i = 0; i < generic.getNumLoops(); ++i)
+        if (i != d)
+          perm.push_back(i);
+      perm.push_back(d);
+      (void)linalg::interchangeGenericOp(rewriter, generic, perm);
+    }
+  }
+};
+} // namespace
