@@ -259,25 +259,40 @@ std::string header(const rt::ModelInfo &info) {
       "#ifdef __cplusplus\nextern \"C\" {{\n#endif\n"
       "extern const char lathe_model_description[];\n",
       info.name, info.batch);
-  std::string params;
-  for (const rt::TensorSpec &p : info.params)
-    params += fmt::format("   param  {} [{}]\n", p.name,
-                          fmt::join(p.shape, ", "));
-  std::string state;
-  for (const rt::TensorSpec &s : info.state)
-    state += fmt::format("   state  {} [{}]\n", s.name,
-                         fmt::join(s.shape, ", "));
-  h += fmt::format("/* Parameters, in order:\n{}*/\n", params);
-  h += fmt::format("/* train_step: params, state, hyper[4], x, y, mask -> "
-                   "params', state', loss, predictions\n{}*/\n"
-                   "void lathe_train_step(void **args);\n",
-                   state);
-  h += "/* grad: params, x, y, mask -> loss, gradients */\n"
-       "void lathe_grad(void **args);\n"
-       "/* eval_step: params, x, y, mask -> loss, predictions */\n"
-       "void lathe_eval_step(void **args);\n"
-       "/* predict: params, x -> predictions */\n"
-       "void lathe_predict(void **args);\n";
+  auto list = [](const char *kind, const std::vector<rt::TensorSpec> &ts) {
+    std::string out;
+    for (const rt::TensorSpec &t : ts)
+      out += fmt::format("   {:<6} {} [{}]\n", kind, t.name,
+                         fmt::join(t.shape, ", "));
+    return out;
+  };
+  if (info.gan) {
+    h += fmt::format("/* Generator and discriminator parameters, in order:\n{}{}"
+                     "   Optimizer state:\n{}{}*/\n",
+                     list("gparam", info.gparams), list("dparam", info.dparams),
+                     list("gstate", info.gstate), list("dstate", info.dstate));
+    h += "/* d_step: gparams, dparams, dstate, hyper[4], real, mask, z -> "
+         "dparams', dstate', d_loss, D(real), D(G(z)) */\n"
+         "void lathe_d_step(void **args);\n"
+         "/* g_step: gparams, gstate, dparams, hyper[4], z -> gparams', "
+         "gstate', g_loss */\n"
+         "void lathe_g_step(void **args);\n"
+         "/* generate: gparams, z -> images */\n"
+         "void lathe_generate(void **args);\n";
+  } else {
+    h += fmt::format("/* Parameters, in order:\n{}*/\n",
+                     list("param", info.params));
+    h += fmt::format("/* train_step: params, state, hyper[4], x, y, mask -> "
+                     "params', state', loss, predictions\n{}*/\n"
+                     "void lathe_train_step(void **args);\n",
+                     list("state", info.state));
+    h += "/* grad: params, x, y, mask -> loss, gradients */\n"
+         "void lathe_grad(void **args);\n"
+         "/* eval_step: params, x, y, mask -> loss, predictions */\n"
+         "void lathe_eval_step(void **args);\n"
+         "/* predict: params, x -> predictions */\n"
+         "void lathe_predict(void **args);\n";
+  }
   h += "#ifdef __cplusplus\n}\n#endif\n#endif\n";
   return h;
 }
