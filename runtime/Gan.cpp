@@ -18,13 +18,6 @@ using namespace lathe::rt;
 namespace {
 using Clock = std::chrono::steady_clock;
 
-std::vector<void *> argPointers(std::vector<void *> &ptrs) {
-  std::vector<void *> args;
-  for (void *&p : ptrs)
-    args.push_back(&p);
-  return args;
-}
-
 /// Parameters, optimizer state and their next-step buffers of one network.
 struct Net {
   std::vector<TensorSpec> params, state;
@@ -94,54 +87,24 @@ public:
   }
 
   void discriminatorStep() {
-    std::vector<void *> ptrs;
-    for (Buffer &b : g.p)
-      ptrs.push_back(b.data());
-    for (Buffer &b : d.p)
-      ptrs.push_back(b.data());
-    for (Buffer &b : d.s)
-      ptrs.push_back(b.data());
-    for (Buffer *b : {&hyper, &real, &mask, &z})
-      ptrs.push_back(b->data());
-    for (Buffer &b : d.p2)
-      ptrs.push_back(b.data());
-    for (Buffer &b : d.s2)
-      ptrs.push_back(b.data());
-    for (Buffer *b : {&dLoss, &dReal, &dFake})
-      ptrs.push_back(b->data());
-    auto args = argPointers(ptrs);
-    entry.dStep(args.data());
+    PackedCall call;
+    call << g.p << d.p << d.s << hyper << real << mask << z << d.p2 << d.s2
+         << dLoss << dReal << dFake;
+    call.run(entry.dStep);
     d.swap();
   }
 
   void generatorStep() {
-    std::vector<void *> ptrs;
-    for (Buffer &b : g.p)
-      ptrs.push_back(b.data());
-    for (Buffer &b : g.s)
-      ptrs.push_back(b.data());
-    for (Buffer &b : d.p)
-      ptrs.push_back(b.data());
-    ptrs.push_back(hyper.data());
-    ptrs.push_back(z.data());
-    for (Buffer &b : g.p2)
-      ptrs.push_back(b.data());
-    for (Buffer &b : g.s2)
-      ptrs.push_back(b.data());
-    ptrs.push_back(gLoss.data());
-    auto args = argPointers(ptrs);
-    entry.gStep(args.data());
+    PackedCall call;
+    call << g.p << g.s << d.p << hyper << z << g.p2 << g.s2 << gLoss;
+    call.run(entry.gStep);
     g.swap();
   }
 
   void generate(const Buffer &noiseBatch, Buffer &images) {
-    std::vector<void *> ptrs;
-    for (Buffer &b : g.p)
-      ptrs.push_back(b.data());
-    ptrs.push_back(const_cast<float *>(noiseBatch.data()));
-    ptrs.push_back(images.data());
-    auto args = argPointers(ptrs);
-    entry.generate(args.data());
+    PackedCall call;
+    call << g.p << noiseBatch << images;
+    call.run(entry.generate);
   }
 
   bool save(const std::string &path, int64_t epoch, std::string &error) {
@@ -238,24 +201,14 @@ bool writeGrid(const ModelInfo &info, const Buffer &images, int64_t count,
 
 int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
                         const TrainOptions &opts) {
-  ModelInfo info = modelInfo;
-  overrideData(info, opts.data);
-  if (opts.epochs > 0)
-    info.epochs = opts.epochs;
-  if (opts.seed >= 0)
-    info.seed = opts.seed;
+  ModelInfo info = withOptions(modelInfo, opts);
   Splits data;
   std::string error;
   if (!loadData(info, data, error)) {
     fmt::print(stderr, "error: {}\n", error);
     return 1;
   }
-  Dataset train = data.train;
-  if (opts.limit > 0 && opts.limit < train.n) {
-    std::vector<int64_t> idx(opts.limit);
-    std::iota(idx.begin(), idx.end(), 0);
-    train = train.select(idx);
-  }
+  Dataset train = limited(data.train, opts.limit);
   int64_t gCount = 0, dCount = 0;
   for (auto &t : info.gparams)
     gCount += t.size();

@@ -220,25 +220,10 @@ float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
   hyper_[1] = float(1 - std::pow(b1, double(step_)));
   hyper_[2] = float(1 - std::pow(b2, double(step_)));
   hyper_[3] = 0;
-  std::vector<void *> ptrs;
-  for (Buffer &p : params_)
-    ptrs.push_back(p.data());
-  for (Buffer &s : state_)
-    ptrs.push_back(s.data());
-  ptrs.push_back(hyper_.data());
-  ptrs.push_back(const_cast<float *>(batch.x.data()));
-  ptrs.push_back(targetPtr(batch));
-  ptrs.push_back(const_cast<float *>(batch.mask.data()));
-  for (Buffer &p : nextParams_)
-    ptrs.push_back(p.data());
-  for (Buffer &s : nextState_)
-    ptrs.push_back(s.data());
-  ptrs.push_back(loss_.data());
-  ptrs.push_back(pred_.data());
-  std::vector<void *> args;
-  for (void *&p : ptrs)
-    args.push_back(&p);
-  entry_.trainStep(args.data());
+  PackedCall call;
+  call << params_ << state_ << hyper_ << batch.x << targetPtr(batch)
+       << batch.mask << nextParams_ << nextState_ << loss_ << pred_;
+  call.run(entry_.trainStep);
   std::swap(params_, nextParams_);
   std::swap(state_, nextState_);
   accumulate(batch, pred_, loss_[0], stats);
@@ -253,18 +238,10 @@ Evaluation Session::evaluate(const Dataset &d) {
   Batch batch = makeBatch();
   for (int64_t begin = 0; begin < d.n; begin += info_.batch) {
     fill(d, order, begin, batch);
-    std::vector<void *> ptrs;
-    for (Buffer &p : params_)
-      ptrs.push_back(p.data());
-    ptrs.push_back(batch.x.data());
-    ptrs.push_back(targetPtr(batch));
-    ptrs.push_back(batch.mask.data());
-    ptrs.push_back(loss_.data());
-    ptrs.push_back(pred_.data());
-    std::vector<void *> args;
-    for (void *&p : ptrs)
-      args.push_back(&p);
-    entry_.evalStep(args.data());
+    PackedCall call;
+    call << params_ << batch.x << targetPtr(batch) << batch.mask << loss_
+         << pred_;
+    call.run(entry_.evalStep);
     accumulate(batch, pred_, loss_[0], e);
   }
   return e;
@@ -274,35 +251,18 @@ float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
   grads.clear();
   for (const TensorSpec &t : info_.params)
     grads.emplace_back(t.size());
-  std::vector<void *> ptrs;
-  for (Buffer &p : params_)
-    ptrs.push_back(p.data());
-  ptrs.push_back(const_cast<float *>(batch.x.data()));
-  ptrs.push_back(targetPtr(batch));
-  ptrs.push_back(const_cast<float *>(batch.mask.data()));
-  ptrs.push_back(loss_.data());
-  for (Buffer &g : grads)
-    ptrs.push_back(g.data());
-  std::vector<void *> args;
-  for (void *&p : ptrs)
-    args.push_back(&p);
-  entry_.grad(args.data());
+  PackedCall call;
+  call << params_ << batch.x << targetPtr(batch) << batch.mask << loss_
+       << grads;
+  call.run(entry_.grad);
   return loss_[0];
 }
 
 float Session::loss(const Batch &batch) {
-  std::vector<void *> ptrs;
-  for (Buffer &p : params_)
-    ptrs.push_back(p.data());
-  ptrs.push_back(const_cast<float *>(batch.x.data()));
-  ptrs.push_back(targetPtr(batch));
-  ptrs.push_back(const_cast<float *>(batch.mask.data()));
-  ptrs.push_back(loss_.data());
-  ptrs.push_back(pred_.data());
-  std::vector<void *> args;
-  for (void *&p : ptrs)
-    args.push_back(&p);
-  entry_.evalStep(args.data());
+  PackedCall call;
+  call << params_ << batch.x << targetPtr(batch) << batch.mask << loss_
+       << pred_;
+  call.run(entry_.evalStep);
   return loss_[0];
 }
 
@@ -315,15 +275,9 @@ std::vector<float> Session::predict(const Dataset &d) {
   int64_t width = info_.outputSize();
   for (int64_t begin = 0; begin < d.n; begin += info_.batch) {
     fill(d, order, begin, batch);
-    std::vector<void *> ptrs;
-    for (Buffer &p : params_)
-      ptrs.push_back(p.data());
-    ptrs.push_back(batch.x.data());
-    ptrs.push_back(pred_.data());
-    std::vector<void *> args;
-    for (void *&p : ptrs)
-      args.push_back(&p);
-    entry_.predict(args.data());
+    PackedCall call;
+    call << params_ << batch.x << pred_;
+    call.run(entry_.predict);
     out.insert(out.end(), pred_.data(), pred_.data() + batch.count * width);
   }
   return out;

@@ -45,6 +45,31 @@ private:
   int64_t n_ = 0;
 };
 
+/// The arguments of one call of a packed entry point, in order: each is a
+/// buffer pointer; the entry point gets an array pointing at them.
+class PackedCall {
+public:
+  PackedCall &operator<<(const void *p) {
+    ptrs_.push_back(const_cast<void *>(p));
+    return *this;
+  }
+  PackedCall &operator<<(const Buffer &b) { return *this << b.data(); }
+  PackedCall &operator<<(const std::vector<Buffer> &bs) {
+    for (const Buffer &b : bs)
+      *this << b.data();
+    return *this;
+  }
+  void run(void (*fn)(void **)) {
+    std::vector<void *> args;
+    for (void *&p : ptrs_)
+      args.push_back(&p);
+    fn(args.data());
+  }
+
+private:
+  std::vector<void *> ptrs_;
+};
+
 /// Fills `b` from the tensor's initializer (glorot_uniform, uniform,
 /// unit_forget_bias, zeros).
 void initTensor(const TensorSpec &t, Buffer &b, std::mt19937_64 &rng);

@@ -145,8 +145,8 @@ void lathe::rt::overrideData(ModelInfo &info, const std::string &binding) {
     info.data["path"] = path;
 }
 
-int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
-                     const TrainOptions &opts) {
+ModelInfo lathe::rt::withOptions(const ModelInfo &modelInfo,
+                                 const TrainOptions &opts) {
   ModelInfo info = modelInfo;
   overrideData(info, opts.data);
   if (opts.epochs > 0)
@@ -155,6 +155,20 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     info.seed = opts.seed;
   if (opts.validationSplit >= 0)
     info.validationSplit = opts.validationSplit;
+  return info;
+}
+
+Dataset lathe::rt::limited(const Dataset &d, int64_t limit) {
+  if (limit <= 0 || limit >= d.n)
+    return d;
+  std::vector<int64_t> idx(limit);
+  std::iota(idx.begin(), idx.end(), 0);
+  return d.select(idx);
+}
+
+int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
+                     const TrainOptions &opts) {
+  ModelInfo info = withOptions(modelInfo, opts);
 
   Splits data;
   std::string error;
@@ -172,11 +186,7 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     validation = train.select(vIdx);
     train = train.select(tIdx);
   }
-  if (opts.limit > 0 && opts.limit < train.n) {
-    std::vector<int64_t> idx(opts.limit);
-    std::iota(idx.begin(), idx.end(), 0);
-    train = train.select(idx);
-  }
+  train = limited(train, opts.limit);
   fmt::print("data: {}\n", data.description);
   fmt::print("model {}: {} parameters, batch {}, {} epochs, {} on {} "
              "samples{}\n",

@@ -25,6 +25,13 @@ struct TrainOptions {
 /// Applies `--data KIND[:PATH]` to the model's data settings.
 void overrideData(ModelInfo &info, const std::string &binding);
 
+/// The model description with the command line's data binding, epochs, seed
+/// and validation split applied.
+ModelInfo withOptions(const ModelInfo &info, const TrainOptions &opts);
+
+/// The first `limit` samples of `d` (all of them when `limit` is 0).
+Dataset limited(const Dataset &d, int64_t limit);
+
 /// Loads the data, trains for the configured epochs with a live progress
 /// line, evaluates on the test split and prints the figures. Returns the
 /// process exit code.
