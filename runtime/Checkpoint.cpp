@@ -160,14 +160,10 @@ int lathe::rt::writeTrace(const ModelInfo &info, EntryPoints entry,
   params(after);
   after.tensors.push_back(
       f32Tensor("losses", {int64_t(losses.size())}, losses.data()));
-  for (auto [name, file] :
-       std::initializer_list<std::pair<const char *, TensorFile *>>{
-           {"initial", &initial}, {"batch", &data}, {"grad", &grad},
-           {"after", &after}})
-    if (!writeSafetensors(dir + "/" + name + ".safetensors", *file, error)) {
-      fmt::print(stderr, "error: {}\n", error);
-      return 1;
-    }
+  if (!writeSafetensorsFiles(dir, {{"initial", &initial}, {"batch", &data}, {"grad", &grad}, {"after", &after}}, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
   fmt::print("wrote {}/{{initial,batch,grad,after}}.safetensors: loss {}, {} "
              "steps of {}\n",
              dir, loss, steps, info.optimizer);

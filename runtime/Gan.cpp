@@ -375,14 +375,10 @@ int lathe::rt::writeGanTrace(const ModelInfo &info, EntryPoints entry,
   gstep.tensors.push_back(f32Tensor("g_loss", {1}, s.gLoss.data()));
   tensors(gstep, s.g);
   std::string error;
-  for (auto [name, file] :
-       std::initializer_list<std::pair<const char *, TensorFile *>>{
-           {"initial", &initial}, {"batch", &batch}, {"dstep", &dstep},
-           {"gstep", &gstep}})
-    if (!writeSafetensors(dir + "/" + name + ".safetensors", *file, error)) {
-      fmt::print(stderr, "error: {}\n", error);
-      return 1;
-    }
+  if (!writeSafetensorsFiles(dir, {{"initial", &initial}, {"batch", &batch}, {"dstep", &dstep}, {"gstep", &gstep}}, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
   fmt::print("wrote {}/{{initial,batch,dstep,gstep}}.safetensors: d_loss {}, "
              "g_loss {}\n",
              dir, s.dLoss[0], s.gLoss[0]);

@@ -104,6 +104,16 @@ bool lathe::rt::writeSafetensors(const std::string &path,
   return true;
 }
 
+bool lathe::rt::writeSafetensorsFiles(
+    const std::string &dir,
+    std::initializer_list<std::pair<const char *, const TensorFile *>> files,
+    std::string &error) {
+  for (auto [name, file] : files)
+    if (!writeSafetensors(dir + "/" + name + ".safetensors", *file, error))
+      return false;
+  return true;
+}
+
 namespace {
 /// A small reader for the flat JSON of a safetensors header.
 class HeaderParser {

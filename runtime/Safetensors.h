@@ -10,6 +10,7 @@
 #define LATHE_RUNTIME_SAFETENSORS_H
 
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <string>
 #include <vector>
@@ -38,6 +39,13 @@ NamedTensor i32Tensor(const std::string &name, std::vector<int64_t> shape,
 /// failure; the previous file, if any, is left as it was.
 bool writeSafetensors(const std::string &path, const TensorFile &file,
                       std::string &error);
+/// Writes DIR/NAME.safetensors for each (NAME, file); stops at the first
+/// failure.
+bool writeSafetensorsFiles(
+    const std::string &dir,
+    std::initializer_list<std::pair<const char *, const TensorFile *>> files,
+    std::string &error);
+
 /// Reads a file written by any safetensors writer (F32/I32 tensors).
 bool readSafetensors(const std::string &path, TensorFile &file,
                      std::string &error);

@@ -173,52 +173,51 @@ private:
     return success();
   }
 
-  LogicalResult buildGrad() {
+  /// A function of (params, x, y, mask) whose body so far is the network
+  /// and its masked loss; the caller adds the rest and the return.
+  struct LossFunction {
+    OpBuilder fb;
+    ValueRange params;
+    SmallVector<Operation *> ops; // network ops, then the loss
+    Value pred, loss;
+  };
+  LossFunction buildLossFunction(StringRef suffix, ArrayRef<Type> results) {
     SmallVector<Type> types;
     SmallVector<NamedAttrList> attrs;
     addParams(types, attrs);
     types.append({inputType, targetType, maskType});
     attrs.append({role("input"), role("target"), role("mask")});
+    auto fn = makeFunc(suffix, types, attrs, results);
+    Block &body = fn.getBody().front();
+    unsigned np = params.size();
+    LossFunction f{OpBuilder::atBlockEnd(&body),
+                   body.getArguments().take_front(np), {}, {}, {}};
+    f.pred = forward(f.fb, body.getArgument(np), f.params, f.ops);
+    Operation *lossOp = makeLoss(f.fb, f.pred, body.getArgument(np + 1),
+                                 body.getArgument(np + 2));
+    f.ops.push_back(lossOp);
+    f.loss = lossOp->getResult(0);
+    return f;
+  }
+
+  LogicalResult buildGrad() {
     SmallVector<Type> results{lossType};
     for (const Param &p : params)
       results.push_back(p.type);
-    auto fn = makeFunc("grad", types, attrs, results);
-    Block &body = fn.getBody().front();
-    OpBuilder fb = OpBuilder::atBlockEnd(&body);
-    unsigned np = params.size();
-    ValueRange ps = body.getArguments().take_front(np);
-    SmallVector<Operation *> ops;
-    Value pred = forward(fb, body.getArgument(np), ps, ops);
-    Operation *lossOp = makeLoss(fb, pred, body.getArgument(np + 1),
-                                 body.getArgument(np + 2));
-    ops.push_back(lossOp);
-    auto grads = backprop(fb, ops, lossOp->getResult(0), ps);
+    LossFunction f = buildLossFunction("grad", results);
+    auto grads = backprop(f.fb, f.ops, f.loss, f.params);
     if (failed(grads))
       return failure();
-    SmallVector<Value> rets{lossOp->getResult(0)};
+    SmallVector<Value> rets{f.loss};
     rets.append(*grads);
-    func::ReturnOp::create(fb, recipe.getLoc(), rets);
+    func::ReturnOp::create(f.fb, recipe.getLoc(), rets);
     return success();
   }
 
   void buildEval() {
-    SmallVector<Type> types;
-    SmallVector<NamedAttrList> attrs;
-    addParams(types, attrs);
-    types.append({inputType, targetType, maskType});
-    attrs.append({role("input"), role("target"), role("mask")});
-    Type predType = net.getResultTypes().front();
-    auto fn = makeFunc("eval_step", types, attrs, {lossType, predType});
-    Block &body = fn.getBody().front();
-    OpBuilder fb = OpBuilder::atBlockEnd(&body);
-    unsigned np = params.size();
-    SmallVector<Operation *> ops;
-    Value pred = forward(fb, body.getArgument(np),
-                         body.getArguments().take_front(np), ops);
-    Operation *lossOp = makeLoss(fb, pred, body.getArgument(np + 1),
-                                 body.getArgument(np + 2));
-    func::ReturnOp::create(fb, recipe.getLoc(),
-                           ValueRange{lossOp->getResult(0), pred});
+    LossFunction f = buildLossFunction(
+        "eval_step", {lossType, net.getResultTypes().front()});
+    func::ReturnOp::create(f.fb, recipe.getLoc(), ValueRange{f.loss, f.pred});
   }
 
   void buildPredict() {

@@ -52,6 +52,19 @@ Value conv(OpBuilder &b, Location loc, Value x, Value filter, Value init,
 }
 } // namespace
 
+/// The position i * k + j of an element in its k x k window, as an f32 (the
+/// argmax of a window is stored as one).
+static Value windowPosition(OpBuilder &b, Location loc, Value i, Value j,
+                            int64_t k) {
+  Value pos = arith::AddIOp::create(
+      b, loc,
+      arith::MulIOp::create(b, loc, i, arith::ConstantIndexOp::create(b, loc, k)),
+      j);
+  return arith::UIToFPOp::create(
+      b, loc, b.getF32Type(),
+      arith::IndexCastUIOp::create(b, loc, b.getI32Type(), pos));
+}
+
 Pads lathe::convPads(int64_t h, int64_t w, int64_t k, int64_t s, bool same) {
   Pads p;
   if (!same)
@@ -269,16 +282,8 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
       ValueRange{x, window}, ValueRange{maxInit, argInit},
       ArrayRef<AffineMap>{xMap, winMap, outMap, outMap},
       iters, [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value i = linalg::IndexOp::create(nb, nl, 4);
-        Value j = linalg::IndexOp::create(nb, nl, 5);
-        Value pos = arith::AddIOp::create(
-            nb, nl,
-            arith::MulIOp::create(nb, nl, i,
-                                  arith::ConstantIndexOp::create(nb, nl, k)),
-            j);
-        Value posF = arith::UIToFPOp::create(
-            nb, nl, nb.getF32Type(),
-            arith::IndexCastUIOp::create(nb, nl, nb.getI32Type(), pos));
+        Value posF = windowPosition(nb, nl, linalg::IndexOp::create(nb, nl, 4),
+                                    linalg::IndexOp::create(nb, nl, 5), k);
         Value better = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
                                              a[0], a[2]);
         linalg::YieldOp::create(
@@ -303,14 +308,7 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
                                          linalg::IndexOp::create(nb, nl, 1), sc);
         Value j = arith::RemUIOp::create(nb, nl,
                                          linalg::IndexOp::create(nb, nl, 2), sc);
-        Value pos = arith::AddIOp::create(
-            nb, nl,
-            arith::MulIOp::create(nb, nl, i,
-                                  arith::ConstantIndexOp::create(nb, nl, k)),
-            j);
-        Value posF = arith::UIToFPOp::create(
-            nb, nl, nb.getF32Type(),
-            arith::IndexCastUIOp::create(nb, nl, nb.getI32Type(), pos));
+        Value posF = windowPosition(nb, nl, i, j, k);
         Value kc = arith::ConstantIndexOp::create(nb, nl, k);
         Value inside = arith::AndIOp::create(
             nb, nl,

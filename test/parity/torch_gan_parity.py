@@ -4,27 +4,14 @@ generator step's loss and update through the updated discriminator. With
 SGD an update is -lr times the gradient, so comparing updates compares
 gradients. Usage: torch_gan_parity.py LR TRACE_DIR
 """
-import json
-import struct
 import sys
 
 import torch
 import torch.nn.functional as F
 
+from safetensors_io import read_safetensors as read, rel
+
 TOLERANCE = 1e-4  # relative error in norm, as torch_parity.py
-
-
-def read(path):
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name != "__metadata__":
-            b, e = info["data_offsets"]
-            out[name] = torch.frombuffer(bytearray(data[b:e]), dtype=torch.float32).reshape(info["shape"]).clone()
-    return out
 
 
 def same_pad(x, k, s):
@@ -63,11 +50,6 @@ def discriminator(p, x):
         h = F.leaky_relu(h, 0.01)
     h = h.permute(0, 2, 3, 1).flatten(1)
     return torch.sigmoid(h @ p["discriminator.dense_0.weight"] + p["discriminator.dense_0.bias"])
-
-
-def rel(a, b):
-    a, b = a.double().flatten(), b.double().flatten()
-    return ((a - b).norm() / b.norm().clamp(min=1e-12)).item()
 
 
 def main():

@@ -4,11 +4,11 @@ optimizer steps. Usage: torch_parity.py MODEL OPTIMIZER TRACE_DIR, where
 MODEL is one of the dense seed models and OPTIMIZER is the spec given to
 `lathe trace --optimizer` (e.g. sgd:lr=0.1,momentum=0.9,nesterov=1).
 """
-import json
-import struct
 import sys
 
 import torch
+
+from safetensors_io import read_safetensors, rel
 
 # Relative error of a whole tensor: ||lathe - torch|| / ||torch||. A norm,
 # not a per-element maximum: with Adam or RMSprop a weight whose gradient is
@@ -16,22 +16,6 @@ import torch
 # difference of a float32 sum taken in another order can change that one
 # weight's step by a percent; the tensor as a whole still agrees to 1e-6.
 TOLERANCE = 1e-4
-
-
-def read_safetensors(path):
-    with open(path, "rb") as f:
-        (n,) = struct.unpack("<Q", f.read(8))
-        header = json.loads(f.read(n))
-        data = f.read()
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        dtype = {"F32": torch.float32, "I32": torch.int32}[info["dtype"]]
-        t = torch.frombuffer(bytearray(data[begin:end]), dtype=dtype)
-        out[name] = t.reshape(info["shape"]).clone()
-    return out
 
 
 def forward(model, p, x):
@@ -82,11 +66,6 @@ def optimizer(spec, params):
     return torch.optim.Adam(params, lr=kv.get("lr", 0.001),
                             betas=(kv.get("beta1", 0.9), kv.get("beta2", 0.999)),
                             eps=kv.get("epsilon", 1e-7))
-
-
-def rel(a, b):
-    a, b = a.double().flatten(), b.double().flatten()
-    return ((a - b).norm() / b.norm().clamp(min=1e-12)).item()
 
 
 def main():
