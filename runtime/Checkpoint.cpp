@@ -15,72 +15,95 @@ std::string shapeStr(const std::vector<int64_t> &s) {
 }
 } // namespace
 
-bool lathe::rt::saveCheckpoint(Session &s, const std::string &path,
-                               int64_t epoch, std::string &error) {
+namespace {
+std::string slotName(const CheckpointSlot &slot) {
+  return (slot.state ? "optimizer." : "") + slot.spec->name;
+}
+
+std::vector<CheckpointSlot> sessionSlots(Session &s) {
+  std::vector<CheckpointSlot> slots;
   const ModelInfo &info = s.info();
+  for (size_t i = 0; i < info.params.size(); ++i)
+    slots.push_back({&info.params[i], &s.params()[i], false});
+  for (size_t i = 0; i < info.state.size(); ++i)
+    slots.push_back({&info.state[i], &s.state()[i], true});
+  return slots;
+}
+} // namespace
+
+bool lathe::rt::writeCheckpoint(const std::string &path, const ModelInfo &info,
+                                int64_t step, int64_t epoch,
+                                const std::vector<CheckpointSlot> &slots,
+                                std::string &error) {
   TensorFile f;
   f.metadata = {{"format", "lathe-checkpoint-1"},
                 {"model", info.name},
-                {"step", std::to_string(s.step())},
+                {"step", std::to_string(step)},
                 {"epoch", std::to_string(epoch)},
                 {"optimizer", info.optimizer}};
-  for (size_t i = 0; i < info.params.size(); ++i)
-    f.tensors.push_back(f32Tensor(info.params[i].name, info.params[i].shape,
-                                  s.params()[i].data()));
-  for (size_t i = 0; i < info.state.size(); ++i)
-    f.tensors.push_back(f32Tensor("optimizer." + info.state[i].name,
-                                  info.state[i].shape, s.state()[i].data()));
+  for (const CheckpointSlot &slot : slots)
+    f.tensors.push_back(
+        f32Tensor(slotName(slot), slot.spec->shape, slot.buffer->data()));
   return writeSafetensors(path, f, error);
 }
 
-bool lathe::rt::loadCheckpoint(Session &s, const std::string &path,
-                               int64_t &epoch, std::string &error) {
+bool lathe::rt::readCheckpoint(const std::string &path, const ModelInfo &info,
+                               const std::vector<CheckpointSlot> &slots,
+                               int64_t &step, int64_t &epoch,
+                               std::string &error) {
   TensorFile f;
   if (!readSafetensors(path, f, error))
     return false;
-  const ModelInfo &info = s.info();
   auto model = f.metadata.find("model");
   if (model != f.metadata.end() && model->second != info.name) {
     error = fmt::format("{}: checkpoint of model '{}', not '{}'", path,
                         model->second, info.name);
     return false;
   }
-  auto restore = [&](const TensorSpec &spec, const std::string &name,
-                     Buffer &into, bool required) {
+  bool hasState = true;
+  for (const CheckpointSlot &slot : slots)
+    if (slot.state)
+      hasState &= f.find(slotName(slot)) != nullptr;
+  for (const CheckpointSlot &slot : slots) {
+    if (slot.state && !hasState)
+      continue;
+    std::string name = slotName(slot);
     const NamedTensor *t = f.find(name);
     if (!t) {
-      if (required)
-        error = fmt::format("{}: no tensor '{}' (is it a checkpoint of "
-                            "this model?)",
-                            path, name);
-      return !required;
+      error = fmt::format("{}: no tensor '{}' (is it a checkpoint of this "
+                          "model?)",
+                          path, name);
+      return false;
     }
-    if (t->shape != spec.shape || t->dtype != "F32") {
+    if (t->shape != slot.spec->shape || t->dtype != "F32") {
       error = fmt::format("{}: tensor '{}' is {} {}, the model needs F32 {}",
                           path, name, t->dtype, shapeStr(t->shape),
-                          shapeStr(spec.shape));
+                          shapeStr(slot.spec->shape));
       return false;
     }
-    std::memcpy(into.data(), t->bytes.data(), t->bytes.size());
-    return true;
-  };
-  for (size_t i = 0; i < info.params.size(); ++i)
-    if (!restore(info.params[i], info.params[i].name, s.params()[i], true))
-      return false;
-  bool hasState = true;
-  for (const TensorSpec &st : info.state)
-    hasState &= f.find("optimizer." + st.name) != nullptr;
-  if (hasState)
-    for (size_t i = 0; i < info.state.size(); ++i)
-      if (!restore(info.state[i], "optimizer." + info.state[i].name,
-                   s.state()[i], true))
-        return false;
+    std::memcpy(slot.buffer->data(), t->bytes.data(), t->bytes.size());
+  }
   auto num = [&](const char *key) -> int64_t {
     auto it = f.metadata.find(key);
     return it == f.metadata.end() ? 0 : std::atoll(it->second.c_str());
   };
-  s.setStep(hasState ? num("step") : 0);
+  step = hasState ? num("step") : 0;
   epoch = num("epoch");
+  return true;
+}
+
+bool lathe::rt::saveCheckpoint(Session &s, const std::string &path,
+                               int64_t epoch, std::string &error) {
+  return writeCheckpoint(path, s.info(), s.step(), epoch, sessionSlots(s),
+                         error);
+}
+
+bool lathe::rt::loadCheckpoint(Session &s, const std::string &path,
+                               int64_t &epoch, std::string &error) {
+  int64_t step = 0;
+  if (!readCheckpoint(path, s.info(), sessionSlots(s), step, epoch, error))
+    return false;
+  s.setStep(step);
   return true;
 }
 

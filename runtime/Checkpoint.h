@@ -8,6 +8,27 @@
 
 namespace lathe::rt {
 
+/// One tensor of a checkpoint: its spec, its buffer, and whether it is
+/// optimizer state (stored as "optimizer.NAME").
+struct CheckpointSlot {
+  const TensorSpec *spec;
+  Buffer *buffer;
+  bool state;
+};
+
+/// Writes the slots with the model name, step and epoch as metadata.
+bool writeCheckpoint(const std::string &path, const ModelInfo &info,
+                     int64_t step, int64_t epoch,
+                     const std::vector<CheckpointSlot> &slots,
+                     std::string &error);
+
+/// Reads a checkpoint of `info`'s model into the slots: every parameter must
+/// be there with its shape; optimizer state is all there or all absent (a
+/// parameters-only file starts the optimizer afresh, and `step` is then 0).
+bool readCheckpoint(const std::string &path, const ModelInfo &info,
+                    const std::vector<CheckpointSlot> &slots, int64_t &step,
+                    int64_t &epoch, std::string &error);
+
 /// Writes parameters, optimizer state and the step count (safetensors,
 /// atomically). Metadata names the model so a checkpoint cannot be loaded
 /// into another one.

@@ -1,5 +1,6 @@
 //===- Gan.cpp - Training and sampling a GAN ------------------------------===//
 #include "runtime/Gan.h"
+#include "runtime/Checkpoint.h"
 #include "runtime/Plot.h"
 #include "runtime/Safetensors.h"
 
@@ -107,60 +108,23 @@ public:
     call.run(entry.generate);
   }
 
-  bool save(const std::string &path, int64_t epoch, std::string &error) {
-    TensorFile f;
-    f.metadata = {{"format", "lathe-checkpoint-1"},
-                  {"model", info.name},
-                  {"step", std::to_string(step)},
-                  {"epoch", std::to_string(epoch)}};
+  std::vector<CheckpointSlot> slots() {
+    std::vector<CheckpointSlot> out;
     for (Net *n : {&g, &d}) {
       for (size_t i = 0; i < n->p.size(); ++i)
-        f.tensors.push_back(
-            f32Tensor(n->params[i].name, n->params[i].shape, n->p[i].data()));
+        out.push_back({&n->params[i], &n->p[i], false});
       for (size_t i = 0; i < n->s.size(); ++i)
-        f.tensors.push_back(f32Tensor("optimizer." + n->state[i].name,
-                                      n->state[i].shape, n->s[i].data()));
+        out.push_back({&n->state[i], &n->s[i], true});
     }
-    return writeSafetensors(path, f, error);
+    return out;
+  }
+
+  bool save(const std::string &path, int64_t epoch, std::string &error) {
+    return writeCheckpoint(path, info, step, epoch, slots(), error);
   }
 
   bool load(const std::string &path, int64_t &epoch, std::string &error) {
-    TensorFile f;
-    if (!readSafetensors(path, f, error))
-      return false;
-    auto model = f.metadata.find("model");
-    if (model != f.metadata.end() && model->second != info.name) {
-      error = fmt::format("{}: checkpoint of model '{}', not '{}'", path,
-                          model->second, info.name);
-      return false;
-    }
-    auto restore = [&](const TensorSpec &spec, const std::string &name,
-                       Buffer &into) {
-      const NamedTensor *t = f.find(name);
-      if (!t || t->shape != spec.shape || t->dtype != "F32") {
-        error = fmt::format("{}: no F32 tensor '{}' of the model's shape", path,
-                            name);
-        return false;
-      }
-      std::memcpy(into.data(), t->bytes.data(), t->bytes.size());
-      return true;
-    };
-    for (Net *n : {&g, &d}) {
-      for (size_t i = 0; i < n->p.size(); ++i)
-        if (!restore(n->params[i], n->params[i].name, n->p[i]))
-          return false;
-      for (size_t i = 0; i < n->s.size(); ++i)
-        if (f.find("optimizer." + n->state[i].name) &&
-            !restore(n->state[i], "optimizer." + n->state[i].name, n->s[i]))
-          return false;
-    }
-    auto num = [&](const char *k) {
-      auto it = f.metadata.find(k);
-      return it == f.metadata.end() ? int64_t(0) : std::atoll(it->second.c_str());
-    };
-    step = num("step");
-    epoch = num("epoch");
-    return true;
+    return readCheckpoint(path, info, slots(), step, epoch, error);
   }
 
   const ModelInfo &info;
