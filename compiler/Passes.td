@@ -21,12 +21,16 @@ def LatheAutodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
     Each argument carries `lathe.role` (param, state, hyper, input, target,
     mask) and, for parameters and state, `lathe.param` and `lathe.init`.
     `hyper` is `[lr, 1 - beta1^t, 1 - beta2^t, 0]`, set by the runtime each
-    step. The original network, loss and recipe ops are left in place.
+    step. A network with dropout makes `train_step` and `grad` take a `seed`
+    (tensor<i32>, after `hyper` / the parameters) from which the dropout
+    masks are drawn; `eval_step` and `predict` skip dropout. The original
+    network, loss and recipe ops are left in place.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect",
-                           "mlir::math::MathDialect"];
+                           "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 def LatheLowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
@@ -39,7 +43,8 @@ def LatheLowerToLinalg : Pass<"lathe-lower-to-linalg", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect",
-                           "mlir::math::MathDialect"];
+                           "mlir::math::MathDialect",
+                           "mlir::scf::SCFDialect"];
 }
 
 def LatheStripModel : Pass<"lathe-strip-model", "mlir::ModuleOp"> {

@@ -177,17 +177,32 @@ def Lathe_DropoutOp
     : Lathe_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>]> {
   let summary = "inverted dropout: zero a fraction `rate` while training";
   let description = [{
-    While training, each element is zeroed with probability `rate` and the rest
-    are scaled by `1 / (1 - rate)`; in evaluation and prediction it is the
-    identity. The training lowering supplies the random stream.
+    With a `seed`, each element is zeroed with probability `rate` and the
+    rest are scaled by `1 / (1 - rate)`; without one (evaluation and
+    prediction) it is the identity. Autodiff gives the copies it makes for
+    training the step's seed and a distinct `stream` per dropout layer. The
+    mask is a counter-based hash of (seed, stream, element index), so the
+    gradient recomputes it instead of storing it:
+
+    ```
+    k = seed * 0x9E3779B1 + stream * 0x85EBCA77        (mod 2^32)
+    h = fmix32(index * 0xCC9E2D51 + k)                 (murmur3 finalizer)
+    keep = (h >> 8) * 2^-24 >= rate
+    ```
 
     ```mlir
     %y = lathe.dropout %x {rate = 2.000000e-01 : f64} : tensor<32x32xf32>
+    %t = lathe.dropout %x seed(%s : tensor<i32>) {rate = 2.000000e-01 : f64,
+           stream = 1 : i64} : tensor<32x32xf32>
     ```
   }];
-  let arguments = (ins Lathe_F32Tensor:$input, F64Attr:$rate);
+  let arguments = (ins Lathe_F32Tensor:$input,
+                   Optional<0DTensorOf<[I32]>>:$seed, F64Attr:$rate,
+                   DefaultValuedAttr<I64Attr, "0">:$stream);
   let results = (outs Lathe_F32Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let assemblyFormat = [{
+    $input (`seed` `(` $seed^ `:` type($seed) `)`)? attr-dict `:` type($input)
+  }];
   let hasVerifier = 1;
 }
 

@@ -114,8 +114,18 @@ Batch lathe::rt::randomBatch(Session &s, std::mt19937_64 &rng) {
   std::uniform_real_distribution<double> unit(0, 1);
   int64_t B = info.batch, out = info.outputSize();
   b.count = B > 1 ? B - 1 : B;
-  for (int64_t i = 0; i < b.x.size(); ++i)
-    b.x[i] = float(normal(rng));
+  if (info.tokenInput) {
+    // Ids over the whole table, with some padding (0) and out-of-range ones.
+    auto *ids = reinterpret_cast<int32_t *>(b.x.data());
+    std::uniform_int_distribution<int32_t> id(0, int32_t(info.vocab()) - 1);
+    for (int64_t i = 0; i < b.x.size(); ++i) {
+      double u = unit(rng);
+      ids[i] = u < 0.1 ? 0 : u < 0.12 ? int32_t(info.vocab()) + 3 : id(rng);
+    }
+  } else {
+    for (int64_t i = 0; i < b.x.size(); ++i)
+      b.x[i] = float(normal(rng));
+  }
   int64_t classes = std::max<int64_t>(info.classes(), 1);
   for (int64_t r = 0; r < B; ++r) {
     b.mask[r] = r < b.count ? 1.0f : 0.0f;
@@ -159,7 +169,18 @@ int lathe::rt::writeTrace(const ModelInfo &info, EntryPoints entry,
   int64_t B = info.batch;
   std::vector<int64_t> xs{B};
   xs.insert(xs.end(), info.input.begin(), info.input.end());
-  data.tensors.push_back(f32Tensor("x", xs, batch.x.data()));
+  if (info.tokenInput)
+    data.tensors.push_back(
+        i32Tensor("x", xs, reinterpret_cast<int32_t *>(batch.x.data())));
+  else
+    data.tensors.push_back(f32Tensor("x", xs, batch.x.data()));
+  // The dropout seeds of the gradient (step 0) and of each training step.
+  std::vector<int32_t> seeds;
+  for (int k = 0; k <= steps; ++k)
+    seeds.push_back(s.dropoutSeed(k));
+  if (info.dropout)
+    data.tensors.push_back(i32Tensor("seeds", {int64_t(seeds.size())},
+                                     seeds.data()));
   if (!batch.labels.empty())
     data.tensors.push_back(i32Tensor("y", {B}, batch.labels.data()));
   else

@@ -94,6 +94,8 @@ bool lathe::rt::parseModelInfo(const std::string &text, ModelInfo &info,
        : key == "gstate" ? info.gstate
                          : info.dstate)
           .push_back(t);
+    } else if (key == "dropout") {
+      info.dropout = true;
     } else if (key == "kind") {
       std::string k;
       s >> k;

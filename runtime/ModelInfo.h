@@ -34,6 +34,7 @@ struct ModelInfo {
   Task task = Task::Regression;
   std::vector<int64_t> input;  ///< one sample, without the batch
   bool tokenInput = false;     ///< i32 token ids rather than f32
+  bool dropout = false;        ///< training steps take a dropout seed
   std::vector<int64_t> output; ///< one prediction, without the batch
   std::vector<TensorSpec> params, state;
   /// A gan: the generator's and discriminator's parameters and state, and
@@ -47,6 +48,10 @@ struct ModelInfo {
   int64_t inputSize() const;
   int64_t outputSize() const;
   int64_t classes() const { return output.empty() ? 0 : output.back(); }
+  /// Token ids run over [0, vocab): the rows of the first (embedding) table.
+  int64_t vocab() const {
+    return params.empty() || params[0].shape.empty() ? 0 : params[0].shape[0];
+  }
 };
 
 /// Parses the text block; returns false and sets `error` when malformed.

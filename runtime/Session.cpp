@@ -95,6 +95,37 @@ void lathe::rt::initTensor(const TensorSpec &t, Buffer &b,
     std::uniform_real_distribution<double> u(-limit, limit);
     for (int64_t j = 0; j < n; ++j)
       b[j] = float(u(rng));
+  } else if (t.init == "orthogonal" && s.size() >= 2) {
+    // Keras's Orthogonal: rows (or columns, whichever are fewer) orthonormal,
+    // from the QR decomposition of a normal matrix with sign(diag(R)) folded
+    // in, which is Gram-Schmidt on its columns.
+    int64_t cols = s.back(), rows = n / cols;
+    int64_t tall = std::max(rows, cols), wide = std::min(rows, cols);
+    std::normal_distribution<double> normal(0, 1);
+    std::vector<double> a(tall * wide); // column k at a[k * tall]
+    for (double &v : a)
+      v = normal(rng);
+    for (int64_t k = 0; k < wide; ++k) {
+      double *ck = &a[k * tall];
+      for (int64_t j = 0; j < k; ++j) {
+        const double *cj = &a[j * tall];
+        double dot = 0;
+        for (int64_t i = 0; i < tall; ++i)
+          dot += cj[i] * ck[i];
+        for (int64_t i = 0; i < tall; ++i)
+          ck[i] -= dot * cj[i];
+      }
+      double norm = 0;
+      for (int64_t i = 0; i < tall; ++i)
+        norm += ck[i] * ck[i];
+      norm = std::sqrt(norm);
+      for (int64_t i = 0; i < tall; ++i)
+        ck[i] /= norm;
+    }
+    // q is tall x wide; the tensor is rows x cols (q, or its transpose).
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < cols; ++c)
+        b[r * cols + c] = float(rows >= cols ? a[c * tall + r] : a[r * tall + c]);
   } else if (t.init == "uniform") {
     std::uniform_real_distribution<double> u(-0.05, 0.05);
     for (int64_t j = 0; j < n; ++j)
@@ -110,6 +141,7 @@ void lathe::rt::initTensor(const TensorSpec &t, Buffer &b,
 }
 
 void Session::initialize(uint64_t seed) {
+  runSeed_ = seed;
   std::mt19937_64 rng(seed);
   for (size_t i = 0; i < params_.size(); ++i)
     initTensor(info_.params[i], params_[i], rng);
@@ -146,7 +178,14 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
       continue;
     }
     int64_t i = order[begin + r];
-    std::memcpy(batch.x.data() + r * f, d.x.data() + i * f, f * sizeof(float));
+    if (info_.tokenInput) {
+      auto *ids = reinterpret_cast<int32_t *>(batch.x.data()) + r * f;
+      for (int64_t j = 0; j < f; ++j)
+        ids[j] = int32_t(d.x[i * f + j]);
+    } else {
+      std::memcpy(batch.x.data() + r * f, d.x.data() + i * f,
+                  f * sizeof(float));
+    }
     if (d.labels.empty() && d.y.empty())
       continue; // inputs only (prediction)
     switch (info_.task) {
@@ -220,9 +259,13 @@ float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
   hyper_[1] = float(1 - std::pow(b1, double(step_)));
   hyper_[2] = float(1 - std::pow(b2, double(step_)));
   hyper_[3] = 0;
+  int32_t seed = dropoutSeed(step_);
   PackedCall call;
-  call << params_ << state_ << hyper_ << batch.x << targetPtr(batch)
-       << batch.mask << nextParams_ << nextState_ << loss_ << pred_;
+  call << params_ << state_ << hyper_;
+  if (info_.dropout)
+    call << &seed;
+  call << batch.x << targetPtr(batch) << batch.mask << nextParams_
+       << nextState_ << loss_ << pred_;
   call.run(entry_.trainStep);
   std::swap(params_, nextParams_);
   std::swap(state_, nextState_);
@@ -251,14 +294,29 @@ float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
   grads.clear();
   for (const TensorSpec &t : info_.params)
     grads.emplace_back(t.size());
+  int32_t seed = dropoutSeed(step_);
   PackedCall call;
-  call << params_ << batch.x << targetPtr(batch) << batch.mask << loss_
-       << grads;
+  call << params_;
+  if (info_.dropout)
+    call << &seed;
+  call << batch.x << targetPtr(batch) << batch.mask << loss_ << grads;
   call.run(entry_.grad);
   return loss_[0];
 }
 
+int32_t Session::dropoutSeed(int64_t step) const {
+  // splitmix64 of (run seed, step), cut to 31 bits.
+  uint64_t z = runSeed_ * 0x9E3779B97F4A7C15ull + uint64_t(step) + 1;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return int32_t((z ^ (z >> 31)) & 0x7fffffff);
+}
+
 float Session::loss(const Batch &batch) {
+  if (info_.dropout) {
+    std::vector<Buffer> scratch;
+    return gradients(batch, scratch);
+  }
   PackedCall call;
   call << params_ << batch.x << targetPtr(batch) << batch.mask << loss_
        << pred_;

@@ -70,12 +70,12 @@ private:
   std::vector<void *> ptrs_;
 };
 
-/// Fills `b` from the tensor's initializer (glorot_uniform, uniform,
-/// unit_forget_bias, zeros).
+/// Fills `b` from the tensor's initializer (glorot_uniform, orthogonal,
+/// uniform, unit_forget_bias, zeros).
 void initTensor(const TensorSpec &t, Buffer &b, std::mt19937_64 &rng);
 
 /// One batch in the layout the entry points take; rows past `count` are
-/// padding with mask 0.
+/// padding with mask 0. Token inputs are int32 ids in `x`'s storage.
 struct Batch {
   Buffer x, y, mask;
   std::vector<int32_t> labels; // for class targets
@@ -109,8 +109,11 @@ public:
   Evaluation evaluate(const Dataset &d);
   /// Loss and gradients of one batch, for checking.
   float gradients(const Batch &batch, std::vector<Buffer> &grads);
-  /// The loss of one batch at the current parameters.
+  /// The loss of one batch at the current parameters, as training sees it
+  /// (with the dropout masks of the current step).
   float loss(const Batch &batch);
+  /// The seed of the dropout masks of step `step` (0: before training).
+  int32_t dropoutSeed(int64_t step) const;
   /// Predictions for `d`, `outputSize()` values per sample.
   std::vector<float> predict(const Dataset &d);
 
@@ -128,6 +131,7 @@ private:
   std::vector<Buffer> params_, state_, nextParams_, nextState_;
   Buffer pred_, loss_, hyper_;
   int64_t step_ = 0;
+  uint64_t runSeed_ = 0;
 };
 
 } // namespace lathe::rt

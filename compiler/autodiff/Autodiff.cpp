@@ -45,6 +45,8 @@ public:
                         net.getArgAttrOfType<StringAttr>(i, "lathe.param"),
                         net.getArgAttrOfType<StringAttr>(i, "lathe.init")});
     spec = OptimizerSpec::fromAttr(recipe.getOptimizer());
+    seeded = needsSeed(net);
+    seedType = RankedTensorType::get({}, b.getI32Type());
   }
 
   LogicalResult build() {
@@ -64,7 +66,8 @@ private:
   func::FuncOp net;
   OpBuilder b;
   MLIRContext *ctx;
-  Type inputType, targetType, maskType, hyperType, lossType;
+  Type inputType, targetType, maskType, hyperType, lossType, seedType;
+  bool seeded = false; ///< the network has dropout: training takes a seed
   int64_t batch;
   SmallVector<Param> params;
   OptimizerSpec spec;
@@ -104,8 +107,8 @@ private:
   }
 
   Value forward(OpBuilder &fb, Value x, ValueRange ps,
-                SmallVector<Operation *> &ops) {
-    return cloneNetwork(fb, net, x, ps, ops);
+                SmallVector<Operation *> &ops, Value seed = {}) {
+    return cloneNetwork(fb, net, x, ps, ops, seed);
   }
 
   Operation *makeLoss(OpBuilder &fb, Value pred, Value y, Value mask) {
@@ -131,8 +134,14 @@ private:
         attrs.push_back(role("state", b.getStringAttr(p.name.str() + "." + s),
                              b.getStringAttr("zeros")));
       }
-    types.append({hyperType, inputType, targetType, maskType});
-    attrs.append({role("hyper"), role("input"), role("target"), role("mask")});
+    types.push_back(hyperType);
+    attrs.push_back(role("hyper"));
+    if (seeded) {
+      types.push_back(seedType);
+      attrs.push_back(role("seed"));
+    }
+    types.append({inputType, targetType, maskType});
+    attrs.append({role("input"), role("target"), role("mask")});
     SmallVector<Type> results;
     for (const Param &p : params)
       results.push_back(p.type);
@@ -147,12 +156,13 @@ private:
     unsigned np = params.size(), ns = states.size();
     ValueRange ps = body.getArguments().take_front(np);
     ValueRange st = body.getArguments().slice(np, np * ns);
-    Value hyper = body.getArgument(np + np * ns);
-    Value x = body.getArgument(np + np * ns + 1);
-    Value y = body.getArgument(np + np * ns + 2);
-    Value mask = body.getArgument(np + np * ns + 3);
+    unsigned a = np + np * ns;
+    Value hyper = body.getArgument(a++);
+    Value seed = seeded ? body.getArgument(a++) : Value();
+    Value x = body.getArgument(a), y = body.getArgument(a + 1),
+          mask = body.getArgument(a + 2);
     SmallVector<Operation *> ops;
-    Value pred = forward(fb, x, ps, ops);
+    Value pred = forward(fb, x, ps, ops, seed);
     Operation *lossOp = makeLoss(fb, pred, y, mask);
     ops.push_back(lossOp);
     auto grads = backprop(fb, ops, lossOp->getResult(0), ps);
@@ -181,20 +191,27 @@ private:
     SmallVector<Operation *> ops; // network ops, then the loss
     Value pred, loss;
   };
-  LossFunction buildLossFunction(StringRef suffix, ArrayRef<Type> results) {
+  LossFunction buildLossFunction(StringRef suffix, ArrayRef<Type> results,
+                                 bool training) {
     SmallVector<Type> types;
     SmallVector<NamedAttrList> attrs;
     addParams(types, attrs);
+    bool withSeed = training && seeded;
+    if (withSeed) {
+      types.push_back(seedType);
+      attrs.push_back(role("seed"));
+    }
     types.append({inputType, targetType, maskType});
     attrs.append({role("input"), role("target"), role("mask")});
     auto fn = makeFunc(suffix, types, attrs, results);
     Block &body = fn.getBody().front();
-    unsigned np = params.size();
+    unsigned np = params.size(), a = np + (withSeed ? 1 : 0);
     LossFunction f{OpBuilder::atBlockEnd(&body),
                    body.getArguments().take_front(np), {}, {}, {}};
-    f.pred = forward(f.fb, body.getArgument(np), f.params, f.ops);
-    Operation *lossOp = makeLoss(f.fb, f.pred, body.getArgument(np + 1),
-                                 body.getArgument(np + 2));
+    f.pred = forward(f.fb, body.getArgument(a), f.params, f.ops,
+                     withSeed ? body.getArgument(np) : Value());
+    Operation *lossOp = makeLoss(f.fb, f.pred, body.getArgument(a + 1),
+                                 body.getArgument(a + 2));
     f.ops.push_back(lossOp);
     f.loss = lossOp->getResult(0);
     return f;
@@ -204,7 +221,7 @@ private:
     SmallVector<Type> results{lossType};
     for (const Param &p : params)
       results.push_back(p.type);
-    LossFunction f = buildLossFunction("grad", results);
+    LossFunction f = buildLossFunction("grad", results, /*training=*/true);
     auto grads = backprop(f.fb, f.ops, f.loss, f.params);
     if (failed(grads))
       return failure();
@@ -216,7 +233,8 @@ private:
 
   void buildEval() {
     LossFunction f = buildLossFunction(
-        "eval_step", {lossType, net.getResultTypes().front()});
+        "eval_step", {lossType, net.getResultTypes().front()},
+        /*training=*/false);
     func::ReturnOp::create(f.fb, recipe.getLoc(), ValueRange{f.loss, f.pred});
   }
 

@@ -11,17 +11,31 @@ using namespace mlir;
 namespace tb = lathe::tb;
 
 Value lathe::cloneNetwork(OpBuilder &b, func::FuncOp net, Value x,
-                          ValueRange params, SmallVectorImpl<Operation *> &ops) {
+                          ValueRange params, SmallVectorImpl<Operation *> &ops,
+                          Value seed) {
   IRMapping map;
   map.map(net.getArgument(0), x);
   for (auto [i, p] : llvm::enumerate(params))
     map.map(net.getArgument(i + 1), p);
+  int64_t stream = 0;
   for (Operation &op : net.getBody().front()) {
     if (auto ret = dyn_cast<func::ReturnOp>(op))
       return map.lookup(ret.getOperand(0));
+    if (auto d = dyn_cast<DropoutOp>(op); d && seed) {
+      auto copy = DropoutOp::create(b, d.getLoc(), map.lookup(d.getInput()),
+                                    seed, d.getRateAttr(),
+                                    b.getI64IntegerAttr(++stream));
+      map.map(d.getResult(), copy.getResult());
+      ops.push_back(copy);
+      continue;
+    }
     ops.push_back(b.clone(op, map));
   }
   return {};
+}
+
+bool lathe::needsSeed(func::FuncOp net) {
+  return !net.getBody().getOps<DropoutOp>().empty();
 }
 
 FailureOr<SmallVector<Value>> lathe::backprop(OpBuilder &b,

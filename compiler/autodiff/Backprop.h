@@ -9,10 +9,16 @@ namespace lathe {
 
 /// Clones the body of network `net` at the builder, with `x` for its input
 /// and `params` for its parameters; appends the cloned ops to `ops` and
-/// returns the network's output.
+/// returns the network's output. With a `seed` (tensor<i32>) the copies of
+/// dropout layers draw their masks from it, each from its own stream;
+/// without one they are the identity.
 mlir::Value cloneNetwork(mlir::OpBuilder &b, mlir::func::FuncOp net,
                          mlir::Value x, mlir::ValueRange params,
-                         llvm::SmallVectorImpl<mlir::Operation *> &ops);
+                         llvm::SmallVectorImpl<mlir::Operation *> &ops,
+                         mlir::Value seed = {});
+
+/// Whether `net` has a layer that draws random numbers while training.
+bool needsSeed(mlir::func::FuncOp net);
 
 /// Reverse-mode sweep over `ops` (in program order) from the scalar
 /// `roots`, each seeded with 1, so the result is d(Σ roots) / d(each of

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/autodiff/VJPRules.h"
 #include "compiler/lowering/ConvLowering.h"
+#include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
 #include "dialect/LatheOps.h"
 
@@ -214,6 +215,38 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
                                [](OpBuilder &nb, Location nl, Value s, Value c) {
                                  return mul(nb, nl, s, c);
                                }));
+      })
+      .Case([&](EmbeddingOp e) -> FailureOr<Grads> {
+        // Token ids have no gradient; the table's is a scatter-add.
+        return Grads{Value(), embeddingBackward(b, loc, e.getIds(),
+                                                e.getTable(), dy)};
+      })
+      .Case([&](LSTMOp l) -> FailureOr<Grads> {
+        // The backward loop needs every step's pre-activations and states:
+        // rebuild the forward loop so that it keeps them, in place of the
+        // layer (left dead, and dropped by the lowering).
+        LSTMForward fwd;
+        {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(l);
+          fwd = lowerLSTM(b, loc, l.getInput(), l.getKernel(),
+                          l.getRecurrent(), l.getBias(),
+                          l.getReturnSequences());
+        }
+        l.getResult().replaceAllUsesWith(fwd.out);
+        SmallVector<Value> g =
+            lstmBackward(b, loc, fwd, l.getInput(), l.getKernel(),
+                         l.getRecurrent(), dy, l.getReturnSequences());
+        return Grads(g.begin(), g.end());
+      })
+      .Case([&](DropoutOp d) -> FailureOr<Grads> {
+        // The same mask again, from the same seed and stream.
+        Grads g(op->getNumOperands());
+        g[0] = d.getSeed() ? applyDropoutMask(b, loc, dy, d.getSeed(),
+                                              int64_t(d.getStream()),
+                                              d.getRate().convertToDouble())
+                           : dy;
+        return g;
       })
       .Case<FlattenOp, ReshapeOp>([&](Operation *) -> FailureOr<Grads> {
         auto in = cast<RankedTensorType>(op->getOperand(0).getType());

@@ -161,7 +161,8 @@ private:
       break;
     }
     case LayerKind::Dropout:
-      y = DropoutOp::create(b, at, x, b.getF64FloatAttr(l.rate));
+      y = DropoutOp::create(b, at, x, Value(), b.getF64FloatAttr(l.rate),
+                            b.getI64IntegerAttr(0));
       break;
     case LayerKind::Relu: y = ReluOp::create(b, at, x); break;
     case LayerKind::Sigmoid: y = SigmoidOp::create(b, at, x); break;

@@ -8,6 +8,7 @@
 #include "compiler/Passes.h"
 #include "compiler/lowering/ConvLowering.h"
 #include "compiler/lowering/Lowering.h"
+#include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
 #include "dialect/LatheOps.h"
 
@@ -209,6 +210,19 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
   if (auto m = dyn_cast<MaxPool2DOp>(op))
     return lowerMaxPool(b, loc, m.getInput(), int64_t(m.getSize()),
                         int64_t(m.getStride()));
+  if (auto e = dyn_cast<EmbeddingOp>(op))
+    return lowerEmbedding(b, loc, e.getIds(), e.getTable());
+  if (auto l = dyn_cast<LSTMOp>(op))
+    return lowerLSTM(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
+                     l.getBias(), l.getReturnSequences())
+        .out;
+  if (auto d = dyn_cast<DropoutOp>(op)) {
+    if (!d.getSeed())
+      return d.getInput(); // evaluation and prediction
+    return applyDropoutMask(b, loc, d.getInput(), d.getSeed(),
+                            int64_t(d.getStream()),
+                            d.getRate().convertToDouble());
+  }
   if (isa<FlattenOp, ReshapeOp>(op))
     return tb::reshapeTo(
         b, loc, op->getOperand(0),
@@ -229,6 +243,12 @@ struct LowerToLinalgPass
     });
     bool failed = false;
     for (Operation *op : ops) {
+      // Autodiff leaves a layer dead where its gradient rule rebuilt the
+      // forward pass with the activations the backward pass needs.
+      if (op->use_empty()) {
+        op->erase();
+        continue;
+      }
       OpBuilder b(op);
       FailureOr<Value> v = lowerOp(b, op);
       if (mlir::failed(v)) {

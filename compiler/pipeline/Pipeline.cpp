@@ -158,6 +158,8 @@ FailureOr<std::string> lathe::describeModel(ModuleOp module) {
   for (unsigned i = 0; i < step.getNumArguments(); ++i) {
     auto role = step.getArgAttrOfType<StringAttr>(i, "lathe.role");
     auto type = cast<RankedTensorType>(step.getArgumentTypes()[i]);
+    if (role == "seed")
+      out += "dropout\n";
     if (role == "input")
       out += fmt::format("input {}{}\n",
                          type.getElementType().isF32() ? "f32" : "i32",

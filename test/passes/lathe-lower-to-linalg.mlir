@@ -88,10 +88,51 @@ func.func @reshapes(%x: tensor<2x3x3x2xf32>) -> tensor<2x9x2xf32> {
 
 // -----
 
-func.func @not_yet(%ids: tensor<2x7xi32>, %t: tensor<100x4xf32>) -> tensor<2x7x4xf32> {
-  // expected-error @+1 {{'lathe.embedding' cannot be compiled to native code yet}}
+// An embedding is a gather: one generic that reads the table at each id
+// (ids outside the table read row 0).
+// CHECK-LABEL: func.func @embed
+// CHECK: linalg.generic {{.*}} ins(%arg0 : tensor<2x7xi32>) outs(%{{.*}} : tensor<2x7x4xf32>)
+// CHECK: arith.cmpi slt, %{{.*}}, %c100_i32
+// CHECK: tensor.extract %arg1[%{{.*}}, %{{.*}}] : tensor<100x4xf32>
+func.func @embed(%ids: tensor<2x7xi32>, %t: tensor<100x4xf32>) -> tensor<2x7x4xf32> {
   %0 = lathe.embedding %ids, %t : tensor<2x7xi32>, tensor<100x4xf32> -> tensor<2x7x4xf32>
   return %0 : tensor<2x7x4xf32>
+}
+
+// -----
+
+// An LSTM over 50 steps is one loop, not 50 copies: the input projection of
+// all steps is one matmul before it; each step adds h·R to its slice and
+// runs one fused cell (two results: c and h).
+// CHECK-LABEL: func.func @lstm
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1], [2]] : tensor<50x2x4xf32> into tensor<100x4xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c50 step %c1 iter_args
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %arg2 : tensor<2x3xf32>, tensor<3x12xf32>) outs(%{{.*}} : tensor<2x12xf32>)
+// CHECK: } -> (tensor<2x3xf32>, tensor<2x3xf32>)
+// CHECK: scf.yield
+// CHECK-NOT: scf.for
+// CHECK: tensor.extract_slice %{{.*}}#1[50, 0, 0] [1, 2, 3]
+func.func @lstm(%x: tensor<2x50x4xf32>, %k: tensor<4x12xf32>, %r: tensor<3x12xf32>, %b: tensor<12xf32>) -> tensor<2x3xf32> {
+  %0 = lathe.lstm %x, %k, %r, %b {return_sequences = false} : tensor<2x50x4xf32>, tensor<4x12xf32>, tensor<3x12xf32>, tensor<12xf32> -> tensor<2x3xf32>
+  return %0 : tensor<2x3xf32>
+}
+
+// -----
+
+// Dropout without a seed (evaluation, prediction) is the identity; with one
+// it hashes (seed, stream, index) into a keep/drop choice and scales by
+// 1 / (1 - rate).
+// CHECK-LABEL: func.func @dropout
+// CHECK: arith.constant -1640531535 : i32
+// CHECK: linalg.generic
+// CHECK: arith.shrui
+// CHECK: arith.cmpf oge, %{{.*}}, %cst
+// CHECK: arith.constant 1.33333337 : f32
+// CHECK: return %arg0, %{{.*}} : tensor<2x3xf32>, tensor<2x3xf32>
+func.func @dropout(%x: tensor<2x3xf32>, %s: tensor<i32>) -> (tensor<2x3xf32>, tensor<2x3xf32>) {
+  %0 = lathe.dropout %x {rate = 2.500000e-01 : f64} : tensor<2x3xf32>
+  %1 = lathe.dropout %x seed(%s : tensor<i32>) {rate = 2.500000e-01 : f64, stream = 2 : i64} : tensor<2x3xf32>
+  return %0, %1 : tensor<2x3xf32>, tensor<2x3xf32>
 }
 
 // -----

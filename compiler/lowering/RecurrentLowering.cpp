@@ -1,0 +1,395 @@
+//===- RecurrentLowering.cpp - Embedding, LSTM and dropout ----------------===//
+//
+// LSTM layout: the loops work time major so that every per-step slice is
+// contiguous. The input projection x·K + b of all steps is one matmul
+// before the loop; each step adds h·R into its slice of those
+// pre-activations (kept for the backward loop) and runs one elementwise
+// cell. Backward, the loop only produces the pre-activation gradients dz;
+// dK, dR, db and dx are then single matmuls/reductions over all steps.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/lowering/RecurrentLowering.h"
+#include "compiler/lowering/TensorBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace lathe;
+namespace tb = lathe::tb;
+using utils::IteratorType;
+
+namespace {
+using MultiBody =
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
+
+Value add(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::AddFOp::create(b, l, x, y);
+}
+Value mul(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::MulFOp::create(b, l, x, y);
+}
+Value sub(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::SubFOp::create(b, l, x, y);
+}
+Value sigmoid(OpBuilder &b, Location l, Value x) {
+  Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
+  Value one = tb::f32(b, l, 1);
+  return arith::DivFOp::create(b, l, one, add(b, l, one, e));
+}
+/// s (1 - s): the sigmoid's derivative from its value.
+Value dsigmoid(OpBuilder &b, Location l, Value s) {
+  return mul(b, l, s, sub(b, l, tb::f32(b, l, 1), s));
+}
+Value cidx(OpBuilder &b, Location l, int64_t v) {
+  return arith::ConstantIndexOp::create(b, l, v);
+}
+Value ci32(OpBuilder &b, Location l, uint32_t v) {
+  return arith::ConstantOp::create(b, l, b.getI32IntegerAttr(int32_t(v)));
+}
+
+/// The slice `src[i]` of the first dimension, without that dimension.
+Value row(OpBuilder &b, Location loc, Value src, OpFoldResult i) {
+  auto type = cast<RankedTensorType>(src.getType());
+  ArrayRef<int64_t> s = type.getShape();
+  SmallVector<OpFoldResult> offs(s.size(), b.getIndexAttr(0)), sizes,
+      strides(s.size(), b.getIndexAttr(1));
+  offs[0] = i;
+  sizes.push_back(b.getIndexAttr(1));
+  for (int64_t d : s.drop_front())
+    sizes.push_back(b.getIndexAttr(d));
+  auto rt = RankedTensorType::get(s.drop_front(), type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, rt, src, offs, sizes, strides);
+}
+
+/// `dest` with `src[i]` of the first dimension replaced by `v`.
+Value setRow(OpBuilder &b, Location loc, Value v, Value dest, OpFoldResult i) {
+  ArrayRef<int64_t> s = tb::shapeOf(dest);
+  SmallVector<OpFoldResult> offs(s.size(), b.getIndexAttr(0)), sizes,
+      strides(s.size(), b.getIndexAttr(1));
+  offs[0] = i;
+  sizes.push_back(b.getIndexAttr(1));
+  for (int64_t d : s.drop_front())
+    sizes.push_back(b.getIndexAttr(d));
+  return tensor::InsertSliceOp::create(b, loc, v, dest, offs, sizes, strides);
+}
+
+/// Columns [k*u, (k+1)*u) of a [rows, cols] tensor.
+SmallVector<OpFoldResult> colOffsets(OpBuilder &b, int64_t k, int64_t u) {
+  return {b.getIndexAttr(0), b.getIndexAttr(k * u)};
+}
+
+/// [a, b, c] -> [b, a, c].
+Value swapLeading(OpBuilder &b, Location loc, Value x) {
+  ArrayRef<int64_t> s = tb::shapeOf(x);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx);
+  Value init = tensor::EmptyOp::create(b, loc, {s[1], s[0], s[2]},
+                                       b.getF32Type());
+  return tb::generic(b, loc, {x}, {AffineMap::get(3, 0, {d1, d0, d2}, ctx)},
+                     init, AffineMap::getMultiDimIdentityMap(3, ctx),
+                     SmallVector<IteratorType>(3, IteratorType::parallel),
+                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value collapseLeading(OpBuilder &b, Location loc, Value x) {
+  ArrayRef<int64_t> s = tb::shapeOf(x);
+  auto type = RankedTensorType::get({s[0] * s[1], s[2]}, b.getF32Type());
+  return tensor::CollapseShapeOp::create(
+      b, loc, type, x, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+}
+
+Value expandLeading(OpBuilder &b, Location loc, Value x, int64_t first) {
+  ArrayRef<int64_t> s = tb::shapeOf(x);
+  auto type =
+      RankedTensorType::get({first, s[0] / first, s[1]}, b.getF32Type());
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, x, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+}
+
+/// An elementwise generic over [rows, u] tensors with several results.
+SmallVector<Value> cellGeneric(OpBuilder &b, Location loc, ValueRange ins,
+                               ValueRange outs, MultiBody body) {
+  SmallVector<AffineMap> maps(
+      ins.size() + outs.size(),
+      AffineMap::getMultiDimIdentityMap(2, b.getContext()));
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange(outs), ins, outs, maps,
+      SmallVector<IteratorType>(2, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, body(nb, nl, args));
+      });
+  return SmallVector<Value>(op.getResults());
+}
+
+/// Gates i, f, c, o of a [rows, 4u] tensor: four [rows, u] views.
+SmallVector<Value> gateSlices(OpBuilder &b, Location loc, Value z, int64_t u) {
+  int64_t rows = tb::shapeOf(z)[0];
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(rows), b.getIndexAttr(u)};
+  SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
+  SmallVector<Value> gates;
+  for (int64_t k = 0; k < 4; ++k)
+    gates.push_back(tensor::ExtractSliceOp::create(b, loc, z,
+                                                   colOffsets(b, k, u), sizes,
+                                                   ones));
+  return gates;
+}
+
+/// A token id as a row index: ids outside [0, vocab) read row 0.
+Value rowIndex(OpBuilder &b, Location loc, Value id, int64_t vocab) {
+  Value zero = ci32(b, loc, 0);
+  Value ok = arith::AndIOp::create(
+      b, loc,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sge, id, zero),
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, id,
+                            ci32(b, loc, uint32_t(vocab))));
+  Value safe = arith::SelectOp::create(b, loc, ok, id, zero);
+  return arith::IndexCastOp::create(b, loc, b.getIndexType(), safe);
+}
+} // namespace
+
+Value lathe::lowerEmbedding(OpBuilder &b, Location loc, Value ids,
+                            Value table) {
+  ArrayRef<int64_t> is = tb::shapeOf(ids), ts = tb::shapeOf(table);
+  MLIRContext *ctx = b.getContext();
+  auto id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+  Value init =
+      tensor::EmptyOp::create(b, loc, {is[0], is[1], ts[1]}, b.getF32Type());
+  int64_t vocab = ts[0];
+  return tb::generic(b, loc, {ids}, {id3.getMajorSubMap(2)}, init, id3,
+                     SmallVector<IteratorType>(3, IteratorType::parallel),
+                     [&](OpBuilder &nb, Location nl, ValueRange a) {
+                       Value r = rowIndex(nb, nl, a[0], vocab);
+                       Value d = linalg::IndexOp::create(nb, nl, 2);
+                       return Value(tensor::ExtractOp::create(
+                           nb, nl, table, ValueRange{r, d}));
+                     });
+}
+
+Value lathe::embeddingBackward(OpBuilder &b, Location loc, Value ids,
+                               Value table, Value dy) {
+  ArrayRef<int64_t> is = tb::shapeOf(ids), ts = tb::shapeOf(table);
+  int64_t tokens = is[0] * is[1], vocab = ts[0], dim = ts[1];
+  Value flatIds = tensor::CollapseShapeOp::create(
+      b, loc, RankedTensorType::get({tokens}, b.getI32Type()), ids,
+      ArrayRef<ReassociationIndices>{{0, 1}});
+  Value flatDy = collapseLeading(b, loc, dy);
+  auto id1 = AffineMap::getMultiDimIdentityMap(1, b.getContext());
+  auto loop = scf::ForOp::create(
+      b, loc, cidx(b, loc, 0), cidx(b, loc, tokens), cidx(b, loc, 1),
+      ValueRange{tb::filled(b, loc, ts, 0.0)},
+      [&](OpBuilder &lb, Location ll, Value i, ValueRange acc) {
+        Value tok = tensor::ExtractOp::create(lb, ll, flatIds, ValueRange{i});
+        Value r = rowIndex(lb, ll, tok, vocab);
+        Value sum = tb::generic(
+            lb, ll, {row(lb, ll, flatDy, i)}, {id1}, row(lb, ll, acc[0], r),
+            id1, {IteratorType::parallel},
+            [](OpBuilder &nb, Location nl, ValueRange a) {
+              return add(nb, nl, a[1], a[0]);
+            });
+        scf::YieldOp::create(lb, ll, setRow(lb, ll, sum, acc[0], r));
+      });
+  // Row 0 is the padding: it gets no gradient (PyTorch's padding_idx).
+  return setRow(b, loc, tb::filled(b, loc, {dim}, 0.0), loop.getResult(0),
+                b.getIndexAttr(0));
+}
+
+Value lathe::applyDropoutMask(OpBuilder &b, Location loc, Value v, Value seed,
+                              int64_t stream, double rate) {
+  ArrayRef<int64_t> shape = tb::shapeOf(v);
+  unsigned rank = shape.size();
+  Value s = tensor::ExtractOp::create(b, loc, seed, ValueRange{});
+  Value key = arith::AddIOp::create(
+      b, loc, arith::MulIOp::create(b, loc, s, ci32(b, loc, 0x9E3779B1u)),
+      ci32(b, loc, uint32_t(stream) * 0x85EBCA77u));
+  float scale = float(1.0 / (1.0 - rate));
+  auto id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  Value init = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  return tb::generic(
+      b, loc, {v}, {id}, init, id,
+      SmallVector<IteratorType>(rank, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value lin = cidx(nb, nl, 0);
+        for (unsigned d = 0; d < rank; ++d) {
+          lin = arith::MulIOp::create(nb, nl, lin, cidx(nb, nl, shape[d]));
+          lin = arith::AddIOp::create(nb, nl, lin,
+                                      linalg::IndexOp::create(nb, nl, d));
+        }
+        Value h = arith::IndexCastUIOp::create(nb, nl, nb.getI32Type(), lin);
+        h = arith::AddIOp::create(
+            nb, nl, arith::MulIOp::create(nb, nl, h, ci32(nb, nl, 0xCC9E2D51u)),
+            key);
+        auto mix = [&](uint32_t shift) {
+          h = arith::XOrIOp::create(
+              nb, nl, h, arith::ShRUIOp::create(nb, nl, h, ci32(nb, nl, shift)));
+        };
+        mix(16);
+        h = arith::MulIOp::create(nb, nl, h, ci32(nb, nl, 0x85EBCA6Bu));
+        mix(13);
+        h = arith::MulIOp::create(nb, nl, h, ci32(nb, nl, 0xC2B2AE35u));
+        mix(16);
+        Value top = arith::ShRUIOp::create(nb, nl, h, ci32(nb, nl, 8));
+        Value u = arith::UIToFPOp::create(nb, nl, nb.getF32Type(), top);
+        u = mul(nb, nl, u, tb::f32(nb, nl, 1.0 / 16777216.0));
+        Value keep = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGE,
+                                           u, tb::f32(nb, nl, rate));
+        return Value(arith::SelectOp::create(
+            nb, nl, keep, mul(nb, nl, a[0], tb::f32(nb, nl, scale)),
+            tb::f32(nb, nl, 0)));
+      });
+}
+
+LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
+                             Value kernel, Value recurrent, Value bias,
+                             bool returnSequences) {
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
+  int64_t gates = 4 * units;
+  MLIRContext *ctx = b.getContext();
+  LSTMForward f;
+  f.xFlat = collapseLeading(b, loc, swapLeading(b, loc, x)); // [T*B, F]
+  auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  auto col = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
+  Value biasRows = tb::generic(
+      b, loc, {bias},
+      {col},
+      tensor::EmptyOp::create(b, loc, {steps * batch, gates}, b.getF32Type()),
+      id2, {IteratorType::parallel, IteratorType::parallel},
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  Value z0 = expandLeading(
+      b, loc, tb::matmul(b, loc, f.xFlat, kernel, false, false, biasRows),
+      steps);
+  Value states = tb::filled(b, loc, {steps + 1, batch, units}, 0.0);
+  auto loop = scf::ForOp::create(
+      b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1),
+      ValueRange{z0, states, states},
+      [&](OpBuilder &lb, Location ll, Value t, ValueRange it) {
+        Value z = it[0], h = it[1], c = it[2];
+        Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
+        Value zt = tb::matmul(lb, ll, row(lb, ll, h, t), recurrent, false,
+                              false, row(lb, ll, z, t));
+        z = setRow(lb, ll, zt, z, t);
+        Value cPrev = row(lb, ll, c, t);
+        SmallVector<Value> ins{cPrev};
+        ins.append(gateSlices(lb, ll, zt, units));
+        SmallVector<Value> hc = cellGeneric(
+            lb, ll, ins,
+            {row(lb, ll, c, next), row(lb, ll, h, next)},
+            [](OpBuilder &nb, Location nl, ValueRange a) -> SmallVector<Value> {
+              Value i = sigmoid(nb, nl, a[1]), fg = sigmoid(nb, nl, a[2]);
+              Value g = math::TanhOp::create(nb, nl, a[3]);
+              Value o = sigmoid(nb, nl, a[4]);
+              Value cn = add(nb, nl, mul(nb, nl, fg, a[0]), mul(nb, nl, i, g));
+              Value hn = mul(nb, nl, o, math::TanhOp::create(nb, nl, cn));
+              return {cn, hn};
+            });
+        c = setRow(lb, ll, hc[0], c, next);
+        h = setRow(lb, ll, hc[1], h, next);
+        scf::YieldOp::create(lb, ll, ValueRange{z, h, c});
+      });
+  f.z = loop.getResult(0);
+  f.h = loop.getResult(1);
+  f.c = loop.getResult(2);
+  if (returnSequences) {
+    Value seq = tensor::ExtractSliceOp::create(
+        b, loc, f.h, ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(0), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(steps), b.getIndexAttr(batch),
+                               b.getIndexAttr(units)},
+        ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(3, b.getIndexAttr(1))));
+    f.out = swapLeading(b, loc, seq);
+  } else {
+    f.out = row(b, loc, f.h, b.getIndexAttr(steps));
+  }
+  return f;
+}
+
+SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
+                                       const LSTMForward &fwd, Value x,
+                                       Value kernel, Value recurrent, Value dy,
+                                       bool returnSequences) {
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
+  int64_t gates = 4 * units;
+  Value dSeq = returnSequences ? swapLeading(b, loc, dy) : Value();
+  Value zeros = tb::filled(b, loc, {batch, units}, 0.0);
+  Value dh0 = returnSequences ? zeros : dy;
+  Value dz0 =
+      tensor::EmptyOp::create(b, loc, {steps, batch, gates}, b.getF32Type());
+  auto loop = scf::ForOp::create(
+      b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1),
+      ValueRange{dz0, dh0, zeros},
+      [&](OpBuilder &lb, Location ll, Value s, ValueRange it) {
+        Value dz = it[0], dh = it[1], dc = it[2];
+        Value t = arith::SubIOp::create(lb, ll, cidx(lb, ll, steps - 1), s);
+        Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
+        Value zt = row(lb, ll, fwd.z, t);
+        SmallVector<Value> ins{row(lb, ll, fwd.c, t), row(lb, ll, fwd.c, next),
+                               dh};
+        if (returnSequences)
+          ins.push_back(row(lb, ll, dSeq, t));
+        ins.append(gateSlices(lb, ll, zt, units));
+        Value dzt = row(lb, ll, dz, t);
+        SmallVector<Value> outs;
+        SmallVector<OpFoldResult> sizes{lb.getIndexAttr(batch),
+                                        lb.getIndexAttr(units)};
+        SmallVector<OpFoldResult> ones(2, lb.getIndexAttr(1));
+        for (int64_t k = 0; k < 4; ++k)
+          outs.push_back(tensor::ExtractSliceOp::create(
+              lb, ll, dzt, colOffsets(lb, k, units), sizes, ones));
+        outs.push_back(dc); // read, then overwritten with dc of step t - 1
+        bool seq = returnSequences;
+        size_t dcArg = ins.size() + 4;
+        SmallVector<Value> r = cellGeneric(
+            lb, ll, ins, outs,
+            [&](OpBuilder &nb, Location nl,
+                ValueRange a) -> SmallVector<Value> {
+              Value one = tb::f32(nb, nl, 1);
+              Value cPrev = a[0], c = a[1], dh = a[2], dc = a[dcArg];
+              unsigned z = 3;
+              if (seq)
+                dh = add(nb, nl, dh, a[z++]);
+              Value i = sigmoid(nb, nl, a[z]), f = sigmoid(nb, nl, a[z + 1]);
+              Value g = math::TanhOp::create(nb, nl, a[z + 2]);
+              Value o = sigmoid(nb, nl, a[z + 3]);
+              Value tc = math::TanhOp::create(nb, nl, c);
+              Value dtc = sub(nb, nl, one, mul(nb, nl, tc, tc));
+              Value dct = add(nb, nl, dc, mul(nb, nl, mul(nb, nl, dh, o), dtc));
+              Value dzi = mul(nb, nl, mul(nb, nl, dct, g), dsigmoid(nb, nl, i));
+              Value dzf =
+                  mul(nb, nl, mul(nb, nl, dct, cPrev), dsigmoid(nb, nl, f));
+              Value dzg = mul(nb, nl, mul(nb, nl, dct, i),
+                              sub(nb, nl, one, mul(nb, nl, g, g)));
+              Value dzo = mul(nb, nl, mul(nb, nl, dh, tc), dsigmoid(nb, nl, o));
+              return {dzi, dzf, dzg, dzo, mul(nb, nl, dct, f)};
+            });
+        for (int64_t k = 0; k < 4; ++k)
+          dzt = tensor::InsertSliceOp::create(lb, ll, r[k], dzt,
+                                              colOffsets(lb, k, units), sizes,
+                                              ones);
+        dz = setRow(lb, ll, dzt, dz, t);
+        // dh of step t - 1 = dz_t Rᵀ, written over this step's dh.
+        Value zeroDh =
+            linalg::FillOp::create(lb, ll, tb::f32(lb, ll, 0), dh).getResult(0);
+        Value dhPrev = tb::matmul(lb, ll, dzt, recurrent, false, true, zeroDh);
+        scf::YieldOp::create(lb, ll, ValueRange{dz, dhPrev, r[4]});
+      });
+  Value dzFlat = collapseLeading(b, loc, loop.getResult(0)); // [T*B, 4U]
+  Value db = tb::sumFirst(b, loc, dzFlat);
+  Value dk = tb::matmul(b, loc, fwd.xFlat, dzFlat, true, false);
+  Value hPrev = tensor::ExtractSliceOp::create(
+      b, loc, fwd.h,
+      ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(3, b.getIndexAttr(0))),
+      ArrayRef<OpFoldResult>{b.getIndexAttr(steps), b.getIndexAttr(batch),
+                             b.getIndexAttr(units)},
+      ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(3, b.getIndexAttr(1))));
+  Value dr = tb::matmul(b, loc, collapseLeading(b, loc, hPrev), dzFlat, true,
+                        false);
+  Value dxFlat = tb::matmul(b, loc, dzFlat, kernel, false, true);
+  Value dx = swapLeading(b, loc, expandLeading(b, loc, dxFlat, steps));
+  (void)gates;
+  return {dx, dk, dr, db};
+}
