@@ -213,3 +213,17 @@ int lathe::rt::writeTrace(const ModelInfo &info, EntryPoints entry,
              dir, loss, steps, info.optimizer);
   return 0;
 }
+
+bool lathe::rt::writeAtomically(const std::string &path, const std::string &text) {
+  std::string tmp = path + ".tmp";
+  FILE *f = std::fopen(tmp.c_str(), "wb");
+  if (!f)
+    return false;
+  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  ok &= std::fclose(f) == 0;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    std::remove(tmp.c_str());
+    return false;
+  }
+  return true;
+}

