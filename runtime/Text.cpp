@@ -150,6 +150,50 @@ std::string lathe::rt::emailBody(std::string_view raw) {
   return body;
 }
 
+std::string lathe::rt::textBody(const ModelInfo &info, std::string_view raw) {
+  if (dataOption(info, "kind") != "spam_assassin")
+    return std::string(raw);
+  // Headers: "From ..." or "Name: value" on the first line.
+  size_t end = raw.find('\n');
+  std::string_view first = raw.substr(0, end);
+  size_t colon = first.find(':');
+  bool headers = first.rfind("From ", 0) == 0 ||
+                 (colon != std::string_view::npos && colon > 0 &&
+                  std::all_of(first.begin(), first.begin() + colon, [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) ||
+                           c == '-';
+                  }));
+  if (headers)
+    return emailBody(raw);
+  return emailBody("\n\n" + std::string(raw));
+}
+
+std::vector<std::string> lathe::rt::classNames(const ModelInfo &info) {
+  std::string kind = dataOption(info, "kind");
+  if (kind == "spam_assassin")
+    return {"ham", "spam"};
+  std::vector<std::string> names;
+  std::string cur;
+  for (char c : dataOption(info, "categories") + "|")
+    if (c == '|') {
+      if (!cur.empty())
+        names.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  return names;
+}
+
+bool lathe::rt::readText(const std::string &path, std::string &out,
+                         std::string &error) {
+  if (!readBytes(path, out)) {
+    error = fmt::format("cannot read {}: {}", path, std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
 Vocabulary::Vocabulary(std::vector<std::string> words)
     : words_(std::move(words)) {
   for (size_t i = 0; i < words_.size(); ++i)
@@ -315,19 +359,7 @@ bool lathe::rt::loadBrown(const ModelInfo &info, Splits &out,
     return false;
   }
   std::string dir = fs::path(cats).parent_path().string();
-  std::vector<std::string> wanted;
-  {
-    std::string list = dataOption(info, "categories");
-    std::string cur;
-    for (char c : list + "|")
-      if (c == '|') {
-        if (!cur.empty())
-          wanted.push_back(cur);
-        cur.clear();
-      } else {
-        cur += c;
-      }
-  }
+  std::vector<std::string> wanted = classNames(info);
   if (wanted.size() != size_t(info.classes())) {
     error = fmt::format("the model has {} classes but names {} Brown "
                         "categories",

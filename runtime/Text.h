@@ -27,6 +27,16 @@ std::vector<std::string> tokenize(std::string_view text);
 /// tags removed.
 std::string emailBody(std::string_view raw);
 
+/// The text a model reads of a file given to `predict`: for the email
+/// corpus, the body when the file starts with headers, without tags.
+std::string textBody(const ModelInfo &info, std::string_view raw);
+
+/// The names of a text model's classes (ham/spam, the Brown categories).
+std::vector<std::string> classNames(const ModelInfo &info);
+
+/// Reads a whole file as bytes.
+bool readText(const std::string &path, std::string &out, std::string &error);
+
 class Vocabulary {
 public:
   Vocabulary() = default;

@@ -3,6 +3,7 @@
 #include "runtime/Checkpoint.h"
 #include "runtime/Gan.h"
 #include "runtime/Plot.h"
+#include "runtime/Text.h"
 
 #include <algorithm>
 #include <chrono>
@@ -261,6 +262,13 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
         epoch == info.epochs)
       fmt::print("{}{}\n", live ? "\r" : "", line);
     std::fflush(stdout);
+    // A text model's vocabulary goes beside its checkpoint, for `predict`.
+    if (!opts.save.empty() && epoch == firstEpoch &&
+        !data.vocabulary.empty() &&
+        !Vocabulary(data.vocabulary).save(vocabularyPath(opts.save), error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
     if (!opts.save.empty() &&
         !saveCheckpoint(session, opts.save, epoch, error)) {
       fmt::print(stderr, "error: {}\n", error);
@@ -329,10 +337,58 @@ int lathe::rt::evaluateCheckpoint(const ModelInfo &modelInfo,
   return 0;
 }
 
+namespace {
+/// Classifies each raw text file with the vocabulary saved beside the
+/// checkpoint: one line per file with the class and its probability.
+int predictText(const ModelInfo &info, Session &session,
+                const std::string &checkpoint,
+                const std::vector<std::string> &files) {
+  if (files.empty()) {
+    fmt::print(stderr, "error: predict needs text files: predict "
+                       "[--checkpoint CKPT] FILE...\n");
+    return 1;
+  }
+  Vocabulary vocab;
+  std::string error;
+  if (!vocab.load(vocabularyPath(checkpoint), error)) {
+    fmt::print(stderr, "error: {} (it is written by `train --save`)\n",
+               error);
+    return 1;
+  }
+  Dataset d;
+  d.features = info.inputSize();
+  for (const std::string &f : files) {
+    std::string raw;
+    if (!readText(f, raw, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
+    d.x.resize(size_t((d.n + 1) * d.features));
+    vocab.encode(tokenize(textBody(info, raw)), d.features,
+                 d.x.data() + d.n * d.features);
+    ++d.n;
+  }
+  std::vector<float> pred = session.predict(d);
+  std::vector<std::string> names = classNames(info);
+  int64_t w = info.outputSize();
+  for (int64_t i = 0; i < d.n; ++i) {
+    const float *p = pred.data() + i * w;
+    int64_t cls = info.task == Task::Binary ? (p[0] >= 0.5f)
+                                            : std::max_element(p, p + w) - p;
+    float prob = info.task == Task::Binary ? (cls ? p[0] : 1 - p[0]) : p[cls];
+    std::string name = size_t(cls) < names.size() ? names[size_t(cls)]
+                                                   : fmt::format("{}", cls);
+    fmt::print("{}: {} ({:.3f})\n", files[size_t(i)], name, prob);
+  }
+  return 0;
+}
+} // namespace
+
 int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
                            const std::string &checkpoint,
                            const std::string &input,
-                           const std::string &output) {
+                           const std::string &output,
+                           const std::vector<std::string> &texts) {
   Session session(info, entry);
   int64_t epoch = 0;
   std::string error;
@@ -340,6 +396,8 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
     fmt::print(stderr, "error: {}\n", error);
     return 1;
   }
+  if (info.tokenInput)
+    return predictText(info, session, checkpoint, texts);
   if (input.empty()) {
     fmt::print(stderr, "error: predict needs --input FILE.csv\n");
     return 1;
@@ -410,8 +468,10 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                "          [--validation-split F] [--save CKPT] [--resume CKPT] "
                "[--report FILE.json]\n          [--plot LOSS.png]\n"
                "       {0} eval --checkpoint CKPT [--data KIND[:PATH]]\n"
-               "       {0} predict --checkpoint CKPT --input FILE.csv "
+               "       {0} predict [--checkpoint CKPT] --input FILE.csv "
                "[--output FILE.csv]\n"
+               "       {0} predict [--checkpoint CKPT] TEXT_FILE... "
+               "(a text model)\n"
                "       {0} generate --checkpoint CKPT --output GRID.png "
                "[--count N] (a gan)\n"
                "       {0} info\n"
@@ -437,6 +497,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
   }
   TrainOptions opts;
   std::string input, output;
+  std::vector<std::string> texts; // predict's raw text files
   int64_t count = 64;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
@@ -503,6 +564,10 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                            : opts.resume) = v;
       continue;
     }
+    if (cmd == "predict" && info.tokenInput && a.rfind("-", 0) != 0) {
+      texts.push_back(a);
+      continue;
+    }
     if (a == "--batch") {
       fmt::print(stderr, "error: the batch size is compiled in ({}); rebuild "
                          "with `lathe build --batch N`\n",
@@ -525,9 +590,18 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                           uint64_t(opts.seed < 0 ? 1 : opts.seed), output);
   }
   if (opts.resume.empty()) {
-    fmt::print(stderr, "error: {} needs --checkpoint FILE\n", cmd);
-    return 1;
+    // The checkpoint `train --save NAME.safetensors` wrote, where present.
+    std::string fallback = info.name + ".safetensors";
+    if (FILE *f = std::fopen(fallback.c_str(), "rb")) {
+      std::fclose(f);
+      opts.resume = fallback;
+    } else {
+      fmt::print(stderr, "error: {} needs --checkpoint FILE (or {} here)\n",
+                 cmd, fallback);
+      return 1;
+    }
   }
-  return cmd == "eval" ? evaluateCheckpoint(info, entry, opts)
-                       : predictFile(info, entry, opts.resume, input, output);
+  return cmd == "eval"
+             ? evaluateCheckpoint(info, entry, opts)
+             : predictFile(info, entry, opts.resume, input, output, texts);
 }

@@ -1,7 +1,7 @@
 """Replays a `lathe trace` in PyTorch and compares: the loss and every
 gradient at the traced initial weights, and the weights after the traced
 optimizer steps. Usage: torch_parity.py MODEL OPTIMIZER TRACE_DIR, where
-MODEL is one of the dense seed models and OPTIMIZER is the spec given to
+MODEL is one of the seed models and OPTIMIZER is the spec given to
 `lathe trace --optimizer` (e.g. sgd:lr=0.1,momentum=0.9,nesterov=1).
 """
 import sys
@@ -18,7 +18,63 @@ from safetensors_io import read_safetensors, rel
 TOLERANCE = 1e-4
 
 
-def forward(model, p, x):
+def lstm(p, name, x, return_sequences):
+    """PyTorch's LSTM kernel (the one nn.LSTM runs) on Lathe's weights.
+    PyTorch orders the gates i, f, g, o, which is Keras' i, f, c, o, so the
+    kernels only need transposing; Keras has one bias where PyTorch has two
+    (the second is zero here). It is called through torch._VF, as nn.LSTM
+    does, so that gradients reach Lathe's tensors (the module caches its own
+    flat weights)."""
+    k, r, b = p[f"{name}.kernel"], p[f"{name}.recurrent"], p[f"{name}.bias"]
+    units = r.shape[0]
+    zero = torch.zeros(1, x.shape[0], units)
+    out, h, _ = torch._VF.lstm(x, (zero, zero),
+                               [k.t(), r.t(), b, torch.zeros_like(b)],
+                               True, 1, 0.0, False, False, True)
+    return out if return_sequences else h[0]
+
+
+def dropout_mask(shape, seed, stream, rate):
+    """Lathe's dropout mask (LatheOps.td): a murmur3-finalized hash of
+    (seed, stream, element index), kept where its top 24 bits / 2^24 >= rate,
+    scaled by 1 / (1 - rate) in float32."""
+    m = 0xFFFFFFFF
+    n = 1
+    for d in shape:
+        n *= d
+    key = (seed * 0x9E3779B1 + stream * 0x85EBCA77) & m
+    h = (torch.arange(n, dtype=torch.int64) * 0xCC9E2D51 + key) & m
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & m
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & m
+    h ^= h >> 16
+    u = (h >> 8).to(torch.float32) * (2.0 ** -24)
+    keep = u >= torch.tensor(rate, dtype=torch.float32)
+    scale = torch.tensor(1.0 / (1.0 - rate), dtype=torch.float32)
+    return (keep.to(torch.float32) * scale).reshape(shape)
+
+
+def embed(p, x):
+    """Ids outside the table read row 0, which gets no gradient."""
+    t = p["embedding_0.table"]
+    ids = x.long()
+    ids = torch.where((ids >= 0) & (ids < t.shape[0]), ids, torch.zeros_like(ids))
+    return torch.nn.functional.embedding(ids, t, padding_idx=0)
+
+
+def forward(model, p, x, seed=None):
+    if model == "spam_lstm":
+        h = lstm(p, "lstm_0", embed(p, x), False)
+        return torch.sigmoid(h @ p["dense_0.weight"] + p["dense_0.bias"])
+    if model == "news_lstm":
+        kept = (dropout_mask((64, 200, 32), seed, 1, 0.2) > 0).float().mean()
+        assert 0.78 < kept < 0.82, f"dropout keeps {kept:.3f}, not about 0.8"
+        h = lstm(p, "lstm_0", embed(p, x), True)
+        h = h * dropout_mask(h.shape, seed, 1, 0.2)
+        h = lstm(p, "lstm_1", h, False)
+        h = h * dropout_mask(h.shape, seed, 2, 0.2)
+        return torch.softmax(h @ p["dense_0.weight"] + p["dense_0.bias"], dim=1)
     if model == "linear_regression":
         return x @ p["dense_0.weight"] + p["dense_0.bias"]
     if model == "logistic_regression":
@@ -43,7 +99,7 @@ def loss_fn(model, pred, y, mask):
     pred, y = pred[rows], y[rows]
     if model == "linear_regression":
         return torch.nn.functional.mse_loss(pred, y)
-    if model == "logistic_regression":
+    if model in ("logistic_regression", "spam_lstm"):
         return torch.nn.functional.binary_cross_entropy(pred, y)
     if y.dtype == torch.int32:  # class labels
         return -torch.log(pred.gather(1, y.long()[:, None])).mean()
@@ -76,7 +132,9 @@ def main():
     after = read_safetensors(f"{trace}/after.safetensors")
     x, y, mask = batch["x"], batch["y"], batch["mask"]
     params = {k: v.clone().requires_grad_(True) for k, v in init.items()}
-    loss = loss_fn(model, forward(model, params, x), y, mask)
+    seeds = [int(s) for s in batch["seeds"]] if "seeds" in batch else None
+    seed = lambda step: seeds[step] if seeds else None
+    loss = loss_fn(model, forward(model, params, x, seed(0)), y, mask)
     loss.backward()
     worst = 0.0
     checks = [("loss", rel(grad["loss"][0], loss.detach()))]
@@ -86,7 +144,7 @@ def main():
     losses = after["losses"]
     for step in range(len(losses)):
         opt.zero_grad()
-        l = loss_fn(model, forward(model, params, x), y, mask)
+        l = loss_fn(model, forward(model, params, x, seed(step + 1)), y, mask)
         checks.append((f"loss at step {step + 1}", rel(losses[step], l.detach())))
         l.backward()
         opt.step()
