@@ -411,35 +411,30 @@ bool lathe::rt::loadBrown(const ModelInfo &info, Splits &out,
     textTokens.push_back(std::move(tokens));
     textClass.push_back(cls);
   }
-  std::vector<int64_t> trainTexts, testTexts;
-  stratify(textClass, testFraction(info), uint64_t(info.seed) * 7919 + 5,
-           trainTexts, testTexts);
-  // Samples: consecutive full windows of each text.
+  // Samples: consecutive full windows of each text, split stratified by
+  // category (a text's windows may fall on both sides, as in a random
+  // split of the samples).
   std::vector<std::vector<std::string>> samples, trainDocs;
   std::vector<int32_t> labels;
-  std::vector<int64_t> trainIdx, testIdx;
-  auto windows = [&](const std::vector<int64_t> &which,
-                     std::vector<int64_t> &idx) {
-    for (int64_t t : which) {
-      const auto &tok = textTokens[size_t(t)];
-      for (size_t at = 0; at + size_t(length) <= tok.size(); at += length) {
-        idx.push_back(int64_t(samples.size()));
-        samples.emplace_back(tok.begin() + at, tok.begin() + at + length);
-        labels.push_back(textClass[size_t(t)]);
-      }
+  for (size_t t = 0; t < textTokens.size(); ++t) {
+    const auto &tok = textTokens[t];
+    for (size_t at = 0; at + size_t(length) <= tok.size(); at += length) {
+      samples.emplace_back(tok.begin() + at, tok.begin() + at + length);
+      labels.push_back(textClass[t]);
     }
-  };
-  windows(trainTexts, trainIdx);
-  windows(testTexts, testIdx);
-  for (int64_t t : trainTexts)
-    trainDocs.push_back(textTokens[size_t(t)]);
+  }
+  std::vector<int64_t> trainIdx, testIdx;
+  stratify(labels, testFraction(info), uint64_t(info.seed) * 7919 + 5,
+           trainIdx, testIdx);
+  // The vocabulary sees the training windows only.
+  for (int64_t i : trainIdx)
+    trainDocs.push_back(samples[size_t(i)]);
   encodeSplits(info, trainDocs, samples, labels, trainIdx, testIdx, out);
   out.classNames = wanted;
   out.description = fmt::format(
-      "{}: {} texts of {}, {} windows of {} tokens: {} train ({} texts), {} "
-      "test ({} texts), vocabulary {}",
+      "{}: {} texts of {}, {} windows of {} tokens: {} train, {} test, "
+      "vocabulary {}",
       dir, texts.size(), fmt::join(wanted, "/"), samples.size(), length,
-      out.train.n, trainTexts.size(), out.test.n, testTexts.size(),
-      out.vocabulary.size() + 2);
+      out.train.n, out.test.n, out.vocabulary.size() + 2);
   return true;
 }

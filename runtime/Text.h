@@ -66,8 +66,7 @@ std::string vocabularyPath(const std::string &checkpoint);
 /// SpamAssassin (`data/<group>/*.txt`; ham and spam groups) and the Brown
 /// corpus (`cats.txt` and the `word/tag` files; the categories the model
 /// names, one sample per `length`-token window of a text), split seeded and
-/// stratified: by message for the emails, by text for Brown (no text has
-/// windows on both sides).
+/// stratified by class.
 bool loadSpamAssassin(const ModelInfo &info, Splits &out, std::string &error);
 bool loadBrown(const ModelInfo &info, Splits &out, std::string &error);
 

