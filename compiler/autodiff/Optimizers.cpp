@@ -37,20 +37,10 @@ std::vector<std::string> OptimizerSpec::stateNames() const {
   return {};
 }
 
-namespace {
-Value add(OpBuilder &b, Location l, Value x, Value y) {
-  return arith::AddFOp::create(b, l, x, y);
-}
-Value mul(OpBuilder &b, Location l, Value x, Value y) {
-  return arith::MulFOp::create(b, l, x, y);
-}
-Value sub(OpBuilder &b, Location l, Value x, Value y) {
-  return arith::SubFOp::create(b, l, x, y);
-}
-Value div(OpBuilder &b, Location l, Value x, Value y) {
-  return arith::DivFOp::create(b, l, x, y);
-}
-} // namespace
+using lathe::tb::add;
+using lathe::tb::div;
+using lathe::tb::mul;
+using lathe::tb::sub;
 
 SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
                                       const OptimizerSpec &s, Value hyper,

@@ -25,12 +25,8 @@ namespace {
 using Grads = SmallVector<Value>;
 constexpr double kEps = 1e-7; // must match the forward clamp
 
-Value mul(OpBuilder &b, Location l, Value x, Value y) {
-  return arith::MulFOp::create(b, l, x, y);
-}
-Value sub(OpBuilder &b, Location l, Value x, Value y) {
-  return arith::SubFOp::create(b, l, x, y);
-}
+using tb::mul;
+using tb::sub;
 Value cst(OpBuilder &b, Location l, double v) { return tb::f32(b, l, v); }
 
 /// Inside [eps, 1 - eps] the clamp passes the gradient; outside it is zero.

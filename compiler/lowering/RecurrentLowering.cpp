@@ -26,15 +26,9 @@ namespace {
 using MultiBody =
     function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
 
-Value add(OpBuilder &b, Location l, Value x, Value y) {
-  return arith::AddFOp::create(b, l, x, y);
-}
-Value mul(OpBuilder &b, Location l, Value x, Value y) {
-  return arith::MulFOp::create(b, l, x, y);
-}
-Value sub(OpBuilder &b, Location l, Value x, Value y) {
-  return arith::SubFOp::create(b, l, x, y);
-}
+using tb::add;
+using tb::mul;
+using tb::sub;
 Value sigmoid(OpBuilder &b, Location l, Value x) {
   Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
   Value one = tb::f32(b, l, 1);
@@ -51,30 +45,35 @@ Value ci32(OpBuilder &b, Location l, uint32_t v) {
   return arith::ConstantOp::create(b, l, b.getI32IntegerAttr(int32_t(v)));
 }
 
+/// Offsets, sizes and strides of index `i` of the first dimension of a
+/// tensor of `shape`.
+struct RowSlice {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  RowSlice(OpBuilder &b, ArrayRef<int64_t> shape, OpFoldResult i)
+      : offsets(shape.size(), b.getIndexAttr(0)),
+        strides(shape.size(), b.getIndexAttr(1)) {
+    offsets[0] = i;
+    sizes.push_back(b.getIndexAttr(1));
+    for (int64_t d : shape.drop_front())
+      sizes.push_back(b.getIndexAttr(d));
+  }
+};
+
 /// The slice `src[i]` of the first dimension, without that dimension.
 Value row(OpBuilder &b, Location loc, Value src, OpFoldResult i) {
   auto type = cast<RankedTensorType>(src.getType());
-  ArrayRef<int64_t> s = type.getShape();
-  SmallVector<OpFoldResult> offs(s.size(), b.getIndexAttr(0)), sizes,
-      strides(s.size(), b.getIndexAttr(1));
-  offs[0] = i;
-  sizes.push_back(b.getIndexAttr(1));
-  for (int64_t d : s.drop_front())
-    sizes.push_back(b.getIndexAttr(d));
-  auto rt = RankedTensorType::get(s.drop_front(), type.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, rt, src, offs, sizes, strides);
+  RowSlice r(b, type.getShape(), i);
+  auto rt = RankedTensorType::get(type.getShape().drop_front(),
+                                  type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, rt, src, r.offsets, r.sizes,
+                                        r.strides);
 }
 
 /// `dest` with `src[i]` of the first dimension replaced by `v`.
 Value setRow(OpBuilder &b, Location loc, Value v, Value dest, OpFoldResult i) {
-  ArrayRef<int64_t> s = tb::shapeOf(dest);
-  SmallVector<OpFoldResult> offs(s.size(), b.getIndexAttr(0)), sizes,
-      strides(s.size(), b.getIndexAttr(1));
-  offs[0] = i;
-  sizes.push_back(b.getIndexAttr(1));
-  for (int64_t d : s.drop_front())
-    sizes.push_back(b.getIndexAttr(d));
-  return tensor::InsertSliceOp::create(b, loc, v, dest, offs, sizes, strides);
+  RowSlice r(b, tb::shapeOf(dest), i);
+  return tensor::InsertSliceOp::create(b, loc, v, dest, r.offsets, r.sizes,
+                                       r.strides);
 }
 
 /// Columns [k*u, (k+1)*u) of a [rows, cols] tensor.

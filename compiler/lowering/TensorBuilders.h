@@ -21,6 +21,16 @@ using Body = llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
 llvm::ArrayRef<int64_t> shapeOf(mlir::Value v);
 mlir::Value f32(mlir::OpBuilder &b, mlir::Location loc, double v);
 
+/// Scalar f32 arithmetic, for op bodies.
+mlir::Value add(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value sub(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value mul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+mlir::Value div(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                mlir::Value y);
+
 /// A tensor of `shape` filled with `value`.
 mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,
                    llvm::ArrayRef<int64_t> shape, double value);
