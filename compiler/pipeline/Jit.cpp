@@ -64,6 +64,10 @@ JitModel::create(std::unique_ptr<llvm::Module> module,
   }
   std::unique_ptr<JitModel> m(new JitModel);
   m->impl_ = std::make_unique<Impl>();
+  if (model.empty()) {
+    m->impl_->jit = std::move(*jit);
+    return m;
+  }
   bool gan = false;
   if (auto probe = (*jit)->lookup("_mlir_" + model + ".d_step"))
     gan = true;
@@ -94,4 +98,14 @@ JitModel::create(std::unique_ptr<llvm::Module> module,
   }
   m->impl_->jit = std::move(*jit);
   return m;
+}
+
+void (*JitModel::lookup(const std::string &name,
+                        std::string &error))(void **) {
+  auto sym = impl_->jit->lookup("_mlir_" + name);
+  if (!sym) {
+    error = llvm::toString(sym.takeError());
+    return nullptr;
+  }
+  return sym->toPtr<void (*)(void **)>();
 }

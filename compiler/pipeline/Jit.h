@@ -24,6 +24,9 @@ public:
          std::unique_ptr<llvm::LLVMContext> ctx, const std::string &model,
          std::string &error);
   const rt::EntryPoints &entryPoints() const { return entry_; }
+  /// The packed wrapper of function `name` (any function of the module;
+  /// `create` with an empty `model` looks up no entry points).
+  void (*lookup(const std::string &name, std::string &error))(void **);
 
 private:
   JitModel() = default;

@@ -1,0 +1,119 @@
+"""PyTorch peers of the seven models in models/: the same layers, loss,
+optimizer and batch, trained for a fixed number of steps on random data of
+the model's shape (timing only). Prints `SAMPLES samples/s`.
+
+Usage: peer.py MODEL STEPS [THREADS]
+MODEL: linear_regression logistic_regression fashion_mlp fashion_cnn
+       spam_lstm news_lstm fashion_dcgan
+A DCGAN step is one discriminator step (real and generated batches) and one
+generator step; its samples are the real images."""
+import sys
+import time
+
+import torch
+
+nn = torch.nn
+model_name, steps = sys.argv[1], int(sys.argv[2])
+threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+torch.set_num_threads(threads)
+torch.manual_seed(0)
+
+
+def adam(params, lr):
+    return torch.optim.Adam(params, lr=lr, eps=1e-7)
+
+
+class Text(nn.Module):
+    def __init__(self, news):
+        super().__init__()
+        self.news = news
+        self.embed = nn.Embedding(10000, 16 if news else 32, padding_idx=0)
+        self.lstm0 = nn.LSTM(16 if news else 32, 32, batch_first=True)
+        if news:
+            self.lstm1 = nn.LSTM(32, 32, batch_first=True)
+            self.drop = nn.Dropout(0.2)
+        self.out = nn.Linear(32, 3 if news else 1)
+
+    def forward(self, x):
+        h, (last, _) = self.lstm0(self.embed(x))
+        if self.news:
+            _, (last, _) = self.lstm1(self.drop(h))
+            last = self.drop(last)
+        return self.out(last[0])
+
+
+def supervised():
+    """(model, optimizer, loss, batch, x, y) of a supervised model."""
+    if model_name == "linear_regression":
+        net, batch = nn.Linear(1, 1), 16
+        x, y = torch.rand(batch, 1), torch.rand(batch, 1)
+        return net, torch.optim.SGD(net.parameters(), lr=0.01), nn.MSELoss(), batch, x, y
+    if model_name == "logistic_regression":
+        net, batch = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()), 32
+        x, y = torch.rand(batch, 2), torch.randint(0, 2, (batch, 1)).float()
+        return net, torch.optim.SGD(net.parameters(), lr=0.1), nn.BCELoss(), batch, x, y
+    if model_name == "fashion_mlp":
+        net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
+        batch = 32
+        x, y = torch.rand(batch, 784), torch.randint(0, 10, (batch,))
+        return net, adam(net.parameters(), 1e-3), nn.CrossEntropyLoss(), batch, x, y
+    if model_name == "fashion_cnn":
+        net = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.Flatten(), nn.Linear(5408, 128), nn.ReLU(),
+                            nn.Linear(128, 10))
+        batch = 32
+        x, y = torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
+        return net, adam(net.parameters(), 1e-3), nn.CrossEntropyLoss(), batch, x, y
+    news = model_name == "news_lstm"
+    net, batch = Text(news), 32
+    x = torch.randint(0, 10000, (batch, 200 if news else 100))
+    y = torch.randint(0, 3, (batch,)) if news else torch.randint(0, 2, (batch, 1)).float()
+    loss = nn.CrossEntropyLoss() if news else nn.BCEWithLogitsLoss()
+    return net, adam(net.parameters(), 1e-3), loss, batch, x, y
+
+
+def run_supervised():
+    net, opt, loss_fn, batch, x, y = supervised()
+    net.train()
+
+    def step():
+        opt.zero_grad()
+        loss_fn(net(x), y).backward()
+        opt.step()
+    return step, batch
+
+
+def run_gan():
+    g = nn.Sequential(
+        nn.Linear(100, 7 * 7 * 128), nn.ReLU(), nn.Unflatten(1, (128, 7, 7)),
+        nn.ConvTranspose2d(128, 64, 5, 2, padding=2, output_padding=1), nn.ReLU(),
+        nn.ConvTranspose2d(64, 1, 5, 2, padding=2, output_padding=1), nn.Tanh())
+    d = nn.Sequential(
+        nn.Conv2d(1, 64, 5, 2, padding=2), nn.LeakyReLU(0.01),
+        nn.Conv2d(64, 128, 5, 2, padding=2), nn.LeakyReLU(0.01),
+        nn.Flatten(), nn.Linear(7 * 7 * 128, 1), nn.Sigmoid())
+    gopt, dopt = adam(g.parameters(), 1e-4), adam(d.parameters(), 1e-4)
+    bce, batch = nn.BCELoss(), 64
+    real = torch.rand(batch, 1, 28, 28) * 2 - 1
+    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+
+    def step():
+        dopt.zero_grad()
+        fake = g(torch.randn(batch, 100)).detach()
+        (bce(d(real), ones) + bce(d(fake), zeros)).backward()
+        dopt.step()
+        gopt.zero_grad()
+        bce(d(g(torch.randn(batch, 100))), ones).backward()
+        gopt.step()
+    return step, batch
+
+
+step, batch = run_gan() if model_name == "fashion_dcgan" else run_supervised()
+for _ in range(min(5, steps)):  # warm up
+    step()
+start = time.perf_counter()
+for _ in range(steps):
+    step()
+t = time.perf_counter() - start
+print(f"{model_name}: {steps * batch / t:.0f} samples/s ({threads} thread(s), "
+      f"{steps} steps, {t:.2f}s)")

@@ -1,0 +1,126 @@
+"""Lathe against PyTorch on this machine, in one run: each of the seven
+models trained for a fixed number of steps by its built executable and by
+bench/peer.py (same layers, batch, optimizer, threads), alternating A B A B
+and taking the median of the repeats, since the machine is shared and noisy.
+Prints a Markdown table (samples/s, ratio, threads, batch, compile time);
+with --gemm also the GEMM and FMA-peak rows of bench/gemm.
+
+PyTorch runs in its strong setting (TOOLCHAIN.md): OPENBLAS_CORETYPE unset
+(AVX-512 kernels), glibc malloc kept from returning memory, OpenBLAS on one
+thread. Usage: run.py [--repeats N] [--models a,b] [--gemm]"""
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+LATHE = os.path.join(ROOT, "build", "bin", "lathe")
+PY = "/usr/bin/python3"
+
+# model: (steps timed, batch)
+MODELS = {
+    "linear_regression": (20000, 16),
+    "logistic_regression": (20000, 32),
+    "fashion_mlp": (1000, 32),
+    "fashion_cnn": (200, 32),
+    "spam_lstm": (100, 32),
+    "news_lstm": (30, 32),
+    "fashion_dcgan": (8, 64),
+}
+
+
+def peer_env():
+    env = dict(os.environ)
+    env.pop("OPENBLAS_CORETYPE", None)
+    env.update(MALLOC_MMAP_THRESHOLD_="1073741824",
+               MALLOC_TRIM_THRESHOLD_="4294967296", OPENBLAS_NUM_THREADS="1")
+    return env
+
+
+def lathe_rate(exe, model, steps, batch, work):
+    """Samples/s of the executable's training loop over `steps` steps (a few
+    epochs of a small dataset where it has fewer samples)."""
+    report = os.path.join(work, f"{model}.json")
+    if model == "fashion_dcgan":
+        out = subprocess.run([exe, "train", "--epochs", "1", "--limit",
+                              str(steps * batch)], capture_output=True,
+                             text=True, check=True, cwd=ROOT).stdout
+        return float(re.findall(r"([0-9.]+) images/s", out)[-1])
+    out = subprocess.run([exe, "train", "--validation-split", "0", "--limit",
+                          str(steps * batch), "--epochs", "1", "--report",
+                          report], capture_output=True, text=True, check=True,
+                         cwd=ROOT).stdout
+    n = int(re.search(r"on (\d+) samples", out).group(1))
+    if n >= steps * batch:
+        return json.load(open(report))["samples_per_second"]
+    # Fewer samples than the steps need: enough epochs, summed.
+    epochs = -(-steps * batch // n)
+    subprocess.run([exe, "train", "--validation-split", "0", "--epochs",
+                    str(epochs), "--report", report], capture_output=True,
+                   text=True, check=True, cwd=ROOT)
+    r = json.load(open(report))
+    return n * len(r["epochs"]) / sum(e["seconds"] for e in r["epochs"])
+
+
+def peer_rate(model, steps, threads):
+    out = subprocess.run([PY, os.path.join(ROOT, "bench", "peer.py"), model,
+                          str(steps), str(threads)], capture_output=True,
+                         text=True, check=True, env=peer_env()).stdout
+    return float(re.search(r"([0-9.]+) samples/s", out).group(1))
+
+
+def cpu_name():
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--gemm", action="store_true")
+    args = ap.parse_args()
+    for script in (["scripts/setup.sh", "--tests"], ["scripts/build.sh"]):
+        subprocess.run(["bash", *script], cwd=ROOT, check=True,
+                       stdout=subprocess.DEVNULL)
+    work = tempfile.mkdtemp(prefix="lathe-bench-")
+    print(f"{time.strftime('%Y-%m-%d')}, {cpu_name()}, {os.cpu_count()} cores; "
+          f"median of {args.repeats} alternating runs; 1 thread each\n")
+    print("| model | batch | steps | lathe samples/s | pytorch samples/s | ratio | compile s |")
+    print("|---|---|---|---|---|---|---|")
+    for model in args.models.split(","):
+        steps, batch = MODELS[model]
+        exe = os.path.join(work, model)
+        start = time.perf_counter()
+        subprocess.run([LATHE, "build", os.path.join(ROOT, "models", f"{model}.lathe"),
+                        "-o", exe], check=True, capture_output=True)
+        compile_s = time.perf_counter() - start
+        ours, theirs = [], []
+        for _ in range(args.repeats):
+            ours.append(lathe_rate(exe, model, steps, batch, work))
+            theirs.append(peer_rate(model, steps, 1))
+        a, b = statistics.median(ours), statistics.median(theirs)
+        print(f"| {model} | {batch} | {steps} | {a:,.0f} | {b:,.0f} | "
+              f"{a / b:.2f}x | {compile_s:.2f} |", flush=True)
+    if args.gemm:
+        gemm = os.path.join(ROOT, "build", "bin", "lathe-gemm-bench")
+        for coretype in (None, "SkylakeX"):
+            env = peer_env()
+            if coretype:
+                env["OPENBLAS_CORETYPE"] = coretype
+            out = subprocess.run([gemm], capture_output=True, text=True,
+                                 check=True, env=env).stdout
+            print(f"\nOpenBLAS {'OPENBLAS_CORETYPE=' + coretype if coretype else 'as Debian configures it'}:")
+            print(out.rstrip())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
