@@ -71,4 +71,31 @@ def LatheConvLoopOrder : Pass<"lathe-conv-loop-order", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul", "mlir::ModuleOp"> {
+  let summary = "Register-tile and vectorize the matmuls (on tensors)";
+  let description = [{
+    Tiles every `lathe.matmul`-tagged linalg.generic (loops i, k, j) into
+    register tiles of up to 8 rows by 32 columns (sizes dividing the static
+    shape, so no tile is partial), with the reduction loop innermost, turns
+    each tile into a `vector.contract`, and hoists the tile of C out of the
+    reduction loop into vector loop-carried values: the k loop then does
+    broadcasts of A, loads of B and FMAs only.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
+def LatheLowerVectors : Pass<"lathe-lower-vectors", "mlir::ModuleOp"> {
+  let summary = "Lower the matmul tiles' vector ops to FMAs and 1-D transfers";
+  let description = [{
+    After bufferization: vector.contract to outer products to `vector.fma`,
+    and transfers, broadcasts and shape casts to the 1-D forms LLVM lowering
+    takes. The pattern sets run one after the other, never together.
+  }];
+  let dependentDialects = ["mlir::vector::VectorDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
 #endif

@@ -45,6 +45,7 @@ public:
   GanSession(const ModelInfo &info, EntryPoints entry)
       : info(info), entry(entry), g(info.gparams, info.gstate),
         d(info.dparams, info.dstate) {
+    keepAllocatorMemory();
     int64_t B = info.batch;
     real = Buffer(B * info.inputSize());
     fake = Buffer(B * info.inputSize());

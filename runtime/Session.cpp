@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <malloc.h>
 #include <random>
 
 using namespace lathe::rt;
@@ -66,8 +67,14 @@ double Evaluation::metric(const std::string &name) const {
   return 0;
 }
 
+void lathe::rt::keepAllocatorMemory() {
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, -1); // never give the heap's top back
+}
+
 Session::Session(const ModelInfo &info, EntryPoints entry)
     : info_(info), entry_(entry) {
+  keepAllocatorMemory();
   for (const TensorSpec &t : info_.params) {
     params_.emplace_back(t.size());
     nextParams_.emplace_back(t.size());

@@ -70,6 +70,11 @@ private:
   std::vector<void *> ptrs_;
 };
 
+/// Keeps freed memory in the process: the compiled steps allocate their
+/// large temporaries afresh every call, and glibc would otherwise unmap them
+/// each time and fault them back in (zeroed) on the next step. Idempotent.
+void keepAllocatorMemory();
+
 /// Fills `b` from the tensor's initializer (glorot_uniform, orthogonal,
 /// uniform, unit_forget_bias, zeros).
 void initTensor(const TensorSpec &t, Buffer &b, std::mt19937_64 &rng);

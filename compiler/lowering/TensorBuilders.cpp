@@ -99,32 +99,38 @@ Value matmul(OpBuilder &b, Location loc, Value a, Value bm, bool transA,
   int64_t n = transB ? bs[0] : bs[1];
   if (!init)
     init = filled(b, loc, {m, n}, 0.0);
-  // Loop order matters until tiling lands: with B read row by row the loops
-  // are (i, k, j), so the innermost loop walks C and B contiguously and
-  // vectorizes; with B transposed they are (i, j, k), a dot product whose
-  // reduction may be reassociated to vectorize.
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
              d2 = getAffineDimExpr(2, ctx);
-  AffineExpr i = d0, k = transB ? d2 : d1, j = transB ? d1 : d2;
+  if (transB) {
+    // Bᵀ is materialized (k·n copies against m·k·n multiply-adds), so every
+    // product has the one loop order the matmul vectorizer tiles.
+    Value t = tensor::EmptyOp::create(b, loc, {bs[1], bs[0]}, b.getF32Type());
+    bm = generic(b, loc, {bm}, {AffineMap::get(2, 0, {d1, d0}, ctx)}, t,
+                 AffineMap::getMultiDimIdentityMap(2, ctx),
+                 {IteratorType::parallel, IteratorType::parallel},
+                 [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  }
+  // Loops (i, k, j): the innermost loop walks C and B contiguously. The op
+  // is tagged `lathe.matmul` for lathe-vectorize-matmul.
+  AffineExpr i = d0, k = d1, j = d2;
   auto aMap = AffineMap::get(3, 0, transA ? ArrayRef<AffineExpr>{k, i}
                                           : ArrayRef<AffineExpr>{i, k},
                              ctx);
-  auto bMap = AffineMap::get(3, 0, transB ? ArrayRef<AffineExpr>{j, k}
-                                          : ArrayRef<AffineExpr>{k, j},
-                             ctx);
+  auto bMap = AffineMap::get(3, 0, {k, j}, ctx);
   auto cMap = AffineMap::get(3, 0, {i, j}, ctx);
   SmallVector<IteratorType> iters{IteratorType::parallel,
-                                  transB ? IteratorType::parallel
-                                         : IteratorType::reduction,
-                                  transB ? IteratorType::reduction
-                                         : IteratorType::parallel};
+                                  IteratorType::reduction,
+                                  IteratorType::parallel};
   auto fm = arith::FastMathFlags::reassoc | arith::FastMathFlags::contract;
-  return generic(b, loc, {a, bm}, {aMap, bMap}, init, cMap, iters,
-                 [&](OpBuilder &nb, Location nl, ValueRange args) {
-                   Value p = arith::MulFOp::create(nb, nl, args[0], args[1], fm);
-                   return Value(
-                       arith::AddFOp::create(nb, nl, args[2], p, fm));
-                 });
+  Value c = generic(b, loc, {a, bm}, {aMap, bMap}, init, cMap, iters,
+                    [&](OpBuilder &nb, Location nl, ValueRange args) {
+                      Value p = arith::MulFOp::create(nb, nl, args[0], args[1],
+                                                      fm);
+                      return Value(
+                          arith::AddFOp::create(nb, nl, args[2], p, fm));
+                    });
+  c.getDefiningOp()->setAttr("lathe.matmul", b.getUnitAttr());
+  return c;
 }
 
 Value reduceLast(OpBuilder &b, Location loc, Value x, double initValue,

@@ -187,13 +187,15 @@ LogicalResult lathe::lowerToLinalg(ModuleOp module) {
 LogicalResult lathe::lowerToLLVMDialect(ModuleOp module) {
   return runPipeline(
       module,
-      "lathe-conv-loop-order, "
+      "lathe-conv-loop-order, lathe-vectorize-matmul, canonicalize, cse, "
       "one-shot-bufferize{bufferize-function-boundaries=true "
       "function-boundary-type-conversion=identity-layout-map}, "
       "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
       "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
-      "canonicalize, func.func(convert-linalg-to-loops), "
+      "canonicalize, func.func(convert-linalg-to-loops), lathe-lower-vectors, "
+      "convert-vector-to-scf{full-unroll=true}, canonicalize, "
       "expand-strided-metadata, lower-affine, convert-scf-to-cf, "
+      "convert-vector-to-llvm, "
       "convert-math-to-llvm, convert-math-to-libm, finalize-memref-to-llvm, "
       "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
       "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}, "

@@ -1,0 +1,82 @@
+//===- VectorizeMatmul.cpp - Register tiles for the matmuls ---------------===//
+//
+// The tile of C stays in registers across the whole reduction: tiles are
+// (mt x nt) with mt <= 8 rows and nt <= 32 columns (two 512-bit vectors), the
+// reduction loop is innermost with step 1, so each step is mt broadcasts of
+// A, nt/16 loads of B and mt*nt/16 FMAs. Tile sizes divide the shape (no
+// partial tiles, no masks); narrow outputs (10 classes, 1 logit) get narrow
+// tiles.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHEVECTORIZEMATMUL
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+/// The largest of `choices` that divides `n` (`n` itself when it is at most
+/// `cap`: one vector of any width beats several narrow ones).
+int64_t tileFor(int64_t n, int64_t cap, ArrayRef<int64_t> choices) {
+  if (n <= cap)
+    return n;
+  for (int64_t c : choices)
+    if (n % c == 0)
+      return c;
+  return 1;
+}
+
+struct VectorizeMatmulPass
+    : lathe::impl::LatheVectorizeMatmulBase<VectorizeMatmulPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (op->hasAttr("lathe.matmul") && op.getNumLoops() == 3 &&
+          op.hasPureTensorSemantics())
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : ops) {
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (llvm::any_of(ranges, ShapedType::isDynamic))
+        continue;
+      int64_t m = ranges[0], n = ranges[2];
+      int64_t mt = tileFor(m, 8, {8, 4, 2});
+      int64_t nt = tileFor(n, 32, {32, 16, 8, 4, 2});
+      scf::SCFTilingOptions options;
+      options.setTileSizes({rewriter.getIndexAttr(mt), rewriter.getIndexAttr(1),
+                            rewriter.getIndexAttr(nt)});
+      options.setInterchange({0, 2, 1}); // loops i, j, then k innermost
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        continue;
+      rewriter.replaceOp(op, tiled->replacements);
+      Operation *tile = tiled->tiledOps.back();
+      rewriter.setInsertionPoint(tile);
+      FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(
+          rewriter, tile, /*inputVectorSizes=*/{}, /*scalableDims=*/{},
+          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+          /*assumeDynamicDimsMatchVecSizes=*/false,
+          /*createNamedContraction=*/true);
+      if (failed(vec))
+        continue;
+      rewriter.replaceOp(tile, vec->replacements);
+      // The k loop: keep the C tile in vector registers across it.
+      if (!tiled->loops.empty())
+        (void)hoistLoopInvariantSubsets(rewriter, tiled->loops.back());
+    }
+  }
+};
+} // namespace
