@@ -1,13 +1,13 @@
 //===- ConvLowering.cpp - Convolution and pooling in linalg ---------------===//
 //
-// Forward convolution and pooling use linalg's named ops so tiling and
-// vectorization apply to them. Backward:
+// Convolutions are matmuls over im2col rows, so they share the matmul's
+// register tiling and vectorization (lathe-vectorize-matmul):
+//  - forward: im2col(xpad) [n·ho·wo, kh·kw·c] · filter [kh·kw·c, f] + bias;
 //  - dbias sums dy over batch and space;
-//  - dfilter[kh, kw, c, f] = Σ_{n, oh, ow} xpad[n, oh·s + kh, ow·s + kw, c] ·
-//    dy[n, oh, ow, f], one contraction;
-//  - dx: dy is dilated by the stride (s - 1 zeros between rows and columns),
-//    padded by k - 1, and correlated with the filter flipped in space and
-//    transposed in channels, a stride-1 convolution; the padding is cut off.
+//  - dfilter = im2col(xpad)ᵀ · dy;
+//  - dx: the window gradients dy · filterᵀ gathered back into the input
+//    (col2im), the padding left out.
+// Pooling uses linalg's named op.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/ConvLowering.h"
@@ -40,15 +40,129 @@ Value embed(OpBuilder &b, Location loc, Value src, ArrayRef<int64_t> shape,
   return tensor::InsertSliceOp::create(b, loc, src, zeros, off, size, step);
 }
 
-Value conv(OpBuilder &b, Location loc, Value x, Value filter, Value init,
-           int64_t stride) {
-  SmallVector<NamedAttribute> attrs{
-      b.getNamedAttr("strides", b.getI64TensorAttr({stride, stride})),
-      b.getNamedAttr("dilations", b.getI64TensorAttr({1, 1}))};
-  return linalg::Conv2DNhwcHwcfOp::create(b, loc, TypeRange{init.getType()},
-                                          ValueRange{x, filter},
-                                          ValueRange{init}, attrs)
-      .getResult(0);
+/// The windows of `xp` as rows: [n·ho·wo, kh·kw·c], each row one output
+/// position's receptive field in filter order (HWIO), channels innermost.
+Value im2col(OpBuilder &b, Location loc, Value xp, int64_t kh, int64_t kw,
+             int64_t s, int64_t ho, int64_t wo) {
+  MLIRContext *ctx = b.getContext();
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  ArrayRef<int64_t> xs = tb::shapeOf(xp);
+  int64_t n = xs[0], c = xs[3];
+  // Loops (n, oh, ow, i, j, c).
+  auto in = AffineMap::get(
+      6, 0, {dim(0), dim(1) * s + dim(3), dim(2) * s + dim(4), dim(5)}, ctx);
+  Value cols = tb::generic(
+      b, loc, {xp}, {in},
+      tensor::EmptyOp::create(b, loc, {n, ho, wo, kh, kw, c}, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(6, ctx),
+      SmallVector<IteratorType>(6, IteratorType::parallel),
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  return tensor::CollapseShapeOp::create(
+      b, loc, f32Type(b, {n * ho * wo, kh * kw * c}), cols,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+}
+
+/// [a, b, c, d] as [a·b·c, d].
+Value rows(OpBuilder &b, Location loc, Value t) {
+  ArrayRef<int64_t> s = tb::shapeOf(t);
+  return tensor::CollapseShapeOp::create(
+      b, loc, f32Type(b, {s[0] * s[1] * s[2], s[3]}), t,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+
+/// [a·b·c, d] as `shape` [a, b, c, d].
+Value unrows(OpBuilder &b, Location loc, Value t, ArrayRef<int64_t> shape) {
+  return tensor::ExpandShapeOp::create(
+      b, loc, f32Type(b, shape), t,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
+}
+
+/// conv(xp, filter) with stride s, plus `bias` when given: one matmul of the
+/// im2col rows with the filter as [kh·kw·c, f] (vectorized as all matmuls).
+Value conv(OpBuilder &b, Location loc, Value xp, Value filter, Value bias,
+           int64_t s) {
+  ArrayRef<int64_t> xs = tb::shapeOf(xp), fs = tb::shapeOf(filter);
+  int64_t ho = (xs[1] - fs[0]) / s + 1, wo = (xs[2] - fs[1]) / s + 1;
+  Value cols = im2col(b, loc, xp, fs[0], fs[1], s, ho, wo);
+  Value w = rows(b, loc, filter);
+  Value init;
+  if (bias) {
+    MLIRContext *ctx = b.getContext();
+    init = tb::generic(
+        b, loc, {bias}, {AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx)},
+        tensor::EmptyOp::create(b, loc, {xs[0] * ho * wo, fs[3]},
+                                b.getF32Type()),
+        AffineMap::getMultiDimIdentityMap(2, ctx),
+        {IteratorType::parallel, IteratorType::parallel},
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  }
+  return unrows(b, loc, tb::matmul(b, loc, cols, w, false, false, init),
+                {xs[0], ho, wo, fs[3]});
+}
+
+/// The adjoint of im2col: out[n, h, w, c] = Σ over the windows (oh, ow) and
+/// taps (i, j) with (oh·s + i, ow·s + j) = (h + top, w + left) of
+/// cols[n, oh, ow, i, j, c] — a gather per output element, so no two
+/// iterations write one place. `outShape` is unpadded.
+Value col2im(OpBuilder &b, Location loc, Value cols, ArrayRef<int64_t> outShape,
+             const Pads &p, int64_t s, int64_t kh, int64_t kw, int64_t ho,
+             int64_t wo) {
+  MLIRContext *ctx = b.getContext();
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  int64_t n = outShape[0], c = outShape[3];
+  Value cols6 = tensor::ExpandShapeOp::create(
+      b, loc, f32Type(b, {n, ho, wo, kh, kw, c}), cols,
+      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
+  // Loops (n, h, w, i, j, c): c innermost and contiguous; the (unread)
+  // window tensor gives i and j their extent.
+  Value window = tensor::EmptyOp::create(b, loc, {kh, kw}, b.getF32Type());
+  auto outMap = AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(5)}, ctx);
+  SmallVector<IteratorType> iters{IteratorType::parallel, IteratorType::parallel,
+                                  IteratorType::parallel, IteratorType::reduction,
+                                  IteratorType::reduction, IteratorType::parallel};
+  return tb::generic(
+      b, loc, {window}, {AffineMap::get(6, 0, {dim(3), dim(4)}, ctx)},
+      tb::filled(b, loc, outShape, 0.0), outMap, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        auto idx = [&](int64_t v) {
+          return Value(arith::ConstantIndexOp::create(nb, nl, v));
+        };
+        Value zero = idx(0);
+        // The window index along one axis, and whether it exists.
+        auto axis = [&](unsigned loop, unsigned tap, int64_t pad,
+                        int64_t count) -> std::pair<Value, Value> {
+          Value t = arith::SubIOp::create(
+              nb, nl,
+              arith::AddIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, loop),
+                                    idx(pad)),
+              linalg::IndexOp::create(nb, nl, tap));
+          Value ok = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, t,
+                                           zero);
+          Value tc = arith::SelectOp::create(nb, nl, ok, t, zero);
+          Value q = arith::DivUIOp::create(nb, nl, tc, idx(s));
+          ok = arith::AndIOp::create(
+              nb, nl, ok,
+              arith::CmpIOp::create(
+                  nb, nl, arith::CmpIPredicate::eq,
+                  arith::RemUIOp::create(nb, nl, tc, idx(s)), zero));
+          ok = arith::AndIOp::create(
+              nb, nl, ok,
+              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, q,
+                                    idx(count)));
+          return {arith::SelectOp::create(nb, nl, ok, q, zero), ok};
+        };
+        auto [oh, okH] = axis(1, 3, p.top, ho);
+        auto [ow, okW] = axis(2, 4, p.left, wo);
+        Value v = tensor::ExtractOp::create(
+            nb, nl, cols6,
+            ValueRange{linalg::IndexOp::create(nb, nl, 0), oh, ow,
+                       linalg::IndexOp::create(nb, nl, 3),
+                       linalg::IndexOp::create(nb, nl, 4),
+                       linalg::IndexOp::create(nb, nl, 5)});
+        Value ok = arith::AndIOp::create(nb, nl, okH, okW);
+        Value add = arith::AddFOp::create(nb, nl, a[1], v);
+        return Value(arith::SelectOp::create(nb, nl, ok, add, a[1]));
+      });
 }
 } // namespace
 
@@ -92,19 +206,8 @@ Value lathe::padSpatial(OpBuilder &b, Location loc, Value x, const Pads &p) {
 Value lathe::lowerConv2D(OpBuilder &b, Location loc, Value x, Value filter,
                          Value bias, int64_t stride, bool same) {
   ArrayRef<int64_t> xs = tb::shapeOf(x), fs = tb::shapeOf(filter);
-  int64_t k = fs[0];
-  Value xp = padSpatial(b, loc, x, convPads(xs[1], xs[2], k, stride, same));
-  ArrayRef<int64_t> ps = tb::shapeOf(xp);
-  int64_t ho = (ps[1] - k) / stride + 1, wo = (ps[2] - fs[1]) / stride + 1;
-  MLIRContext *ctx = b.getContext();
-  auto id = AffineMap::getMultiDimIdentityMap(4, ctx);
-  auto last = AffineMap::get(4, 0, {getAffineDimExpr(3, ctx)}, ctx);
-  Value empty = tensor::EmptyOp::create(b, loc, {xs[0], ho, wo, fs[3]},
-                                        b.getF32Type());
-  Value init = tb::generic(b, loc, {bias}, {last}, empty, id,
-                           SmallVector<IteratorType>(4, IteratorType::parallel),
-                           [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-  return conv(b, loc, xp, filter, init, stride);
+  Value xp = padSpatial(b, loc, x, convPads(xs[1], xs[2], fs[0], stride, same));
+  return conv(b, loc, xp, filter, bias, stride);
 }
 
 namespace {
@@ -124,65 +227,27 @@ Value sumSpatial(OpBuilder &b, Location loc, Value dy) {
 }
 
 /// g[kh, kw, c, f] = Σ_{n, oh, ow} xp[n, oh·s + kh, ow·s + kw, c] ·
-/// dy[n, oh, ow, f]: the filter gradient of a convolution of xp.
+/// dy[n, oh, ow, f]: the filter gradient of a convolution of xp, as
+/// im2col(xp)ᵀ · dy.
 Value filterGrad(OpBuilder &b, Location loc, Value xp, Value dy, int64_t kh,
                  int64_t kw, int64_t s) {
-  MLIRContext *ctx = b.getContext();
-  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
-  int64_t c = tb::shapeOf(xp)[3], f = tb::shapeOf(dy)[3];
-  // Loops (kh, kw, c, f, n, oh, ow).
-  auto xMap = AffineMap::get(
-      7, 0, {dim(4), dim(5) * s + dim(0), dim(6) * s + dim(1), dim(2)}, ctx);
-  auto dyMap = AffineMap::get(7, 0, {dim(4), dim(5), dim(6), dim(3)}, ctx);
-  auto fMap = AffineMap::get(7, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
-  SmallVector<IteratorType> iters(4, IteratorType::parallel);
-  iters.append(3, IteratorType::reduction);
-  return tb::generic(b, loc, {xp, dy}, {xMap, dyMap},
-                     tb::filled(b, loc, {kh, kw, c, f}, 0.0), fMap, iters,
-                     [](OpBuilder &nb, Location nl, ValueRange a) {
-                       Value m = arith::MulFOp::create(nb, nl, a[0], a[1]);
-                       return Value(arith::AddFOp::create(nb, nl, a[2], m));
-                     });
+  ArrayRef<int64_t> ys = tb::shapeOf(dy);
+  int64_t c = tb::shapeOf(xp)[3];
+  Value cols = im2col(b, loc, xp, kh, kw, s, ys[1], ys[2]);
+  return unrows(b, loc, tb::matmul(b, loc, cols, rows(b, loc, dy), true, false),
+                {kh, kw, c, ys[3]});
 }
 } // namespace
 
 Value lathe::transposedConv(OpBuilder &b, Location loc, Value dy, Value filter,
                             ArrayRef<int64_t> outShape, const Pads &p,
                             int64_t s) {
-  MLIRContext *ctx = b.getContext();
-  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
   ArrayRef<int64_t> fs = tb::shapeOf(filter), ys = tb::shapeOf(dy);
-  int64_t kh = fs[0], kw = fs[1], c = fs[2], f = fs[3];
-  int64_t ph = outShape[1] + p.top + p.bottom;
-  int64_t pw = outShape[2] + p.left + p.right;
-  // Dilate dy by the stride, pad by k - 1 (plus the padded rows and columns
-  // no window reached), correlate with the flipped, channel-swapped filter.
-  int64_t dh = (ys[1] - 1) * s + 1, dw = (ys[2] - 1) * s + 1;
-  int64_t extraH = ph - ((ys[1] - 1) * s + kh);
-  int64_t extraW = pw - ((ys[2] - 1) * s + kw);
-  Value dil = embed(b, loc, dy,
-                    {ys[0], dh + 2 * (kh - 1) + extraH,
-                     dw + 2 * (kw - 1) + extraW, f},
-                    {0, kh - 1, kw - 1, 0}, {1, s, s, 1});
-  auto flipIn = AffineMap::get(
-      4, 0, {(kh - 1) - dim(0), (kw - 1) - dim(1), dim(3), dim(2)}, ctx);
-  Value flipped = tb::generic(
-      b, loc, {filter}, {flipIn},
-      tensor::EmptyOp::create(b, loc, {kh, kw, f, c}, b.getF32Type()),
-      AffineMap::getMultiDimIdentityMap(4, ctx),
-      SmallVector<IteratorType>(4, IteratorType::parallel),
-      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-  Value full = conv(b, loc, dil, flipped,
-                    tb::filled(b, loc, {ys[0], ph, pw, c}, 0.0), 1);
-  if (!p.top && !p.bottom && !p.left && !p.right)
-    return full;
-  SmallVector<OpFoldResult> off{b.getIndexAttr(0), b.getIndexAttr(p.top),
-                                b.getIndexAttr(p.left), b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> size, one(4, b.getIndexAttr(1));
-  for (int64_t d : outShape)
-    size.push_back(b.getIndexAttr(d));
-  return tensor::ExtractSliceOp::create(b, loc, f32Type(b, outShape), full, off,
-                                        size, one);
+  // The window gradients dy · Wᵀ, [n·ho·wo, kh·kw·c], summed back into the
+  // positions they came from.
+  Value cols = tb::matmul(b, loc, rows(b, loc, dy), rows(b, loc, filter),
+                          false, true);
+  return col2im(b, loc, cols, outShape, p, s, fs[0], fs[1], ys[1], ys[2]);
 }
 
 SmallVector<Value> lathe::conv2DBackward(OpBuilder &b, Location loc, Value x,
@@ -237,8 +302,7 @@ SmallVector<Value> lathe::conv2DTransposeBackward(OpBuilder &b, Location loc,
   Pads p = convPads(out[1], out[2], fs[0], s, same);
   // Its adjoint is the convolution: dx = conv(pad(dy), filter).
   Value dyp = padSpatial(b, loc, dy, p);
-  Value dx = conv(b, loc, dyp, filter,
-                  tb::filled(b, loc, xs, 0.0), s);
+  Value dx = conv(b, loc, dyp, filter, Value(), s);
   return {dx, filterGrad(b, loc, dyp, x, fs[0], fs[1], s),
           sumSpatial(b, loc, dy)};
 }

@@ -137,11 +137,15 @@ func.func @dropout(%x: tensor<2x3xf32>, %s: tensor<i32>) -> (tensor<2x3xf32>, te
 
 // -----
 
-// Convolution and pooling use linalg's named ops; "same" padding inserts the
-// input into a zero tensor first.
+// A convolution is a matmul over im2col rows ("same" padding inserts the
+// input into a zero tensor first); pooling uses linalg's named op.
 // CHECK-LABEL: func.func @conv_pool
 // CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 1, 1, 0] [1, 8, 8, 1] [1, 1, 1, 1] : tensor<1x8x8x1xf32> into tensor<1x10x10x1xf32>
-// CHECK: linalg.conv_2d_nhwc_hwcf {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+// CHECK: outs(%{{.*}} : tensor<1x8x8x3x3x1xf32>)
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x8x8x3x3x1xf32> into tensor<64x9xf32>
+// CHECK: tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<3x3x1x4xf32> into tensor<9x4xf32>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64x9xf32>, tensor<9x4xf32>) outs(%{{.*}} : tensor<64x4xf32>) attrs = {lathe.matmul}
+// CHECK: tensor.expand_shape %{{.*}} output_shape [1, 8, 8, 4]
 // CHECK: linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
 func.func @conv_pool(%x: tensor<1x8x8x1xf32>, %f: tensor<3x3x1x4xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
   %0 = lathe.conv2d %x, %f, %b {stride = 1 : i64, padding = "same"} : tensor<1x8x8x1xf32>, tensor<3x3x1x4xf32>, tensor<4xf32> -> tensor<1x8x8x4xf32>
@@ -151,12 +155,16 @@ func.func @conv_pool(%x: tensor<1x8x8x1xf32>, %f: tensor<3x3x1x4xf32>, %b: tenso
 
 // -----
 
-// A transposed convolution dilates its input by the stride (strided insert),
-// correlates with the flipped filter and cuts Keras's "same" window.
+// A transposed convolution is the input gradient of a convolution: each
+// input pixel's contributions to its 5x5x3 window are one matmul with the
+// filter transposed, and a gather (col2im) sums the overlapping windows into
+// the output, leaving out Keras's "same" padding.
 // CHECK-LABEL: func.func @conv_transpose
-// CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 4, 4, 0] [2, 7, 7, 8] [1, 2, 2, 1]
-// CHECK: linalg.conv_2d_nhwc_hwcf
-// CHECK: tensor.extract_slice %{{.*}}[0, 1, 1, 0] [2, 14, 14, 3] [1, 1, 1, 1]
+// CHECK: tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<2x7x7x8xf32> into tensor<98x8xf32>
+// CHECK: ins(%{{.*}}, %{{.*}} : tensor<98x8xf32>, tensor<8x75xf32>) outs(%{{.*}} : tensor<98x75xf32>) attrs = {lathe.matmul}
+// CHECK: tensor.expand_shape %{{.*}} output_shape [2, 7, 7, 5, 5, 3]
+// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%{{.*}} : tensor<5x5xf32>) outs(%{{.*}} : tensor<2x14x14x3xf32>)
+// CHECK: tensor.extract %expanded
 func.func @conv_transpose(%x: tensor<2x7x7x8xf32>, %f: tensor<5x5x3x8xf32>, %b: tensor<3xf32>) -> tensor<2x14x14x3xf32> {
   %0 = lathe.conv2d_transpose %x, %f, %b {stride = 2 : i64, padding = "same"} : tensor<2x7x7x8xf32>, tensor<5x5x3x8xf32>, tensor<3xf32> -> tensor<2x14x14x3xf32>
   return %0 : tensor<2x14x14x3xf32>
