@@ -68,7 +68,8 @@ double Evaluation::metric(const std::string &name) const {
 }
 
 void lathe::rt::keepAllocatorMemory() {
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  // 32 MiB: glibc refuses larger thresholds (HEAP_MAX_SIZE / 2).
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, -1); // never give the heap's top back
 }
 

@@ -5,8 +5,8 @@
 //  - forward: im2col(xpad) [n·ho·wo, kh·kw·c] · filter [kh·kw·c, f] + bias;
 //  - dbias sums dy over batch and space;
 //  - dfilter = im2col(xpad)ᵀ · dy;
-//  - dx: the window gradients dy · filterᵀ gathered back into the input
-//    (col2im), the padding left out.
+//  - dx: the window gradients dy · filterᵀ added back into the input
+//    (col2im), the padding cut off.
 // Pooling uses linalg's named op.
 //
 //===----------------------------------------------------------------------===//
@@ -100,69 +100,42 @@ Value conv(OpBuilder &b, Location loc, Value xp, Value filter, Value bias,
                 {xs[0], ho, wo, fs[3]});
 }
 
-/// The adjoint of im2col: out[n, h, w, c] = Σ over the windows (oh, ow) and
-/// taps (i, j) with (oh·s + i, ow·s + j) = (h + top, w + left) of
-/// cols[n, oh, ow, i, j, c] — a gather per output element, so no two
-/// iterations write one place. `outShape` is unpadded.
+/// The adjoint of im2col: every window's values added back where they came
+/// from, padded[n, oh·s + i, ow·s + j, c] += cols[n, oh, ow, i, j, c], with
+/// the channels innermost (contiguous on both sides); then the padding is cut
+/// off. `outShape` is unpadded.
 Value col2im(OpBuilder &b, Location loc, Value cols, ArrayRef<int64_t> outShape,
              const Pads &p, int64_t s, int64_t kh, int64_t kw, int64_t ho,
              int64_t wo) {
   MLIRContext *ctx = b.getContext();
   auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
   int64_t n = outShape[0], c = outShape[3];
+  int64_t ph = std::max(outShape[1] + p.top + p.bottom, (ho - 1) * s + kh);
+  int64_t pw = std::max(outShape[2] + p.left + p.right, (wo - 1) * s + kw);
   Value cols6 = tensor::ExpandShapeOp::create(
       b, loc, f32Type(b, {n, ho, wo, kh, kw, c}), cols,
       ArrayRef<ReassociationIndices>{{0, 1, 2}, {3, 4, 5}});
-  // Loops (n, h, w, i, j, c): c innermost and contiguous; the (unread)
-  // window tensor gives i and j their extent.
-  Value window = tensor::EmptyOp::create(b, loc, {kh, kw}, b.getF32Type());
-  auto outMap = AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(5)}, ctx);
-  SmallVector<IteratorType> iters{IteratorType::parallel, IteratorType::parallel,
-                                  IteratorType::parallel, IteratorType::reduction,
-                                  IteratorType::reduction, IteratorType::parallel};
-  return tb::generic(
-      b, loc, {window}, {AffineMap::get(6, 0, {dim(3), dim(4)}, ctx)},
-      tb::filled(b, loc, outShape, 0.0), outMap, iters,
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        auto idx = [&](int64_t v) {
-          return Value(arith::ConstantIndexOp::create(nb, nl, v));
-        };
-        Value zero = idx(0);
-        // The window index along one axis, and whether it exists.
-        auto axis = [&](unsigned loop, unsigned tap, int64_t pad,
-                        int64_t count) -> std::pair<Value, Value> {
-          Value t = arith::SubIOp::create(
-              nb, nl,
-              arith::AddIOp::create(nb, nl, linalg::IndexOp::create(nb, nl, loop),
-                                    idx(pad)),
-              linalg::IndexOp::create(nb, nl, tap));
-          Value ok = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::sge, t,
-                                           zero);
-          Value tc = arith::SelectOp::create(nb, nl, ok, t, zero);
-          Value q = arith::DivUIOp::create(nb, nl, tc, idx(s));
-          ok = arith::AndIOp::create(
-              nb, nl, ok,
-              arith::CmpIOp::create(
-                  nb, nl, arith::CmpIPredicate::eq,
-                  arith::RemUIOp::create(nb, nl, tc, idx(s)), zero));
-          ok = arith::AndIOp::create(
-              nb, nl, ok,
-              arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, q,
-                                    idx(count)));
-          return {arith::SelectOp::create(nb, nl, ok, q, zero), ok};
-        };
-        auto [oh, okH] = axis(1, 3, p.top, ho);
-        auto [ow, okW] = axis(2, 4, p.left, wo);
-        Value v = tensor::ExtractOp::create(
-            nb, nl, cols6,
-            ValueRange{linalg::IndexOp::create(nb, nl, 0), oh, ow,
-                       linalg::IndexOp::create(nb, nl, 3),
-                       linalg::IndexOp::create(nb, nl, 4),
-                       linalg::IndexOp::create(nb, nl, 5)});
-        Value ok = arith::AndIOp::create(nb, nl, okH, okW);
-        Value add = arith::AddFOp::create(nb, nl, a[1], v);
-        return Value(arith::SelectOp::create(nb, nl, ok, add, a[1]));
+  // Loops (n, oh, ow, i, j, c); several (oh, i) reach one row, so those
+  // loops are reductions into the output.
+  auto outMap = AffineMap::get(
+      6, 0, {dim(0), dim(1) * s + dim(3), dim(2) * s + dim(4), dim(5)}, ctx);
+  SmallVector<IteratorType> iters(6, IteratorType::reduction);
+  iters.front() = iters.back() = IteratorType::parallel;
+  Value padded = tb::generic(
+      b, loc, {cols6}, {AffineMap::getMultiDimIdentityMap(6, ctx)},
+      tb::filled(b, loc, {n, ph, pw, c}, 0.0), outMap, iters,
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return Value(arith::AddFOp::create(nb, nl, a[1], a[0]));
       });
+  if (ph == outShape[1] && pw == outShape[2])
+    return padded;
+  SmallVector<OpFoldResult> off{b.getIndexAttr(0), b.getIndexAttr(p.top),
+                                b.getIndexAttr(p.left), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> size, one(4, b.getIndexAttr(1));
+  for (int64_t d : outShape)
+    size.push_back(b.getIndexAttr(d));
+  return tensor::ExtractSliceOp::create(b, loc, f32Type(b, outShape), padded,
+                                        off, size, one);
 }
 } // namespace
 

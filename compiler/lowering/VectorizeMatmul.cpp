@@ -1,7 +1,8 @@
 //===- VectorizeMatmul.cpp - Register tiles for the matmuls ---------------===//
 //
 // The tile of C stays in registers across the whole reduction: tiles are
-// (mt x nt) with mt <= 8 rows and nt <= 32 columns (two 512-bit vectors), the
+// (mt x nt) with mt <= 8 rows (12 when that is all of them) and nt <= 32
+// columns (two 512-bit vectors), the
 // reduction loop is innermost with step 1, so each step is mt broadcasts of
 // A, nt/16 loads of B and mt*nt/16 FMAs. Tile sizes divide the shape (no
 // partial tiles, no masks); narrow outputs (10 classes, 1 logit) get narrow
@@ -10,11 +11,13 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
 
 namespace lathe {
@@ -51,7 +54,8 @@ struct VectorizeMatmulPass
       if (llvm::any_of(ranges, ShapedType::isDynamic))
         continue;
       int64_t m = ranges[0], n = ranges[2];
-      int64_t mt = tileFor(m, 8, {8, 4, 2});
+      // Up to 12 rows fit the registers (12 x 2 accumulators of the 32).
+      int64_t mt = tileFor(m, 12, {8, 6, 4, 3, 2});
       int64_t nt = tileFor(n, 32, {32, 16, 8, 4, 2});
       scf::SCFTilingOptions options;
       options.setTileSizes({rewriter.getIndexAttr(mt), rewriter.getIndexAttr(1),
@@ -73,9 +77,31 @@ struct VectorizeMatmulPass
       if (failed(vec))
         continue;
       rewriter.replaceOp(tile, vec->replacements);
-      // The k loop: keep the C tile in vector registers across it.
       if (!tiled->loops.empty())
-        (void)hoistLoopInvariantSubsets(rewriter, tiled->loops.back());
+        tiled->loops.back()->setAttr("lathe.k_loop", rewriter.getUnitAttr());
+    }
+    // Once the full-tile slices are folded away, the k loop reads and
+    // writes its C tile through its iteration argument: keep the tile in
+    // vector registers across the loop instead.
+    RewritePatternSet canon(&getContext());
+    for (RegisteredOperationName op : getContext().getRegisteredOperations())
+      op.getCanonicalizationPatterns(canon, &getContext());
+    if (failed(applyPatternsGreedily(getOperation(), std::move(canon))))
+      return signalPassFailure();
+    SmallVector<scf::ForOp> kLoops;
+    getOperation().walk([&](scf::ForOp loop) {
+      if (loop->hasAttr("lathe.k_loop"))
+        kLoops.push_back(loop);
+    });
+    for (scf::ForOp loop : kLoops) {
+      loop->removeAttr("lathe.k_loop");
+      // The vectorizer keeps `contract` on the multiply only; with it on
+      // the add too, LLVM fuses each pair into one FMA.
+      loop.walk([](arith::AddFOp add) {
+        add.setFastmath(arith::FastMathFlags::contract |
+                        arith::FastMathFlags::reassoc);
+      });
+      (void)hoistLoopInvariantSubsets(rewriter, loop);
     }
   }
 };

@@ -157,14 +157,14 @@ func.func @conv_pool(%x: tensor<1x8x8x1xf32>, %f: tensor<3x3x1x4xf32>, %b: tenso
 
 // A transposed convolution is the input gradient of a convolution: each
 // input pixel's contributions to its 5x5x3 window are one matmul with the
-// filter transposed, and a gather (col2im) sums the overlapping windows into
-// the output, leaving out Keras's "same" padding.
+// filter transposed, and col2im adds the overlapping windows into the
+// padded output; Keras's "same" padding is then cut off.
 // CHECK-LABEL: func.func @conv_transpose
 // CHECK: tensor.collapse_shape %arg0 {{\[\[}}0, 1, 2], [3]] : tensor<2x7x7x8xf32> into tensor<98x8xf32>
 // CHECK: ins(%{{.*}}, %{{.*}} : tensor<98x8xf32>, tensor<8x75xf32>) outs(%{{.*}} : tensor<98x75xf32>) attrs = {lathe.matmul}
 // CHECK: tensor.expand_shape %{{.*}} output_shape [2, 7, 7, 5, 5, 3]
-// CHECK: iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "parallel"]} ins(%{{.*}} : tensor<5x5xf32>) outs(%{{.*}} : tensor<2x14x14x3xf32>)
-// CHECK: tensor.extract %expanded
+// CHECK: iterator_types = ["parallel", "reduction", "reduction", "reduction", "reduction", "parallel"]} ins(%expanded : tensor<2x7x7x5x5x3xf32>) outs(%{{.*}} : tensor<2x17x17x3xf32>)
+// CHECK: tensor.extract_slice %{{.*}}[0, 1, 1, 0] [2, 14, 14, 3] [1, 1, 1, 1]
 func.func @conv_transpose(%x: tensor<2x7x7x8xf32>, %f: tensor<5x5x3x8xf32>, %b: tensor<3xf32>) -> tensor<2x14x14x3xf32> {
   %0 = lathe.conv2d_transpose %x, %f, %b {stride = 2 : i64, padding = "same"} : tensor<2x7x7x8xf32>, tensor<5x5x3x8xf32>, tensor<3xf32> -> tensor<2x14x14x3xf32>
   return %0 : tensor<2x14x14x3xf32>

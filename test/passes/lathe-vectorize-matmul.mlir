@@ -1,0 +1,59 @@
+// A tagged matmul (loops i, k, j) is tiled into 8 x 16 register tiles (the
+// largest sizes up to 8 x 32 that divide 16 x 48), the reduction loop
+// innermost; the tile becomes vector code whose C tile is a loop-carried
+// vector, written back once after the reduction; the multiply-adds may be
+// contracted into FMAs.
+// RUN: lathe-opt %s --split-input-file --lathe-vectorize-matmul | FileCheck %s
+
+// CHECK-LABEL: func.func @matmul
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16
+// CHECK: vector.transfer_read {{.*}} : tensor<8x16xf32>, vector<8x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args({{.*}}) -> ({{.*}}, vector<8x16xf32>)
+// CHECK: arith.mulf {{.*}} fastmath<reassoc,contract> : vector<8x1x16xf32>
+// CHECK: arith.addf {{.*}} fastmath<reassoc,contract> : vector<8x16xf32>
+// CHECK: scf.yield
+// CHECK: vector.transfer_write {{.*}} : vector<8x16xf32>, tensor<8x16xf32>
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @matmul(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>, %c: tensor<16x48xf32>) -> tensor<16x48xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<16x64xf32>, tensor<64x48xf32>) outs(%c : tensor<16x48xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+    %s = arith.addf %o, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x48xf32>
+  return %r : tensor<16x48xf32>
+}
+
+// -----
+
+// Ten classes: one 10-wide tile column rather than narrow tiles; an
+// untagged generic is left alone.
+// CHECK-LABEL: func.func @narrow
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c8
+// CHECK: vector<8x10xf32>
+// CHECK: linalg.generic
+// CHECK-NOT: lathe.matmul
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @narrow(%a: tensor<32x128xf32>, %b: tensor<128x10xf32>, %c: tensor<32x10xf32>) -> (tensor<32x10xf32>, tensor<32x10xf32>) {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<32x128xf32>, tensor<128x10xf32>) outs(%c : tensor<32x10xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<32x10xf32>
+  %u = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<32x128xf32>, tensor<128x10xf32>) outs(%c : tensor<32x10xf32>) {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<32x10xf32>
+  return %r, %u : tensor<32x10xf32>, tensor<32x10xf32>
+}
