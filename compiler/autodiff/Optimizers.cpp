@@ -45,75 +45,76 @@ using lathe::tb::sub;
 SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
                                       const OptimizerSpec &s, Value hyper,
                                       Value p, Value g, ValueRange state) {
+  // Each update is one loop over the parameter that reads p, g and the
+  // state once and writes p' and the new state.
   Value lr = tb::scalarAt(b, loc, hyper, 0);
   auto c = [&](OpBuilder &nb, Location nl, double v) { return tb::f32(nb, nl, v); };
-  auto ew = [&](ValueRange xs,
-                function_ref<Value(OpBuilder &, Location, ValueRange)> f) {
-    return tb::map(b, loc, xs, f);
+  using Values = SmallVector<Value>;
+  auto loop = [&](ValueRange xs, unsigned n,
+                  function_ref<Values(OpBuilder &, Location, ValueRange)> f) {
+    return tb::mapN(b, loc, xs, n, f);
   };
   if (s.name == "adam") {
     Value bc1 = tb::scalarAt(b, loc, hyper, 1);
     Value bc2 = tb::scalarAt(b, loc, hyper, 2);
     Value stepSize = div(b, loc, lr, bc1);
     Value sqrtBc2 = math::SqrtOp::create(b, loc, bc2);
-    Value m = ew({state[0], g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-      return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.beta1)),
-                 mul(nb, nl, a[1], c(nb, nl, 1 - s.beta1)));
-    });
-    Value v = ew({state[1], g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-      return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.beta2)),
-                 mul(nb, nl, mul(nb, nl, a[1], a[1]), c(nb, nl, 1 - s.beta2)));
-    });
-    Value np = ew({p, m, v}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-      Value denom = add(nb, nl,
-                        div(nb, nl, math::SqrtOp::create(nb, nl, a[2]), sqrtBc2),
-                        c(nb, nl, s.epsilon));
-      return sub(nb, nl, a[0], mul(nb, nl, stepSize, div(nb, nl, a[1], denom)));
-    });
-    return {np, m, v};
+    return loop({p, g, state[0], state[1]}, 3,
+                [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
+                  Value m = add(nb, nl, mul(nb, nl, a[2], c(nb, nl, s.beta1)),
+                                mul(nb, nl, a[1], c(nb, nl, 1 - s.beta1)));
+                  Value v = add(nb, nl, mul(nb, nl, a[3], c(nb, nl, s.beta2)),
+                                mul(nb, nl, mul(nb, nl, a[1], a[1]),
+                                    c(nb, nl, 1 - s.beta2)));
+                  Value denom = add(
+                      nb, nl, div(nb, nl, math::SqrtOp::create(nb, nl, v), sqrtBc2),
+                      c(nb, nl, s.epsilon));
+                  Value np = sub(nb, nl, a[0],
+                                 mul(nb, nl, stepSize, div(nb, nl, m, denom)));
+                  return {np, m, v};
+                });
   }
   if (s.name == "rmsprop") {
-    Value sq = ew({state[0], g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-      return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.rho)),
-                 mul(nb, nl, mul(nb, nl, a[1], a[1]), c(nb, nl, 1 - s.rho)));
-    });
+    auto average = [&](OpBuilder &nb, Location nl, Value sq, Value grad) {
+      return add(nb, nl, mul(nb, nl, sq, c(nb, nl, s.rho)),
+                 mul(nb, nl, mul(nb, nl, grad, grad), c(nb, nl, 1 - s.rho)));
+    };
     auto scaled = [&](OpBuilder &nb, Location nl, Value grad, Value avg) {
       Value d = add(nb, nl, math::SqrtOp::create(nb, nl, avg),
                     c(nb, nl, s.epsilon));
       return div(nb, nl, grad, d);
     };
-    if (s.momentum > 0) {
-      Value buf = ew({state[1], g, sq},
-                     [&](OpBuilder &nb, Location nl, ValueRange a) {
-                       return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.momentum)),
-                                  scaled(nb, nl, a[1], a[2]));
-                     });
-      Value np = ew({p, buf}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-        return sub(nb, nl, a[0], mul(nb, nl, lr, a[1]));
-      });
-      return {np, sq, buf};
-    }
-    Value np = ew({p, g, sq}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-      return sub(nb, nl, a[0], mul(nb, nl, lr, scaled(nb, nl, a[1], a[2])));
-    });
-    return {np, sq};
+    if (s.momentum > 0)
+      return loop({p, g, state[0], state[1]}, 3,
+                  [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
+                    Value sq = average(nb, nl, a[2], a[1]);
+                    Value buf = add(nb, nl,
+                                    mul(nb, nl, a[3], c(nb, nl, s.momentum)),
+                                    scaled(nb, nl, a[1], sq));
+                    return {sub(nb, nl, a[0], mul(nb, nl, lr, buf)), sq, buf};
+                  });
+    return loop({p, g, state[0]}, 2,
+                [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
+                  Value sq = average(nb, nl, a[2], a[1]);
+                  return {sub(nb, nl, a[0],
+                              mul(nb, nl, lr, scaled(nb, nl, a[1], sq))),
+                          sq};
+                });
   }
   // SGD, with PyTorch's momentum buffer (buf = mu buf + g) and Nesterov.
   if (s.momentum > 0) {
-    Value buf = ew({state[0], g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-      return add(nb, nl, mul(nb, nl, a[0], c(nb, nl, s.momentum)), a[1]);
-    });
     bool nesterov = s.nesterov != 0;
-    Value np = ew({p, g, buf}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-      Value d = nesterov
-                    ? add(nb, nl, a[1], mul(nb, nl, a[2], c(nb, nl, s.momentum)))
-                    : a[2];
-      return sub(nb, nl, a[0], mul(nb, nl, lr, d));
-    });
-    return {np, buf};
+    return loop({p, g, state[0]}, 2,
+                [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
+                  Value buf = add(nb, nl,
+                                  mul(nb, nl, a[2], c(nb, nl, s.momentum)), a[1]);
+                  Value d = nesterov ? add(nb, nl, a[1],
+                                           mul(nb, nl, buf, c(nb, nl, s.momentum)))
+                                     : buf;
+                  return {sub(nb, nl, a[0], mul(nb, nl, lr, d)), buf};
+                });
   }
-  Value np = ew({p, g}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-    return sub(nb, nl, a[0], mul(nb, nl, lr, a[1]));
+  return loop({p, g}, 1, [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
+    return {sub(nb, nl, a[0], mul(nb, nl, lr, a[1]))};
   });
-  return {np};
 }

@@ -64,6 +64,26 @@ Value map(OpBuilder &b, Location loc, ValueRange xs, Body body) {
                  });
 }
 
+SmallVector<Value>
+mapN(OpBuilder &b, Location loc, ValueRange xs, unsigned n,
+     function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> body) {
+  ArrayRef<int64_t> shape = shapeOf(xs.front());
+  unsigned rank = shape.size();
+  auto id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  SmallVector<Value> inits;
+  for (unsigned i = 0; i < n; ++i)
+    inits.push_back(tensor::EmptyOp::create(b, loc, shape, b.getF32Type()));
+  SmallVector<AffineMap> maps(xs.size() + n, id);
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange(ValueRange(inits)), xs, inits, maps,
+      SmallVector<IteratorType>(rank, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl,
+                                body(nb, nl, args.take_front(xs.size())));
+      });
+  return SmallVector<Value>(op.getResults());
+}
+
 Value mapWithLast(OpBuilder &b, Location loc, Value a, Value v, Body body) {
   ArrayRef<int64_t> shape = shapeOf(a);
   unsigned rank = shape.size();

@@ -46,6 +46,14 @@ mlir::Value generic(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value map(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange xs,
                 Body body);
 
+/// Elementwise over inputs of one shape with `n` results of that shape, in
+/// one loop; `body` gets one scalar per input and returns `n` values.
+llvm::SmallVector<mlir::Value>
+mapN(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange xs, unsigned n,
+     llvm::function_ref<llvm::SmallVector<mlir::Value>(
+         mlir::OpBuilder &, mlir::Location, mlir::ValueRange)>
+         body);
+
 /// `a` [.., n] combined with `v` [..] broadcast along the last dimension.
 mlir::Value mapWithLast(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                         mlir::Value v, Body body);
