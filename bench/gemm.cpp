@@ -3,14 +3,16 @@
 // Compiles the matmul every Lathe model uses (TensorBuilders' `matmul`,
 // through the same pipeline as a model) for N×N×N, times it against
 // cblas_sgemm from the system BLAS (Debian: OpenBLAS; OPENBLAS_CORETYPE picks
-// its kernels), and measures the single-core peak of 512-bit FMAs. Prints
-// Markdown rows: best of several runs each.
+// its kernels; it runs on one thread), on one thread and on two, and
+// measures the single-core peak of 512-bit FMAs. Prints Markdown rows: best
+// of several runs each.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/InitAll.h"
 #include "compiler/lowering/TensorBuilders.h"
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/Pipeline.h"
+#include "runtime/Session.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -108,7 +110,11 @@ int main() {
     float *pa = A.data(), *pb = B.data(), *pc = C.data();
     void *args[] = {&pa, &pb, &pc};
     double flops = 2.0 * n * n * n;
+    lathe::rt::setThreads(1);
     double ours = secondsOf([&] { gemm(args); }, 5);
+    lathe::rt::setThreads(2);
+    double ours2 = secondsOf([&] { gemm(args); }, 5);
+    lathe::rt::setThreads(1);
     double theirs = 0;
     if (sgemm) {
       theirs = secondsOf(
@@ -123,9 +129,11 @@ int main() {
       if (err > 1e-2)
         fmt::print(stderr, "warning: lathe and BLAS differ by {}\n", err);
     }
-    fmt::print("| sgemm {}³ | {:.1f} | {:.1f} | {:.2f}x |\n", n,
+    fmt::print("| sgemm {}³, 1 thread | {:.1f} | {:.1f} | {:.2f}x |\n", n,
                flops / ours / 1e9, theirs ? flops / theirs / 1e9 : 0.0,
                theirs ? theirs / ours : 0.0);
+    fmt::print("| sgemm {}³, Lathe on 2 threads | {:.1f} | | |\n", n,
+               flops / ours2 / 1e9);
   }
   long iters = 50'000'000;
   volatile float sink = 0;

@@ -43,18 +43,20 @@ def peer_env():
     return env
 
 
-def lathe_rate(exe, model, steps, batch, work):
+def lathe_rate(exe, model, steps, batch, work, threads=1):
     """Samples/s of the executable's training loop over `steps` steps (a few
     epochs of a small dataset where it has fewer samples)."""
     report = os.path.join(work, f"{model}.json")
     if model == "fashion_dcgan":
         out = subprocess.run([exe, "train", "--epochs", "1", "--limit",
-                              str(steps * batch)], capture_output=True,
+                              str(steps * batch), "--threads", str(threads)],
+                             capture_output=True,
                              text=True, check=True, cwd=ROOT).stdout
         return float(re.findall(r"([0-9.]+) images/s", out)[-1])
     out = subprocess.run([exe, "train", "--validation-split", "0", "--limit",
                           str(steps * batch), "--epochs", "1", "--report",
-                          report], capture_output=True, text=True, check=True,
+                          report, "--threads", str(threads)],
+                         capture_output=True, text=True, check=True,
                          cwd=ROOT).stdout
     n = int(re.search(r"on (\d+) samples", out).group(1))
     if n >= steps * batch:
@@ -62,7 +64,8 @@ def lathe_rate(exe, model, steps, batch, work):
     # Fewer samples than the steps need: enough epochs, summed.
     epochs = -(-steps * batch // n)
     subprocess.run([exe, "train", "--validation-split", "0", "--epochs",
-                    str(epochs), "--report", report], capture_output=True,
+                    str(epochs), "--report", report, "--threads",
+                    str(threads)], capture_output=True,
                    text=True, check=True, cwd=ROOT)
     r = json.load(open(report))
     return n * len(r["epochs"]) / sum(e["seconds"] for e in r["epochs"])
@@ -93,9 +96,10 @@ def main():
                        stdout=subprocess.DEVNULL)
     work = tempfile.mkdtemp(prefix="lathe-bench-")
     print(f"{time.strftime('%Y-%m-%d')}, {cpu_name()}, {os.cpu_count()} cores; "
-          f"median of {args.repeats} alternating runs; 1 thread each\n")
-    print("| model | batch | steps | lathe samples/s | pytorch samples/s | ratio | compile s |")
-    print("|---|---|---|---|---|---|---|")
+          f"median of {args.repeats} alternating runs\n")
+    print("| model | batch | steps | lathe samples/s, 1 thread | pytorch, 1 thread | ratio "
+          "| lathe, 2 threads | pytorch, 2 threads | ratio | lathe 1→2 threads | compile s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for model in args.models.split(","):
         steps, batch = MODELS[model]
         exe = os.path.join(work, model)
@@ -103,22 +107,25 @@ def main():
         subprocess.run([LATHE, "build", os.path.join(ROOT, "models", f"{model}.lathe"),
                         "-o", exe], check=True, capture_output=True)
         compile_s = time.perf_counter() - start
-        ours, theirs = [], []
+        runs = {k: [] for k in ("a1", "b1", "a2", "b2")}
         for _ in range(args.repeats):
-            ours.append(lathe_rate(exe, model, steps, batch, work))
-            theirs.append(peer_rate(model, steps, 1))
-        a, b = statistics.median(ours), statistics.median(theirs)
-        print(f"| {model} | {batch} | {steps} | {a:,.0f} | {b:,.0f} | "
-              f"{a / b:.2f}x | {compile_s:.2f} |", flush=True)
+            runs["a1"].append(lathe_rate(exe, model, steps, batch, work, 1))
+            runs["b1"].append(peer_rate(model, steps, 1))
+            runs["a2"].append(lathe_rate(exe, model, steps, batch, work, 2))
+            runs["b2"].append(peer_rate(model, steps, 2))
+        a1, b1, a2, b2 = (statistics.median(runs[k]) for k in ("a1", "b1", "a2", "b2"))
+        print(f"| {model} | {batch} | {steps} | {a1:,.0f} | {b1:,.0f} | "
+              f"{a1 / b1:.2f}x | {a2:,.0f} | {b2:,.0f} | {a2 / b2:.2f}x | "
+              f"{a2 / a1:.2f}x | {compile_s:.2f} |", flush=True)
     if args.gemm:
         gemm = os.path.join(ROOT, "build", "bin", "lathe-gemm-bench")
-        for coretype in (None, "SkylakeX"):
+        for coretype in (None, "Haswell", "SkylakeX"):
             env = peer_env()
             if coretype:
                 env["OPENBLAS_CORETYPE"] = coretype
             out = subprocess.run([gemm], capture_output=True, text=True,
                                  check=True, env=env).stdout
-            print(f"\nOpenBLAS {'OPENBLAS_CORETYPE=' + coretype if coretype else 'as Debian configures it'}:")
+            print(f"\nOpenBLAS {'with OPENBLAS_CORETYPE=' + coretype if coretype else 'choosing its kernels itself (OPENBLAS_CORETYPE unset)'}:")
             print(out.rstrip())
 
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <malloc.h>
+#include <unistd.h>
 #include <random>
 
 using namespace lathe::rt;
@@ -65,6 +66,18 @@ double Evaluation::metric(const std::string &name) const {
   if (name == "f1")
     return f;
   return 0;
+}
+
+// From LLVM's OpenMP runtime where the program links it (compiled models
+// do); weak, so the runtime library itself does not depend on it.
+extern "C" void omp_set_num_threads(int) __attribute__((weak));
+
+int lathe::rt::setThreads(int n) {
+  if (n <= 0)
+    n = int(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  if (omp_set_num_threads)
+    omp_set_num_threads(n);
+  return n;
 }
 
 void lathe::rt::keepAllocatorMemory() {

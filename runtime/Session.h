@@ -75,6 +75,10 @@ private:
 /// each time and fault them back in (zeroed) on the next step. Idempotent.
 void keepAllocatorMemory();
 
+/// The threads the compiled code's parallel loops use (its large matmuls'
+/// row blocks, through OpenMP); 0 means all cores. Returns the count set.
+int setThreads(int n);
+
 /// Fills `b` from the tensor's initializer (glorot_uniform, orthogonal,
 /// uniform, unit_forget_bias, zeros).
 void initTensor(const TensorSpec &t, Buffer &b, std::mt19937_64 &rng);

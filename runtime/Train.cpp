@@ -464,7 +464,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
   auto usage = [&](FILE *out) {
     fmt::print(out,
                "usage: {0} train [--epochs N] [--seed S] [--data KIND[:PATH]] "
-               "[--limit N]\n"
+               "[--limit N] [--threads N]\n"
                "          [--validation-split F] [--save CKPT] [--resume CKPT] "
                "[--report FILE.json]\n          [--plot LOSS.png]\n"
                "       {0} eval --checkpoint CKPT [--data KIND[:PATH]]\n"
@@ -524,9 +524,10 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
     if (a == "--epochs" ? !number("--epochs", opts.epochs)
         : a == "--seed" ? !number("--seed", opts.seed)
         : a == "--limit" ? !number("--limit", opts.limit)
-                         : false)
+        : a == "--threads" ? !number("--threads", opts.threads)
+                           : false)
       return 1;
-    if (a == "--epochs" || a == "--seed" || a == "--limit")
+    if (a == "--epochs" || a == "--seed" || a == "--limit" || a == "--threads")
       continue;
     if (a == "--validation-split") {
       const char *v = value(a.c_str());
@@ -578,6 +579,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
     usage(stderr);
     return 1;
   }
+  setThreads(int(opts.threads));
   if (cmd == "train")
     return info.gan ? trainGan(info, entry, opts) : train(info, entry, opts);
   if (cmd == "generate") {

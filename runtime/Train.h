@@ -19,6 +19,7 @@ struct TrainOptions {
   std::string plot;         ///< loss curve PNG
   std::string samples;      ///< gan: directory for per-epoch sample grids
   std::string resume;       ///< start from this checkpoint
+  int64_t threads = 0;      ///< threads of the compiled code (0: all cores)
   double compileSeconds = 0;
 };
 

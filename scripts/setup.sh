@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Lathe needs to build, test and train its models. Idempotent:
 # does nothing when everything is present.
-#  - Debian packages: the LLVM/MLIR 22 toolchain, fmt, zlib, Fashion-MNIST.
+#  - Debian packages: the LLVM/MLIR 22 toolchain, LLVM's OpenMP runtime (the
+#    compiled models' parallel loops), fmt, zlib, Fashion-MNIST.
 #  - with --tests: Debian's python3-torch, the peer the parity tests and
 #    bench/ compare against (run through /usr/bin/python3), and OpenBLAS.
 #  - .data/ (ignored by git): the Boston house prices CSV, the SpamAssassin
@@ -11,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PKGS=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
-      libclang-rt-22-dev libfmt-dev cmake ninja-build ccache zlib1g-dev
+      libclang-rt-22-dev libomp-22-dev libfmt-dev cmake ninja-build ccache zlib1g-dev
       dataset-fashion-mnist nodejs npm)
 # The peer with an optimized BLAS: without libopenblas0, Debian's
 # python3-torch runs on the reference BLAS, far slower than it can be.

@@ -39,6 +39,10 @@ int64_t tileFor(int64_t n, int64_t cap, ArrayRef<int64_t> choices) {
   return 1;
 }
 
+/// Multiply-adds from which a matmul's row blocks run on several threads:
+/// below it, starting the threads costs more than they save.
+constexpr int64_t kParallelWork = int64_t(1) << 20;
+
 struct VectorizeMatmulPass
     : lathe::impl::LatheVectorizeMatmulBase<VectorizeMatmulPass> {
   void runOnOperation() override {
@@ -57,16 +61,34 @@ struct VectorizeMatmulPass
       // Up to 12 rows fit the registers (12 x 2 accumulators of the 32).
       int64_t mt = tileFor(m, 12, {8, 6, 4, 3, 2});
       int64_t nt = tileFor(n, 32, {32, 16, 8, 4, 2});
+      rewriter.setInsertionPoint(op);
+      Operation *target = op;
+      // Enough work for threads: the row blocks become an scf.forall (later
+      // OpenMP's parallel loop), each block's tiles are done as below.
+      int64_t k = ranges[1];
+      if (m / mt >= 2 && m * n * k >= kParallelWork) {
+        scf::SCFTilingOptions rowBlocks;
+        rowBlocks.setTileSizes({rewriter.getIndexAttr(mt),
+                                rewriter.getIndexAttr(0),
+                                rewriter.getIndexAttr(0)});
+        rowBlocks.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+        FailureOr<scf::SCFTilingResult> blocks = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(target), rowBlocks);
+        if (failed(blocks))
+          continue;
+        rewriter.replaceOp(target, blocks->replacements);
+        target = blocks->tiledOps.back();
+        rewriter.setInsertionPoint(target);
+      }
       scf::SCFTilingOptions options;
       options.setTileSizes({rewriter.getIndexAttr(mt), rewriter.getIndexAttr(1),
                             rewriter.getIndexAttr(nt)});
       options.setInterchange({0, 2, 1}); // loops i, j, then k innermost
-      rewriter.setInsertionPoint(op);
       FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), options);
+          rewriter, cast<TilingInterface>(target), options);
       if (failed(tiled))
         continue;
-      rewriter.replaceOp(op, tiled->replacements);
+      rewriter.replaceOp(target, tiled->replacements);
       Operation *tile = tiled->tiledOps.back();
       rewriter.setInsertionPoint(tile);
       FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(

@@ -18,6 +18,8 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+
 #include <fmt/format.h>
 #include <sstream>
 
@@ -193,13 +195,15 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module) {
       "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
       "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
       "canonicalize, func.func(convert-linalg-to-loops), lathe-lower-vectors, "
+      "func.func(scf-forall-to-parallel), convert-scf-to-openmp, "
       "convert-vector-to-scf{full-unroll=true}, canonicalize, "
       "expand-strided-metadata, lower-affine, convert-scf-to-cf, "
       "convert-vector-to-llvm, "
       "convert-math-to-llvm, convert-math-to-libm, finalize-memref-to-llvm, "
       "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
       "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}, "
-      "convert-ub-to-llvm, reconcile-unrealized-casts");
+      // After the functions: it would convert their signatures its own way.
+      "convert-openmp-to-llvm, convert-ub-to-llvm, reconcile-unrealized-casts");
 }
 
 std::unique_ptr<llvm::TargetMachine>
@@ -234,6 +238,7 @@ lathe::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
                          llvm::TargetMachine &tm) {
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
+  registerOpenMPDialectTranslation(*module.getContext());
   auto llvmModule = translateModuleToLLVMIR(module, ctx);
   if (!llvmModule)
     return nullptr;

@@ -95,6 +95,10 @@ cl::opt<int64_t> epochsOpt("epochs", cl::desc("Epochs (overrides train)"),
 cl::opt<int64_t> seedOpt("seed", cl::desc("Random seed (overrides train)"),
                          cl::init(-1), cl::cat(latheCat), cl::sub(runCmd),
                          cl::sub(gradCmd), cl::sub(traceCmd));
+cl::opt<int64_t> threadsOpt("threads",
+                            cl::desc("Threads of the compiled code's parallel "
+                                     "loops (default: all cores)"),
+                            cl::init(0), cl::cat(latheCat), cl::sub(runCmd));
 cl::opt<std::string> optimizerOpt(
     "optimizer", cl::desc("Optimizer replacing the model file's"),
     cl::value_desc("name[:key=value,...]"), cl::cat(latheCat),
@@ -310,7 +314,10 @@ int linkExecutable(const std::string &object, const std::string &out) {
   }
   std::vector<std::string> args = {*found, "-o", out, object,
                                    LATHE_RUNTIME_MAIN_LIB, LATHE_RUNTIME_LIB,
-                                   "-lfmt", "-lz", "-lm"};
+                                   "-lfmt", "-lz", "-lm",
+                                   // OpenMP for the threaded matmuls
+                                   "-L/usr/lib/llvm-22/lib", "-lomp",
+                                   "-Wl,-rpath,/usr/lib/llvm-22/lib"};
   if (llvm::sys::findProgramByName("ld.lld-22") ||
       llvm::sys::fs::exists("/usr/lib/llvm-22/bin/ld.lld"))
     args.insert(args.begin() + 1, {"-fuse-ld=lld", "-B/usr/lib/llvm-22/bin"});
@@ -441,6 +448,7 @@ int main(int argc, char **argv) {
     fmt::print("compiled {} in {:.2f}s\n", inputFile.getValue(),
                compileSeconds);
     rt::TrainOptions opts;
+    rt::setThreads(int(threadsOpt));
     opts.seed = seedOpt;
     opts.limit = limitOpt;
     if (valSplitOpt >= 1)
