@@ -39,9 +39,12 @@ int64_t tileFor(int64_t n, int64_t cap, ArrayRef<int64_t> choices) {
   return 1;
 }
 
-/// Multiply-adds from which a matmul's row blocks run on several threads:
-/// below it, starting the threads costs more than they save.
-constexpr int64_t kParallelWork = int64_t(1) << 20;
+/// Multiply-adds per row of C from which a matmul's row blocks run on
+/// several threads: below it, starting the threads costs more than they
+/// save. Per row, not in all, so that the choice does not depend on how
+/// many rows there are: an LSTM's matmuls over all time steps get the same
+/// code at any sequence length.
+constexpr int64_t kParallelRowWork = int64_t(1) << 14;
 
 struct VectorizeMatmulPass
     : lathe::impl::LatheVectorizeMatmulBase<VectorizeMatmulPass> {
@@ -66,7 +69,7 @@ struct VectorizeMatmulPass
       // Enough work for threads: the row blocks become an scf.forall (later
       // OpenMP's parallel loop), each block's tiles are done as below.
       int64_t k = ranges[1];
-      if (m / mt >= 2 && m * n * k >= kParallelWork) {
+      if (m / mt >= 2 && n * k >= kParallelRowWork) {
         scf::SCFTilingOptions rowBlocks;
         rowBlocks.setTileSizes({rewriter.getIndexAttr(mt),
                                 rewriter.getIndexAttr(0),
