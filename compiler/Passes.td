@@ -79,7 +79,10 @@ def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul", "mlir::ModuleOp"> {
     shape, so no tile is partial), with the reduction loop innermost, turns
     each tile into a `vector.contract`, and hoists the tile of C out of the
     reduction loop into vector loop-carried values: the k loop then does
-    broadcasts of A, loads of B and FMAs only.
+    broadcasts of A, loads of B and FMAs only. Where C starts as a constant
+    (a zero fill), the tiles start from that constant in registers and C is
+    never filled in memory. Where each row of C has at least 2^14
+    multiply-adds, the row blocks are an scf.forall (OpenMP threads later).
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::scf::SCFDialect",

@@ -56,6 +56,7 @@ struct VectorizeMatmulPass
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    int64_t seedsExpected = 0, seedsPlaced = 0;
     for (linalg::GenericOp op : ops) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
@@ -65,6 +66,20 @@ struct VectorizeMatmulPass
       int64_t mt = tileFor(m, 12, {8, 6, 4, 3, 2});
       int64_t nt = tileFor(n, 32, {32, 16, 8, 4, 2});
       rewriter.setInsertionPoint(op);
+      // C starting as a constant (zeros): let the tiles start from that
+      // constant in registers and leave C uninitialized, instead of filling
+      // all of it in memory first.
+      std::optional<double> seed;
+      auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+      // (With one reduction step the k loop folds away and nothing could
+      // carry the seed.)
+      if (fill && ranges[1] > 1) {
+        auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
+        if (auto f = cst ? dyn_cast<FloatAttr>(cst.getValue()) : FloatAttr()) {
+          seed = f.getValueAsDouble();
+          op.getDpsInitsMutable()[0].assign(fill.getOutputs()[0]);
+        }
+      }
       Operation *target = op;
       // Enough work for threads: the row blocks become an scf.forall (later
       // OpenMP's parallel loop), each block's tiles are done as below.
@@ -102,8 +117,12 @@ struct VectorizeMatmulPass
       if (failed(vec))
         continue;
       rewriter.replaceOp(tile, vec->replacements);
+      if (seed)
+        ++seedsExpected;
       if (!tiled->loops.empty())
-        tiled->loops.back()->setAttr("lathe.k_loop", rewriter.getUnitAttr());
+        tiled->loops.back()->setAttr(
+            "lathe.k_loop", seed ? Attribute(rewriter.getF32FloatAttr(*seed))
+                                 : Attribute(rewriter.getUnitAttr()));
     }
     // Once the full-tile slices are folded away, the k loop reads and
     // writes its C tile through its iteration argument: keep the tile in
@@ -119,6 +138,7 @@ struct VectorizeMatmulPass
         kLoops.push_back(loop);
     });
     for (scf::ForOp loop : kLoops) {
+      auto seed = dyn_cast<FloatAttr>(loop->getAttr("lathe.k_loop"));
       loop->removeAttr("lathe.k_loop");
       // The vectorizer keeps `contract` on the multiply only; with it on
       // the add too, LLVM fuses each pair into one FMA.
@@ -126,7 +146,35 @@ struct VectorizeMatmulPass
         add.setFastmath(arith::FastMathFlags::contract |
                         arith::FastMathFlags::reassoc);
       });
-      (void)hoistLoopInvariantSubsets(rewriter, loop);
+      LoopLikeOpInterface hoisted = hoistLoopInvariantSubsets(rewriter, loop);
+      if (!seed)
+        continue;
+      // The tile's first value: the constant, not a read of C (which is
+      // left uninitialized). Without the hoisted read, C would be read
+      // uninitialized: fail rather than compute garbage.
+      bool seeded = false;
+      for (OpOperand &init : hoisted.getInitsMutable()) {
+        auto read = init.get().getDefiningOp<vector::TransferReadOp>();
+        if (!read)
+          continue;
+        rewriter.setInsertionPoint(read);
+        auto type = cast<VectorType>(read.getType());
+        init.assign(arith::ConstantOp::create(
+            rewriter, read.getLoc(),
+            DenseElementsAttr::get(
+                type, rewriter.getFloatAttr(type.getElementType(),
+                                            seed.getValueAsDouble()))));
+        seeded = true;
+      }
+      if (!seeded) {
+        loop.emitError("matmul tile not kept in registers");
+        return signalPassFailure();
+      }
+      ++seedsPlaced;
+    }
+    if (seedsPlaced != seedsExpected) {
+      getOperation().emitError("a matmul left its result uninitialized");
+      return signalPassFailure();
     }
   }
 };

@@ -57,3 +57,28 @@ func.func @narrow(%a: tensor<32x128xf32>, %b: tensor<128x10xf32>, %c: tensor<32x
   } -> tensor<32x10xf32>
   return %r, %u : tensor<32x10xf32>, tensor<32x10xf32>
 }
+
+// -----
+
+// C filled with zeros: the tiles start from a zero vector in registers and C
+// is left uninitialized (no fill of the whole matrix in memory).
+// CHECK-LABEL: func.func @zero_init
+// CHECK-NOT: linalg.fill
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args({{.*}}, %{{.*}} = %[[ZERO]])
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @zero_init(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>) -> tensor<16x48xf32> {
+  %z = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<16x48xf32>
+  %c = linalg.fill ins(%z : f32) outs(%e : tensor<16x48xf32>) -> tensor<16x48xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<16x64xf32>, tensor<64x48xf32>) outs(%c : tensor<16x48xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+    %s = arith.addf %o, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x48xf32>
+  return %r : tensor<16x48xf32>
+}
