@@ -318,6 +318,16 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
   Value dh0 = returnSequences ? zeros : dy;
   Value dz0 =
       tensor::EmptyOp::create(b, loc, {steps, batch, gates}, b.getF32Type());
+  // Rᵀ once, not at every step (a transposed operand is materialized).
+  MLIRContext *ctx = b.getContext();
+  Value recurrentT = tb::generic(
+      b, loc, {recurrent},
+      {AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
+                      ctx)},
+      tensor::EmptyOp::create(b, loc, {gates, units}, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(2, ctx),
+      {IteratorType::parallel, IteratorType::parallel},
+      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
   auto loop = scf::ForOp::create(
       b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1),
       ValueRange{dz0, dh0, zeros},
@@ -373,7 +383,7 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
         // dh of step t - 1 = dz_t Rᵀ, written over this step's dh.
         Value zeroDh =
             linalg::FillOp::create(lb, ll, tb::f32(lb, ll, 0), dh).getResult(0);
-        Value dhPrev = tb::matmul(lb, ll, dzt, recurrent, false, true, zeroDh);
+        Value dhPrev = tb::matmul(lb, ll, dzt, recurrentT, false, false, zeroDh);
         scf::YieldOp::create(lb, ll, ValueRange{dz, dhPrev, r[4]});
       });
   Value dzFlat = collapseLeading(b, loc, loop.getResult(0)); // [T*B, 4U]
