@@ -40,6 +40,23 @@ bool exists(const std::string &p) {
 }
 } // namespace
 
+std::vector<std::string> lathe::rt::dataList(const ModelInfo &info,
+                                             const std::string &key) {
+  std::vector<std::string> out;
+  std::string cur;
+  for (char c : dataOption(info, key)) {
+    if (c == '|') {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty())
+    out.push_back(cur);
+  return out;
+}
+
 std::string lathe::rt::dataOption(const ModelInfo &info, const std::string &key,
                                   const std::string &fallback) {
   auto it = info.data.find(key);
@@ -72,22 +89,6 @@ using lathe::rt::dataOption;
 std::string option(const ModelInfo &info, const std::string &key,
                    const std::string &fallback = "") {
   return dataOption(info, key, fallback);
-}
-
-std::vector<std::string> splitList(const std::string &s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char c : s) {
-    if (c == '|') {
-      out.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty())
-    out.push_back(cur);
-  return out;
 }
 
 uint32_t be32(const uint8_t *p) {
@@ -227,7 +228,7 @@ bool loadTable(const ModelInfo &info, const std::string &path,
                std::vector<std::vector<std::string>> rows,
                const std::string &defaultTarget, Splits &out,
                std::string &error) {
-  std::vector<std::string> features = splitList(option(info, "features"));
+  std::vector<std::string> features = dataList(info, "features");
   std::string target = option(info, "target", defaultTarget);
   const auto &header = rows.front();
   auto column = [&](const std::string &name) -> int64_t {

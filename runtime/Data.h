@@ -33,6 +33,10 @@ struct Splits {
 std::string dataOption(const ModelInfo &info, const std::string &key,
                        const std::string &fallback = "");
 
+/// A list-valued data setting (stored joined with '|'), e.g. the features.
+std::vector<std::string> dataList(const ModelInfo &info,
+                                  const std::string &key);
+
 /// The first existing file among `given` (when not empty), the `relative`
 /// candidates under $LATHE_DATA_DIR and ./.data, and the `system` paths;
 /// empty when none exists.

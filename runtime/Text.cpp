@@ -113,6 +113,34 @@ std::vector<std::string> lathe::rt::tokenize(std::string_view text) {
   return words;
 }
 
+namespace {
+/// `text` without HTML tags (each becomes a space). A tag starts with a
+/// letter, '/' or '!' after '<'; a lone '<' is text.
+std::string stripTags(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  bool inTag = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '<') {
+      char n = i + 1 < text.size() ? text[i + 1] : ' ';
+      if (std::isalpha(static_cast<unsigned char>(n)) || n == '/' || n == '!') {
+        inTag = true;
+        out += ' ';
+        continue;
+      }
+    }
+    if (inTag) {
+      if (c == '>')
+        inTag = false;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+} // namespace
+
 std::string lathe::rt::emailBody(std::string_view raw) {
   size_t start = 0;
   for (size_t i = 0; i < raw.size(); ++i) {
@@ -126,28 +154,7 @@ std::string lathe::rt::emailBody(std::string_view raw) {
       break;
     }
   }
-  std::string body;
-  body.reserve(raw.size() - start);
-  bool inTag = false;
-  for (size_t i = start; i < raw.size(); ++i) {
-    char c = raw[i];
-    if (c == '<') {
-      // A tag starts with a letter, '/' or '!'; a lone '<' is text.
-      char n = i + 1 < raw.size() ? raw[i + 1] : ' ';
-      if (std::isalpha(static_cast<unsigned char>(n)) || n == '/' || n == '!') {
-        inTag = true;
-        body += ' ';
-        continue;
-      }
-    }
-    if (inTag) {
-      if (c == '>')
-        inTag = false;
-      continue;
-    }
-    body += c;
-  }
-  return body;
+  return stripTags(raw.substr(start));
 }
 
 std::string lathe::rt::textBody(const ModelInfo &info, std::string_view raw) {
@@ -163,26 +170,13 @@ std::string lathe::rt::textBody(const ModelInfo &info, std::string_view raw) {
                     return std::isalnum(static_cast<unsigned char>(c)) ||
                            c == '-';
                   }));
-  if (headers)
-    return emailBody(raw);
-  return emailBody("\n\n" + std::string(raw));
+  return headers ? emailBody(raw) : stripTags(raw);
 }
 
 std::vector<std::string> lathe::rt::classNames(const ModelInfo &info) {
-  std::string kind = dataOption(info, "kind");
-  if (kind == "spam_assassin")
+  if (dataOption(info, "kind") == "spam_assassin")
     return {"ham", "spam"};
-  std::vector<std::string> names;
-  std::string cur;
-  for (char c : dataOption(info, "categories") + "|")
-    if (c == '|') {
-      if (!cur.empty())
-        names.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  return names;
+  return dataList(info, "categories");
 }
 
 bool lathe::rt::readText(const std::string &path, std::string &out,

@@ -90,13 +90,7 @@ private:
 
   NamedAttrList role(StringRef r, StringAttr pname = {},
                      StringAttr init = {}) {
-    NamedAttrList l;
-    l.append("lathe.role", b.getStringAttr(r));
-    if (pname)
-      l.append("lathe.param", pname);
-    if (init)
-      l.append("lathe.init", init);
-    return l;
+    return argRole(b, r, pname, init);
   }
 
   void addParams(SmallVector<Type> &types, SmallVector<NamedAttrList> &attrs) {

@@ -34,6 +34,17 @@ Value lathe::cloneNetwork(OpBuilder &b, func::FuncOp net, Value x,
   return {};
 }
 
+NamedAttrList lathe::argRole(Builder &b, StringRef role, StringAttr param,
+                             StringAttr init) {
+  NamedAttrList l;
+  l.append("lathe.role", b.getStringAttr(role));
+  if (param)
+    l.append("lathe.param", param);
+  if (init)
+    l.append("lathe.init", init);
+  return l;
+}
+
 bool lathe::needsSeed(func::FuncOp net) {
   return !net.getBody().getOps<DropoutOp>().empty();
 }

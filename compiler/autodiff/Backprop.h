@@ -17,6 +17,12 @@ mlir::Value cloneNetwork(mlir::OpBuilder &b, mlir::func::FuncOp net,
                          llvm::SmallVectorImpl<mlir::Operation *> &ops,
                          mlir::Value seed = {});
 
+/// The attributes of an entry point's argument: `lathe.role`, and for
+/// parameters and state `lathe.param` (its name) and `lathe.init`.
+mlir::NamedAttrList argRole(mlir::Builder &b, llvm::StringRef role,
+                            mlir::StringAttr param = {},
+                            mlir::StringAttr init = {});
+
 /// Whether `net` has a layer that draws random numbers while training.
 bool needsSeed(mlir::func::FuncOp net);
 

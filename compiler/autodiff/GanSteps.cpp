@@ -63,14 +63,9 @@ private:
     SmallVector<DictionaryAttr> attrs;
     void add(OpBuilder &b, Type t, StringRef role, StringAttr name = {},
              StringAttr init = {}) {
-      NamedAttrList l;
-      l.append("lathe.role", b.getStringAttr(role));
-      if (name)
-        l.append("lathe.param", name);
-      if (init)
-        l.append("lathe.init", init);
       types.push_back(t);
-      attrs.push_back(l.getDictionary(b.getContext()));
+      attrs.push_back(
+          argRole(b, role, name, init).getDictionary(b.getContext()));
     }
   };
 
