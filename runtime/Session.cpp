@@ -1,5 +1,6 @@
 //===- Session.cpp - A compiled model's state and entry points ------------===//
 #include "runtime/Session.h"
+#include "runtime/BatchQueue.h"
 
 #include <algorithm>
 #include <cmath>
@@ -187,7 +188,9 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
                    int64_t begin, Batch &batch) const {
   int64_t B = info_.batch, f = info_.inputSize(), out = info_.outputSize();
   batch.count = std::min<int64_t>(B, int64_t(order.size()) - begin);
-  std::fill(batch.x.data(), batch.x.data() + batch.x.size(), 0.0f);
+  // Rows past the data are zeros; real rows are overwritten whole below.
+  std::fill(batch.x.data() + batch.count * f, batch.x.data() + batch.x.size(),
+            0.0f);
   if (batch.y.size())
     std::fill(batch.y.data(), batch.y.data() + batch.y.size(), 0.0f);
   for (int64_t r = 0; r < B; ++r) {
@@ -299,9 +302,9 @@ Evaluation Session::evaluate(const Dataset &d) {
   std::vector<int64_t> order(d.n);
   for (int64_t i = 0; i < d.n; ++i)
     order[i] = i;
-  Batch batch = makeBatch();
-  for (int64_t begin = 0; begin < d.n; begin += info_.batch) {
-    fill(d, order, begin, batch);
+  BatchQueue batches(*this, d, order);
+  for (int64_t s = 0; s < batches.size(); ++s) {
+    const Batch &batch = batches.next();
     PackedCall call;
     call << params_ << batch.x << targetPtr(batch) << batch.mask << loss_
          << pred_;

@@ -1,5 +1,6 @@
 //===- Train.cpp - The training loop and the commands around it -----------===//
 #include "runtime/Train.h"
+#include "runtime/BatchQueue.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Gan.h"
 #include "runtime/Plot.h"
@@ -205,7 +206,6 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   std::vector<int64_t> order(train.n);
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(uint64_t(info.seed) + 12345);
-  Batch batch = session.makeBatch();
   int64_t steps = (train.n + info.batch - 1) / info.batch;
   std::string epochsJson;
   Series trainLoss{"loss", {}, 0x1f77b4}, valLoss{"val_loss", {}, 0xff7f0e};
@@ -217,9 +217,9 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     std::shuffle(order.begin(), order.end(), rng);
     Evaluation stats;
     auto epochStart = Clock::now();
+    BatchQueue batches(session, train, order);
     for (int64_t s = 0; s < steps; ++s) {
-      session.fill(train, order, s * info.batch, batch);
-      float loss = session.trainStep(batch, lr, stats);
+      float loss = session.trainStep(batches.next(), lr, stats);
       if (!std::isfinite(loss)) {
         fmt::print(stderr,
                    "\nerror: the loss became {} at epoch {} step {}; "

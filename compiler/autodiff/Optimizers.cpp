@@ -58,7 +58,8 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
     Value bc1 = tb::scalarAt(b, loc, hyper, 1);
     Value bc2 = tb::scalarAt(b, loc, hyper, 2);
     Value stepSize = div(b, loc, lr, bc1);
-    Value sqrtBc2 = math::SqrtOp::create(b, loc, bc2);
+    // 1/sqrt(1 - beta2^t) once per step, so the loop divides only once.
+    Value invSqrtBc2 = div(b, loc, c(b, loc, 1.0), math::SqrtOp::create(b, loc, bc2));
     return loop({p, g, state[0], state[1]}, 3,
                 [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
                   Value m = add(nb, nl, mul(nb, nl, a[2], c(nb, nl, s.beta1)),
@@ -67,10 +68,10 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
                                 mul(nb, nl, mul(nb, nl, a[1], a[1]),
                                     c(nb, nl, 1 - s.beta2)));
                   Value denom = add(
-                      nb, nl, div(nb, nl, math::SqrtOp::create(nb, nl, v), sqrtBc2),
+                      nb, nl, mul(nb, nl, math::SqrtOp::create(nb, nl, v), invSqrtBc2),
                       c(nb, nl, s.epsilon));
                   Value np = sub(nb, nl, a[0],
-                                 mul(nb, nl, stepSize, div(nb, nl, m, denom)));
+                                 mul(nb, nl, stepSize, tb::divByFinite(nb, nl, m, denom)));
                   return {np, m, v};
                 });
   }
@@ -82,7 +83,7 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
     auto scaled = [&](OpBuilder &nb, Location nl, Value grad, Value avg) {
       Value d = add(nb, nl, math::SqrtOp::create(nb, nl, avg),
                     c(nb, nl, s.epsilon));
-      return div(nb, nl, grad, d);
+      return tb::divByFinite(nb, nl, grad, d);
     };
     if (s.momentum > 0)
       return loop({p, g, state[0], state[1]}, 3,

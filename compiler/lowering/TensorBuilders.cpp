@@ -30,6 +30,10 @@ Value mul(OpBuilder &b, Location l, Value x, Value y) {
 Value div(OpBuilder &b, Location l, Value x, Value y) {
   return arith::DivFOp::create(b, l, x, y);
 }
+Value divByFinite(OpBuilder &b, Location l, Value x, Value y) {
+  return arith::DivFOp::create(
+      b, l, x, y, arith::FastMathFlags::arcp | arith::FastMathFlags::ninf);
+}
 
 Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
              double value) {

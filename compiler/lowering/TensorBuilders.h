@@ -30,6 +30,11 @@ mlir::Value mul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                 mlir::Value y);
 mlir::Value div(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                 mlir::Value y);
+/// x / y where y is finite and far from zero (an optimizer's denominator):
+/// may become a reciprocal estimate refined by a Newton step (`arcp ninf`;
+/// within 2 ulp, about 4x the throughput of a divide on AVX-512).
+mlir::Value divByFinite(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                        mlir::Value y);
 
 /// A tensor of `shape` filled with `value`.
 mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,

@@ -1,0 +1,69 @@
+//===- BatchQueue.cpp - Batches assembled ahead on a worker thread --------===//
+#include "runtime/BatchQueue.h"
+
+#include <algorithm>
+
+using namespace lathe::rt;
+
+BatchQueue::BatchQueue(const Session &session, const Dataset &data,
+                       const std::vector<int64_t> &order)
+    : session_(session), data_(data), order_(order),
+      steps_((int64_t(order.size()) + session.info().batch - 1) /
+             session.info().batch) {
+  Batch probe = session.makeBatch();
+  int64_t bytes = int64_t(probe.x.size() + probe.y.size() + probe.mask.size()) *
+                      int64_t(sizeof(float)) +
+                  1;
+  slotCount_ = std::clamp<int64_t>((int64_t(8) << 20) / bytes, 4, 64);
+  for (int64_t i = 0; i < std::min(slotCount_, steps_); ++i)
+    slots_.push_back(session.makeBatch());
+  worker_ = std::thread([this] { work(); });
+}
+
+BatchQueue::~BatchQueue() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  changed_.notify_all();
+  worker_.join();
+}
+
+void BatchQueue::work() {
+  for (int64_t s = 0; s < steps_; ++s) {
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      if (s >= released_ + slotCount_) { // full: wait for half a ring
+        workerWaits_ = true;
+        changed_.wait(lock, [&] {
+          return stop_ || s + slotCount_ / 2 <= released_ + slotCount_;
+        });
+        workerWaits_ = false;
+      }
+      if (stop_)
+        return;
+    }
+    session_.fill(data_, order_, s * session_.info().batch,
+                  slots_[s % slotCount_]);
+    std::lock_guard<std::mutex> lock(mutex_);
+    filled_ = s + 1;
+    if (consumerWaits_)
+      changed_.notify_all();
+  }
+}
+
+const Batch &BatchQueue::next() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  // The batch handed out last time is done with now.
+  int64_t s = released_ + (handed_ ? 1 : 0);
+  released_ = s;
+  handed_ = true;
+  if (workerWaits_ && filled_ + slotCount_ / 2 <= released_ + slotCount_)
+    changed_.notify_all();
+  if (filled_ <= s) {
+    consumerWaits_ = true;
+    changed_.wait(lock, [&] { return filled_ > s; });
+    consumerWaits_ = false;
+  }
+  return slots_[s % slotCount_];
+}

@@ -1,0 +1,100 @@
+//===- BatchQueueTest.cpp - Batches gathered ahead equal those filled in turn ===//
+//
+// For passes shorter than, equal to and longer than the queue's ring, with a
+// partial last batch, for one-hot, class and token inputs: every batch the
+// queue hands out equals the one Session::fill makes. Prints one line per
+// failed expectation and a summary; exits non-zero on any failure. Run by
+// batch-queue.test.
+//
+//===----------------------------------------------------------------------===//
+#include "runtime/BatchQueue.h"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <numeric>
+#include <random>
+
+using namespace lathe::rt;
+
+namespace {
+int failures = 0, checks = 0;
+
+bool same(const Buffer &a, const Buffer &b) {
+  if (a.size() != b.size())
+    return false;
+  for (int64_t i = 0; i < a.size(); ++i)
+    if (a.data()[i] != b.data()[i])
+      return false;
+  return true;
+}
+
+void check(const std::string &model, int64_t n) {
+  ModelInfo info;
+  std::string error;
+  if (!parseModelInfo(model, info, error)) {
+    ++failures;
+    fmt::print("FAIL: model description: {}\n", error);
+    return;
+  }
+  Session session(info, EntryPoints{});
+  Dataset d;
+  d.n = n;
+  d.features = info.inputSize();
+  std::mt19937_64 rng(n);
+  d.x.resize(size_t(n * d.features));
+  for (float &v : d.x)
+    v = float(rng() % 1000);
+  d.labels.resize(size_t(n));
+  for (int32_t &l : d.labels)
+    l = int32_t(rng() % uint64_t(info.outputSize() > 1 ? info.outputSize() : 2));
+  for (int32_t l : d.labels) // binary targets are values
+    d.y.push_back(float(l));
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  std::shuffle(order.begin(), order.end(), rng);
+
+  BatchQueue queue(session, d, order);
+  Batch want = session.makeBatch();
+  int64_t steps = (n + info.batch - 1) / info.batch;
+  ++checks;
+  if (queue.size() != steps) {
+    ++failures;
+    fmt::print("FAIL: {} samples: {} batches, want {}\n", n, queue.size(), steps);
+  }
+  for (int64_t s = 0; s < steps; ++s) {
+    const Batch &got = queue.next();
+    session.fill(d, order, s * info.batch, want);
+    ++checks;
+    if (got.count != want.count || !same(got.x, want.x) ||
+        !same(got.y, want.y) || !same(got.mask, want.mask) ||
+        got.labels != want.labels) {
+      ++failures;
+      fmt::print("FAIL: {} samples ({}): batch {} differs\n", n, info.name, s);
+    }
+  }
+}
+} // namespace
+
+int main() {
+  std::string onehot = "lathe-model 1\nname onehot\nbatch 32\nepochs 1\nseed 1\n"
+                       "loss categorical_crossentropy\noptimizer adam lr=0.001\n"
+                       "metrics accuracy\ntask onehot\ninput f32 784\n"
+                       "param w glorot_uniform 784 10\noutput 10\n";
+  std::string classes = "lathe-model 1\nname classes\nbatch 7\nepochs 1\nseed 1\n"
+                        "loss sparse_categorical_crossentropy\noptimizer sgd lr=0.1\n"
+                        "metrics accuracy\ntask classes\ninput f32 5\n"
+                        "param w glorot_uniform 5 3\noutput 3\n";
+  std::string tokens = "lathe-model 1\nname tokens\nbatch 4\nepochs 1\nseed 1\n"
+                       "loss binary_crossentropy\noptimizer adam lr=0.001\n"
+                       "metrics accuracy\ntask binary\ninput i32 9\n"
+                       "param e uniform 50 8\noutput 1\n";
+  // One-hot rows of 3 KB: the ring holds 64 batches.
+  for (int64_t n : {1, 31, 32, 33, 64 * 32, 64 * 32 + 5, 300 * 32 + 17})
+    check(onehot, n);
+  for (int64_t n : {3, 7, 8, 1000})
+    check(classes, n);
+  for (int64_t n : {4, 5, 2001})
+    check(tokens, n);
+  fmt::print("{} checks, {} failed\n", checks, failures);
+  return failures ? 1 : 0;
+}
