@@ -57,17 +57,33 @@ def LatheStripModel : Pass<"lathe-strip-model", "mlir::ModuleOp"> {
   }];
 }
 
-def LatheConvLoopOrder : Pass<"lathe-conv-loop-order", "mlir::ModuleOp"> {
-  let summary = "Put the output's contiguous dimension innermost in convolutions";
+def LatheFuseElementwise : Pass<"lathe-fuse-elementwise", "mlir::ModuleOp"> {
+  let summary = "Fuse elementwise producers into their consumers (linalg on tensors)";
   let description = [{
-    Generalizes convolution-like linalg ops (six or more loops: the named
-    convolutions and the filter-gradient contractions) and interchanges their
-    loops so the innermost one is the parallel dimension that indexes the
-    output's last (contiguous) dimension, the output channel. Lowered to
-    loops, the innermost loop then reads filter and output contiguously and
-    LLVM vectorizes it. Convolutions themselves are matmuls over im2col
-    rows now; this still orders max pooling (a named op with six loops) and
-    keeps the channels innermost in im2col and col2im.
+    Applies upstream linalg elementwise fusion where a producer (all loops
+    parallel) has a single use: its body moves into the consumer, and the
+    intermediate tensor is never written. This joins the chains the
+    gradient rules build (max-pool routing and the ReLU mask, the softmax
+    and cross-entropy gradients, an activation and its use) into one loop
+    each. Producers with several uses are left alone, so no work is
+    duplicated. `lathe.matmul` ops are neither fused into nor moved: their
+    form is what lathe-vectorize-matmul matches.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def LatheLoopOrder : Pass<"lathe-loop-order", "mlir::ModuleOp"> {
+  let summary = "Put the output's contiguous dimension innermost in reductions and convolutions";
+  let description = [{
+    Interchanges the loops of reductions (linalg ops with a reduction
+    iterator: bias gradients, column sums, max pooling) and of six-loop ops
+    (im2col, col2im) so the innermost loop is the parallel dimension that
+    indexes the output's last (contiguous) dimension. Lowered to loops, the
+    innermost loop then reads and writes contiguously and carries no
+    dependence through memory, and LLVM vectorizes it; a reduction left
+    innermost would stay scalar (its adds may not be reassociated). Named
+    ops are generalized first. `lathe.matmul` ops are left to
+    lathe-vectorize-matmul.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }

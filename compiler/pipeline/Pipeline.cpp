@@ -183,13 +183,21 @@ FailureOr<std::string> lathe::describeModel(ModuleOp module) {
 
 LogicalResult lathe::lowerToLinalg(ModuleOp module) {
   return runPipeline(module, "lathe-strip-model, lathe-lower-to-linalg, "
+                             "canonicalize, cse, lathe-fuse-elementwise, "
                              "canonicalize, cse");
 }
 
-LogicalResult lathe::lowerToLLVMDialect(ModuleOp module) {
+LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
+                                        const std::string &debugIR) {
+  std::string snapshot, scopes;
+  if (!debugIR.empty()) {
+    snapshot = "snapshot-op-locations{filename=" + debugIR + "}, ";
+    scopes = "ensure-debug-info-scope-on-llvm-func{emission-kind=LineTablesOnly}, ";
+  }
   return runPipeline(
       module,
-      "lathe-conv-loop-order, lathe-vectorize-matmul, canonicalize, cse, "
+      snapshot +
+      "lathe-loop-order, lathe-vectorize-matmul, canonicalize, cse, "
       "one-shot-bufferize{bufferize-function-boundaries=true "
       "function-boundary-type-conversion=identity-layout-map}, "
       "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
@@ -203,7 +211,8 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module) {
       "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
       "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}, "
       // After the functions: it would convert their signatures its own way.
-      "convert-openmp-to-llvm, convert-ub-to-llvm, reconcile-unrealized-casts");
+      "convert-openmp-to-llvm, convert-ub-to-llvm, " + scopes +
+      "reconcile-unrealized-casts");
 }
 
 std::unique_ptr<llvm::TargetMachine>

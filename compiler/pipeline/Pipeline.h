@@ -26,7 +26,11 @@ mlir::FailureOr<std::string> describeModel(mlir::ModuleOp module);
 mlir::LogicalResult lowerToLinalg(mlir::ModuleOp module);
 
 /// Bufferizes and lowers linalg to the LLVM dialect (bare-pointer calls).
-mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module);
+/// With `debugIR`, first writes the IR to that file and gives every op its
+/// line there, and emits line tables, so profilers attribute machine code
+/// to the linalg op it came from.
+mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
+                                       const std::string &debugIR = "");
 
 /// The host CPU's target machine, or one for `cpu`/`features` when given.
 std::unique_ptr<llvm::TargetMachine>

@@ -128,6 +128,12 @@ cl::opt<std::string> reportOpt("report",
                                cl::desc("Write final figures as JSON"),
                                cl::value_desc("file.json"), cl::cat(latheCat),
                                cl::sub(runCmd));
+cl::opt<std::string> debugIROpt(
+    "debug-ir",
+    cl::desc("Write the linalg IR to this file and map the machine code to "
+             "its lines (line tables for profilers)"),
+    cl::value_desc("file.mlir"), cl::cat(latheCat),
+    cl::sub(cl::SubCommand::getAll()));
 cl::opt<std::string> cpuOpt("cpu", cl::desc("Target CPU (default: this one)"),
                             cl::cat(latheCat),
                             cl::sub(cl::SubCommand::getAll()));
@@ -407,7 +413,7 @@ int main(int argc, char **argv) {
     return 1;
   if (top && emit == Emit::Linalg)
     return printModule();
-  if (mlir::failed(lowerToLLVMDialect(*module)))
+  if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt)))
     return 1;
   auto tm = createTargetMachine(cpuOpt, mattrOpt, error);
   if (!tm)

@@ -1,4 +1,4 @@
-//===- ConvLoopOrder.cpp - Output channels innermost in convolutions ------===//
+//===- LoopOrder.cpp - The output's contiguous dimension innermost --------===//
 #include "compiler/Passes.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -6,19 +6,20 @@
 #include "mlir/IR/PatternMatch.h"
 
 namespace lathe {
-#define GEN_PASS_DEF_LATHECONVLOOPORDER
+#define GEN_PASS_DEF_LATHELOOPORDER
 #include "compiler/Passes.h.inc"
 } // namespace lathe
 
 using namespace mlir;
 
 namespace {
-struct ConvLoopOrderPass
-    : lathe::impl::LatheConvLoopOrderBase<ConvLoopOrderPass> {
+struct LoopOrderPass : lathe::impl::LatheLoopOrderBase<LoopOrderPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation().walk([&](linalg::LinalgOp op) {
-      if (op.getNumLoops() >= 6 && op.getNumDpsInits() == 1)
+      if (op.getNumDpsInits() != 1 || op->hasAttr("lathe.matmul"))
+        return;
+      if (op.getNumLoops() >= 6 || op.getNumReductionLoops() > 0)
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
