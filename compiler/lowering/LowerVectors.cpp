@@ -31,6 +31,8 @@ struct LowerVectorsPass
     };
     if (failed(run([](RewritePatternSet &p) {
           vector::populateVectorTransferPermutationMapLoweringPatterns(p);
+          vector::populateVectorTransposeLoweringPatterns(
+              p, vector::VectorTransposeLowering::EltWise);
           vector::populateVectorContractLoweringPatterns(
               p, vector::VectorContractLowering::OuterProduct);
         })) ||

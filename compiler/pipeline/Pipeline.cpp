@@ -197,7 +197,8 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
   return runPipeline(
       module,
       snapshot +
-      "lathe-loop-order, lathe-vectorize-matmul, canonicalize, cse, "
+      "lathe-loop-order, lathe-vectorize-matmul, lathe-vectorize-transpose, "
+      "canonicalize, cse, "
       "one-shot-bufferize{bufferize-function-boundaries=true "
       "function-boundary-type-conversion=identity-layout-map}, "
       "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "

@@ -1,0 +1,78 @@
+//===- VectorizeTranspose.cpp - 16x16 register transposes -----------------===//
+//
+// A matmul with a transposed operand materializes the transpose (the CNN's
+// input gradient reads its 5408x128 dense kernel transposed every step).
+// Lowered to loops, that transpose reads one element per cache line and
+// LLVM turns it into gathers. Here each 2-D transpose whose sides are
+// multiples of 16 becomes loops over 16x16 blocks, each read as 16 row
+// vectors, transposed in registers and written as 16 row vectors.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHEVECTORIZETRANSPOSE
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+constexpr int64_t kBlock = 16;
+
+/// A 2-D generic that only copies its input transposed.
+bool isTranspose(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 2 || op.getNumReductionLoops() != 0)
+    return false;
+  auto maps = op.getIndexingMapsArray();
+  MLIRContext *ctx = op.getContext();
+  AffineMap swapped = AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx);
+  if (maps[0] != swapped || !maps[1].isIdentity())
+    return false;
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  return body.getOperations().size() == 1 &&
+         yield.getValues()[0] == body.getArgument(0);
+}
+
+struct VectorizeTransposePass
+    : lathe::impl::LatheVectorizeTransposeBase<VectorizeTransposePass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> ops;
+    getOperation().walk([&](linalg::GenericOp op) {
+      if (!isTranspose(op))
+        return;
+      SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+      if (llvm::all_of(ranges, [](int64_t r) {
+            return !ShapedType::isDynamic(r) && r % kBlock == 0;
+          }))
+        ops.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::GenericOp op : ops) {
+      rewriter.setInsertionPoint(op);
+      scf::SCFTilingOptions options;
+      options.setTileSizes(
+          {rewriter.getIndexAttr(kBlock), rewriter.getIndexAttr(kBlock)});
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), options);
+      if (failed(tiled))
+        continue;
+      rewriter.replaceOp(op, tiled->replacements);
+      Operation *tile = tiled->tiledOps.back();
+      rewriter.setInsertionPoint(tile);
+      FailureOr<linalg::VectorizationResult> vec =
+          linalg::vectorize(rewriter, tile);
+      if (failed(vec))
+        continue;
+      rewriter.replaceOp(tile, vec->replacements);
+    }
+  }
+};
+} // namespace
