@@ -44,31 +44,28 @@ def peer_env():
 
 
 def lathe_rate(exe, model, steps, batch, work, threads=1):
-    """Samples/s of the executable's training loop over `steps` steps (a few
-    epochs of a small dataset where it has fewer samples)."""
+    """Samples/s of the executable's training loop over `steps` steps after
+    a warm-up epoch (the peer warms up too): the epochs after the first,
+    enough of them to cover `steps` (a small dataset's epochs are short)."""
     report = os.path.join(work, f"{model}.json")
     if model == "fashion_dcgan":
-        out = subprocess.run([exe, "train", "--epochs", "1", "--limit",
+        out = subprocess.run([exe, "train", "--epochs", "2", "--limit",
                               str(steps * batch), "--threads", str(threads)],
                              capture_output=True,
                              text=True, check=True, cwd=ROOT).stdout
         return float(re.findall(r"([0-9.]+) images/s", out)[-1])
     out = subprocess.run([exe, "train", "--validation-split", "0", "--limit",
-                          str(steps * batch), "--epochs", "1", "--report",
-                          report, "--threads", str(threads)],
-                         capture_output=True, text=True, check=True,
-                         cwd=ROOT).stdout
+                          str(steps * batch), "--epochs", "1", "--threads",
+                          str(threads)], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
     n = int(re.search(r"on (\d+) samples", out).group(1))
-    if n >= steps * batch:
-        return json.load(open(report))["samples_per_second"]
-    # Fewer samples than the steps need: enough epochs, summed.
-    epochs = -(-steps * batch // n)
-    subprocess.run([exe, "train", "--validation-split", "0", "--epochs",
-                    str(epochs), "--report", report, "--threads",
-                    str(threads)], capture_output=True,
+    epochs = 1 + -(-steps * batch // n)
+    subprocess.run([exe, "train", "--validation-split", "0", "--limit",
+                    str(steps * batch), "--epochs", str(epochs), "--report",
+                    report, "--threads", str(threads)], capture_output=True,
                    text=True, check=True, cwd=ROOT)
-    r = json.load(open(report))
-    return n * len(r["epochs"]) / sum(e["seconds"] for e in r["epochs"])
+    timed = json.load(open(report))["epochs"][1:]
+    return n * len(timed) / sum(e["seconds"] for e in timed)
 
 
 def peer_rate(model, steps, threads):

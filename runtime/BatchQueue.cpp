@@ -6,7 +6,7 @@
 using namespace lathe::rt;
 
 BatchQueue::BatchQueue(const Session &session, const Dataset &data,
-                       const std::vector<int64_t> &order)
+                       const std::vector<int64_t> &order, Gather how)
     : session_(session), data_(data), order_(order),
       steps_((int64_t(order.size()) + session.info().batch - 1) /
              session.info().batch) {
@@ -14,6 +14,15 @@ BatchQueue::BatchQueue(const Session &session, const Dataset &data,
   int64_t bytes = int64_t(probe.x.size() + probe.y.size() + probe.mask.size()) *
                       int64_t(sizeof(float)) +
                   1;
+  // Small batches, or no core to spare (the compiled code's idle threads
+  // spin on every core between parallel loops): gathered in place.
+  if (how == Gather::Auto)
+    how = bytes >= kThreadedBytes && spareCore() ? Gather::Ahead
+                                                 : Gather::InPlace;
+  if (how == Gather::InPlace) {
+    slots_.push_back(std::move(probe));
+    return;
+  }
   slotCount_ = std::clamp<int64_t>((int64_t(8) << 20) / bytes, 4, 64);
   for (int64_t i = 0; i < std::min(slotCount_, steps_); ++i)
     slots_.push_back(session.makeBatch());
@@ -21,6 +30,8 @@ BatchQueue::BatchQueue(const Session &session, const Dataset &data,
 }
 
 BatchQueue::~BatchQueue() {
+  if (!worker_.joinable())
+    return;
   {
     std::lock_guard<std::mutex> lock(mutex_);
     stop_ = true;
@@ -53,6 +64,11 @@ void BatchQueue::work() {
 }
 
 const Batch &BatchQueue::next() {
+  if (!worker_.joinable()) {
+    session_.fill(data_, order_, released_ * session_.info().batch, slots_[0]);
+    ++released_;
+    return slots_[0];
+  }
   std::unique_lock<std::mutex> lock(mutex_);
   // The batch handed out last time is done with now.
   int64_t s = released_ + (handed_ ? 1 : 0);

@@ -15,12 +15,16 @@ namespace lathe::rt {
 /// Hands out the batches of one pass over `order` in turn while a worker
 /// thread gathers the next one (rows of a shuffled data set are scattered
 /// over memory, so gathering them costs about a tenth of a small model's
-/// step). The batches are exactly those `Session::fill` makes, in order, so
+/// step) when a core is left to it; small batches, or with every core
+/// computing, batches are gathered in place. The batches are exactly those `Session::fill` makes, in order, so
 /// results do not change.
 class BatchQueue {
 public:
+  /// Auto: ahead on a worker thread when batches are large and a core is
+  /// spare, else in place.
+  enum class Gather { Auto, InPlace, Ahead };
   BatchQueue(const Session &session, const Dataset &data,
-             const std::vector<int64_t> &order);
+             const std::vector<int64_t> &order, Gather how = Gather::Auto);
   ~BatchQueue();
   BatchQueue(const BatchQueue &) = delete;
   BatchQueue &operator=(const BatchQueue &) = delete;
@@ -39,7 +43,10 @@ private:
   // A ring of batches (about 8 MiB); the worker refills it half a ring at a
   // time, so the threads wake each other once every many steps (a wake-up
   // costs tens of microseconds on a virtual machine), not every step.
-  int64_t slotCount_;
+  int64_t slotCount_ = 1;
+  // Below this many bytes a batch is gathered in place: the step is then so
+  // short that handing batches between threads would cost more than it saves.
+  static constexpr int64_t kThreadedBytes = 32 << 10;
   std::vector<Batch> slots_;
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -73,12 +73,22 @@ double Evaluation::metric(const std::string &name) const {
 // do); weak, so the runtime library itself does not depend on it.
 extern "C" void omp_set_num_threads(int) __attribute__((weak));
 
+namespace {
+int computeThreadCount = 0; // 0: not set, all cores
+int coreCount() { return int(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN))); }
+} // namespace
+
 int lathe::rt::setThreads(int n) {
   if (n <= 0)
-    n = int(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+    n = coreCount();
   if (omp_set_num_threads)
     omp_set_num_threads(n);
+  computeThreadCount = n;
   return n;
+}
+
+bool lathe::rt::spareCore() {
+  return (computeThreadCount ? computeThreadCount : coreCount()) < coreCount();
 }
 
 void lathe::rt::keepAllocatorMemory() {

@@ -78,6 +78,9 @@ void keepAllocatorMemory();
 /// The threads the compiled code's parallel loops use (its large matmuls'
 /// row blocks, through OpenMP); 0 means all cores. Returns the count set.
 int setThreads(int n);
+/// Whether the compiled code's threads leave a core free (for a helper
+/// thread such as BatchQueue's).
+bool spareCore();
 
 /// Fills `b` from the tensor's initializer (glorot_uniform, orthogonal,
 /// uniform, unit_forget_bias, zeros).

@@ -1,8 +1,9 @@
 //===- BatchQueueTest.cpp - Batches gathered ahead equal those filled in turn ===//
 //
-// For passes shorter than, equal to and longer than the queue's ring, with a
-// partial last batch, for one-hot, class and token inputs: every batch the
-// queue hands out equals the one Session::fill makes. Prints one line per
+// Gathered ahead on the worker thread and in place, for passes shorter
+// than, equal to and longer than the queue's ring, with a partial last
+// batch, for one-hot, class and token inputs: every batch the queue hands
+// out equals the one Session::fill makes. Prints one line per
 // failed expectation and a summary; exits non-zero on any failure. Run by
 // batch-queue.test.
 //
@@ -28,7 +29,7 @@ bool same(const Buffer &a, const Buffer &b) {
   return true;
 }
 
-void check(const std::string &model, int64_t n) {
+void check(const std::string &model, int64_t n, BatchQueue::Gather how) {
   ModelInfo info;
   std::string error;
   if (!parseModelInfo(model, info, error)) {
@@ -53,7 +54,7 @@ void check(const std::string &model, int64_t n) {
   std::iota(order.begin(), order.end(), 0);
   std::shuffle(order.begin(), order.end(), rng);
 
-  BatchQueue queue(session, d, order);
+  BatchQueue queue(session, d, order, how);
   Batch want = session.makeBatch();
   int64_t steps = (n + info.batch - 1) / info.batch;
   ++checks;
@@ -69,7 +70,8 @@ void check(const std::string &model, int64_t n) {
         !same(got.y, want.y) || !same(got.mask, want.mask) ||
         got.labels != want.labels) {
       ++failures;
-      fmt::print("FAIL: {} samples ({}): batch {} differs\n", n, info.name, s);
+      fmt::print("FAIL: {} samples ({}, {}): batch {} differs\n", n, info.name,
+                 how == BatchQueue::Gather::Ahead ? "ahead" : "in place", s);
     }
   }
 }
@@ -88,13 +90,15 @@ int main() {
                        "loss binary_crossentropy\noptimizer adam lr=0.001\n"
                        "metrics accuracy\ntask binary\ninput i32 9\n"
                        "param e uniform 50 8\noutput 1\n";
-  // One-hot rows of 3 KB: the ring holds 64 batches.
-  for (int64_t n : {1, 31, 32, 33, 64 * 32, 64 * 32 + 5, 300 * 32 + 17})
-    check(onehot, n);
-  for (int64_t n : {3, 7, 8, 1000})
-    check(classes, n);
-  for (int64_t n : {4, 5, 2001})
-    check(tokens, n);
+  for (auto how : {BatchQueue::Gather::Ahead, BatchQueue::Gather::InPlace}) {
+    // One-hot rows of 3 KB: the ring holds 64 batches.
+    for (int64_t n : {1, 31, 32, 33, 64 * 32, 64 * 32 + 5, 300 * 32 + 17})
+      check(onehot, n, how);
+    for (int64_t n : {3, 7, 8, 1000})
+      check(classes, n, how);
+    for (int64_t n : {4, 5, 2001})
+      check(tokens, n, how);
+  }
   fmt::print("{} checks, {} failed\n", checks, failures);
   return failures ? 1 : 0;
 }
