@@ -98,7 +98,9 @@ def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul", "mlir::ModuleOp"> {
     reduction loop into vector loop-carried values: the k loop then does
     broadcasts of A, loads of B and FMAs only. Where C starts as a constant
     (a zero fill), the tiles start from that constant in registers and C is
-    never filled in memory. Where each row of C has at least 2^14
+    never filled in memory; where C starts as a bias broadcast over its rows
+    (dense layers, convolutions), each tile starts from its columns of the
+    bias, and the broadcast matrix is never built. Where each row of C has at least 2^14
     multiply-adds, the row blocks are an scf.forall (OpenMP threads later).
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",

@@ -46,6 +46,58 @@ int64_t tileFor(int64_t n, int64_t cap, ArrayRef<int64_t> choices) {
 /// code at any sequence length.
 constexpr int64_t kParallelRowWork = int64_t(1) << 14;
 
+/// `v` if it is a row broadcast of a 1-D tensor (a bias): the generic
+/// yields its input read through (d0, d1) -> (d1) into a 2-D init.
+Value broadcastRows(Value v) {
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumLoops() != 2 || g.getNumReductionLoops() != 0)
+    return {};
+  auto maps = g.getIndexingMapsArray();
+  MLIRContext *ctx = g.getContext();
+  if (maps[0] != AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx) ||
+      !maps[1].isIdentity())
+    return {};
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  if (body.getOperations().size() != 1 ||
+      yield.getValues()[0] != body.getArgument(0))
+    return {};
+  return g.getDpsInputs()[0];
+}
+
+/// The column at which `tile` (a value derived from a matmul's C through
+/// extract_slice ops and loop-carried values) starts in C.
+Value columnOffset(OpBuilder &b, Location loc, Value tile) {
+  Value offset = arith::ConstantIndexOp::create(b, loc, 0);
+  while (true) {
+    if (auto slice = tile.getDefiningOp<tensor::ExtractSliceOp>()) {
+      offset = arith::AddIOp::create(
+          b, loc, offset,
+          getValueOrCreateConstantIndexOp(b, loc,
+                                          slice.getMixedOffsets().back()));
+      tile = slice.getSource();
+      continue;
+    }
+    auto arg = dyn_cast<BlockArgument>(tile);
+    if (!arg)
+      return offset;
+    Operation *owner = arg.getOwner()->getParentOp();
+    if (auto loop = dyn_cast<scf::ForOp>(owner)) {
+      if (OpOperand *init = loop.getTiedLoopInit(arg)) {
+        tile = init->get();
+        continue;
+      }
+    } else if (auto forall = dyn_cast<scf::ForallOp>(owner)) {
+      if (OpOperand *init = forall.getTiedOpOperand(arg)) {
+        tile = init->get();
+        continue;
+      }
+    }
+    return offset;
+  }
+}
+
 struct VectorizeMatmulPass
     : lathe::impl::LatheVectorizeMatmulBase<VectorizeMatmulPass> {
   void runOnOperation() override {
@@ -57,6 +109,7 @@ struct VectorizeMatmulPass
     });
     IRRewriter rewriter(&getContext());
     int64_t seedsExpected = 0, seedsPlaced = 0;
+    SmallVector<Value> biases; // by the index a k loop's attribute holds
     for (linalg::GenericOp op : ops) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
@@ -79,6 +132,15 @@ struct VectorizeMatmulPass
           seed = f.getValueAsDouble();
           op.getDpsInitsMutable()[0].assign(fill.getOutputs()[0]);
         }
+      }
+      // C starting as a bias broadcast over its rows: the tiles start from
+      // the bias's slice in registers and the broadcast is never written.
+      Value init = op.getDpsInits()[0];
+      Value bias = ranges[1] > 1 ? broadcastRows(init) : Value();
+      if (bias) {
+        biases.push_back(bias);
+        op.getDpsInitsMutable()[0].assign(
+            init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0]);
       }
       Operation *target = op;
       // Enough work for threads: the row blocks become an scf.forall (later
@@ -117,12 +179,14 @@ struct VectorizeMatmulPass
       if (failed(vec))
         continue;
       rewriter.replaceOp(tile, vec->replacements);
-      if (seed)
+      if (seed || bias)
         ++seedsExpected;
       if (!tiled->loops.empty())
         tiled->loops.back()->setAttr(
-            "lathe.k_loop", seed ? Attribute(rewriter.getF32FloatAttr(*seed))
-                                 : Attribute(rewriter.getUnitAttr()));
+            "lathe.k_loop",
+            seed   ? Attribute(rewriter.getF32FloatAttr(*seed))
+            : bias ? Attribute(rewriter.getI64IntegerAttr(biases.size() - 1))
+                   : Attribute(rewriter.getUnitAttr()));
     }
     // Once the full-tile slices are folded away, the k loop reads and
     // writes its C tile through its iteration argument: keep the tile in
@@ -139,6 +203,7 @@ struct VectorizeMatmulPass
     });
     for (scf::ForOp loop : kLoops) {
       auto seed = dyn_cast<FloatAttr>(loop->getAttr("lathe.k_loop"));
+      auto biasIndex = dyn_cast<IntegerAttr>(loop->getAttr("lathe.k_loop"));
       loop->removeAttr("lathe.k_loop");
       // The vectorizer keeps `contract` on the multiply only; with it on
       // the add too, LLVM fuses each pair into one FMA.
@@ -147,7 +212,7 @@ struct VectorizeMatmulPass
                         arith::FastMathFlags::reassoc);
       });
       LoopLikeOpInterface hoisted = hoistLoopInvariantSubsets(rewriter, loop);
-      if (!seed)
+      if (!seed && !biasIndex)
         continue;
       // The tile's first value: the constant, not a read of C (which is
       // left uninitialized). Without the hoisted read, C would be read
@@ -159,11 +224,28 @@ struct VectorizeMatmulPass
           continue;
         rewriter.setInsertionPoint(read);
         auto type = cast<VectorType>(read.getType());
-        init.assign(arith::ConstantOp::create(
-            rewriter, read.getLoc(),
-            DenseElementsAttr::get(
-                type, rewriter.getFloatAttr(type.getElementType(),
-                                            seed.getValueAsDouble()))));
+        Location loc = read.getLoc();
+        if (seed) {
+          init.assign(arith::ConstantOp::create(
+              rewriter, loc,
+              DenseElementsAttr::get(
+                  type, rewriter.getFloatAttr(type.getElementType(),
+                                              seed.getValueAsDouble()))));
+        } else {
+          // The bias's columns of this tile, broadcast to its rows.
+          Value bias = biases[biasIndex.getInt()];
+          Value col = arith::AddIOp::create(
+              rewriter, loc, columnOffset(rewriter, loc, read.getBase()),
+              read.getIndices().back());
+          auto row = VectorType::get({type.getShape().back()},
+                                     type.getElementType());
+          Value pad = arith::ConstantOp::create(
+              rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
+          Value slice = vector::TransferReadOp::create(
+              rewriter, loc, row, bias, ValueRange{col}, pad,
+              ArrayRef<bool>{true});
+          init.assign(vector::BroadcastOp::create(rewriter, loc, type, slice));
+        }
         seeded = true;
       }
       if (!seeded) {

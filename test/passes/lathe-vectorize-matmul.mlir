@@ -82,3 +82,38 @@ func.func @zero_init(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>) -> tensor<16x
   } -> tensor<16x48xf32>
   return %r : tensor<16x48xf32>
 }
+
+// -----
+
+// C starting as a bias broadcast over its rows (a dense layer's output): each
+// tile starts from its columns of the bias, read once and broadcast to its
+// rows in registers; the broadcast matrix is never built.
+// CHECK-LABEL: func.func @bias_init
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for %[[I:.*]] = %c0 to %c16 step %c8
+// CHECK: scf.for %[[J:.*]] = %c0 to %c48 step %c16
+// CHECK: arith.addi %{{.*}}, %[[J]]
+// CHECK: %[[ROW:.*]] = vector.transfer_read %{{.*}}[%{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<48xf32>, vector<16xf32>
+// CHECK: %[[TILE:.*]] = vector.broadcast %[[ROW]] : vector<16xf32> to vector<8x16xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c64 step %c1 iter_args({{.*}}, %{{.*}} = %[[TILE]])
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+#bias = affine_map<(d0, d1) -> (d1)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @bias_init(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>, %bias: tensor<48xf32>) -> tensor<16x48xf32> {
+  %e = tensor.empty() : tensor<16x48xf32>
+  %c = linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel"]}
+    ins(%bias : tensor<48xf32>) outs(%e : tensor<16x48xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<16x48xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<16x64xf32>, tensor<64x48xf32>) outs(%c : tensor<16x48xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+    %s = arith.addf %o, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x48xf32>
+  return %r : tensor<16x48xf32>
+}
