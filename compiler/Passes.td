@@ -125,6 +125,20 @@ def LatheVectorizeTranspose : Pass<"lathe-vectorize-transpose", "mlir::ModuleOp"
                            "mlir::tensor::TensorDialect"];
 }
 
+def LatheFlattenElementwise : Pass<"lathe-flatten-elementwise", "mlir::ModuleOp"> {
+  let summary = "Collapse N-D elementwise ops over whole operands into 1-D ops";
+  let description = [{
+    Collapses every elementwise linalg.generic (all loops parallel) whose
+    operands all use identity maps or are scalars, and every N-D linalg.fill,
+    into a 1-D op over reshaped operands. Lowered to loops, an N-D op's
+    address arithmetic can hide that its inner loop is contiguous, and LLVM
+    then vectorizes it with gathers and scatters; one flat loop vectorizes
+    with plain loads and stores. The reshapes are views after
+    bufferization.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
+}
+
 def LatheLowerVectors : Pass<"lathe-lower-vectors", "mlir::ModuleOp"> {
   let summary = "Lower the matmul tiles' vector ops to FMAs and 1-D transfers";
   let description = [{

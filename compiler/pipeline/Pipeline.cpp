@@ -198,7 +198,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
       module,
       snapshot +
       "lathe-loop-order, lathe-vectorize-matmul, lathe-vectorize-transpose, "
-      "canonicalize, cse, "
+      "lathe-flatten-elementwise, canonicalize, cse, "
       "one-shot-bufferize{bufferize-function-boundaries=true "
       "function-boundary-type-conversion=identity-layout-map}, "
       "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "

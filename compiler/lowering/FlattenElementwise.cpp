@@ -1,0 +1,62 @@
+//===- FlattenElementwise.cpp - N-D elementwise loops as one loop ---------===//
+//
+// An elementwise linalg op over an N-D tensor (a convolution's activation,
+// a pooling gradient's zero fill) lowers to N nested loops whose addresses
+// LLVM cannot always prove contiguous: it vectorizes them with gathers and
+// scatters. Where every operand is read and written whole in the same
+// order (identity maps, or scalars), the op is collapsed to one dimension:
+// one loop over contiguous memory, which vectorizes plainly. The reshapes
+// this adds are views after bufferization, no copies.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHEFLATTENELEMENTWISE
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+/// All loops of `op` as one group when it is elementwise over whole,
+/// identically laid out operands; nothing otherwise.
+SmallVector<ReassociationIndices> flattenable(linalg::LinalgOp op) {
+  unsigned n = op.getNumLoops();
+  if (n < 2 || op.getNumReductionLoops() != 0 || !op.hasPureTensorSemantics() ||
+      !isa<linalg::GenericOp>(op.getOperation()))
+    return {};
+  for (AffineMap map : op.getIndexingMapsArray())
+    if (!map.isIdentity() && map.getNumResults() != 0)
+      return {};
+  ReassociationIndices all;
+  for (unsigned i = 0; i < n; ++i)
+    all.push_back(i);
+  return {all};
+}
+
+struct FlattenElementwisePass
+    : lathe::impl::LatheFlattenElementwiseBase<FlattenElementwisePass> {
+  void runOnOperation() override {
+    // Zero fills of N-D tensors become generics first, so they flatten too.
+    IRRewriter rewriter(&getContext());
+    SmallVector<linalg::FillOp> fills;
+    getOperation().walk([&](linalg::FillOp f) {
+      if (f.getNumLoops() >= 2 && f.hasPureTensorSemantics())
+        fills.push_back(f);
+    });
+    for (linalg::FillOp f : fills) {
+      rewriter.setInsertionPoint(f);
+      (void)linalg::generalizeNamedOp(rewriter, f);
+    }
+    RewritePatternSet patterns(&getContext());
+    linalg::populateCollapseDimensions(patterns, flattenable);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
