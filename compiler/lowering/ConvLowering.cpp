@@ -7,7 +7,10 @@
 //  - dfilter = im2col(xpad)ᵀ · dy;
 //  - dx: the window gradients dy · filterᵀ added back into the input
 //    (col2im), the padding cut off.
-// Pooling uses linalg's named op.
+// Max pooling and its argmax are elementwise loops over the output with
+// the window unrolled into k*k operands (no reduction loops, no
+// read-modify-write of the output; faster than linalg's pooling op lowered
+// to loops).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/ConvLowering.h"
@@ -280,20 +283,40 @@ SmallVector<Value> lathe::conv2DTransposeBackward(OpBuilder &b, Location loc,
           sumSpatial(b, loc, dy)};
 }
 
+/// The k*k window reads of max pooling as maps over the output's loops
+/// (n, oh, ow, c): one per window position (i, j), in row-major order.
+static SmallVector<AffineMap> windowMaps(MLIRContext *ctx, int64_t k,
+                                         int64_t s) {
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  SmallVector<AffineMap> maps;
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j)
+      maps.push_back(AffineMap::get(
+          4, 0, {dim(0), dim(1) * s + i, dim(2) * s + j, dim(3)}, ctx));
+  return maps;
+}
+
 Value lathe::lowerMaxPool(OpBuilder &b, Location loc, Value x, int64_t k,
                           int64_t s) {
+  // One elementwise loop over the output reading the k*k window positions
+  // as k*k operands (the window unrolled): the output is written once and
+  // the channels are the contiguous innermost loop. The maximum is taken
+  // in the window's row-major order from -inf, as linalg's pooling op does.
+  MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t ho = (xs[1] - k) / s + 1, wo = (xs[2] - k) / s + 1;
-  Value init = tb::filled(b, loc, {xs[0], ho, wo, xs[3]},
-                          -std::numeric_limits<double>::infinity());
-  Value window = tensor::EmptyOp::create(b, loc, {k, k}, b.getF32Type());
-  SmallVector<NamedAttribute> attrs{
-      b.getNamedAttr("strides", b.getI64TensorAttr({s, s})),
-      b.getNamedAttr("dilations", b.getI64TensorAttr({1, 1}))};
-  return linalg::PoolingNhwcMaxOp::create(b, loc, TypeRange{init.getType()},
-                                          ValueRange{x, window},
-                                          ValueRange{init}, attrs)
-      .getResult(0);
+  SmallVector<Value> reads(k * k, x);
+  return tb::generic(
+      b, loc, reads, windowMaps(ctx, k, s),
+      tensor::EmptyOp::create(b, loc, {xs[0], ho, wo, xs[3]}, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(4, ctx),
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value m = tb::f32(nb, nl, -std::numeric_limits<double>::infinity());
+        for (int64_t w = 0; w < k * k; ++w)
+          m = arith::MaximumFOp::create(nb, nl, m, a[w]);
+        return m;
+      });
 }
 
 Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
@@ -301,34 +324,27 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x), ys = tb::shapeOf(dy);
   auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
-  // Pass 1, loops (n, oh, ow, c, i, j): the first maximum of each window
-  // and its position i * k + j.
-  auto xMap = AffineMap::get(
-      6, 0, {dim(0), dim(1) * s + dim(4), dim(2) * s + dim(5), dim(3)}, ctx);
-  auto outMap = AffineMap::get(6, 0, {dim(0), dim(1), dim(2), dim(3)}, ctx);
-  Value maxInit = tb::filled(b, loc, ys, -std::numeric_limits<double>::infinity());
-  Value argInit = tb::filled(b, loc, ys, -1.0);
-  SmallVector<IteratorType> iters(4, IteratorType::parallel);
-  iters.append(2, IteratorType::reduction);
-  // The (unread) window tensor gives the loops over i and j their extent,
-  // as in linalg's pooling ops.
-  Value window = tensor::EmptyOp::create(b, loc, {k, k}, b.getF32Type());
-  auto winMap = AffineMap::get(6, 0, {dim(4), dim(5)}, ctx);
-  auto argmax = linalg::GenericOp::create(
-      b, loc, TypeRange{maxInit.getType(), argInit.getType()},
-      ValueRange{x, window}, ValueRange{maxInit, argInit},
-      ArrayRef<AffineMap>{xMap, winMap, outMap, outMap},
-      iters, [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value posF = windowPosition(nb, nl, linalg::IndexOp::create(nb, nl, 4),
-                                    linalg::IndexOp::create(nb, nl, 5), k);
-        Value better = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT,
-                                             a[0], a[2]);
-        linalg::YieldOp::create(
-            nb, nl,
-            ValueRange{arith::SelectOp::create(nb, nl, better, a[0], a[2]),
-                       arith::SelectOp::create(nb, nl, better, posF, a[3])});
+  // Pass 1, one elementwise loop over the output (n, oh, ow, c) reading the
+  // k*k window positions (unrolled): the position i * k + j of the first
+  // maximum of each window, scanning in row-major order from -inf.
+  SmallVector<Value> reads(k * k, x);
+  Value arg = tb::generic(
+      b, loc, reads, windowMaps(ctx, k, s),
+      tensor::EmptyOp::create(b, loc, ys, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(4, ctx),
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value best = tb::f32(nb, nl, -std::numeric_limits<double>::infinity());
+        Value pos = tb::f32(nb, nl, -1.0);
+        for (int64_t w = 0; w < k * k; ++w) {
+          Value better = arith::CmpFOp::create(
+              nb, nl, arith::CmpFPredicate::OGT, a[w], best);
+          best = arith::SelectOp::create(nb, nl, better, a[w], best);
+          pos = arith::SelectOp::create(nb, nl, better,
+                                        tb::f32(nb, nl, double(w)), pos);
+        }
+        return pos;
       });
-  Value arg = argmax.getResult(1);
   // Pass 2, loops over the covered input (n, ih, iw, c): the gradient goes
   // where the position in the window is the argmax.
   int64_t ch = ys[1] * s, cw = ys[2] * s;

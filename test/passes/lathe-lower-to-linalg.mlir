@@ -138,15 +138,23 @@ func.func @dropout(%x: tensor<2x3xf32>, %s: tensor<i32>) -> (tensor<2x3xf32>, te
 // -----
 
 // A convolution is a matmul over im2col rows ("same" padding inserts the
-// input into a zero tensor first); pooling uses linalg's named op.
+// input into a zero tensor first). Max pooling is one elementwise loop over
+// the output reading each window position as its own operand (the window
+// unrolled), the maximum taken in row-major order from -inf.
 // CHECK-LABEL: func.func @conv_pool
 // CHECK: tensor.insert_slice %arg0 into %{{.*}}[0, 1, 1, 0] [1, 8, 8, 1] [1, 1, 1, 1] : tensor<1x8x8x1xf32> into tensor<1x10x10x1xf32>
 // CHECK: outs(%{{.*}} : tensor<1x8x8x3x3x1xf32>)
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1, 2], [3, 4, 5]] : tensor<1x8x8x3x3x1xf32> into tensor<64x9xf32>
 // CHECK: tensor.collapse_shape %arg1 {{\[\[}}0, 1, 2], [3]] : tensor<3x3x1x4xf32> into tensor<9x4xf32>
 // CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<64x9xf32>, tensor<9x4xf32>) outs(%{{.*}} : tensor<64x4xf32>) attrs = {lathe.matmul}
-// CHECK: tensor.expand_shape %{{.*}} output_shape [1, 8, 8, 4]
-// CHECK: linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+// CHECK: %[[Y:.*]] = tensor.expand_shape %{{.*}} output_shape [1, 8, 8, 4]
+// CHECK: linalg.generic {indexing_maps = [#{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}, #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[Y]], %[[Y]], %[[Y]], %[[Y]] : {{.*}}) outs(%{{.*}} : tensor<1x4x4x4xf32>)
+// CHECK: %[[NEG:.*]] = arith.constant 0xFF800000 : f32
+// CHECK: %[[M0:.*]] = arith.maximumf %[[NEG]], %in
+// CHECK: %[[M1:.*]] = arith.maximumf %[[M0]], %in_1
+// CHECK: %[[M2:.*]] = arith.maximumf %[[M1]], %in_2
+// CHECK: %[[M3:.*]] = arith.maximumf %[[M2]], %in_3
+// CHECK: linalg.yield %[[M3]]
 func.func @conv_pool(%x: tensor<1x8x8x1xf32>, %f: tensor<3x3x1x4xf32>, %b: tensor<4xf32>) -> tensor<1x4x4x4xf32> {
   %0 = lathe.conv2d %x, %f, %b {stride = 1 : i64, padding = "same"} : tensor<1x8x8x1xf32>, tensor<3x3x1x4xf32>, tensor<4xf32> -> tensor<1x8x8x4xf32>
   %1 = lathe.maxpool2d %0 {size = 2 : i64, stride = 2 : i64} : tensor<1x8x8x4xf32> -> tensor<1x4x4x4xf32>
