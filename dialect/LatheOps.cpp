@@ -359,6 +359,12 @@ static LogicalResult verifyOptimizer(Operation *op, DictionaryAttr opt) {
   auto lr = opt.getAs<FloatAttr>("lr");
   if (!lr || !(lr.getValueAsDouble() > 0))
     return op->emitOpError("optimizer needs a positive learning rate `lr`");
+  if (Attribute s = opt.get("schedule")) {
+    auto str = dyn_cast<StringAttr>(s);
+    if (!str || (str.getValue() != "constant" && str.getValue() != "cosine"))
+      return op->emitOpError(
+          "optimizer schedule must be \"constant\" or \"cosine\"");
+  }
   return success();
 }
 

@@ -194,8 +194,7 @@ int lathe::rt::writeTrace(const ModelInfo &info, EntryPoints entry,
   for (size_t i = 0; i < info.params.size(); ++i)
     grad.tensors.push_back(f32Tensor(info.params[i].name, info.params[i].shape,
                                      grads[i].data()));
-  double lr = info.optimizerParams.count("lr") ? info.optimizerParams.at("lr")
-                                               : 0.01;
+  double lr = info.learningRate(0, 0);
   std::vector<float> losses;
   Evaluation stats;
   for (int k = 0; k < steps; ++k)

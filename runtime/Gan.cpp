@@ -73,10 +73,9 @@ public:
       out[i] = float(info.noise == "uniform" ? uniform(rng) : normal(rng));
   }
 
-  void setHyper() {
+  /// The next step's hyperparameters at learning rate `lr`.
+  void setHyper(double lr) {
     ++step;
-    double lr = info.optimizerParams.count("lr") ? info.optimizerParams.at("lr")
-                                                 : 1e-4;
     double b1 = info.optimizerParams.count("beta1")
                     ? info.optimizerParams.at("beta1")
                     : 0.9;
@@ -224,7 +223,8 @@ int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
           std::memcpy(s.real.data() + r * f,
                       train.x.data() + order[st * B + r] * f, f * sizeof(float));
       }
-      s.setHyper();
+      s.setHyper(info.learningRate((epoch - 1) * steps + st,
+                                   steps * info.epochs));
       s.noise(rng, s.z);
       s.discriminatorStep();
       for (int64_t r = 0; r < B; ++r) {
@@ -331,11 +331,11 @@ int lathe::rt::writeGanTrace(const ModelInfo &info, EntryPoints entry,
   batch.tensors.push_back(f32Tensor("real", img, s.real.data()));
   batch.tensors.push_back(f32Tensor("mask", {B}, s.mask.data()));
   batch.tensors.push_back(f32Tensor("z", {B, info.noiseDim}, s.z.data()));
-  s.setHyper();
+  s.setHyper(info.learningRate(0, 0));
   s.discriminatorStep();
   dstep.tensors.push_back(f32Tensor("d_loss", {1}, s.dLoss.data()));
   tensors(dstep, s.d);
-  s.setHyper();
+  s.setHyper(info.learningRate(0, 0));
   s.generatorStep();
   gstep.tensors.push_back(f32Tensor("g_loss", {1}, s.gLoss.data()));
   tensors(gstep, s.g);

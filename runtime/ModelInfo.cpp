@@ -1,6 +1,7 @@
 //===- ModelInfo.cpp - Parse the compiled model's description -------------===//
 #include "runtime/ModelInfo.h"
 
+#include <cmath>
 #include <sstream>
 
 using namespace lathe::rt;
@@ -10,6 +11,15 @@ int64_t TensorSpec::size() const {
   for (int64_t d : shape)
     n *= d;
   return n;
+}
+
+double ModelInfo::learningRate(int64_t step, int64_t total) const {
+  auto it = optimizerParams.find("lr");
+  double lr = it == optimizerParams.end() ? 1e-3 : it->second;
+  if (schedule != "cosine" || total <= 0)
+    return lr;
+  return lr * 0.5 *
+         (1 + std::cos(M_PI * double(step) / double(total)));
 }
 
 int64_t ModelInfo::inputSize() const {
@@ -64,6 +74,8 @@ bool lathe::rt::parseModelInfo(const std::string &text, ModelInfo &info,
         if (eq != std::string::npos)
           info.optimizerParams[kv.substr(0, eq)] = std::stod(kv.substr(eq + 1));
       }
+    } else if (key == "schedule") {
+      s >> info.schedule;
     } else if (key == "metrics") {
       std::string m;
       while (s >> m)

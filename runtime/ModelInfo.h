@@ -28,6 +28,7 @@ enum class Task { Classes, OneHot, Binary, Regression };
 struct ModelInfo {
   std::string name, loss, optimizer;
   std::map<std::string, double> optimizerParams;
+  std::string schedule = "constant"; ///< learning rate over the run
   int64_t batch = 32, epochs = 1, seed = 0;
   double validationSplit = 0;
   std::vector<std::string> metrics;
@@ -44,6 +45,12 @@ struct ModelInfo {
   std::string noise;
   int64_t noiseDim = 0;
   std::map<std::string, std::string> data; ///< lists joined with '|'
+
+  /// The learning rate of step `step` (from 0) of a run of `total` steps:
+  /// `lr` throughout, or with the cosine schedule lr * (1 + cos(pi * step /
+  /// total)) / 2, as PyTorch's CosineAnnealingLR(T_max=total) stepped per
+  /// batch.
+  double learningRate(int64_t step, int64_t total) const;
 
   int64_t inputSize() const;
   int64_t outputSize() const;

@@ -142,6 +142,8 @@ ModelInfo lathe::rt::withOptions(const ModelInfo &modelInfo,
     info.seed = opts.seed;
   if (opts.validationSplit >= 0)
     info.validationSplit = opts.validationSplit;
+  if (!opts.schedule.empty())
+    info.schedule = opts.schedule;
   return info;
 }
 
@@ -175,14 +177,18 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   }
   train = limited(train, opts.limit);
   fmt::print("data: {}\n", data.description);
-  fmt::print("model {}: {} parameters, batch {}, {} epochs, {} on {} "
+  fmt::print("model {}: {} parameters, batch {}, {} epochs, {}{} on {} "
              "samples{}\n",
              info.name,
              std::accumulate(info.params.begin(), info.params.end(), int64_t(0),
                              [](int64_t a, const TensorSpec &t) {
                                return a + t.size();
                              }),
-             info.batch, info.epochs, info.optimizer, train.n,
+             info.batch, info.epochs, info.optimizer,
+             info.schedule == "constant"
+                 ? ""
+                 : fmt::format(" with {} learning-rate decay", info.schedule),
+             train.n,
              validation.n ? fmt::format(", {} for validation", validation.n)
                           : "");
   std::fflush(stdout);
@@ -200,13 +206,13 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     fmt::print("resumed from {}: epoch {}, step {}\n", opts.resume, done,
                session.step());
   }
-  double lr = info.optimizerParams.count("lr") ? info.optimizerParams.at("lr")
-                                               : 0.01;
   bool live = isatty(STDOUT_FILENO);
   std::vector<int64_t> order(train.n);
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(uint64_t(info.seed) + 12345);
   int64_t steps = (train.n + info.batch - 1) / info.batch;
+  int64_t totalSteps = steps * info.epochs;
+  double lr = info.learningRate(0, totalSteps);
   std::string epochsJson;
   Series trainLoss{"loss", {}, 0x1f77b4}, valLoss{"val_loss", {}, 0xff7f0e};
   auto start = Clock::now();
@@ -219,6 +225,7 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     auto epochStart = Clock::now();
     BatchQueue batches(session, train, order);
     for (int64_t s = 0; s < steps; ++s) {
+      lr = info.learningRate((epoch - 1) * steps + s, totalSteps);
       float loss = session.trainStep(batches.next(), lr, stats);
       if (!std::isfinite(loss)) {
         fmt::print(stderr,
@@ -255,6 +262,8 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
       line += "  " + metricLine(info, v, "val_");
       valJson = jsonMetrics(info, v);
     }
+    if (info.schedule != "constant")
+      line += fmt::format("  lr {:.3g}", lr);
     line += fmt::format("  {:.0f} samples/s  {:.2f}s", samplesPerSecond, t);
     // Long runs print about ten epoch lines; the live line shows the rest.
     int64_t every = std::max<int64_t>(1, (info.epochs + 9) / 10);
@@ -275,9 +284,10 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
       return 1;
     }
     epochsJson += fmt::format("{}{{\"epoch\": {}, \"train\": {}, "
-                              "\"validation\": {}, \"seconds\": {}}}",
+                              "\"validation\": {}, \"lr\": {}, "
+                              "\"seconds\": {}}}",
                               epoch > 1 ? ", " : "", epoch,
-                              jsonMetrics(info, stats), valJson, t);
+                              jsonMetrics(info, stats), valJson, lr, t);
   }
   double wall = seconds(start);
   if (!opts.plot.empty()) {
@@ -466,7 +476,8 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                "usage: {0} train [--epochs N] [--seed S] [--data KIND[:PATH]] "
                "[--limit N] [--threads N]\n"
                "          [--validation-split F] [--save CKPT] [--resume CKPT] "
-               "[--report FILE.json]\n          [--plot LOSS.png]\n"
+               "[--report FILE.json]\n          [--plot LOSS.png] "
+               "[--lr-schedule constant|cosine]\n"
                "       {0} eval --checkpoint CKPT [--data KIND[:PATH]]\n"
                "       {0} predict [--checkpoint CKPT] --input FILE.csv "
                "[--output FILE.csv]\n"
@@ -541,6 +552,19 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                    v);
         return 1;
       }
+      continue;
+    }
+    if (a == "--lr-schedule") {
+      const char *v = value(a.c_str());
+      if (!v)
+        return 1;
+      if (std::strcmp(v, "constant") && std::strcmp(v, "cosine")) {
+        fmt::print(stderr, "error: --lr-schedule needs constant or cosine, "
+                           "got '{}'\n",
+                   v);
+        return 1;
+      }
+      opts.schedule = v;
       continue;
     }
     if (a == "--count") {

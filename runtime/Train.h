@@ -20,6 +20,7 @@ struct TrainOptions {
   std::string samples;      ///< gan: directory for per-epoch sample grids
   std::string resume;       ///< start from this checkpoint
   int64_t threads = 0;      ///< threads of the compiled code (0: all cores)
+  std::string schedule;     ///< learning-rate schedule ("": the model's)
   double compileSeconds = 0;
 };
 

@@ -224,6 +224,9 @@ private:
         "name", b.getStringAttr(over ? opts.optimizer : s.optimizerName))};
     for (auto &[k, v] : over ? opts.optimizerParams : s.optimizerParams)
       a.push_back(b.getNamedAttr(k, b.getF64FloatAttr(v)));
+    const std::string &schedule = over ? opts.lrSchedule : s.lrSchedule;
+    if (schedule != "constant")
+      a.push_back(b.getNamedAttr("schedule", b.getStringAttr(schedule)));
     return b.getDictionaryAttr(a);
   }
 

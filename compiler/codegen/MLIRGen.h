@@ -20,6 +20,7 @@ struct GenOptions {
   /// Replaces the `optimizer` when set: its name and all its parameters.
   std::string optimizer;
   std::map<std::string, double> optimizerParams;
+  std::string lrSchedule = "constant"; ///< with `optimizer`
 };
 
 /// Builds a module from a program Sema accepted. For a model `m`:

@@ -140,6 +140,8 @@ void dumpSettings(std::string &out, const Settings &s) {
     std::vector<std::string> p;
     for (auto &[k, v] : s.optimizerParams)
       p.push_back(fmt::format("{}={}", k, v));
+    if (s.lrSchedule != "constant")
+      p.push_back("schedule=" + s.lrSchedule);
     out += fmt::format("  Optimizer {}({}) {}\n", s.optimizerName,
                        fmt::join(p, ", "), at(s.optimizer->loc));
   }

@@ -107,6 +107,7 @@ struct Settings {
   // Set by Sema (defaults filled in).
   std::string lossName, optimizerName;
   std::map<std::string, double> optimizerParams;
+  std::string lrSchedule = "constant"; ///< how lr changes over the run
   int64_t batch = 32, epochs = 1, seed = 0;
   double validationSplit = 0;
   std::vector<std::string> metricNames;

@@ -73,6 +73,7 @@ const std::vector<std::string_view> kLosses = {
     "mse", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy"};
 const std::vector<std::string_view> kOptimizers = {"sgd", "rmsprop", "adam"};
+const std::vector<std::string_view> kSchedules = {"constant", "cosine"};
 const std::vector<std::string_view> kClassMetrics = {"accuracy", "precision",
                                                      "recall", "f1"};
 const std::vector<std::string_view> kRegressionMetrics = {"mse", "mae"};
@@ -615,12 +616,15 @@ private:
                           "beta2", "epsilon"})
       if (p.count(k))
         params.push_back(k);
+    params.push_back("schedule");
     std::map<std::string, const Literal *> a;
     if (!bind(c, params, 1, {}, fmt::format("{}(lr=0.001)", c.name), a))
       return;
     for (auto &[k, v] : a) {
       double x = 0;
-      if (k == "nesterov") {
+      if (k == "schedule") {
+        oneOf(v, k, kSchedules, s.lrSchedule);
+      } else if (k == "nesterov") {
         bool b;
         if (boolean(v, k, b))
           p[k] = b;

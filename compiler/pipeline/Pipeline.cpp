@@ -72,14 +72,18 @@ LogicalResult lathe::buildTrainingFunctions(ModuleOp module) {
 }
 
 namespace {
+/// The optimizer with its numeric settings, and the learning-rate schedule
+/// on a line of its own.
 std::string optimizerLine(DictionaryAttr optimizer) {
-  std::string opt;
+  std::string opt, schedule;
   for (NamedAttribute a : optimizer)
     if (a.getName() == "name")
       opt = attrText(a.getValue()) + opt;
+    else if (a.getName() == "schedule")
+      schedule = "schedule " + attrText(a.getValue()) + "\n";
     else
       opt += fmt::format(" {}={}", a.getName().str(), attrText(a.getValue()));
-  return "optimizer " + opt + "\n";
+  return "optimizer " + opt + "\n" + schedule;
 }
 
 /// Parameter and state lines for the arguments of `fn` with these roles.
@@ -142,13 +146,7 @@ FailureOr<std::string> lathe::describeModel(ModuleOp module) {
                      r.getBatch(), r.getEpochs(), r.getSeed());
   out += fmt::format("validation_split {}\nloss {}\n",
                      r.getValidationSplit().convertToDouble(), r.getLoss().str());
-  std::string opt;
-  for (NamedAttribute a : r.getOptimizer())
-    if (a.getName() == "name")
-      opt = attrText(a.getValue()) + opt;
-    else
-      opt += fmt::format(" {}={}", a.getName().str(), attrText(a.getValue()));
-  out += "optimizer " + opt + "\nmetrics";
+  out += optimizerLine(r.getOptimizer()) + "metrics";
   for (Attribute m : r.getMetrics())
     out += " " + attrText(m);
   StringRef loss = r.getLoss();

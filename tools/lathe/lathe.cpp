@@ -100,7 +100,9 @@ cl::opt<int64_t> threadsOpt("threads",
                                      "loops (default: all cores)"),
                             cl::init(0), cl::cat(latheCat), cl::sub(runCmd));
 cl::opt<std::string> optimizerOpt(
-    "optimizer", cl::desc("Optimizer replacing the model file's"),
+    "optimizer",
+    cl::desc("Optimizer replacing the model file's, e.g. "
+             "adam:lr=0.01,schedule=cosine"),
     cl::value_desc("name[:key=value,...]"), cl::cat(latheCat),
     cl::sub(cl::SubCommand::getAll()));
 cl::opt<std::string> saveOpt("save",
@@ -124,6 +126,11 @@ cl::opt<double> valSplitOpt("validation-split",
                             cl::desc("Fraction held out for validation "
                                      "(overrides train)"),
                             cl::init(-1), cl::cat(latheCat), cl::sub(runCmd));
+cl::opt<std::string> scheduleOpt(
+    "lr-schedule",
+    cl::desc("Learning rate over the run: constant or cosine (overrides the "
+             "optimizer's schedule)"),
+    cl::value_desc("constant|cosine"), cl::cat(latheCat), cl::sub(runCmd));
 cl::opt<std::string> reportOpt("report",
                                cl::desc("Write final figures as JSON"),
                                cl::value_desc("file.json"), cl::cat(latheCat),
@@ -193,6 +200,10 @@ public:
         llvm::StringRef item, key, value;
         std::tie(item, rest) = rest.split(',');
         std::tie(key, value) = item.split('=');
+        if (key == "schedule" && (value == "constant" || value == "cosine")) {
+          opts.lrSchedule = value.str();
+          continue;
+        }
         double v;
         if (!opts.optimizerParams.count(key.str()) || value.getAsDouble(v)) {
           fail(fmt::format("--optimizer: bad setting '{}' for {}", item.str(),
@@ -460,6 +471,10 @@ int main(int argc, char **argv) {
     if (valSplitOpt >= 1)
       return fail("--validation-split must be in [0, 1)");
     opts.validationSplit = valSplitOpt;
+    if (!scheduleOpt.empty() && scheduleOpt != "constant" &&
+        scheduleOpt != "cosine")
+      return fail("--lr-schedule must be constant or cosine");
+    opts.schedule = scheduleOpt;
     opts.report = reportOpt;
     opts.save = saveOpt;
     opts.plot = plotOpt;
