@@ -102,6 +102,10 @@ def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul", "mlir::ModuleOp"> {
     (dense layers, convolutions), each tile starts from its columns of the
     bias, and the broadcast matrix is never built. Where each row of C has at least 2^14
     multiply-adds, the row blocks are an scf.forall (OpenMP threads later).
+    Where one sweep of the reduction spans more than 2 MB of B's rows (and
+    of A's, when A is read transposed: weight gradients), the reduction is
+    first cut into blocks of at most 1 MB, an scf.for adding into C, so that
+    each block's rows stay in the L2 cache and its TLB.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::scf::SCFDialect",

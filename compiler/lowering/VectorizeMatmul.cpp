@@ -6,7 +6,8 @@
 // reduction loop is innermost with step 1, so each step is mt broadcasts of
 // A, nt/16 loads of B and mt*nt/16 FMAs. Tile sizes divide the shape (no
 // partial tiles, no masks); narrow outputs (10 classes, 1 logit) get narrow
-// tiles.
+// tiles. A reduction whose rows span more than the L2 cache is cut into
+// blocks first (kReductionBlockBytes).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
@@ -45,6 +46,27 @@ int64_t tileFor(int64_t n, int64_t cap, ArrayRef<int64_t> choices) {
 /// many rows there are: an LSTM's matmuls over all time steps get the same
 /// code at any sequence length.
 constexpr int64_t kParallelRowWork = int64_t(1) << 14;
+
+/// Bytes of A and B that one block of the reduction may span. Each row of
+/// C's tiles sweeps its whole reduction: when the rows of B (or of A, read
+/// transposed, one row of it per step) it sweeps over span more than the
+/// L2 cache and its TLB hold, every sweep goes to memory and most steps to
+/// a page walk. The reduction is then cut into blocks of rows that fit,
+/// the matmul running once per block and adding into C.
+constexpr int64_t kReductionBlockBytes = int64_t(1) << 20;
+
+/// The reduction block for a matmul of these sizes (`k` itself: none):
+/// the largest divisor of `k` whose rows of B, and of A when it is read
+/// transposed, fit kReductionBlockBytes; at least 16 rows.
+int64_t reductionBlock(int64_t m, int64_t k, int64_t n, bool transposedA) {
+  int64_t rowBytes = 4 * (n + (transposedA ? m : 0));
+  if (k * rowBytes <= 2 * kReductionBlockBytes)
+    return k;
+  for (int64_t kc = kReductionBlockBytes / rowBytes; kc >= 16; --kc)
+    if (k % kc == 0)
+      return kc;
+  return k;
+}
 
 /// `v` if it is a row broadcast of a 1-D tensor (a bias): the generic
 /// yields its input read through (d0, d1) -> (d1) into a 2-D init.
@@ -118,6 +140,13 @@ struct VectorizeMatmulPass
       // Up to 12 rows fit the registers (12 x 2 accumulators of the 32).
       int64_t mt = tileFor(m, 12, {8, 6, 4, 3, 2});
       int64_t nt = tileFor(n, 32, {32, 16, 8, 4, 2});
+      MLIRContext *ctx = op.getContext();
+      bool transposedA =
+          op.getIndexingMapsArray()[0] ==
+          AffineMap::get(3, 0,
+                         {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
+                         ctx);
+      int64_t kc = reductionBlock(m, ranges[1], n, transposedA);
       rewriter.setInsertionPoint(op);
       // C starting as a constant (zeros): let the tiles start from that
       // constant in registers and leave C uninitialized, instead of filling
@@ -126,7 +155,7 @@ struct VectorizeMatmulPass
       auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
       // (With one reduction step the k loop folds away and nothing could
       // carry the seed.)
-      if (fill && ranges[1] > 1) {
+      if (fill && kc > 1 && kc == ranges[1]) {
         auto cst = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
         if (auto f = cst ? dyn_cast<FloatAttr>(cst.getValue()) : FloatAttr()) {
           seed = f.getValueAsDouble();
@@ -136,13 +165,27 @@ struct VectorizeMatmulPass
       // C starting as a bias broadcast over its rows: the tiles start from
       // the bias's slice in registers and the broadcast is never written.
       Value init = op.getDpsInits()[0];
-      Value bias = ranges[1] > 1 ? broadcastRows(init) : Value();
+      Value bias =
+          kc > 1 && kc == ranges[1] ? broadcastRows(init) : Value();
       if (bias) {
         biases.push_back(bias);
         op.getDpsInitsMutable()[0].assign(
             init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0]);
       }
       Operation *target = op;
+      if (kc < ranges[1]) {
+        scf::SCFTilingOptions blocks;
+        blocks.setTileSizes({rewriter.getIndexAttr(0),
+                             rewriter.getIndexAttr(kc),
+                             rewriter.getIndexAttr(0)});
+        FailureOr<scf::SCFTilingResult> kBlocks = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(target), blocks);
+        if (failed(kBlocks))
+          continue;
+        rewriter.replaceOp(target, kBlocks->replacements);
+        target = kBlocks->tiledOps.back();
+        rewriter.setInsertionPoint(target);
+      }
       // Enough work for threads: the row blocks become an scf.forall (later
       // OpenMP's parallel loop), each block's tiles are done as below.
       int64_t k = ranges[1];

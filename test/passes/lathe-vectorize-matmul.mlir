@@ -117,3 +117,34 @@ func.func @bias_init(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>, %bias: tensor
   } -> tensor<16x48xf32>
   return %r : tensor<16x48xf32>
 }
+
+// -----
+
+// A weight gradient, A read transposed (the im2col rows of a convolution,
+// 1024 x 512): one sweep of the reduction would touch 1024 rows of A and B
+// 2304 bytes apart, 2.3 MB, more than the L2 cache and its TLB hold. The
+// reduction is cut into blocks of 256 rows (1 MB: 256 * (512 + 64) * 4
+// bytes); each block runs the tiled matmul over all of C, which then starts
+// as its zeros in memory rather than in registers.
+// CHECK-LABEL: func.func @reduction_blocks
+// CHECK: linalg.fill
+// CHECK: scf.for %[[K0:.*]] = %c0 to %c1024 step %c256
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1
+// CHECK-NOT: scf.for %{{.*}} = %c0 to %c1024 step %c1
+#at = affine_map<(i, k, j) -> (k, i)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @reduction_blocks(%a: tensor<1024x512xf32>, %b: tensor<1024x64xf32>) -> tensor<512x64xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<512x64xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<512x64xf32>) -> tensor<512x64xf32>
+  %r = linalg.generic {indexing_maps = [#at, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<1024x512xf32>, tensor<1024x64xf32>) outs(%c : tensor<512x64xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+    %s = arith.addf %o, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<512x64xf32>
+  return %r : tensor<512x64xf32>
+}
