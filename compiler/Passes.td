@@ -105,7 +105,8 @@ def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul", "mlir::ModuleOp"> {
     Where one sweep of the reduction spans more than 2 MB of B's rows (and
     of A's, when A is read transposed: weight gradients), the reduction is
     first cut into blocks of at most 1 MB, an scf.for adding into C, so that
-    each block's rows stay in the L2 cache and its TLB.
+    each block's rows stay in the L2 cache and its TLB; a wide C (at least
+    256 columns) is then cut into column blocks of at most 256 KB of B.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::scf::SCFDialect",

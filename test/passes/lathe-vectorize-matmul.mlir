@@ -148,3 +148,28 @@ func.func @reduction_blocks(%a: tensor<1024x512xf32>, %b: tensor<1024x64xf32>) -
   } -> tensor<512x64xf32>
   return %r : tensor<512x64xf32>
 }
+
+// -----
+
+// A wide 1024^3 matmul: the reduction is cut into blocks of 256 rows (1 MB
+// of B each), and C's columns into blocks of 256 (256 KB of B), the column
+// blocks outermost, so the row tiles sweep a part of B that stays in L2.
+// CHECK-LABEL: func.func @column_blocks
+// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c256
+// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c256
+// CHECK: scf.forall
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c32
+// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @column_blocks(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>, %c: tensor<1024x1024xf32>) -> tensor<1024x1024xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<1024x1024xf32>, tensor<1024x1024xf32>) outs(%c : tensor<1024x1024xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+    %s = arith.addf %o, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<1024x1024xf32>
+  return %r : tensor<1024x1024xf32>
+}
