@@ -22,6 +22,10 @@ double ModelInfo::learningRate(int64_t step, int64_t total) const {
          (1 + std::cos(M_PI * double(step) / double(total)));
 }
 
+bool lathe::rt::knownSchedule(std::string_view name) {
+  return name == "constant" || name == "cosine";
+}
+
 int64_t ModelInfo::inputSize() const {
   int64_t n = 1;
   for (int64_t d : input)

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace lathe::rt {
@@ -60,6 +61,10 @@ struct ModelInfo {
     return params.empty() || params[0].shape.empty() ? 0 : params[0].shape[0];
   }
 };
+
+/// Whether the runtime knows the learning-rate schedule `name` (constant,
+/// cosine).
+bool knownSchedule(std::string_view name);
 
 /// Parses the text block; returns false and sets `error` when malformed.
 bool parseModelInfo(const std::string &text, ModelInfo &info,

@@ -558,7 +558,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
       const char *v = value(a.c_str());
       if (!v)
         return 1;
-      if (std::strcmp(v, "constant") && std::strcmp(v, "cosine")) {
+      if (!knownSchedule(v)) {
         fmt::print(stderr, "error: --lr-schedule needs constant or cosine, "
                            "got '{}'\n",
                    v);

@@ -137,6 +137,27 @@ Value columnOffset(OpBuilder &b, Location loc, Value tile) {
   }
 }
 
+/// Tiles `op` (loops i, k, j) by `sizes` (0: that loop untiled) into loops
+/// of `type`, outermost first in the order `interchange`; replaces `op` with
+/// the loops and sets the insertion point at the tiled op inside them.
+FailureOr<scf::SCFTilingResult>
+tile(RewriterBase &rewriter, Operation *op, ArrayRef<int64_t> sizes,
+     ArrayRef<int64_t> interchange = {},
+     scf::SCFTilingOptions::LoopType type =
+         scf::SCFTilingOptions::LoopType::ForOp) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
+  options.setInterchange(interchange);
+  options.setLoopType(type);
+  FailureOr<scf::SCFTilingResult> tiled =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+  if (succeeded(tiled)) {
+    rewriter.replaceOp(op, tiled->replacements);
+    rewriter.setInsertionPoint(tiled->tiledOps.back());
+  }
+  return tiled;
+}
+
 struct VectorizeMatmulPass
     : lathe::impl::LatheVectorizeMatmulBase<VectorizeMatmulPass> {
   void runOnOperation() override {
@@ -191,56 +212,36 @@ struct VectorizeMatmulPass
       }
       Operation *target = op;
       int64_t nc = kc < ranges[1] ? columnBlock(kc, n, nt) : n;
-      if (kc < ranges[1]) {
-        scf::SCFTilingOptions blocks;
-        blocks.setTileSizes({rewriter.getIndexAttr(0),
-                             rewriter.getIndexAttr(kc),
-                             rewriter.getIndexAttr(nc < n ? nc : 0)});
-        blocks.setInterchange({2, 1, 0});
-        FailureOr<scf::SCFTilingResult> kBlocks = scf::tileUsingSCF(
-            rewriter, cast<TilingInterface>(target), blocks);
-        if (failed(kBlocks))
+      if (kc < ranges[1]) { // column blocks outermost, then k blocks
+        auto blocks = tile(rewriter, target, {0, kc, nc < n ? nc : 0},
+                           {2, 1, 0});
+        if (failed(blocks))
           continue;
-        rewriter.replaceOp(target, kBlocks->replacements);
-        target = kBlocks->tiledOps.back();
-        rewriter.setInsertionPoint(target);
+        target = blocks->tiledOps.back();
       }
       // Enough work for threads: the row blocks become an scf.forall (later
       // OpenMP's parallel loop), each block's tiles are done as below.
       int64_t k = ranges[1];
       if (m / mt >= 2 && n * k >= kParallelRowWork) {
-        scf::SCFTilingOptions rowBlocks;
-        rowBlocks.setTileSizes({rewriter.getIndexAttr(mt),
-                                rewriter.getIndexAttr(0),
-                                rewriter.getIndexAttr(0)});
-        rowBlocks.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
-        FailureOr<scf::SCFTilingResult> blocks = scf::tileUsingSCF(
-            rewriter, cast<TilingInterface>(target), rowBlocks);
+        auto blocks = tile(rewriter, target, {mt, 0, 0}, {},
+                           scf::SCFTilingOptions::LoopType::ForallOp);
         if (failed(blocks))
           continue;
-        rewriter.replaceOp(target, blocks->replacements);
         target = blocks->tiledOps.back();
-        rewriter.setInsertionPoint(target);
       }
-      scf::SCFTilingOptions options;
-      options.setTileSizes({rewriter.getIndexAttr(mt), rewriter.getIndexAttr(1),
-                            rewriter.getIndexAttr(nt)});
-      options.setInterchange({0, 2, 1}); // loops i, j, then k innermost
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(target), options);
+      // Loops i, j, then k innermost.
+      auto tiled = tile(rewriter, target, {mt, 1, nt}, {0, 2, 1});
       if (failed(tiled))
         continue;
-      rewriter.replaceOp(target, tiled->replacements);
-      Operation *tile = tiled->tiledOps.back();
-      rewriter.setInsertionPoint(tile);
+      Operation *regTile = tiled->tiledOps.back();
       FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(
-          rewriter, tile, /*inputVectorSizes=*/{}, /*scalableDims=*/{},
+          rewriter, regTile, /*inputVectorSizes=*/{}, /*scalableDims=*/{},
           /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
           /*assumeDynamicDimsMatchVecSizes=*/false,
           /*createNamedContraction=*/true);
       if (failed(vec))
         continue;
-      rewriter.replaceOp(tile, vec->replacements);
+      rewriter.replaceOp(regTile, vec->replacements);
       if (seed || bias)
         ++seedsExpected;
       if (!tiled->loops.empty())

@@ -200,7 +200,7 @@ public:
         llvm::StringRef item, key, value;
         std::tie(item, rest) = rest.split(',');
         std::tie(key, value) = item.split('=');
-        if (key == "schedule" && (value == "constant" || value == "cosine")) {
+        if (key == "schedule" && rt::knownSchedule(value)) {
           opts.lrSchedule = value.str();
           continue;
         }
@@ -471,8 +471,7 @@ int main(int argc, char **argv) {
     if (valSplitOpt >= 1)
       return fail("--validation-split must be in [0, 1)");
     opts.validationSplit = valSplitOpt;
-    if (!scheduleOpt.empty() && scheduleOpt != "constant" &&
-        scheduleOpt != "cosine")
+    if (!scheduleOpt.empty() && !rt::knownSchedule(scheduleOpt))
       return fail("--lr-schedule must be constant or cosine");
     opts.schedule = scheduleOpt;
     opts.report = reportOpt;
