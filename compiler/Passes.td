@@ -155,4 +155,17 @@ def LatheLowerVectors : Pass<"lathe-lower-vectors", "mlir::ModuleOp"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def LatheApproximateMath : Pass<"lathe-approximate-math", "mlir::ModuleOp"> {
+  let summary = "f32 exp, log and tanh as polynomials that vectorize";
+  let description = [{
+    Rewrites `math.exp`, `math.log` and `math.tanh` on f32 into MLIR's
+    polynomial approximations (arithmetic, FMAs, bit casts), so that the
+    elementwise loops computing sigmoids, tanhs, softmaxes and losses
+    vectorize instead of calling libm once per element.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::math::MathDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 #endif

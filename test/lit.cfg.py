@@ -22,6 +22,10 @@ if config.lathe_fuzzer:
     tools.append("lathe-fuzz")
     config.available_features.add("fuzzer")
 llvm_config.add_tool_substitutions(tools, [config.lathe_tools_dir, config.llvm_tools_dir])
+# Upstream tools for tests that run a lowered function (mlir-22-tools).
+llvm_config.add_tool_substitutions(["mlir-opt", "mlir-runner"], [config.llvm_tools_dir])
+config.substitutions.append(
+    ("%mlir_lib_dir", os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")))
 
 # Datasets that scripts/setup.sh fetched into the source tree's .data/.
 config.environment["LATHE_DATA_DIR"] = os.path.join(config.lathe_src_root, ".data")

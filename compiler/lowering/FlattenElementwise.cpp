@@ -6,7 +6,10 @@
 // scatters. Where every operand is read and written whole in the same
 // order (identity maps, or scalars), the op is collapsed to one dimension:
 // one loop over contiguous memory, which vectorizes plainly. The reshapes
-// this adds are views after bufferization, no copies.
+// this adds are views after bufferization, no copies; ops that read
+// strided slices or whose results are written into slices (an LSTM cell's
+// gates and states) are left as they are, since there the reshapes would
+// cost copies.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
@@ -23,6 +26,30 @@ namespace lathe {
 using namespace mlir;
 
 namespace {
+/// Whether `v` is a slice that is not one contiguous run of its source:
+/// collapsing it would make bufferization copy it.
+bool isStridedSlice(Value v) {
+  auto slice = v.getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice)
+    return false;
+  if (!slice.hasUnitStride() || !slice.getSourceType().hasStaticShape())
+    return true;
+  ArrayRef<int64_t> src = slice.getSourceType().getShape();
+  SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
+  // After the first dimension taken partly, every dimension is whole.
+  bool partial = false;
+  for (size_t d = 0; d < src.size(); ++d) {
+    std::optional<int64_t> n = getConstantIntValue(sizes[d]);
+    if (!n)
+      return true;
+    if (partial && *n != src[d])
+      return true;
+    if (*n != 1)
+      partial = true;
+  }
+  return isStridedSlice(slice.getSource());
+}
+
 /// All loops of `op` as one group when it is elementwise over whole,
 /// identically laid out operands; nothing otherwise.
 SmallVector<ReassociationIndices> flattenable(linalg::LinalgOp op) {
@@ -33,6 +60,16 @@ SmallVector<ReassociationIndices> flattenable(linalg::LinalgOp op) {
   for (AffineMap map : op.getIndexingMapsArray())
     if (!map.isIdentity() && map.getNumResults() != 0)
       return {};
+  // Strided slices in, or results written into slices (the reshape back
+  // would hide the slice from empty-tensor elimination): copies would cost
+  // more than the nested loops.
+  for (Value v : op->getOperands())
+    if (isStridedSlice(v))
+      return {};
+  for (Value r : op->getResults())
+    for (Operation *user : r.getUsers())
+      if (isa<tensor::InsertSliceOp>(user))
+        return {};
   ReassociationIndices all;
   for (unsigned i = 0; i < n; ++i)
     all.push_back(i);

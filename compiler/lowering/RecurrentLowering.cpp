@@ -271,7 +271,6 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
         Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
         Value zt = tb::matmul(lb, ll, row(lb, ll, h, t), recurrent, false,
                               false, row(lb, ll, z, t));
-        z = setRow(lb, ll, zt, z, t);
         Value cPrev = row(lb, ll, c, t);
         SmallVector<Value> ins{cPrev};
         ins.append(gateSlices(lb, ll, zt, units));
@@ -286,6 +285,9 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
               Value hn = mul(nb, nl, o, math::TanhOp::create(nb, nl, cn));
               return {cn, hn};
             });
+        // z[t] is written after the cell reads zt: written before, the
+        // reads of zt would make bufferization copy the slice out and back.
+        z = setRow(lb, ll, zt, z, t);
         c = setRow(lb, ll, hc[0], c, next);
         h = setRow(lb, ll, hc[1], h, next);
         scf::YieldOp::create(lb, ll, ValueRange{z, h, c});

@@ -196,8 +196,8 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
       module,
       snapshot +
       "lathe-loop-order, lathe-vectorize-matmul, lathe-vectorize-transpose, "
-      "lathe-flatten-elementwise, canonicalize, cse, "
-      "one-shot-bufferize{bufferize-function-boundaries=true "
+      "lathe-flatten-elementwise, lathe-approximate-math, canonicalize, cse, "
+      "eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries=true "
       "function-boundary-type-conversion=identity-layout-map}, "
       "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
       "buffer-deallocation-pipeline, convert-bufferization-to-memref, "

@@ -51,3 +51,56 @@ func.func @bias(%x: tensor<2x4x4x8xf32>, %b: tensor<8xf32>) -> tensor<2x4x4x8xf3
   } -> tensor<2x4x4x8xf32>
   return %r : tensor<2x4x4x8xf32>
 }
+
+#id2 = affine_map<(d0, d1) -> (d0, d1)>
+
+// An LSTM cell reading one gate, a strided column block of the step's
+// pre-activations: left 2-D (collapsing it would cost a copy).
+// CHECK-LABEL: func.func @strided_gate
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+func.func @strided_gate(%z: tensor<32x128xf32>) -> tensor<32x32xf32> {
+  %g = tensor.extract_slice %z[0, 32] [32, 32] [1, 1] : tensor<32x128xf32> to tensor<32x32xf32>
+  %e = tensor.empty() : tensor<32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%g : tensor<32x32xf32>) outs(%e : tensor<32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t = math.tanh %in : f32
+    linalg.yield %t : f32
+  } -> tensor<32x32xf32>
+  return %r : tensor<32x32xf32>
+}
+
+// A contiguous row of a state history is read flat.
+// CHECK-LABEL: func.func @contiguous_row
+// CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<32x32xf32> into tensor<1024xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]
+func.func @contiguous_row(%h: tensor<101x32x32xf32>, %t: index) -> tensor<32x32xf32> {
+  %row = tensor.extract_slice %h[%t, 0, 0] [1, 32, 32] [1, 1, 1] : tensor<101x32x32xf32> to tensor<32x32xf32>
+  %e = tensor.empty() : tensor<32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%row : tensor<32x32xf32>) outs(%e : tensor<32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t2 = math.tanh %in : f32
+    linalg.yield %t2 : f32
+  } -> tensor<32x32xf32>
+  return %r : tensor<32x32xf32>
+}
+
+// A result written into a slice (the next state) keeps its shape, so that
+// empty-tensor elimination can compute it in place.
+// CHECK-LABEL: func.func @into_slice
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK: tensor.insert_slice
+func.func @into_slice(%x: tensor<32x32xf32>, %h: tensor<101x32x32xf32>, %t: index) -> tensor<101x32x32xf32> {
+  %e = tensor.empty() : tensor<32x32xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<32x32xf32>) outs(%e : tensor<32x32xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %t2 = math.tanh %in : f32
+    linalg.yield %t2 : f32
+  } -> tensor<32x32xf32>
+  %n = tensor.insert_slice %r into %h[%t, 0, 0] [1, 32, 32] [1, 1, 1] : tensor<32x32xf32> into tensor<101x32x32xf32>
+  return %n : tensor<101x32x32xf32>
+}
