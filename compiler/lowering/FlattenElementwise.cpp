@@ -14,6 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -60,15 +61,16 @@ SmallVector<ReassociationIndices> flattenable(linalg::LinalgOp op) {
   for (AffineMap map : op.getIndexingMapsArray())
     if (!map.isIdentity() && map.getNumResults() != 0)
       return {};
-  // Strided slices in, or results written into slices (the reshape back
-  // would hide the slice from empty-tensor elimination): copies would cost
-  // more than the nested loops.
+  // Strided slices in, results written into slices (the reshape back would
+  // hide the slice from empty-tensor elimination) or returned (an optimizer
+  // update: reshaped, it is computed into a temporary and copied into the
+  // caller's buffer): copies would cost more than the nested loops.
   for (Value v : op->getOperands())
     if (isStridedSlice(v))
       return {};
   for (Value r : op->getResults())
     for (Operation *user : r.getUsers())
-      if (isa<tensor::InsertSliceOp>(user))
+      if (isa<tensor::InsertSliceOp, func::ReturnOp>(user))
         return {};
   ReassociationIndices all;
   for (unsigned i = 0; i < n; ++i)

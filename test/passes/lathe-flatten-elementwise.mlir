@@ -12,7 +12,7 @@
 // CHECK-SAME: ins(%{{.*}} : tensor<692224xf32>)
 // CHECK: arith.maximumf
 // CHECK: tensor.expand_shape
-func.func @relu(%x: tensor<32x26x26x32xf32>) -> tensor<32x26x26x32xf32> {
+func.func @relu(%x: tensor<32x26x26x32xf32>) -> f32 {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<32x26x26x32xf32>
   %r = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
@@ -21,7 +21,9 @@ func.func @relu(%x: tensor<32x26x26x32xf32>) -> tensor<32x26x26x32xf32> {
     %m = arith.maximumf %in, %zero : f32
     linalg.yield %m : f32
   } -> tensor<32x26x26x32xf32>
-  return %r : tensor<32x26x26x32xf32>
+  %c0 = arith.constant 0 : index
+  %v = tensor.extract %r[%c0, %c0, %c0, %c0] : tensor<32x26x26x32xf32>
+  return %v : f32
 }
 
 // A zero fill of a pooling gradient: one flat loop.
@@ -29,11 +31,13 @@ func.func @relu(%x: tensor<32x26x26x32xf32>) -> tensor<32x26x26x32xf32> {
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]
 // CHECK-SAME: outs(%{{.*}} : tensor<173056xf32>)
 // CHECK-NOT: linalg.fill
-func.func @fill() -> tensor<32x13x13x32xf32> {
+func.func @fill() -> f32 {
   %zero = arith.constant 0.0 : f32
   %e = tensor.empty() : tensor<32x13x13x32xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e : tensor<32x13x13x32xf32>) -> tensor<32x13x13x32xf32>
-  return %f : tensor<32x13x13x32xf32>
+  %c0 = arith.constant 0 : index
+  %v = tensor.extract %f[%c0, %c0, %c0, %c0] : tensor<32x13x13x32xf32>
+  return %v : f32
 }
 
 // A bias added along the channels reads its operand through another map:
@@ -75,7 +79,7 @@ func.func @strided_gate(%z: tensor<32x128xf32>) -> tensor<32x32xf32> {
 // CHECK-LABEL: func.func @contiguous_row
 // CHECK: tensor.collapse_shape %{{.*}} {{\[\[}}0, 1]] : tensor<32x32xf32> into tensor<1024xf32>
 // CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]
-func.func @contiguous_row(%h: tensor<101x32x32xf32>, %t: index) -> tensor<32x32xf32> {
+func.func @contiguous_row(%h: tensor<101x32x32xf32>, %t: index) -> f32 {
   %row = tensor.extract_slice %h[%t, 0, 0] [1, 32, 32] [1, 1, 1] : tensor<101x32x32xf32> to tensor<32x32xf32>
   %e = tensor.empty() : tensor<32x32xf32>
   %r = linalg.generic {indexing_maps = [#id2, #id2], iterator_types = ["parallel", "parallel"]}
@@ -84,7 +88,8 @@ func.func @contiguous_row(%h: tensor<101x32x32xf32>, %t: index) -> tensor<32x32x
     %t2 = math.tanh %in : f32
     linalg.yield %t2 : f32
   } -> tensor<32x32xf32>
-  return %r : tensor<32x32xf32>
+  %v = tensor.extract %r[%t, %t] : tensor<32x32xf32>
+  return %v : f32
 }
 
 // A result written into a slice (the next state) keeps its shape, so that
@@ -103,4 +108,22 @@ func.func @into_slice(%x: tensor<32x32xf32>, %h: tensor<101x32x32xf32>, %t: inde
   } -> tensor<32x32xf32>
   %n = tensor.insert_slice %r into %h[%t, 0, 0] [1, 32, 32] [1, 1, 1] : tensor<32x32xf32> into tensor<101x32x32xf32>
   return %n : tensor<101x32x32xf32>
+}
+
+// An optimizer update whose results are returned keeps its shape: the
+// result buffers become the caller's out-parameters, with no copy.
+// CHECK-LABEL: func.func @returned
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+func.func @returned(%w: tensor<5408x128xf32>, %g: tensor<5408x128xf32>) -> tensor<5408x128xf32> {
+  %lr = arith.constant 0.01 : f32
+  %e = tensor.empty() : tensor<5408x128xf32>
+  %r = linalg.generic {indexing_maps = [#id2, #id2, #id2], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %g : tensor<5408x128xf32>, tensor<5408x128xf32>) outs(%e : tensor<5408x128xf32>) {
+  ^bb0(%a: f32, %b: f32, %out: f32):
+    %s = arith.mulf %b, %lr : f32
+    %d = arith.subf %a, %s : f32
+    linalg.yield %d : f32
+  } -> tensor<5408x128xf32>
+  return %r : tensor<5408x128xf32>
 }
