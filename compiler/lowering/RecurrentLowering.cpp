@@ -4,8 +4,9 @@
 // contiguous. The input projection x·K + b of all steps is one matmul
 // before the loop; each step adds h·R into its slice of those
 // pre-activations (kept for the backward loop) and runs one elementwise
-// cell. Backward, the loop only produces the pre-activation gradients dz;
-// dK, dR, db and dx are then single matmuls/reductions over all steps.
+// cell. Backward, the loop only produces the pre-activation gradients dz,
+// one tensor per gate; dK, dR, db and dx are then matmuls and reductions
+// over all steps, one per gate.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/RecurrentLowering.h"
@@ -314,27 +315,44 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
                                        bool returnSequences) {
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
-  int64_t gates = 4 * units;
   Value dSeq = returnSequences ? swapLeading(b, loc, dy) : Value();
   Value zeros = tb::filled(b, loc, {batch, units}, 0.0);
   Value dh0 = returnSequences ? zeros : dy;
-  Value dz0 =
-      tensor::EmptyOp::create(b, loc, {steps, batch, gates}, b.getF32Type());
-  // Rᵀ once, not at every step (a transposed operand is materialized).
+  // One [steps, batch, units] tensor per gate: the cell writes each gate's
+  // gradient into its own row in place. (Four column blocks of one
+  // [steps, batch, 4u] tensor, written by one op, would be inserted one
+  // after the other, and bufferization copies all but the first.)
+  SmallVector<Value> iters;
+  for (int64_t k = 0; k < 4; ++k)
+    iters.push_back(tensor::EmptyOp::create(b, loc, {steps, batch, units},
+                                            b.getF32Type()));
+  iters.push_back(dh0);
+  iters.push_back(zeros);
+  // Rᵀ once, not at every step (a transposed operand is materialized); its
+  // rows k·u .. (k+1)·u are gate k's.
   MLIRContext *ctx = b.getContext();
   Value recurrentT = tb::generic(
       b, loc, {recurrent},
       {AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
                       ctx)},
-      tensor::EmptyOp::create(b, loc, {gates, units}, b.getF32Type()),
+      tensor::EmptyOp::create(b, loc, {4 * units, units}, b.getF32Type()),
       AffineMap::getMultiDimIdentityMap(2, ctx),
       {IteratorType::parallel, IteratorType::parallel},
       [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  auto block = [&](OpBuilder &lb, Location ll, Value v, int64_t k, bool rows) {
+    ArrayRef<int64_t> s = tb::shapeOf(v);
+    SmallVector<OpFoldResult> offsets{lb.getIndexAttr(rows ? k * units : 0),
+                                      lb.getIndexAttr(rows ? 0 : k * units)};
+    SmallVector<OpFoldResult> sizes{lb.getIndexAttr(rows ? units : s[0]),
+                                    lb.getIndexAttr(rows ? s[1] : units)};
+    SmallVector<OpFoldResult> ones(2, lb.getIndexAttr(1));
+    return Value(tensor::ExtractSliceOp::create(lb, ll, v, offsets, sizes,
+                                                ones));
+  };
   auto loop = scf::ForOp::create(
-      b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1),
-      ValueRange{dz0, dh0, zeros},
+      b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1), iters,
       [&](OpBuilder &lb, Location ll, Value s, ValueRange it) {
-        Value dz = it[0], dh = it[1], dc = it[2];
+        Value dh = it[4], dc = it[5];
         Value t = arith::SubIOp::create(lb, ll, cidx(lb, ll, steps - 1), s);
         Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
         Value zt = row(lb, ll, fwd.z, t);
@@ -343,14 +361,9 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
         if (returnSequences)
           ins.push_back(row(lb, ll, dSeq, t));
         ins.append(gateSlices(lb, ll, zt, units));
-        Value dzt = row(lb, ll, dz, t);
         SmallVector<Value> outs;
-        SmallVector<OpFoldResult> sizes{lb.getIndexAttr(batch),
-                                        lb.getIndexAttr(units)};
-        SmallVector<OpFoldResult> ones(2, lb.getIndexAttr(1));
         for (int64_t k = 0; k < 4; ++k)
-          outs.push_back(tensor::ExtractSliceOp::create(
-              lb, ll, dzt, colOffsets(lb, k, units), sizes, ones));
+          outs.push_back(row(lb, ll, it[k], t));
         outs.push_back(dc); // read, then overwritten with dc of step t - 1
         bool seq = returnSequences;
         size_t dcArg = ins.size() + 4;
@@ -377,18 +390,41 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
               Value dzo = mul(nb, nl, mul(nb, nl, dh, tc), dsigmoid(nb, nl, o));
               return {dzi, dzf, dzg, dzo, mul(nb, nl, dct, f)};
             });
-        for (int64_t k = 0; k < 4; ++k)
-          dzt = tensor::InsertSliceOp::create(lb, ll, r[k], dzt,
-                                              colOffsets(lb, k, units), sizes,
-                                              ones);
-        dz = setRow(lb, ll, dzt, dz, t);
-        // dh of step t - 1 = dz_t Rᵀ, written over this step's dh.
-        Value zeroDh =
+        // dh of step t - 1 = Σ_k dz_k Rₖᵀ, written over this step's dh.
+        Value dhPrev =
             linalg::FillOp::create(lb, ll, tb::f32(lb, ll, 0), dh).getResult(0);
-        Value dhPrev = tb::matmul(lb, ll, dzt, recurrentT, false, false, zeroDh);
-        scf::YieldOp::create(lb, ll, ValueRange{dz, dhPrev, r[4]});
+        for (int64_t k = 0; k < 4; ++k)
+          dhPrev = tb::matmul(lb, ll, r[k], block(lb, ll, recurrentT, k, true),
+                              false, false, dhPrev);
+        // The rows are inserted after their last reads, as in the forward
+        // loop, so that they are computed in place.
+        SmallVector<Value> yields;
+        for (int64_t k = 0; k < 4; ++k)
+          yields.push_back(setRow(lb, ll, r[k], it[k], t));
+        yields.push_back(dhPrev);
+        yields.push_back(r[4]);
+        scf::YieldOp::create(lb, ll, yields);
       });
-  Value dzFlat = collapseLeading(b, loc, loop.getResult(0)); // [T*B, 4U]
+  // The gates side by side again, [T*B, 4u], for the matmuls over all
+  // steps (one each, rather than one per gate: less code to compile).
+  // Four copies into column blocks, each made after the previous insert so
+  // that each is computed in place.
+  Value dzFlat = tensor::EmptyOp::create(b, loc, {steps * batch, 4 * units},
+                                         b.getF32Type());
+  auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  for (int64_t k = 0; k < 4; ++k) {
+    Value gate = tb::generic(
+        b, loc, {collapseLeading(b, loc, loop.getResult(k))}, {id2},
+        tensor::EmptyOp::create(b, loc, {steps * batch, units},
+                                b.getF32Type()),
+        id2, {IteratorType::parallel, IteratorType::parallel},
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    dzFlat = tensor::InsertSliceOp::create(
+        b, loc, gate, dzFlat, colOffsets(b, k, units),
+        ArrayRef<OpFoldResult>{b.getIndexAttr(steps * batch),
+                               b.getIndexAttr(units)},
+        ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(2, b.getIndexAttr(1))));
+  }
   Value db = tb::sumFirst(b, loc, dzFlat);
   Value dk = tb::matmul(b, loc, fwd.xFlat, dzFlat, true, false);
   Value hPrev = tensor::ExtractSliceOp::create(
@@ -401,6 +437,5 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
                         false);
   Value dxFlat = tb::matmul(b, loc, dzFlat, kernel, false, true);
   Value dx = swapLeading(b, loc, expandLeading(b, loc, dxFlat, steps));
-  (void)gates;
   return {dx, dk, dr, db};
 }
