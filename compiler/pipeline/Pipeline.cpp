@@ -235,7 +235,7 @@ lathe::createTargetMachine(const std::string &cpu, const std::string &features,
   llvm::TargetOptions options;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, hostCpu, feats, options, llvm::Reloc::PIC_, std::nullopt,
-      llvm::CodeGenOptLevel::Aggressive));
+      llvm::CodeGenOptLevel::Default));
   if (!tm)
     error = "cannot create a target machine for " + hostCpu;
   return tm;
@@ -243,7 +243,7 @@ lathe::createTargetMachine(const std::string &cpu, const std::string &features,
 
 std::unique_ptr<llvm::Module>
 lathe::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
-                         llvm::TargetMachine &tm) {
+                         llvm::TargetMachine &tm, bool optimize) {
   registerBuiltinDialectTranslation(*module.getContext());
   registerLLVMDialectTranslation(*module.getContext());
   registerOpenMPDialectTranslation(*module.getContext());
@@ -281,10 +281,16 @@ lathe::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
     f.addFnAttr("target-cpu", tm.getTargetCPU());
     f.addFnAttr("target-features", tm.getTargetFeatureString());
   }
-  auto opt = makeOptimizingTransformer(3, 0, &tm);
-  if (auto err = opt(llvmModule.get())) {
-    llvm::consumeError(std::move(err));
+  if (optimize && !optimizeModule(*llvmModule, tm))
     return nullptr;
-  }
   return llvmModule;
+}
+
+bool lathe::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm) {
+  auto opt = makeOptimizingTransformer(2, 0, &tm);
+  if (auto err = opt(&module)) {
+    llvm::consumeError(std::move(err));
+    return false;
+  }
+  return true;
 }

@@ -36,7 +36,9 @@
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -99,6 +101,11 @@ cl::opt<int64_t> threadsOpt("threads",
                             cl::desc("Threads of the compiled code's parallel "
                                      "loops (default: all cores)"),
                             cl::init(0), cl::cat(latheCat), cl::sub(runCmd));
+cl::opt<unsigned> compileThreadsOpt(
+    "compile-threads",
+    cl::desc("Threads optimizing and compiling the model's code, each on a "
+             "piece of it (default: all cores, at most 4)"),
+    cl::init(0), cl::cat(latheCat), cl::sub(buildCmd));
 cl::opt<std::string> optimizerOpt(
     "optimizer",
     cl::desc("Optimizer replacing the model file's, e.g. "
@@ -321,7 +328,8 @@ std::string header(const rt::ModelInfo &info) {
   return h;
 }
 
-int linkExecutable(const std::string &object, const std::string &out) {
+int linkExecutable(const std::vector<std::string> &objects,
+                   const std::string &out) {
   std::string cxx = "clang++-22";
   auto found = llvm::sys::findProgramByName(cxx);
   if (!found) {
@@ -329,12 +337,13 @@ int linkExecutable(const std::string &object, const std::string &out) {
     if (!found)
       return fail("no C++ linker found (install clang-22)");
   }
-  std::vector<std::string> args = {*found, "-o", out, object,
-                                   LATHE_RUNTIME_MAIN_LIB, LATHE_RUNTIME_LIB,
+  std::vector<std::string> args = {*found, "-o", out};
+  args.insert(args.end(), objects.begin(), objects.end());
+  args.insert(args.end(), {LATHE_RUNTIME_MAIN_LIB, LATHE_RUNTIME_LIB,
                                    "-lfmt", "-lz", "-lm",
                                    // OpenMP for the threaded matmuls
                                    "-L/usr/lib/llvm-22/lib", "-lomp",
-                                   "-Wl,-rpath,/usr/lib/llvm-22/lib"};
+                                   "-Wl,-rpath,/usr/lib/llvm-22/lib"});
   if (llvm::sys::findProgramByName("ld.lld-22") ||
       llvm::sys::fs::exists("/usr/lib/llvm-22/bin/ld.lld"))
     args.insert(args.begin() + 1, {"-fuse-ld=lld", "-B/usr/lib/llvm-22/bin"});
@@ -430,7 +439,8 @@ int main(int argc, char **argv) {
   if (!tm)
     return fail(error);
   auto llvmCtx = std::make_unique<llvm::LLVMContext>();
-  auto llvmModule = translateToLLVMIR(*module, *llvmCtx, *tm);
+  // `lathe build` optimizes the module in pieces, on several threads.
+  auto llvmModule = translateToLLVMIR(*module, *llvmCtx, *tm, !buildCmd);
   if (!llvmModule)
     return fail("internal error: cannot translate to LLVM IR");
 
@@ -489,17 +499,37 @@ int main(int argc, char **argv) {
     if (outputFile == "-")
       return fail("`lathe build` needs -o EXECUTABLE");
     addExecutableSymbols(*llvmModule, info.name, *description);
-    llvm::SmallString<128> objPath;
-    if (auto ec = llvm::sys::fs::createTemporaryFile("lathe", "o", objPath))
-      return fail("cannot create a temporary file: " + ec.message());
-    {
+    unsigned pieces = compileThreadsOpt;
+    if (pieces == 0)
+      pieces = std::min(std::max(1u, std::thread::hardware_concurrency()), 4u);
+    if (pieces > 64)
+      return fail("--compile-threads must be in [1, 64]");
+    std::vector<std::string> objects = compileObjects(
+        std::move(llvmModule), cpuOpt, mattrOpt, pieces, error);
+    if (objects.empty())
+      return fail("cannot emit object code: " + error);
+    std::vector<std::string> objPaths;
+    auto removeObjects = [&] {
+      for (const std::string &p : objPaths)
+        llvm::sys::fs::remove(p);
+    };
+    for (const std::string &object : objects) {
+      llvm::SmallString<128> objPath;
+      if (auto ec = llvm::sys::fs::createTemporaryFile("lathe", "o", objPath)) {
+        removeObjects();
+        return fail("cannot create a temporary file: " + ec.message());
+      }
+      objPaths.push_back(objPath.str().str());
       std::error_code ec;
       llvm::raw_fd_ostream os(objPath, ec);
-      if (ec || !emitMachineCode(*llvmModule, *tm, os, true))
-        return fail("cannot emit object code");
+      os << object;
+      if (ec) {
+        removeObjects();
+        return fail("cannot write " + objPaths.back() + ": " + ec.message());
+      }
     }
-    int rc = linkExecutable(objPath.str().str(), outputFile);
-    llvm::sys::fs::remove(objPath);
+    int rc = linkExecutable(objPaths, outputFile);
+    removeObjects();
     if (rc == 0)
       fmt::print("built {} from {} in {:.2f}s\n", outputFile.getValue(),
                  inputFile.getValue(),

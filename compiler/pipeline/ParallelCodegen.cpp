@@ -1,0 +1,91 @@
+//===- ParallelCodegen.cpp - Optimize and compile a module on N threads ---===//
+//
+// LLVM's optimization and code generation take most of a model's compile
+// time, and the entry points (train_step, grad, eval_step, predict, or a
+// GAN's steps) share nothing but constants. The module is split by
+// functions (largest first, dealt round-robin), each piece travels as
+// bitcode into its own LLVMContext (contexts are not shared between
+// threads), and is optimized and compiled there with its own target
+// machine. The objects link into one executable.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/pipeline/Pipeline.h"
+
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/Bitcode/BitcodeWriter.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/Transforms/Utils/SplitModule.h"
+
+#include <thread>
+
+namespace {
+/// Optimizes and compiles one piece from its bitcode; fills `object` or
+/// `error`.
+void compilePiece(const std::string &bitcode, const std::string &cpu,
+                  const std::string &features, std::string &object,
+                  std::string &error) {
+  llvm::LLVMContext ctx;
+  auto parsed = llvm::parseBitcodeFile(
+      llvm::MemoryBufferRef(bitcode, "piece"), ctx);
+  if (!parsed) {
+    error = llvm::toString(parsed.takeError());
+    return;
+  }
+  std::unique_ptr<llvm::Module> module = std::move(*parsed);
+  auto tm = lathe::createTargetMachine(cpu, features, error);
+  if (!tm)
+    return;
+  if (!lathe::optimizeModule(*module, *tm)) {
+    error = "LLVM optimization failed";
+    return;
+  }
+  llvm::SmallString<0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager pm;
+  if (tm->addPassesToEmitFile(pm, os, nullptr,
+                              llvm::CodeGenFileType::ObjectFile)) {
+    error = "the target cannot emit object files";
+    return;
+  }
+  pm.run(*module);
+  object.assign(buffer.begin(), buffer.end());
+}
+} // namespace
+
+std::vector<std::string>
+lathe::compileObjects(std::unique_ptr<llvm::Module> module,
+                      const std::string &cpu, const std::string &features,
+                      unsigned parts, std::string &error) {
+  std::vector<std::string> bitcode;
+  auto keep = [&](std::unique_ptr<llvm::Module> piece) {
+    std::string bc;
+    llvm::raw_string_ostream os(bc);
+    llvm::WriteBitcodeToFile(*piece, os);
+    bitcode.push_back(std::move(bc));
+  };
+  if (parts <= 1)
+    keep(std::move(module));
+  else
+    llvm::SplitModule(*module, parts, keep, /*PreserveLocals=*/false,
+                      /*RoundRobin=*/true);
+  std::vector<std::string> objects(bitcode.size()), errors(bitcode.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 1; i < bitcode.size(); ++i)
+    threads.emplace_back(compilePiece, std::cref(bitcode[i]), std::cref(cpu),
+                         std::cref(features), std::ref(objects[i]),
+                         std::ref(errors[i]));
+  compilePiece(bitcode[0], cpu, features, objects[0], errors[0]);
+  for (std::thread &t : threads)
+    t.join();
+  for (const std::string &e : errors)
+    if (!e.empty()) {
+      error = e;
+      return {};
+    }
+  return objects;
+}
