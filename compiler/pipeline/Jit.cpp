@@ -6,6 +6,7 @@
 #include "llvm/ExecutionEngine/Orc/Mangling.h"
 #include "llvm/ExecutionEngine/Orc/LLJIT.h"
 #include "llvm/IR/Module.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 
 using namespace lathe;
@@ -18,31 +19,31 @@ struct JitModel::Impl {
 
 JitModel::~JitModel() = default;
 
-std::unique_ptr<JitModel>
-JitModel::create(std::unique_ptr<llvm::Module> module,
-                 std::unique_ptr<llvm::LLVMContext> ctx,
-                 const std::string &model, std::string &error) {
+namespace {
+
+/// A JIT for the host that resolves symbols from this process (libm,
+/// OpenMP) and the runtime's helpers.
+std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
-  auto toString = [](llvm::Error e) { return llvm::toString(std::move(e)); };
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!jtmb) {
-    error = toString(jtmb.takeError());
+    error = llvm::toString(jtmb.takeError());
     return nullptr;
   }
-  jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Aggressive);
+  jtmb->setCodeGenOptLevel(llvm::CodeGenOptLevel::Default);
   auto jit = llvm::orc::LLJITBuilder()
                  .setJITTargetMachineBuilder(std::move(*jtmb))
                  .create();
   if (!jit) {
-    error = toString(jit.takeError());
+    error = llvm::toString(jit.takeError());
     return nullptr;
   }
   auto &dylib = (*jit)->getMainJITDylib();
   auto gen = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(
       (*jit)->getDataLayout().getGlobalPrefix());
   if (!gen) {
-    error = toString(gen.takeError());
+    error = llvm::toString(gen.takeError());
     return nullptr;
   }
   dylib.addGenerator(std::move(*gen));
@@ -54,50 +55,75 @@ JitModel::create(std::unique_ptr<llvm::Module> module,
       llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
       llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
   if (auto e = dylib.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {
-    error = toString(std::move(e));
+    error = llvm::toString(std::move(e));
     return nullptr;
   }
-  if (auto e = (*jit)->addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
-    error = toString(std::move(e));
-    return nullptr;
-  }
+  return std::move(*jit);
+}
+} // namespace
+
+std::unique_ptr<JitModel>
+JitModel::create(std::unique_ptr<llvm::Module> module,
+                 std::unique_ptr<llvm::LLVMContext> ctx,
+                 const std::string &model, std::string &error) {
   std::unique_ptr<JitModel> m(new JitModel);
   m->impl_ = std::make_unique<Impl>();
-  if (model.empty()) {
-    m->impl_->jit = std::move(*jit);
-    return m;
+  m->impl_->jit = makeJit(error);
+  if (!m->impl_->jit)
+    return nullptr;
+  if (auto e = m->impl_->jit->addIRModule(
+          llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
+    error = llvm::toString(std::move(e));
+    return nullptr;
   }
+  return m->resolve(model, error) ? std::move(m) : nullptr;
+}
+
+std::unique_ptr<JitModel>
+JitModel::createFromObjects(const std::vector<std::string> &objects,
+                            const std::string &model, std::string &error) {
+  std::unique_ptr<JitModel> m(new JitModel);
+  m->impl_ = std::make_unique<Impl>();
+  m->impl_->jit = makeJit(error);
+  if (!m->impl_->jit)
+    return nullptr;
+  for (const std::string &object : objects)
+    if (auto e = m->impl_->jit->addObjectFile(
+            llvm::MemoryBuffer::getMemBufferCopy(object, model + ".o"))) {
+      error = llvm::toString(std::move(e));
+      return nullptr;
+    }
+  return m->resolve(model, error) ? std::move(m) : nullptr;
+}
+
+bool JitModel::resolve(const std::string &model, std::string &error) {
+  if (model.empty())
+    return true;
+  llvm::orc::LLJIT &jit = *impl_->jit;
   bool gan = false;
-  if (auto probe = (*jit)->lookup("_mlir_" + model + ".d_step"))
+  if (auto probe = jit.lookup("_mlir_" + model + ".d_step"))
     gan = true;
   else
     llvm::consumeError(probe.takeError());
   auto lookup = [&](const char *entry) -> void (*)(void **) {
-    auto sym = (*jit)->lookup("_mlir_" + model + "." + entry);
+    auto sym = jit.lookup("_mlir_" + model + "." + entry);
     if (!sym) {
-      error = toString(sym.takeError());
+      error = llvm::toString(sym.takeError());
       return nullptr;
     }
     return sym->toPtr<void (*)(void **)>();
   };
   if (gan) {
-    m->entry_.dStep = lookup("d_step");
-    m->entry_.gStep = lookup("g_step");
-    m->entry_.generate = lookup("generate");
-    if (!m->entry_.dStep || !m->entry_.gStep || !m->entry_.generate)
-      return nullptr;
-  } else {
-    m->entry_.trainStep = lookup("train_step");
-    m->entry_.grad = lookup("grad");
-    m->entry_.evalStep = lookup("eval_step");
-    m->entry_.predict = lookup("predict");
-    if (!m->entry_.trainStep || !m->entry_.grad || !m->entry_.evalStep ||
-        !m->entry_.predict)
-      return nullptr;
+    entry_.dStep = lookup("d_step");
+    entry_.gStep = lookup("g_step");
+    entry_.generate = lookup("generate");
+    return entry_.dStep && entry_.gStep && entry_.generate;
   }
-  m->impl_->jit = std::move(*jit);
-  return m;
+  entry_.trainStep = lookup("train_step");
+  entry_.grad = lookup("grad");
+  entry_.evalStep = lookup("eval_step");
+  entry_.predict = lookup("predict");
+  return entry_.trainStep && entry_.grad && entry_.evalStep && entry_.predict;
 }
 
 void (*JitModel::lookup(const std::string &name,

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class LLVMContext;
@@ -23,6 +24,10 @@ public:
   create(std::unique_ptr<llvm::Module> module,
          std::unique_ptr<llvm::LLVMContext> ctx, const std::string &model,
          std::string &error);
+  /// Loads object code (compileObjects' pieces, linked together in memory).
+  static std::unique_ptr<JitModel>
+  createFromObjects(const std::vector<std::string> &objects,
+                    const std::string &model, std::string &error);
   const rt::EntryPoints &entryPoints() const { return entry_; }
   /// The packed wrapper of function `name` (any function of the module;
   /// `create` with an empty `model` looks up no entry points).
@@ -30,6 +35,8 @@ public:
 
 private:
   JitModel() = default;
+  /// Looks up the entry points of `model` once its code is added.
+  bool resolve(const std::string &model, std::string &error);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   rt::EntryPoints entry_;

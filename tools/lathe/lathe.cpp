@@ -105,7 +105,14 @@ cl::opt<unsigned> compileThreadsOpt(
     "compile-threads",
     cl::desc("Threads optimizing and compiling the model's code, each on a "
              "piece of it (default: all cores, at most 4)"),
-    cl::init(0), cl::cat(latheCat), cl::sub(buildCmd));
+    cl::init(0), cl::cat(latheCat), cl::sub(buildCmd), cl::sub(runCmd),
+    cl::sub(gradCmd), cl::sub(traceCmd));
+
+unsigned compileThreads() {
+  if (compileThreadsOpt > 0)
+    return compileThreadsOpt;
+  return std::min(std::max(1u, std::thread::hardware_concurrency()), 4u);
+}
 cl::opt<std::string> optimizerOpt(
     "optimizer",
     cl::desc("Optimizer replacing the model file's, e.g. "
@@ -376,6 +383,8 @@ int main(int argc, char **argv) {
 
   if (batchOpt < 0 || batchOpt > (1 << 20))
     return fail(fmt::format("--batch must be in [1, {}]", 1 << 20));
+  if (compileThreadsOpt > 64)
+    return fail("--compile-threads must be in [1, 64]");
   if (epochsOpt < 0 || epochsOpt > (1 << 20))
     return fail(fmt::format("--epochs must be in [1, {}]", 1 << 20));
 
@@ -439,14 +448,19 @@ int main(int argc, char **argv) {
   if (!tm)
     return fail(error);
   auto llvmCtx = std::make_unique<llvm::LLVMContext>();
-  // `lathe build` optimizes the module in pieces, on several threads.
-  auto llvmModule = translateToLLVMIR(*module, *llvmCtx, *tm, !buildCmd);
+  // `lathe build`, `run`, `gradcheck` and `trace` optimize the module in
+  // pieces, on several threads (compileObjects).
+  bool pieces = buildCmd || runCmd || gradCmd || traceCmd;
+  auto llvmModule = translateToLLVMIR(*module, *llvmCtx, *tm, !pieces);
   if (!llvmModule)
     return fail("internal error: cannot translate to LLVM IR");
 
   if (runCmd || gradCmd || traceCmd) {
-    auto jit = JitModel::create(std::move(llvmModule), std::move(llvmCtx),
-                                info.name, error);
+    std::vector<std::string> objects = compileObjects(
+        std::move(llvmModule), cpuOpt, mattrOpt, compileThreads(), error);
+    if (objects.empty())
+      return fail("JIT compilation failed: " + error);
+    auto jit = JitModel::createFromObjects(objects, info.name, error);
     if (!jit)
       return fail("JIT compilation failed: " + error);
     double compileSeconds =
@@ -499,13 +513,8 @@ int main(int argc, char **argv) {
     if (outputFile == "-")
       return fail("`lathe build` needs -o EXECUTABLE");
     addExecutableSymbols(*llvmModule, info.name, *description);
-    unsigned pieces = compileThreadsOpt;
-    if (pieces == 0)
-      pieces = std::min(std::max(1u, std::thread::hardware_concurrency()), 4u);
-    if (pieces > 64)
-      return fail("--compile-threads must be in [1, 64]");
     std::vector<std::string> objects = compileObjects(
-        std::move(llvmModule), cpuOpt, mattrOpt, pieces, error);
+        std::move(llvmModule), cpuOpt, mattrOpt, compileThreads(), error);
     if (objects.empty())
       return fail("cannot emit object code: " + error);
     std::vector<std::string> objPaths;
