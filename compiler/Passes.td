@@ -144,7 +144,7 @@ def LatheFlattenElementwise : Pass<"lathe-flatten-elementwise", "mlir::ModuleOp"
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }
 
-def LatheLowerVectors : Pass<"lathe-lower-vectors", "mlir::ModuleOp"> {
+def LatheLowerVectors : Pass<"lathe-lower-vectors"> {
   let summary = "Lower the matmul tiles' vector ops to FMAs and 1-D transfers";
   let description = [{
     After bufferization: vector.contract to outer products to `vector.fma`,

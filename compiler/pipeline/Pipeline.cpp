@@ -201,12 +201,14 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
       "function-boundary-type-conversion=identity-layout-map}, "
       "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
       "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
-      "canonicalize, func.func(convert-linalg-to-loops), lathe-lower-vectors, "
-      "func.func(scf-forall-to-parallel), convert-scf-to-openmp, "
-      "convert-vector-to-scf{full-unroll=true}, canonicalize, "
+      // Function-level passes are nested under func.func, where MLIR runs
+      // them on the entry points in parallel.
+      "canonicalize, func.func(convert-linalg-to-loops, lathe-lower-vectors, "
+      "scf-forall-to-parallel), convert-scf-to-openmp, "
+      "func.func(convert-vector-to-scf{full-unroll=true}, canonicalize, "
       "expand-strided-metadata, lower-affine, convert-scf-to-cf, "
-      "convert-vector-to-llvm, "
-      "convert-math-to-llvm, convert-math-to-libm, finalize-memref-to-llvm, "
+      "convert-vector-to-llvm, convert-math-to-llvm), "
+      "convert-math-to-libm, finalize-memref-to-llvm, "
       "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
       "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}, "
       // After the functions: it would convert their signatures its own way.
