@@ -66,33 +66,36 @@ std::unique_ptr<JitModel>
 JitModel::create(std::unique_ptr<llvm::Module> module,
                  std::unique_ptr<llvm::LLVMContext> ctx,
                  const std::string &model, std::string &error) {
-  std::unique_ptr<JitModel> m(new JitModel);
-  m->impl_ = std::make_unique<Impl>();
-  m->impl_->jit = makeJit(error);
-  if (!m->impl_->jit)
-    return nullptr;
-  if (auto e = m->impl_->jit->addIRModule(
-          llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
-    error = llvm::toString(std::move(e));
-    return nullptr;
-  }
-  return m->resolve(model, error) ? std::move(m) : nullptr;
+  return load(model, error, [&](llvm::orc::LLJIT &jit) -> llvm::Error {
+    return jit.addIRModule(
+        llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)));
+  });
 }
 
 std::unique_ptr<JitModel>
 JitModel::createFromObjects(const std::vector<std::string> &objects,
                             const std::string &model, std::string &error) {
+  return load(model, error, [&](llvm::orc::LLJIT &jit) -> llvm::Error {
+    for (const std::string &object : objects)
+      if (auto e = jit.addObjectFile(
+              llvm::MemoryBuffer::getMemBufferCopy(object, model + ".o")))
+        return e;
+    return llvm::Error::success();
+  });
+}
+
+std::unique_ptr<JitModel>
+JitModel::load(const std::string &model, std::string &error,
+               llvm::function_ref<llvm::Error(llvm::orc::LLJIT &)> add) {
   std::unique_ptr<JitModel> m(new JitModel);
   m->impl_ = std::make_unique<Impl>();
   m->impl_->jit = makeJit(error);
   if (!m->impl_->jit)
     return nullptr;
-  for (const std::string &object : objects)
-    if (auto e = m->impl_->jit->addObjectFile(
-            llvm::MemoryBuffer::getMemBufferCopy(object, model + ".o"))) {
-      error = llvm::toString(std::move(e));
-      return nullptr;
-    }
+  if (auto e = add(*m->impl_->jit)) {
+    error = llvm::toString(std::move(e));
+    return nullptr;
+  }
   return m->resolve(model, error) ? std::move(m) : nullptr;
 }
 

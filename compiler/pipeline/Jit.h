@@ -8,9 +8,15 @@
 #include <string>
 #include <vector>
 
+#include "llvm/ADT/STLFunctionalExtras.h"
+
 namespace llvm {
+class Error;
 class LLVMContext;
 class Module;
+namespace orc {
+class LLJIT;
+} // namespace orc
 } // namespace llvm
 
 namespace lathe {
@@ -35,6 +41,10 @@ public:
 
 private:
   JitModel() = default;
+  /// A JIT with the code `add` puts in it, and the entry points of `model`.
+  static std::unique_ptr<JitModel>
+  load(const std::string &model, std::string &error,
+       llvm::function_ref<llvm::Error(llvm::orc::LLJIT &)> add);
   /// Looks up the entry points of `model` once its code is added.
   bool resolve(const std::string &model, std::string &error);
   struct Impl;
