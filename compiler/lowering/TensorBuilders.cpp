@@ -115,25 +115,39 @@ Value mapWithRow(OpBuilder &b, Location loc, Value a, Value v, Body body) {
                  });
 }
 
+/// xᵀ, materialized.
+Value transposed(OpBuilder &b, Location loc, Value x) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> s = shapeOf(x);
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  Value t = tensor::EmptyOp::create(b, loc, {s[1], s[0]}, b.getF32Type());
+  return generic(b, loc, {x}, {AffineMap::get(2, 0, {d1, d0}, ctx)}, t,
+                 AffineMap::getMultiDimIdentityMap(2, ctx),
+                 {IteratorType::parallel, IteratorType::parallel},
+                 [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
 Value matmul(OpBuilder &b, Location loc, Value a, Value bm, bool transA,
              bool transB, Value init) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> as = shapeOf(a), bs = shapeOf(bm);
   int64_t m = transA ? as[1] : as[0];
   int64_t n = transB ? bs[0] : bs[1];
+  int64_t depth = transB ? bs[1] : bs[0];
+  if (transB && !transA && !init && m * depth + m * n < n * depth) {
+    // A·Bᵀ with B much larger than A and C (a dense layer's input
+    // gradient, dY·Wᵀ): (B·Aᵀ)ᵀ transposes A and the product instead of B.
+    return transposed(b, loc, matmul(b, loc, bm, transposed(b, loc, a),
+                                     false, false));
+  }
   if (!init)
     init = filled(b, loc, {m, n}, 0.0);
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
              d2 = getAffineDimExpr(2, ctx);
-  if (transB) {
-    // Bᵀ is materialized (k·n copies against m·k·n multiply-adds), so every
-    // product has the one loop order the matmul vectorizer tiles.
-    Value t = tensor::EmptyOp::create(b, loc, {bs[1], bs[0]}, b.getF32Type());
-    bm = generic(b, loc, {bm}, {AffineMap::get(2, 0, {d1, d0}, ctx)}, t,
-                 AffineMap::getMultiDimIdentityMap(2, ctx),
-                 {IteratorType::parallel, IteratorType::parallel},
-                 [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-  }
+  // Bᵀ is materialized (k·n copies against m·k·n multiply-adds), so every
+  // product has the one loop order the matmul vectorizer tiles.
+  if (transB)
+    bm = transposed(b, loc, bm);
   // Loops (i, k, j): the innermost loop walks C and B contiguously. The op
   // is tagged `lathe.matmul` for lathe-vectorize-matmul.
   AffineExpr i = d0, k = d1, j = d2;
