@@ -46,6 +46,11 @@ int64_t tileFor(int64_t n, int64_t cap, ArrayRef<int64_t> choices) {
 /// many rows there are: an LSTM's matmuls over all time steps get the same
 /// code at any sequence length.
 constexpr int64_t kParallelRowWork = int64_t(1) << 14;
+/// And row blocks from which they do: a batch of 32 is four blocks, two per
+/// thread on two cores, and its matmuls (an MLP's, a dense layer's) ran
+/// slower on two threads than on one (MLP 0.65x). The rows of the matmuls
+/// over an LSTM's time steps are features or units, not steps.
+constexpr int64_t kParallelRowBlocks = 16;
 
 /// Bytes of A and B that one block of the reduction may span. Each row of
 /// C's tiles sweeps its whole reduction: when the rows of B (or of A, read
@@ -222,7 +227,7 @@ struct VectorizeMatmulPass
       // Enough work for threads: the row blocks become an scf.forall (later
       // OpenMP's parallel loop), each block's tiles are done as below.
       int64_t k = ranges[1];
-      if (m / mt >= 2 && n * k >= kParallelRowWork) {
+      if (m / mt >= kParallelRowBlocks && n * k >= kParallelRowWork) {
         auto blocks = tile(rewriter, target, {mt, 0, 0}, {},
                            scf::SCFTilingOptions::LoopType::ForallOp);
         if (failed(blocks))

@@ -173,3 +173,38 @@ func.func @column_blocks(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>, %
   } -> tensor<1024x1024xf32>
   return %r : tensor<1024x1024xf32>
 }
+
+// -----
+
+// Threads only for matmuls with many row blocks: an MLP's first layer at
+// batch 32 (four row blocks of 8, 100352 multiply-adds a row) stays on one
+// thread, and the same product over 256 rows runs its row blocks in an
+// scf.forall.
+// CHECK-LABEL: func.func @batch_rows
+// CHECK-NOT: scf.forall
+// CHECK: return
+// CHECK-LABEL: func.func @many_rows
+// CHECK: scf.forall
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @batch_rows(%a: tensor<32x784xf32>, %b: tensor<784x128xf32>, %c: tensor<32x128xf32>) -> tensor<32x128xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<32x784xf32>, tensor<784x128xf32>) outs(%c : tensor<32x128xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<32x128xf32>
+  return %r : tensor<32x128xf32>
+}
+func.func @many_rows(%a: tensor<256x784xf32>, %b: tensor<784x128xf32>, %c: tensor<256x128xf32>) -> tensor<256x128xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<256x784xf32>, tensor<784x128xf32>) outs(%c : tensor<256x128xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<256x128xf32>
+  return %r : tensor<256x128xf32>
+}
