@@ -330,25 +330,14 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
   iters.push_back(zeros);
   // Rᵀ once, not at every step (a transposed operand is materialized); its
   // rows k·u .. (k+1)·u are gate k's.
-  MLIRContext *ctx = b.getContext();
-  Value recurrentT = tb::generic(
-      b, loc, {recurrent},
-      {AffineMap::get(2, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
-                      ctx)},
-      tensor::EmptyOp::create(b, loc, {4 * units, units}, b.getF32Type()),
-      AffineMap::getMultiDimIdentityMap(2, ctx),
-      {IteratorType::parallel, IteratorType::parallel},
-      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-  auto block = [&](OpBuilder &lb, Location ll, Value v, int64_t k, bool rows) {
-    ArrayRef<int64_t> s = tb::shapeOf(v);
-    SmallVector<OpFoldResult> offsets{lb.getIndexAttr(rows ? k * units : 0),
-                                      lb.getIndexAttr(rows ? 0 : k * units)};
-    SmallVector<OpFoldResult> sizes{lb.getIndexAttr(rows ? units : s[0]),
-                                    lb.getIndexAttr(rows ? s[1] : units)};
-    SmallVector<OpFoldResult> ones(2, lb.getIndexAttr(1));
-    return Value(tensor::ExtractSliceOp::create(lb, ll, v, offsets, sizes,
-                                                ones));
-  };
+  Value recurrentT = tb::transposed(b, loc, recurrent);
+  SmallVector<Value> gateRowsT;
+  for (int64_t k = 0; k < 4; ++k)
+    gateRowsT.push_back(tensor::ExtractSliceOp::create(
+        b, loc, recurrentT,
+        ArrayRef<OpFoldResult>{b.getIndexAttr(k * units), b.getIndexAttr(0)},
+        ArrayRef<OpFoldResult>{b.getIndexAttr(units), b.getIndexAttr(units)},
+        ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(2, b.getIndexAttr(1)))));
   auto loop = scf::ForOp::create(
       b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1), iters,
       [&](OpBuilder &lb, Location ll, Value s, ValueRange it) {
@@ -394,8 +383,7 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
         Value dhPrev =
             linalg::FillOp::create(lb, ll, tb::f32(lb, ll, 0), dh).getResult(0);
         for (int64_t k = 0; k < 4; ++k)
-          dhPrev = tb::matmul(lb, ll, r[k], block(lb, ll, recurrentT, k, true),
-                              false, false, dhPrev);
+          dhPrev = tb::matmul(lb, ll, r[k], gateRowsT[k], false, false, dhPrev);
         // The rows are inserted after their last reads, as in the forward
         // loop, so that they are computed in place.
         SmallVector<Value> yields;
@@ -411,7 +399,7 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
   // that each is computed in place.
   Value dzFlat = tensor::EmptyOp::create(b, loc, {steps * batch, 4 * units},
                                          b.getF32Type());
-  auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  auto id2 = AffineMap::getMultiDimIdentityMap(2, b.getContext());
   for (int64_t k = 0; k < 4; ++k) {
     Value gate = tb::generic(
         b, loc, {collapseLeading(b, loc, loop.getResult(k))}, {id2},

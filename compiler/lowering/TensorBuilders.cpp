@@ -115,7 +115,6 @@ Value mapWithRow(OpBuilder &b, Location loc, Value a, Value v, Body body) {
                  });
 }
 
-/// xᵀ, materialized.
 Value transposed(OpBuilder &b, Location loc, Value x) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> s = shapeOf(x);

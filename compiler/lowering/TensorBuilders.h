@@ -67,6 +67,9 @@ mlir::Value mapWithLast(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
 mlir::Value mapWithRow(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,
                        mlir::Value v, Body body);
 
+/// xᵀ of a 2-D tensor, materialized.
+mlir::Value transposed(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
 /// op(A) · op(B), where op transposes when asked; accumulates into `init`
 /// (zeros when null).
 mlir::Value matmul(mlir::OpBuilder &b, mlir::Location loc, mlir::Value a,

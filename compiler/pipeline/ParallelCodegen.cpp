@@ -14,7 +14,6 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/Bitcode/BitcodeWriter.h"
 #include "llvm/IR/LLVMContext.h"
-#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
@@ -46,13 +45,10 @@ void compilePiece(const std::string &bitcode, const std::string &cpu,
   }
   llvm::SmallString<0> buffer;
   llvm::raw_svector_ostream os(buffer);
-  llvm::legacy::PassManager pm;
-  if (tm->addPassesToEmitFile(pm, os, nullptr,
-                              llvm::CodeGenFileType::ObjectFile)) {
+  if (!lathe::emitMachineCode(*module, *tm, os, /*object=*/true)) {
     error = "the target cannot emit object files";
     return;
   }
-  pm.run(*module);
   object.assign(buffer.begin(), buffer.end());
 }
 } // namespace

@@ -12,6 +12,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "mlir/Transforms/Passes.h"
 #include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
@@ -286,6 +287,17 @@ lathe::translateToLLVMIR(ModuleOp module, llvm::LLVMContext &ctx,
   if (optimize && !optimizeModule(*llvmModule, tm))
     return nullptr;
   return llvmModule;
+}
+
+bool lathe::emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                            llvm::raw_pwrite_stream &os, bool object) {
+  llvm::legacy::PassManager pm;
+  if (tm.addPassesToEmitFile(pm, os, nullptr,
+                             object ? llvm::CodeGenFileType::ObjectFile
+                                    : llvm::CodeGenFileType::AssemblyFile))
+    return false;
+  pm.run(module);
+  return true;
 }
 
 bool lathe::optimizeModule(llvm::Module &module, llvm::TargetMachine &tm) {

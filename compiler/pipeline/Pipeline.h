@@ -12,6 +12,7 @@ namespace llvm {
 class LLVMContext;
 class Module;
 class TargetMachine;
+class raw_pwrite_stream;
 } // namespace llvm
 
 namespace lathe {
@@ -48,6 +49,10 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
 /// LLVM's -O2 pipeline for `tm` (measured as fast as -O3 on the seed models'
 /// code, in about two thirds of the time).
 bool optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);
+
+/// Writes an object or assembly file for `module` with `tm`.
+bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
+                     llvm::raw_pwrite_stream &os, bool object);
 
 /// Optimizes `module` (not yet optimized) and compiles it to object code in
 /// `parts` pieces on as many threads: the module is split by functions, and

@@ -25,7 +25,6 @@
 #include "llvm/IR/Constants.h"
 #include "llvm/IR/GlobalAlias.h"
 #include "llvm/IR/GlobalVariable.h"
-#include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -255,18 +254,6 @@ private:
   llvm::SourceMgr sourceMgr;
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
 };
-
-/// Writes an object or assembly file for `module` with `tm`.
-bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
-                     llvm::raw_pwrite_stream &os, bool object) {
-  llvm::legacy::PassManager pm;
-  if (tm.addPassesToEmitFile(pm, os, nullptr,
-                             object ? llvm::CodeGenFileType::ObjectFile
-                                    : llvm::CodeGenFileType::AssemblyFile))
-    return false;
-  pm.run(module);
-  return true;
-}
 
 /// Adds what a standalone executable's main() links against: the model
 /// description and fixed names for the packed entry points.
