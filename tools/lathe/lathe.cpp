@@ -523,8 +523,13 @@ int main(int argc, char **argv) {
       objPaths.push_back(objPath.str().str());
       std::error_code ec;
       llvm::raw_fd_ostream os(objPath, ec);
-      os << object;
+      if (!ec) {
+        os << object;
+        os.close();
+        ec = os.error();
+      }
       if (ec) {
+        os.clear_error();
         removeObjects();
         return fail("cannot write " + objPaths.back() + ": " + ec.message());
       }
