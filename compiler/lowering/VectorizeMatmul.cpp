@@ -7,7 +7,8 @@
 // A, nt/16 loads of B and mt*nt/16 FMAs. Tile sizes divide the shape (no
 // partial tiles, no masks); narrow outputs (10 classes, 1 logit) get narrow
 // tiles. A reduction whose rows span more than the L2 cache is cut into
-// blocks first (kReductionBlockBytes).
+// blocks first (kReductionBlockBytes). A wide B read by many row tiles is
+// packed, per block, into tile columns that each tile reads contiguously.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
@@ -16,6 +17,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -61,7 +63,7 @@ constexpr int64_t kParallelRowBlocks = 16;
 constexpr int64_t kReductionBlockBytes = int64_t(1) << 20;
 
 /// Bytes of B that one block of columns of a reduction block may span.
-constexpr int64_t kColumnBlockBytes = int64_t(256) << 10;
+constexpr int64_t kColumnBlockBytes = int64_t(512) << 10;
 
 /// With the reduction cut into blocks of `kc` rows, the columns of a wide
 /// C (at least 256) are cut too, into blocks of B of kColumnBlockBytes at
@@ -76,6 +78,19 @@ int64_t columnBlock(int64_t kc, int64_t n, int64_t nt) {
       return c;
   return n;
 }
+
+/// Rows of C from which B is packed, and columns of B from which its rows
+/// lie far enough apart to need it. Packed, a tile column of B (its `nt`
+/// columns over the reduction block) is one contiguous run that the
+/// prefetcher streams and the L1 cache keeps whole; unpacked, its rows are
+/// a row of B apart, all in the same few L1 sets (1024^3: rows 4 KiB
+/// apart). The copy costs one pass over B, repaid by each of the m / mt row
+/// tiles that read it: not worth it for a batch of 32. Nor for a short
+/// reduction (an LSTM's 32 inputs), whose few rows of B the cache holds
+/// unpacked (measured: no gain).
+constexpr int64_t kPackRows = 128;
+constexpr int64_t kPackColumns = 256;
+constexpr int64_t kPackDepth = 64;
 
 /// The reduction block for a matmul of these sizes (`k` itself: none):
 /// the largest divisor of `k` whose rows of B, and of A when it is read
@@ -142,6 +157,49 @@ Value columnOffset(OpBuilder &b, Location loc, Value tile) {
   }
 }
 
+/// B (`kc` x `nc`, read as (k, j)) copied into tile order: `nc / nt` tile
+/// columns of `kc` x `nt`, each contiguous.
+Value packColumns(OpBuilder &b, Location loc, Value bBlock, int64_t nt) {
+  auto type = cast<RankedTensorType>(bBlock.getType());
+  int64_t kc = type.getDimSize(0), nc = type.getDimSize(1);
+  Type f = type.getElementType();
+  Value split = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({kc, nc / nt, nt}, f), bBlock,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  Value empty = tensor::EmptyOp::create(b, loc, {nc / nt, kc, nt}, f);
+  return linalg::TransposeOp::create(b, loc, split, empty,
+                                     ArrayRef<int64_t>{1, 0, 2})
+      ->getResult(0);
+}
+
+/// Points the register tile `op`'s read of B (a 1 x nt slice at (k, j) of
+/// the block) at the same values in `packed`.
+LogicalResult readPacked(RewriterBase &rewriter, linalg::LinalgOp op,
+                         Value packed, int64_t nt) {
+  OpOperand &operand = op->getOpOperand(1);
+  auto slice = operand.get().getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || slice.getMixedOffsets().size() != 2)
+    return failure();
+  rewriter.setInsertionPoint(op);
+  Location loc = op.getLoc();
+  SmallVector<OpFoldResult> at = slice.getMixedOffsets();
+  Value j = getValueOrCreateConstantIndexOp(rewriter, loc, at[1]);
+  Value column = arith::DivUIOp::create(
+      rewriter, loc, j, arith::ConstantIndexOp::create(rewriter, loc, nt));
+  auto type = cast<RankedTensorType>(slice.getType());
+  if (type.getShape() != ArrayRef<int64_t>{1, nt})
+    return failure();
+  Value read = tensor::ExtractSliceOp::create(
+      rewriter, loc, type, packed,
+      ArrayRef<OpFoldResult>{column, at[0], rewriter.getIndexAttr(0)},
+      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
+                             rewriter.getIndexAttr(nt)},
+      ArrayRef<OpFoldResult>{rewriter.getIndexAttr(1), rewriter.getIndexAttr(1),
+                             rewriter.getIndexAttr(1)});
+  rewriter.modifyOpInPlace(op, [&] { operand.set(read); });
+  return success();
+}
+
 /// Tiles `op` (loops i, k, j) by `sizes` (0: that loop untiled) into loops
 /// of `type`, outermost first in the order `interchange`; replaces `op` with
 /// the loops and sets the insertion point at the tiled op inside them.
@@ -161,6 +219,20 @@ tile(RewriterBase &rewriter, Operation *op, ArrayRef<int64_t> sizes,
     rewriter.setInsertionPoint(tiled->tiledOps.back());
   }
   return tiled;
+}
+
+/// Replaces `op` (static shapes) with vector ops; contractions stay
+/// vector.contract.
+LogicalResult vectorizeOp(RewriterBase &rewriter, Operation *op) {
+  FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(
+      rewriter, op, /*inputVectorSizes=*/{}, /*scalableDims=*/{},
+      /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
+  if (failed(vec))
+    return failure();
+  rewriter.replaceOp(op, vec->replacements);
+  return success();
 }
 
 struct VectorizeMatmulPass
@@ -224,6 +296,27 @@ struct VectorizeMatmulPass
           continue;
         target = blocks->tiledOps.back();
       }
+      // B read as (k, j), wide, and read by enough row tiles: packed.
+      Value packed;
+      if (m >= kPackRows && nc >= kPackColumns && kc >= kPackDepth &&
+          nt == 32 &&
+          op.getIndexingMapsArray()[1] ==
+              AffineMap::get(3, 0,
+                             {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)},
+                             ctx)) {
+        rewriter.setInsertionPoint(target);
+        packed = packColumns(rewriter, target->getLoc(),
+                             cast<linalg::LinalgOp>(target).getDpsInputs()[1],
+                             nt);
+        // The copy, one row of a tile column (two vectors) at a time.
+        auto rows = tile(rewriter, packed.getDefiningOp(), {1, 1, 0});
+        if (failed(rows) ||
+            failed(vectorizeOp(rewriter, rows->tiledOps.back()))) {
+          op.emitError("matmul could not pack its B");
+          return signalPassFailure();
+        }
+        packed = rows->replacements[0];
+      }
       // Enough work for threads: the row blocks become an scf.forall (later
       // OpenMP's parallel loop), each block's tiles are done as below.
       int64_t k = ranges[1];
@@ -239,14 +332,13 @@ struct VectorizeMatmulPass
       if (failed(tiled))
         continue;
       Operation *regTile = tiled->tiledOps.back();
-      FailureOr<linalg::VectorizationResult> vec = linalg::vectorize(
-          rewriter, regTile, /*inputVectorSizes=*/{}, /*scalableDims=*/{},
-          /*vectorizeNDExtract=*/false, /*flatten1DDepthwiseConv=*/false,
-          /*assumeDynamicDimsMatchVecSizes=*/false,
-          /*createNamedContraction=*/true);
-      if (failed(vec))
+      if (packed && failed(readPacked(rewriter, cast<linalg::LinalgOp>(regTile),
+                                      packed, nt))) {
+        op.emitError("matmul tile could not read its packed B");
+        return signalPassFailure();
+      }
+      if (failed(vectorizeOp(rewriter, regTile)))
         continue;
-      rewriter.replaceOp(regTile, vec->replacements);
       if (seed || bias)
         ++seedsExpected;
       if (!tiled->loops.empty())

@@ -152,14 +152,25 @@ func.func @reduction_blocks(%a: tensor<1024x512xf32>, %b: tensor<1024x64xf32>) -
 // -----
 
 // A wide 1024^3 matmul: the reduction is cut into blocks of 256 rows (1 MB
-// of B each), and C's columns into blocks of 256 (256 KB of B), the column
+// of B each), and C's columns into blocks of 512 (512 KB of B), the column
 // blocks outermost, so the row tiles sweep a part of B that stays in L2.
+// Each block of B is first packed into 16 tile columns of 256 x 32, and the
+// tiles read their B from there: each k step the next 32 floats.
 // CHECK-LABEL: func.func @column_blocks
+// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c512
 // CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c256
-// CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c256
+// CHECK: %[[SPLIT:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [256, 16, 32]
+// CHECK: %[[PACKED:.*]] = scf.for %[[COL:.*]] = %c0 to %c16 step %c1
+// CHECK: scf.for %[[ROW:.*]] = %c0 to %c256 step %c1
+// CHECK: vector.transfer_read %{{.*}} : tensor<1x1x32xf32>, vector<1x1x32xf32>
+// CHECK: tensor.insert_slice %{{.*}}[%[[COL]], %[[ROW]], 0] [1, 1, 32] [1, 1, 1] : tensor<1x1x32xf32> into tensor<16x256x32xf32>
 // CHECK: scf.forall
-// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c32
-// CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1
+// CHECK: scf.for %[[J:.*]] = %c0 to %c512 step %c32
+// CHECK: scf.for %[[K:.*]] = %c0 to %c256 step %c1
+// CHECK: %[[TILE:.*]] = arith.divui %[[J]], %c32
+// CHECK: %[[B:.*]] = tensor.extract_slice %[[PACKED]][%[[TILE]], %[[K]], 0] [1, 1, 32] [1, 1, 1] : tensor<16x256x32xf32> to tensor<1x32xf32>
+// CHECK: vector.transfer_read %[[B]]
+// CHECK: arith.mulf
 #a = affine_map<(i, k, j) -> (i, k)>
 #b = affine_map<(i, k, j) -> (k, j)>
 #c = affine_map<(i, k, j) -> (i, j)>
