@@ -6,7 +6,10 @@
 // functions (largest first, dealt round-robin), each piece travels as
 // bitcode into its own LLVMContext (contexts are not shared between
 // threads), and is optimized and compiled there with its own target
-// machine. The objects link into one executable.
+// machine. The objects link into one executable. The pieces are balanced
+// by instructions (a GAN's two step functions are most of its code, and
+// LLVM's own split, which balances counts of functions, put both in one
+// piece).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/pipeline/Pipeline.h"
@@ -18,7 +21,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/raw_ostream.h"
 #include "llvm/Target/TargetMachine.h"
-#include "llvm/Transforms/Utils/SplitModule.h"
+#include "llvm/Transforms/Utils/Cloning.h"
 
 #include <thread>
 
@@ -53,6 +56,58 @@ void compilePiece(const std::string &bitcode, const std::string &cpu,
 }
 } // namespace
 
+std::vector<std::unique_ptr<llvm::Module>>
+lathe::splitBalanced(llvm::Module &module, unsigned parts) {
+  unsigned unnamed = 0;
+  auto externalize = [&](llvm::GlobalValue &gv) {
+    if (!gv.hasLocalLinkage())
+      return;
+    gv.setLinkage(llvm::GlobalValue::ExternalLinkage);
+    gv.setVisibility(llvm::GlobalValue::HiddenVisibility);
+    if (!gv.hasName())
+      gv.setName("lathe.piece.local." + std::to_string(unnamed++));
+  };
+  for (llvm::Function &f : module)
+    externalize(f);
+  for (llvm::GlobalVariable &gv : module.globals())
+    if (!gv.isConstant())
+      externalize(gv);
+  std::vector<std::pair<size_t, const llvm::Function *>> sizes;
+  for (const llvm::Function &f : module)
+    if (!f.isDeclaration())
+      sizes.emplace_back(f.getInstructionCount(), &f);
+  llvm::stable_sort(sizes, [](const auto &a, const auto &b) {
+    return a.first > b.first;
+  });
+  parts = std::max(1u, std::min<unsigned>(parts, sizes.size()));
+  std::vector<size_t> load(parts, 0);
+  llvm::DenseMap<const llvm::GlobalValue *, unsigned> pieceOf;
+  for (const auto &[size, f] : sizes) {
+    unsigned lightest = std::min_element(load.begin(), load.end()) - load.begin();
+    load[lightest] += size;
+    pieceOf[f] = lightest;
+  }
+  // An alias goes where what it names is defined.
+  for (llvm::GlobalAlias &alias : module.aliases()) {
+    externalize(alias);
+    if (auto it = pieceOf.find(alias.getAliaseeObject()); it != pieceOf.end())
+      pieceOf[&alias] = it->second;
+  }
+  std::vector<std::unique_ptr<llvm::Module>> pieces;
+  for (unsigned i = 0; i < parts; ++i) {
+    llvm::ValueToValueMapTy map;
+    pieces.push_back(llvm::CloneModule(
+        module, map, [&](const llvm::GlobalValue *gv) {
+          if (auto it = pieceOf.find(gv); it != pieceOf.end())
+            return it->second == i;
+          if (gv->hasLocalLinkage())
+            return true; // a constant: every piece has its own
+          return i == 0;
+        }));
+  }
+  return pieces;
+}
+
 std::vector<std::string>
 lathe::compileObjects(std::unique_ptr<llvm::Module> module,
                       const std::string &cpu, const std::string &features,
@@ -67,8 +122,8 @@ lathe::compileObjects(std::unique_ptr<llvm::Module> module,
   if (parts <= 1)
     keep(std::move(module));
   else
-    llvm::SplitModule(*module, parts, keep, /*PreserveLocals=*/false,
-                      /*RoundRobin=*/true);
+    for (std::unique_ptr<llvm::Module> &piece : splitBalanced(*module, parts))
+      keep(std::move(piece));
   std::vector<std::string> objects(bitcode.size()), errors(bitcode.size());
   std::vector<std::thread> threads;
   for (size_t i = 1; i < bitcode.size(); ++i)

@@ -58,6 +58,13 @@ bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
 /// `parts` pieces on as many threads: the module is split by functions, and
 /// each piece is optimized and compiled in its own LLVM context. Returns the
 /// objects, to be linked together, or an empty list with `error` set.
+/// Splits `module` into up to `parts` linkable pieces of about equal
+/// instruction counts (functions largest first, each to the lightest
+/// piece; aliases with what they name; local constants copied into every
+/// piece, other locals made hidden globals). Modifies `module`.
+std::vector<std::unique_ptr<llvm::Module>> splitBalanced(llvm::Module &module,
+                                                         unsigned parts);
+
 std::vector<std::string> compileObjects(std::unique_ptr<llvm::Module> module,
                                         const std::string &cpu,
                                         const std::string &features,

@@ -169,6 +169,37 @@ int fail(const std::string &message) {
 
 using Clock = std::chrono::steady_clock;
 
+cl::opt<bool> timePhasesOpt(
+    "time-phases",
+    cl::desc("Print how long each compilation phase took (to stderr)"),
+    cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
+
+/// Wall time of the compilation's phases, printed with --time-phases.
+class PhaseTimes {
+public:
+  /// The phase that ended now.
+  void done(const char *name) {
+    auto now = Clock::now();
+    phases.emplace_back(name, std::chrono::duration<double>(now - last).count());
+    last = now;
+  }
+  void print() const {
+    if (!timePhasesOpt)
+      return;
+    double total = 0;
+    for (const auto &[name, seconds] : phases)
+      total += seconds;
+    for (const auto &[name, seconds] : phases)
+      fmt::print(stderr, "  {:<28} {:7.3f}s {:5.1f}%\n", name, seconds,
+                 total > 0 ? 100 * seconds / total : 0.0);
+    fmt::print(stderr, "  {:<28} {:7.3f}s\n", "total", total);
+  }
+
+private:
+  Clock::time_point last = Clock::now();
+  std::vector<std::pair<const char *, double>> phases;
+};
+
 /// Everything from the model file to LLVM IR, stopping where asked.
 class Compilation {
 public:
@@ -376,10 +407,12 @@ int main(int argc, char **argv) {
     return fail(fmt::format("--epochs must be in [1, {}]", 1 << 20));
 
   auto start = Clock::now();
+  PhaseTimes times;
   Compilation c;
   Program program;
   if (!c.front(program))
     return 1;
+  times.done("parse and check");
   bool top = !runCmd && !buildCmd && !gradCmd && !traceCmd;
 
   if (top && emit == Emit::AST) {
@@ -394,6 +427,7 @@ int main(int argc, char **argv) {
   auto module = c.gen(program);
   if (!module)
     return 1;
+  times.done("Lathe dialect");
   auto printModule = [&]() {
     std::string error;
     auto out = mlir::openOutputFile(outputFile, &error);
@@ -408,6 +442,7 @@ int main(int argc, char **argv) {
 
   if (mlir::failed(buildTrainingFunctions(*module)))
     return 1;
+  times.done("autodiff");
   if (top && emit == Emit::Train)
     return printModule();
   auto description = describeModel(*module);
@@ -432,10 +467,12 @@ int main(int argc, char **argv) {
       grad->erase();
   if (mlir::failed(lowerToLinalg(*module)))
     return 1;
+  times.done("linalg and fusion");
   if (top && emit == Emit::Linalg)
     return printModule();
   if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt)))
     return 1;
+  times.done("tiling to LLVM dialect");
   auto tm = createTargetMachine(cpuOpt, mattrOpt, error);
   if (!tm)
     return fail(error);
@@ -446,15 +483,19 @@ int main(int argc, char **argv) {
   auto llvmModule = translateToLLVMIR(*module, *llvmCtx, *tm, !pieces);
   if (!llvmModule)
     return fail("internal error: cannot translate to LLVM IR");
+  times.done("LLVM IR");
 
   if (runCmd || gradCmd || traceCmd) {
     std::vector<std::string> objects = compileObjects(
         std::move(llvmModule), cpuOpt, mattrOpt, compileThreads(), error);
     if (objects.empty())
       return fail("JIT compilation failed: " + error);
+    times.done("LLVM optimize and codegen");
     auto jit = JitModel::createFromObjects(objects, info.name, error);
     if (!jit)
       return fail("JIT compilation failed: " + error);
+    times.done("JIT load");
+    times.print();
     double compileSeconds =
         std::chrono::duration<double>(Clock::now() - start).count();
     if (info.gan && gradCmd)
@@ -509,6 +550,7 @@ int main(int argc, char **argv) {
         std::move(llvmModule), cpuOpt, mattrOpt, compileThreads(), error);
     if (objects.empty())
       return fail("cannot emit object code: " + error);
+    times.done("LLVM optimize and codegen");
     std::vector<std::string> objPaths;
     auto removeObjects = [&] {
       for (const std::string &p : objPaths)
@@ -536,6 +578,8 @@ int main(int argc, char **argv) {
     }
     int rc = linkExecutable(objPaths, outputFile);
     removeObjects();
+    times.done("link");
+    times.print();
     if (rc == 0)
       fmt::print("built {} from {} in {:.2f}s\n", outputFile.getValue(),
                  inputFile.getValue(),
