@@ -168,4 +168,53 @@ def LatheApproximateMath : Pass<"lathe-approximate-math", "mlir::ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def LatheGpuLoopOrder : Pass<"lathe-gpu-loop-order", "mlir::ModuleOp"> {
+  let summary = "Parallel loops first, reductions innermost (GPU)";
+  let description = [{
+    Interchanges each linalg.generic so that its parallel loops come first,
+    in their order, and its reductions last: a matmul (i, k, j) becomes
+    (i, j, k). Lowered to loops, the parallel loops then form one
+    scf.parallel that maps to GPU blocks and threads, each thread running
+    its reduction alone.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def LatheGpuBuffers : Pass<"lathe-gpu-buffers", "mlir::ModuleOp"> {
+  let summary = "Buffers that both the host and the GPU reach";
+  let description = [{
+    After bufferization: each memref.alloc becomes a `gpu.alloc
+    host_shared` (CUDA managed memory, which the host's loops and the
+    kernels both read and write) and its memref.dealloc a gpu.dealloc;
+    each memref.copy becomes a linalg.copy, so that it runs as a kernel.
+    A constant array in the host's data (memref.get_global) is an error.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::linalg::LinalgDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+def LatheGpuMapLoops : Pass<"lathe-gpu-map-loops"> {
+  let summary = "One flat scf.parallel per kernel: blocks of 256 threads";
+  let description = [{
+    Each outermost scf.parallel with static bounds is flattened into one
+    dimension (the indices recovered with affine.delinearize_index, the
+    last fastest, so that neighbouring threads touch neighbouring
+    elements) and tiled by 256: the outer loop maps to blocks, the inner
+    one to threads (gpu-map-parallel-loops then sets the mapping).
+  }];
+  let dependentDialects = ["mlir::affine::AffineDialect", "mlir::scf::SCFDialect"];
+}
+
+def LatheGpuKernelModule : Pass<"lathe-gpu-kernel-module", "mlir::ModuleOp"> {
+  let summary = "All kernels in one GPU module, with names PTX accepts";
+  let description = [{
+    After gpu-kernel-outlining, which makes one gpu.module per kernel: the
+    kernels move into one gpu.module, `lathe_kernels`, so that a model is
+    one PTX file (one ptxas run, one cuModuleLoadData). Each kernel takes
+    its old module's name (`model.train_step_kernel_3`) with the
+    characters a PTX identifier cannot hold (the dots) replaced by `_`;
+    the launches follow.
+  }];
+}
+
 #endif

@@ -26,8 +26,7 @@
 
 using namespace mlir;
 
-namespace {
-LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
+LogicalResult lathe::runPipeline(ModuleOp module, StringRef pipeline) {
   // The pipeline text lists module-level passes; parsing it into `pm` adds
   // them under pm's builtin.module anchor.
   PassManager pm(module.getContext());
@@ -41,6 +40,8 @@ LogicalResult runPipeline(ModuleOp module, StringRef pipeline) {
   }
   return pm.run(module);
 }
+
+namespace {
 
 std::string dims(RankedTensorType t, bool dropBatch) {
   std::string s;

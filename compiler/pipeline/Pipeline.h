@@ -24,6 +24,19 @@ mlir::LogicalResult buildTrainingFunctions(mlir::ModuleOp module);
 /// read after autodiff. Fails with a located error for a gan.
 mlir::FailureOr<std::string> describeModel(mlir::ModuleOp module);
 
+/// Runs a textual pipeline of module-level passes on `module`.
+mlir::LogicalResult runPipeline(mlir::ModuleOp module, llvm::StringRef pipeline);
+
+/// The NVPTX target: bufferizes in managed memory, maps the loops to GPU
+/// blocks and threads, outlines them into one GPU module of kernels and
+/// compiles it to PTX for `chip` (sm_80, sm_90, ...): a gpu.binary, whose
+/// launches the host code (lowered to the LLVM dialect) calls through the
+/// runtime's mgpu* functions.
+mlir::LogicalResult lowerToNVPTX(mlir::ModuleOp module, const std::string &chip);
+
+/// The PTX of the kernels lowerToNVPTX compiled.
+mlir::FailureOr<std::string> kernelsPTX(mlir::ModuleOp module);
+
 /// Strips everything but the entry points and lowers Lathe ops to linalg.
 mlir::LogicalResult lowerToLinalg(mlir::ModuleOp module);
 

@@ -11,6 +11,7 @@
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/CudaDriver.h"
 #include "runtime/Gan.h"
 #include "runtime/GradCheck.h"
 #include "runtime/Train.h"
@@ -45,7 +46,8 @@ namespace cl = llvm::cl;
 using namespace lathe;
 
 namespace {
-enum class Emit { AST, Lathe, Train, Linalg, LLVM, Asm, Obj, Header };
+enum class Emit { AST, Lathe, Train, Linalg, LLVM, Asm, Obj, Header, PTX };
+enum class Target { CPU, NVPTX };
 
 cl::OptionCategory latheCat("Lathe options");
 cl::SubCommand runCmd("run", "Compile a model in memory, train and test it");
@@ -80,8 +82,21 @@ cl::opt<Emit> emit(
         clEnumValN(Emit::Asm, "asm", "assembly for the target CPU"),
         clEnumValN(Emit::Obj, "obj", "object file (needs -o)"),
         clEnumValN(Emit::Header, "header",
-                   "C header for embedding the object")),
+                   "C header for embedding the object"),
+        clEnumValN(Emit::PTX, "ptx",
+                   "PTX of the model's kernels (with --target=nvptx)")),
     cl::cat(latheCat));
+cl::opt<Target> targetOpt(
+    "target", cl::desc("What the model is compiled for"),
+    cl::init(Target::CPU),
+    cl::values(clEnumValN(Target::CPU, "cpu", "this machine's CPU (default)"),
+               clEnumValN(Target::NVPTX, "nvptx",
+                          "an NVIDIA GPU: PTX kernels and host code")),
+    cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
+cl::opt<std::string> gpuArchOpt(
+    "gpu-arch", cl::desc("GPU architecture of --target=nvptx (default sm_90)"),
+    cl::value_desc("sm_NN"), cl::init("sm_90"), cl::cat(latheCat),
+    cl::sub(cl::SubCommand::getAll()));
 cl::opt<std::string>
     dataOpt("data",
             cl::desc("Data binding that replaces the model file's `data`"),
@@ -199,6 +214,18 @@ private:
   Clock::time_point last = Clock::now();
   std::vector<std::pair<const char *, double>> phases;
 };
+
+/// sm_NN (or sm_NNa) with NN >= 50: an architecture LLVM's NVPTX back end
+/// knows.
+bool validGpuArch(const std::string &arch) {
+  if (arch.size() < 5 || arch.compare(0, 3, "sm_") != 0)
+    return false;
+  size_t end = arch.back() == 'a' ? arch.size() - 1 : arch.size();
+  for (size_t i = 3; i < end; ++i)
+    if (!std::isdigit(static_cast<unsigned char>(arch[i])))
+      return false;
+  return end > 3 && std::atoi(arch.c_str() + 3) >= 50;
+}
 
 /// Everything from the model file to LLVM IR, stopping where asked.
 class Compilation {
@@ -381,6 +408,24 @@ int linkExecutable(const std::vector<std::string> &objects,
                             err.empty() ? "" : ": " + err));
   return 0;
 }
+/// --target=nvptx, --emit=ptx: lowers the linalg module to kernels and
+/// writes their PTX.
+int compileForGPU(mlir::ModuleOp module, PhaseTimes &times) {
+  if (mlir::failed(lowerToNVPTX(module, gpuArchOpt)))
+    return 1;
+  mlir::FailureOr<std::string> ptx = kernelsPTX(module);
+  if (mlir::failed(ptx))
+    return 1;
+  times.done("GPU kernels to PTX");
+  times.print();
+  std::string error;
+  auto out = mlir::openOutputFile(outputFile, &error);
+  if (!out)
+    return fail(error);
+  out->os() << *ptx;
+  out->keep();
+  return 0;
+}
 } // namespace
 
 int main(int argc, char **argv) {
@@ -403,6 +448,25 @@ int main(int argc, char **argv) {
     return fail(fmt::format("--batch must be in [1, {}]", 1 << 20));
   if (compileThreadsOpt > 64)
     return fail("--compile-threads must be in [1, 64]");
+  bool top0 = !runCmd && !buildCmd && !gradCmd && !traceCmd;
+  if (emit == Emit::PTX && top0 && targetOpt != Target::NVPTX)
+    return fail("--emit=ptx needs --target=nvptx");
+  if (targetOpt == Target::NVPTX) {
+    if (!validGpuArch(gpuArchOpt))
+      return fail(fmt::format("--gpu-arch must be sm_NN with NN at least 50, "
+                              "e.g. sm_80 or sm_90 (not '{}')",
+                              gpuArchOpt.getValue()));
+    if (top0 && (emit == Emit::LLVM || emit == Emit::Asm ||
+                 emit == Emit::Obj || emit == Emit::Header))
+      return fail("--emit=llvm, asm, obj and header are the CPU target's "
+                  "stages; with --target=nvptx, --emit=ptx writes the kernels");
+    std::string why;
+    if ((runCmd || gradCmd || traceCmd) && !rt::cudaDeviceAvailable(why))
+      return fail("--target=nvptx cannot run here: " + why);
+    if (!top0)
+      return fail("--target=nvptx compiles to PTX (--emit=ptx); GPU "
+                  "executables and training on the GPU are not built yet");
+  }
   if (epochsOpt < 0 || epochsOpt > (1 << 20))
     return fail(fmt::format("--epochs must be in [1, {}]", 1 << 20));
 
@@ -470,6 +534,8 @@ int main(int argc, char **argv) {
   times.done("linalg and fusion");
   if (top && emit == Emit::Linalg)
     return printModule();
+  if (targetOpt == Target::NVPTX)
+    return compileForGPU(*module, times);
   if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt)))
     return 1;
   times.done("tiling to LLVM dialect");

@@ -1,0 +1,57 @@
+//===- GpuBuffers.cpp - Buffers that both the host and the GPU reach ------===//
+//
+// The NVPTX target keeps every buffer in CUDA managed memory: kernels and
+// the host code between them (loops over time steps, scalar reads of a
+// loss) use the same pointers, and the driver moves pages where they are
+// touched. Parameters and optimizer state, written only by kernels, stay
+// on the device across steps.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+
+#include "mlir/IR/PatternMatch.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHEGPUBUFFERS
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+struct GpuBuffersPass : lathe::impl::LatheGpuBuffersBase<GpuBuffersPass> {
+  void runOnOperation() override {
+    IRRewriter rewriter(&getContext());
+    SmallVector<Operation *> ops;
+    getOperation().walk([&](Operation *op) {
+      if (isa<memref::AllocOp, memref::DeallocOp, memref::CopyOp,
+              memref::GetGlobalOp>(op))
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      rewriter.setInsertionPoint(op);
+      Location loc = op->getLoc();
+      if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+        auto shared = gpu::AllocOp::create(
+            rewriter, loc, alloc.getType(), /*asyncToken=*/Type(),
+            /*asyncDependencies=*/ValueRange{}, alloc.getDynamicSizes(),
+            alloc.getSymbolOperands(), /*hostShared=*/true);
+        rewriter.replaceOp(alloc, shared.getMemref());
+      } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+        gpu::DeallocOp::create(rewriter, loc, /*asyncToken=*/Type(),
+                               ValueRange{}, dealloc.getMemref());
+        rewriter.eraseOp(dealloc);
+      } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+        rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
+                                                    copy.getTarget());
+      } else {
+        // The models' constants are splats, folded into the kernels; an
+        // array in the host's data would be out of the kernels' reach.
+        op->emitError("a constant array in host memory: not supported by "
+                      "the nvptx target");
+        return signalPassFailure();
+      }
+    }
+  }
+};
+} // namespace

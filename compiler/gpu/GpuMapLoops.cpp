@@ -1,0 +1,98 @@
+//===- GpuMapLoops.cpp - One flat scf.parallel per kernel -----------------===//
+//
+// gpu-map-parallel-loops maps the first three dimensions of a parallel
+// loop to x, y and z and runs the others sequentially, so a 4-D
+// elementwise loop, or a 6-D im2col, would run most of its work in one
+// thread. Flattened first, every loop has one dimension, which 256-thread
+// blocks cover; neighbouring threads take neighbouring elements of the
+// last (contiguous) dimension, so their loads coalesce.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHEGPUMAPLOOPS
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+constexpr int64_t kThreadsPerBlock = 256;
+
+/// The loop's static trip counts when it starts at 0 with step 1 and has
+/// no reductions; empty otherwise.
+SmallVector<int64_t> staticCounts(scf::ParallelOp loop) {
+  SmallVector<int64_t> counts;
+  if (loop.getNumReductions() != 0)
+    return {};
+  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
+                                       loop.getUpperBound(), loop.getStep())) {
+    std::optional<int64_t> l = getConstantIntValue(lb),
+                           u = getConstantIntValue(ub),
+                           s = getConstantIntValue(step);
+    if (!l || !u || !s || *l != 0 || *s != 1)
+      return {};
+    counts.push_back(*u);
+  }
+  return counts;
+}
+
+/// `loop` as one loop over all its iterations.
+scf::ParallelOp flatten(RewriterBase &rewriter, scf::ParallelOp loop,
+                        ArrayRef<int64_t> counts) {
+  Location loc = loop.getLoc();
+  rewriter.setInsertionPoint(loop);
+  int64_t total = 1;
+  for (int64_t c : counts)
+    total *= c;
+  Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
+  Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
+  Value end = arith::ConstantIndexOp::create(rewriter, loc, total);
+  auto flat = scf::ParallelOp::create(rewriter, loc, ValueRange{zero},
+                                      ValueRange{end}, ValueRange{one});
+  Block *body = flat.getBody();
+  rewriter.setInsertionPointToStart(body);
+  SmallVector<Value> indices;
+  if (counts.size() == 1) {
+    indices.push_back(body->getArgument(0));
+  } else {
+    auto split = affine::AffineDelinearizeIndexOp::create(
+        rewriter, loc, body->getArgument(0), counts);
+    indices.append(split.getResults().begin(), split.getResults().end());
+  }
+  Operation *newEnd = body->getTerminator();
+  Block *old = loop.getBody();
+  Operation *oldEnd = old->getTerminator();
+  rewriter.inlineBlockBefore(old, newEnd, indices);
+  rewriter.eraseOp(oldEnd);
+  rewriter.eraseOp(loop);
+  return flat;
+}
+
+struct GpuMapLoopsPass : lathe::impl::LatheGpuMapLoopsBase<GpuMapLoopsPass> {
+  void runOnOperation() override {
+    SmallVector<scf::ParallelOp> loops;
+    getOperation()->walk([&](scf::ParallelOp loop) {
+      if (!loop->getParentOfType<scf::ParallelOp>())
+        loops.push_back(loop);
+    });
+    IRRewriter rewriter(&getContext());
+    for (scf::ParallelOp loop : loops) {
+      SmallVector<int64_t> counts = staticCounts(loop);
+      if (counts.empty())
+        continue;
+      scf::ParallelOp flat = flatten(rewriter, loop, counts);
+      int64_t total = 1;
+      for (int64_t c : counts)
+        total *= c;
+      if (total > 1)
+        scf::tileParallelLoop(flat, {std::min(total, kThreadsPerBlock)},
+                              /*noMinMaxBounds=*/true);
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,69 @@
+//===- GpuPipeline.cpp - linalg on tensors to PTX kernels and host code ---===//
+//
+// The NVPTX target starts from the same linalg IR as the CPU: every
+// buffer lives in CUDA managed memory (lathe-gpu-buffers), each linalg op
+// becomes a parallel loop with its reductions innermost
+// (lathe-gpu-loop-order), flattened and cut into blocks of 256 threads
+// (lathe-gpu-map-loops), outlined into kernels that share one GPU module
+// (lathe-gpu-kernel-module), lowered to NVVM and compiled by LLVM's NVPTX
+// back end to PTX (gpu-module-to-binary, format isa: no CUDA toolkit).
+// The host code launches the kernels in order, each to completion.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/pipeline/Pipeline.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <fmt/format.h>
+
+using namespace mlir;
+
+namespace {
+/// The PTX ISA version for `chip`: 8.0 up to sm_90 (LLVM's default, 6.0,
+/// is too old for sm_90), 8.6 for Blackwell.
+std::string ptxFeatures(const std::string &chip) {
+  int number = std::atoi(chip.c_str() + 3);
+  return number >= 100 ? "+ptx86" : "+ptx80";
+}
+} // namespace
+
+LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip) {
+  return runPipeline(
+      module,
+      fmt::format(
+          "lathe-approximate-math, lathe-gpu-loop-order, canonicalize, cse, "
+          "eliminate-empty-tensors, "
+          "one-shot-bufferize{{bufferize-function-boundaries=true "
+          "function-boundary-type-conversion=identity-layout-map}}, "
+          "buffer-results-to-out-params{{hoist-static-allocs=true "
+          "modify-public-functions=true}}, "
+          "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
+          "canonicalize, lathe-gpu-buffers, "
+          "func.func(convert-linalg-to-parallel-loops, lathe-gpu-map-loops, "
+          "gpu-map-parallel-loops, convert-parallel-loops-to-gpu), "
+          "gpu-kernel-outlining, lathe-gpu-kernel-module, canonicalize, cse, "
+          "nvvm-attach-target{{chip={} features={} O=3}}, "
+          "gpu.module(expand-strided-metadata, lower-affine, "
+          "convert-scf-to-cf, convert-gpu-to-nvvm, "
+          "canonicalize, cse, "
+          "reconcile-unrealized-casts), "
+          "func.func(expand-strided-metadata, lower-affine, convert-scf-to-cf, "
+          "convert-math-to-llvm), "
+          "gpu-to-llvm{{use-bare-pointers-for-host=true}}, "
+          "convert-math-to-libm, finalize-memref-to-llvm, "
+          "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
+          "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=true}}, "
+          "convert-ub-to-llvm, reconcile-unrealized-casts, "
+          "gpu-module-to-binary{{format=isa}}",
+          chip, ptxFeatures(chip)));
+}
+
+FailureOr<std::string> lathe::kernelsPTX(ModuleOp module) {
+  for (auto binary : module.getOps<gpu::BinaryOp>())
+    for (Attribute a : binary.getObjects())
+      if (auto object = dyn_cast<gpu::ObjectAttr>(a))
+        if (object.getFormat() == gpu::CompilationTarget::Assembly)
+          return object.getObject().getValue().str();
+  return module.emitError("no PTX: the model has no kernels"), failure();
+}

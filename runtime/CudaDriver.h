@@ -1,0 +1,22 @@
+//===- CudaDriver.h - The CUDA driver, loaded at run time -------*- C++ -*-===//
+//
+// Lathe never links the CUDA driver: models compiled for the NVPTX target
+// load `libcuda.so.1` with dlopen when they start, so that Lathe builds
+// and compiles to PTX on machines without NVIDIA's software.
+//
+//===----------------------------------------------------------------------===//
+#ifndef LATHE_RUNTIME_CUDADRIVER_H
+#define LATHE_RUNTIME_CUDADRIVER_H
+
+#include <string>
+
+namespace lathe::rt {
+
+/// Loads the driver and checks that it sees a GPU. On failure returns
+/// false and sets `why` to one sentence: no driver library, a driver that
+/// fails to start, or no device.
+bool cudaDeviceAvailable(std::string &why);
+
+} // namespace lathe::rt
+
+#endif
