@@ -217,4 +217,18 @@ def LatheGpuKernelModule : Pass<"lathe-gpu-kernel-module", "mlir::ModuleOp"> {
   }];
 }
 
+def LatheGpuMath : Pass<"lathe-gpu-math"> {
+  let summary = "Kernels' math without libdevice";
+  let description = [{
+    convert-gpu-to-nvvm turns math ops into calls to CUDA's libdevice
+    (`__nv_floorf`), which only a CUDA toolkit provides. Inside GPU
+    modules, after lathe-approximate-math has made exp, log and tanh
+    arithmetic, the math ops left become what LLVM's NVPTX back end
+    lowers itself: fma, sqrt, floor, ceil and fabs as LLVM intrinsic calls
+    (cvt.rmi, sqrt.rn, fma.rn), absf as a sign-bit mask. Any other math op
+    in a kernel is an error.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 #endif

@@ -1,5 +1,6 @@
 # -*- Python -*-
 import os
+import shutil
 import lit.formats
 from lit.llvm import llvm_config
 from lit.llvm.subst import ToolSubst
@@ -26,6 +27,14 @@ llvm_config.add_tool_substitutions(tools, [config.lathe_tools_dir, config.llvm_t
 llvm_config.add_tool_substitutions(["mlir-opt", "mlir-runner"], [config.llvm_tools_dir])
 config.substitutions.append(
     ("%mlir_lib_dir", os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")))
+
+# NVIDIA's PTX assembler, where a CUDA toolkit is installed: the NVPTX
+# target's kernels must assemble (tests that need it report UNSUPPORTED
+# without it).
+ptxas = shutil.which("ptxas") or "/usr/local/cuda/bin/ptxas"
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
 
 # Datasets that scripts/setup.sh fetched into the source tree's .data/.
 config.environment["LATHE_DATA_DIR"] = os.path.join(config.lathe_src_root, ".data")

@@ -15,24 +15,34 @@ namespace {
 struct GpuLoopOrderPass
     : lathe::impl::LatheGpuLoopOrderBase<GpuLoopOrderPass> {
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> ops;
-    getOperation().walk([&](linalg::GenericOp op) {
+    SmallVector<linalg::LinalgOp> ops;
+    getOperation().walk([&](linalg::LinalgOp op) {
       if (op.getNumReductionLoops() > 0 &&
           op.getNumReductionLoops() < op.getNumLoops())
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp op : ops) {
+    for (linalg::LinalgOp linalgOp : ops) {
       // The new order: parallel loops, then reductions, each as they were.
       SmallVector<unsigned> order;
-      auto iterators = op.getIteratorTypesArray();
+      auto iterators = linalgOp.getIteratorTypesArray();
       for (bool reduction : {false, true})
         for (unsigned d = 0; d < iterators.size(); ++d)
           if (linalg::isReductionIterator(iterators[d]) == reduction)
             order.push_back(d);
       if (llvm::equal(order, llvm::seq<unsigned>(0, order.size())))
         continue;
-      rewriter.setInsertionPoint(op);
+      rewriter.setInsertionPoint(linalgOp);
+      auto op = dyn_cast<linalg::GenericOp>(linalgOp.getOperation());
+      if (!op) {
+        FailureOr<linalg::GenericOp> generic =
+            linalg::generalizeNamedOp(rewriter, linalgOp);
+        if (failed(generic)) {
+          linalgOp.emitError("cannot put the reductions innermost");
+          return signalPassFailure();
+        }
+        op = *generic;
+      }
       if (failed(linalg::interchangeGenericOp(rewriter, op, order))) {
         op.emitError("cannot put the reductions innermost");
         return signalPassFailure();

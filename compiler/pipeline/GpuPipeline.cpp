@@ -45,7 +45,7 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip) {
           "gpu-kernel-outlining, lathe-gpu-kernel-module, canonicalize, cse, "
           "nvvm-attach-target{{chip={} features={} O=3}}, "
           "gpu.module(expand-strided-metadata, lower-affine, "
-          "convert-scf-to-cf, convert-gpu-to-nvvm, "
+          "convert-scf-to-cf, lathe-gpu-math, convert-gpu-to-nvvm, "
           "canonicalize, cse, "
           "reconcile-unrealized-casts), "
           "func.func(expand-strided-metadata, lower-affine, convert-scf-to-cf, "
