@@ -24,6 +24,7 @@ void lathe::registerAllDialects(mlir::DialectRegistry &registry) {
   mlir::registerOpenMPDialectTranslation(registry);
   mlir::registerGPUDialectTranslation(registry);
   mlir::registerNVVMDialectTranslation(registry);
+  mlir::gpu::registerOffloadingLLVMTranslationInterfaceExternalModels(registry);
 }
 
 void lathe::registerAllPasses() {

@@ -1,54 +1,237 @@
 //===- CudaDriver.cpp - The CUDA driver, loaded at run time ---------------===//
+//
+// The mgpu* functions are what MLIR's gpu-to-llvm host code calls to load
+// the model's PTX, allocate managed memory and launch kernels (Debian ships
+// no library with them). They run on the CUDA driver API, which is loaded
+// with dlopen on first use: a model compiled for the NVPTX target starts on
+// a machine without a driver, and fails there with one sentence, exit
+// status 1. A failing CUDA call does the same, naming the call (and the
+// kernel, for a launch).
+//
+//===----------------------------------------------------------------------===//
 #include "runtime/CudaDriver.h"
+#include "runtime/Session.h"
 
+#include <cstdint>
+#include <cstdlib>
 #include <dlfcn.h>
 #include <fmt/format.h>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 
 namespace {
 using CUresult = int;
-using InitFn = CUresult (*)(unsigned);
-using CountFn = CUresult (*)(int *);
-using ErrorNameFn = CUresult (*)(CUresult, const char **);
+using CUdevice = int;
+using CUdeviceptr = unsigned long long;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
 
-/// The driver's name for `status` ("CUDA_ERROR_NO_DEVICE"), or its number.
-std::string errorName(void *lib, CUresult status) {
-  auto name = reinterpret_cast<ErrorNameFn>(dlsym(lib, "cuGetErrorName"));
+/// The driver's entry points this runtime uses (the _v2 names are the ones
+/// cuda.h maps the plain names to).
+struct Driver {
+  void *lib = nullptr;
+  CUresult (*init)(unsigned) = nullptr;
+  CUresult (*deviceGetCount)(int *) = nullptr;
+  CUresult (*deviceGet)(CUdevice *, int) = nullptr;
+  CUresult (*primaryCtxRetain)(CUcontext *, CUdevice) = nullptr;
+  CUresult (*ctxSetCurrent)(CUcontext) = nullptr;
+  CUresult (*moduleLoadData)(CUmodule *, const void *) = nullptr;
+  CUresult (*moduleUnload)(CUmodule) = nullptr;
+  CUresult (*moduleGetFunction)(CUfunction *, CUmodule, const char *) =
+      nullptr;
+  CUresult (*launchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                           unsigned, unsigned, unsigned, CUstream, void **,
+                           void **) = nullptr;
+  CUresult (*streamCreate)(CUstream *, unsigned) = nullptr;
+  CUresult (*streamSynchronize)(CUstream) = nullptr;
+  CUresult (*memAllocManaged)(CUdeviceptr *, size_t, unsigned) = nullptr;
+  CUresult (*memFree)(CUdeviceptr) = nullptr;
+  CUresult (*getErrorName)(CUresult, const char **) = nullptr;
+  std::string error; // why the driver cannot be used; empty when it can
+  CUcontext context = nullptr;
+  CUstream stream = nullptr; // every launch goes to this one stream
+  std::unordered_map<CUfunction, std::string> kernelNames;
+  std::mutex mutex;
+};
+
+template <typename F> bool bind(void *lib, const char *name, F &fn) {
+  fn = reinterpret_cast<F>(dlsym(lib, name));
+  return fn != nullptr;
+}
+
+std::string errorName(Driver &d, CUresult status) {
   const char *text = nullptr;
-  if (name && name(status, &text) == 0 && text)
+  if (d.getErrorName && d.getErrorName(status, &text) == 0 && text)
     return text;
   return fmt::format("error {}", status);
+}
+
+/// Loads the driver and makes the first GPU's primary context current, once.
+Driver &driver() {
+  static Driver d;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    d.lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
+    if (!d.lib) {
+      const char *error = dlerror();
+      d.error = fmt::format("no NVIDIA driver: cannot load libcuda.so.1 ({})",
+                            error ? error : "not found");
+      return;
+    }
+    bool ok = bind(d.lib, "cuInit", d.init) &&
+              bind(d.lib, "cuDeviceGetCount", d.deviceGetCount) &&
+              bind(d.lib, "cuDeviceGet", d.deviceGet) &&
+              bind(d.lib, "cuDevicePrimaryCtxRetain", d.primaryCtxRetain) &&
+              bind(d.lib, "cuCtxSetCurrent", d.ctxSetCurrent) &&
+              bind(d.lib, "cuModuleLoadData", d.moduleLoadData) &&
+              bind(d.lib, "cuModuleUnload", d.moduleUnload) &&
+              bind(d.lib, "cuModuleGetFunction", d.moduleGetFunction) &&
+              bind(d.lib, "cuLaunchKernel", d.launchKernel) &&
+              bind(d.lib, "cuStreamCreate", d.streamCreate) &&
+              bind(d.lib, "cuStreamSynchronize", d.streamSynchronize) &&
+              bind(d.lib, "cuMemAllocManaged", d.memAllocManaged) &&
+              bind(d.lib, "cuMemFree_v2", d.memFree) &&
+              bind(d.lib, "cuGetErrorName", d.getErrorName);
+    if (!ok) {
+      d.error = "libcuda.so.1 lacks functions Lathe needs: the driver is too "
+                "old or not NVIDIA's";
+      return;
+    }
+    if (CUresult s = d.init(0)) {
+      d.error = fmt::format("the NVIDIA driver did not start: cuInit "
+                            "returned {}",
+                            errorName(d, s));
+      return;
+    }
+    int devices = 0;
+    if (CUresult s = d.deviceGetCount(&devices); s || devices == 0) {
+      d.error = s ? fmt::format("the NVIDIA driver lists no GPU: "
+                                "cuDeviceGetCount returned {}",
+                                errorName(d, s))
+                  : std::string("the NVIDIA driver sees no GPU");
+      return;
+    }
+    CUdevice device = 0;
+    if (CUresult s = d.deviceGet(&device, 0);
+        s || (s = d.primaryCtxRetain(&d.context, device)) ||
+        (s = d.ctxSetCurrent(d.context)) ||
+        (s = d.streamCreate(&d.stream, 0)))
+      d.error = fmt::format("cannot open the GPU: {}", errorName(d, s));
+  });
+  return d;
+}
+
+/// The driver, ready; otherwise says why and exits (the generated host
+/// code has no way to return an error).
+Driver &ready() {
+  Driver &d = driver();
+  if (!d.error.empty()) {
+    fmt::print(stderr, "error: this model runs on an NVIDIA GPU: {}\n",
+               d.error);
+    std::exit(1);
+  }
+  return d;
+}
+
+void check(Driver &d, CUresult status, const char *call,
+           const std::string &kernel = "") {
+  if (status == 0)
+    return;
+  fmt::print(stderr, "error: CUDA {} failed{}: {}\n", call,
+             kernel.empty() ? "" : " for kernel " + kernel,
+             errorName(d, status));
+  std::exit(1);
+}
+} // namespace
+
+namespace {
+void *managedAlloc(size_t bytes) {
+  Driver &d = ready();
+  CUdeviceptr ptr = 0;
+  check(d, d.memAllocManaged(&ptr, bytes ? bytes : 1, 1), "cuMemAllocManaged");
+  return reinterpret_cast<void *>(ptr);
+}
+
+/// Frees after the stream's kernels, which may still use the buffer.
+void managedRelease(void *ptr) {
+  Driver &d = driver();
+  if (d.error.empty() && ptr) {
+    check(d, d.streamSynchronize(d.stream), "cuStreamSynchronize");
+    check(d, d.memFree(reinterpret_cast<CUdeviceptr>(ptr)), "cuMemFree");
+  }
 }
 } // namespace
 
 bool lathe::rt::cudaDeviceAvailable(std::string &why) {
-  void *lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_GLOBAL);
-  if (!lib) {
-    const char *error = dlerror();
-    why = fmt::format("no NVIDIA driver: cannot load libcuda.so.1 ({})",
-                      error ? error : "not found");
+  why = driver().error;
+  return why.empty();
+}
+
+
+bool lathe::rt::useCudaManagedBuffers(std::string &why) {
+  if (!cudaDeviceAvailable(why))
     return false;
-  }
-  auto init = reinterpret_cast<InitFn>(dlsym(lib, "cuInit"));
-  auto count = reinterpret_cast<CountFn>(dlsym(lib, "cuDeviceGetCount"));
-  if (!init || !count) {
-    why = "libcuda.so.1 lacks cuInit or cuDeviceGetCount: not a CUDA driver";
-    return false;
-  }
-  if (CUresult status = init(0)) {
-    why = fmt::format("the NVIDIA driver did not start: cuInit returned {}",
-                      errorName(lib, status));
-    return false;
-  }
-  int devices = 0;
-  if (CUresult status = count(&devices)) {
-    why = fmt::format("the NVIDIA driver lists no GPU: cuDeviceGetCount "
-                      "returned {}",
-                      errorName(lib, status));
-    return false;
-  }
-  if (devices == 0) {
-    why = "the NVIDIA driver sees no GPU";
-    return false;
-  }
+  setBufferMemory(managedAlloc, managedRelease);
   return true;
 }
+
+// What MLIR's gpu-to-llvm lowering calls (the signatures of MLIR's
+// CudaRuntimeWrappers). Streams: one, made when the driver opens; a
+// launch's "stream" is that one, and its synchronization waits for it.
+extern "C" {
+void *mgpuModuleLoadJIT(void *ptx, int /*optLevel*/) {
+  Driver &d = ready();
+  CUmodule module = nullptr;
+  check(d, d.moduleLoadData(&module, ptx), "cuModuleLoadData (PTX JIT)");
+  return module;
+}
+
+void mgpuModuleUnload(void *module) {
+  Driver &d = driver();
+  if (d.error.empty() && module)
+    d.moduleUnload(module);
+}
+
+void *mgpuModuleGetFunction(void *module, const char *name) {
+  Driver &d = ready();
+  CUfunction function = nullptr;
+  check(d, d.moduleGetFunction(&function, module, name), "cuModuleGetFunction",
+        name);
+  std::lock_guard<std::mutex> lock(d.mutex);
+  d.kernelNames.emplace(function, name);
+  return function;
+}
+
+void *mgpuStreamCreate() { return ready().stream; }
+
+void mgpuStreamDestroy(void *) {}
+
+void mgpuStreamSynchronize(void *stream) {
+  Driver &d = ready();
+  check(d, d.streamSynchronize(stream), "cuStreamSynchronize");
+}
+
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t sharedBytes, void *stream,
+                      void **params, void **extra, size_t /*paramsCount*/) {
+  Driver &d = ready();
+  CUresult status = d.launchKernel(function, gridX, gridY, gridZ, blockX,
+                                   blockY, blockZ, sharedBytes, stream, params,
+                                   extra);
+  if (status) {
+    std::lock_guard<std::mutex> lock(d.mutex);
+    check(d, status, "cuLaunchKernel", d.kernelNames[function]);
+  }
+}
+
+// Managed memory (CU_MEM_ATTACH_GLOBAL), which the host code reaches too.
+void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool /*hostShared*/) {
+  return managedAlloc(bytes);
+}
+
+void mgpuMemFree(void *ptr, void * /*stream*/) { managedRelease(ptr); }
+} // extern "C"

@@ -17,6 +17,11 @@ namespace lathe::rt {
 /// fails to start, or no device.
 bool cudaDeviceAvailable(std::string &why);
 
+/// Makes every Buffer CUDA managed memory (for a model compiled for the
+/// NVPTX target, whose kernels read and write its buffers). False, with
+/// `why`, when no GPU can be used.
+bool useCudaManagedBuffers(std::string &why);
+
 } // namespace lathe::rt
 
 #endif

@@ -116,6 +116,13 @@ bool lathe::rt::parseModelInfo(const std::string &text, ModelInfo &info,
       std::string k;
       s >> k;
       info.gan = k == "gan";
+    } else if (key == "target") {
+      s >> info.target;
+      if (info.target != "cpu" && info.target != "nvptx") {
+        error = "unknown target '" + info.target + "' on line " +
+                std::to_string(lineNo);
+        return false;
+      }
     } else if (key == "noise") {
       s >> info.noise >> info.noiseDim;
     } else if (key.rfind("data.", 0) == 0) {

@@ -46,6 +46,9 @@ struct ModelInfo {
   std::string noise;
   int64_t noiseDim = 0;
   std::map<std::string, std::string> data; ///< lists joined with '|'
+  /// What the entry points were compiled for: "cpu", or "nvptx" (their
+  /// buffers must then be CUDA managed memory).
+  std::string target = "cpu";
 
   /// The learning rate of step `step` (from 0) of a run of `total` steps:
   /// `lr` throughout, or with the cosine schedule lr * (1 + cos(pi * step /

@@ -12,13 +12,24 @@
 
 using namespace lathe::rt;
 
+namespace {
+void *hostAlloc(size_t bytes) { return std::aligned_alloc(64, bytes); }
+void *(*bufferAlloc)(size_t) = hostAlloc;
+void (*bufferRelease)(void *) = std::free;
+} // namespace
+
+void lathe::rt::setBufferMemory(void *(*alloc)(size_t), void (*release)(void *)) {
+  bufferAlloc = alloc;
+  bufferRelease = release;
+}
+
 Buffer::Buffer(int64_t n) : n_(n) {
   size_t bytes = ((std::max<int64_t>(n, 1) * sizeof(float) + 63) / 64) * 64;
-  data_.reset(static_cast<float *>(std::aligned_alloc(64, bytes)));
+  data_.reset(static_cast<float *>(bufferAlloc(bytes)));
   std::memset(data_.get(), 0, bytes);
 }
 
-void Buffer::Free::operator()(float *p) const { std::free(p); }
+void Buffer::Free::operator()(float *p) const { bufferRelease(p); }
 
 double Evaluation::metric(const std::string &name) const {
   if (name == "loss")
@@ -111,6 +122,7 @@ Session::Session(const ModelInfo &info, EntryPoints entry)
   pred_ = Buffer(info_.batch * info_.outputSize());
   loss_ = Buffer(1);
   hyper_ = Buffer(4);
+  seed_ = Buffer(1);
 }
 
 void lathe::rt::initTensor(const TensorSpec &t, Buffer &b,
@@ -294,10 +306,11 @@ float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
   hyper_[2] = float(1 - std::pow(b2, double(step_)));
   hyper_[3] = 0;
   int32_t seed = dropoutSeed(step_);
+  std::memcpy(seed_.data(), &seed, sizeof seed);
   PackedCall call;
   call << params_ << state_ << hyper_;
   if (info_.dropout)
-    call << &seed;
+    call << seed_;
   call << batch.x << targetPtr(batch) << batch.mask << nextParams_
        << nextState_ << loss_ << pred_;
   call.run(entry_.trainStep);
@@ -329,10 +342,11 @@ float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
   for (const TensorSpec &t : info_.params)
     grads.emplace_back(t.size());
   int32_t seed = dropoutSeed(step_);
+  std::memcpy(seed_.data(), &seed, sizeof seed);
   PackedCall call;
   call << params_;
   if (info_.dropout)
-    call << &seed;
+    call << seed_;
   call << batch.x << targetPtr(batch) << batch.mask << loss_ << grads;
   call.run(entry_.grad);
   return loss_[0];

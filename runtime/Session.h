@@ -27,6 +27,10 @@ struct EntryPoints {
 };
 
 /// A float buffer aligned for vector loads.
+/// Where Buffers get their memory: aligned host memory unless a model
+/// compiled for a GPU set CUDA managed memory (useCudaManagedBuffers).
+void setBufferMemory(void *(*alloc)(size_t bytes), void (*release)(void *));
+
 class Buffer {
 public:
   Buffer() = default;
@@ -142,6 +146,7 @@ private:
   EntryPoints entry_;
   std::vector<Buffer> params_, state_, nextParams_, nextState_;
   Buffer pred_, loss_, hyper_;
+  Buffer seed_; ///< the dropout seed (an i32), where kernels can read it
   int64_t step_ = 0;
   uint64_t runSeed_ = 0;
 };

@@ -1,5 +1,6 @@
 //===- Train.cpp - The training loop and the commands around it -----------===//
 #include "runtime/Train.h"
+#include "runtime/CudaDriver.h"
 #include "runtime/BatchQueue.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/Gan.h"
@@ -468,6 +469,10 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
   std::string error;
   if (!parseModelInfo(modelText, info, error)) {
     fmt::print(stderr, "error: corrupt model description: {}\n", error);
+    return 1;
+  }
+  if (info.target == "nvptx" && !useCudaManagedBuffers(error)) {
+    fmt::print(stderr, "error: this model runs on an NVIDIA GPU: {}\n", error);
     return 1;
   }
   const char *prog = argc ? argv[0] : "model";

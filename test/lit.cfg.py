@@ -36,5 +36,19 @@ if os.access(ptxas, os.X_OK):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", ptxas))
 
+# An NVIDIA driver with a GPU: models compiled with --target=nvptx train
+# there (the tests that need one report UNSUPPORTED elsewhere; those that
+# check the failure without one are UNSUPPORTED where one is).
+def cuda_device():
+    import ctypes
+    try:
+        cuda = ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return False
+    count = ctypes.c_int(0)
+    return cuda.cuInit(0) == 0 and cuda.cuDeviceGetCount(ctypes.byref(count)) == 0 and count.value > 0
+if cuda_device():
+    config.available_features.add("cuda-device")
+
 # Datasets that scripts/setup.sh fetched into the source tree's .data/.
 config.environment["LATHE_DATA_DIR"] = os.path.join(config.lathe_src_root, ".data")

@@ -38,8 +38,15 @@ struct GpuBuffersPass : lathe::impl::LatheGpuBuffersBase<GpuBuffersPass> {
             alloc.getSymbolOperands(), /*hostShared=*/true);
         rewriter.replaceOp(alloc, shared.getMemref());
       } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
-        gpu::DeallocOp::create(rewriter, loc, /*asyncToken=*/Type(),
-                               ValueRange{}, dealloc.getMemref());
+        // gpu-to-llvm frees only on a stream: wait for one, free on it,
+        // wait for that (mgpuStreamCreate, mgpuMemFree, synchronize).
+        Type token = gpu::AsyncTokenType::get(&getContext());
+        auto stream = gpu::WaitOp::create(rewriter, loc, token, ValueRange{});
+        auto freed = gpu::DeallocOp::create(rewriter, loc, token,
+                                            ValueRange{stream.getAsyncToken()},
+                                            dealloc.getMemref());
+        gpu::WaitOp::create(rewriter, loc, Type(),
+                            ValueRange{freed.getAsyncToken()});
         rewriter.eraseOp(dealloc);
       } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
         rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),

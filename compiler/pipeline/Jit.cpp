@@ -65,11 +65,15 @@ std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error) {
 std::unique_ptr<JitModel>
 JitModel::create(std::unique_ptr<llvm::Module> module,
                  std::unique_ptr<llvm::LLVMContext> ctx,
-                 const std::string &model, std::string &error) {
-  return load(model, error, [&](llvm::orc::LLJIT &jit) -> llvm::Error {
-    return jit.addIRModule(
-        llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)));
-  });
+                 const std::string &model, std::string &error,
+                 bool initialize) {
+  return load(
+      model, error,
+      [&](llvm::orc::LLJIT &jit) -> llvm::Error {
+        return jit.addIRModule(
+            llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)));
+      },
+      initialize);
 }
 
 std::unique_ptr<JitModel>
@@ -86,7 +90,8 @@ JitModel::createFromObjects(const std::vector<std::string> &objects,
 
 std::unique_ptr<JitModel>
 JitModel::load(const std::string &model, std::string &error,
-               llvm::function_ref<llvm::Error(llvm::orc::LLJIT &)> add) {
+               llvm::function_ref<llvm::Error(llvm::orc::LLJIT &)> add,
+               bool initialize) {
   std::unique_ptr<JitModel> m(new JitModel);
   m->impl_ = std::make_unique<Impl>();
   m->impl_->jit = makeJit(error);
@@ -96,7 +101,14 @@ JitModel::load(const std::string &model, std::string &error,
     error = llvm::toString(std::move(e));
     return nullptr;
   }
-  return m->resolve(model, error) ? std::move(m) : nullptr;
+  if (!m->resolve(model, error))
+    return nullptr;
+  if (initialize)
+    if (auto e = m->impl_->jit->initialize(m->impl_->jit->getMainJITDylib())) {
+      error = llvm::toString(std::move(e));
+      return nullptr;
+    }
+  return m;
 }
 
 bool JitModel::resolve(const std::string &model, std::string &error) {

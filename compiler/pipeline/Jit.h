@@ -25,11 +25,13 @@ namespace lathe {
 class JitModel {
 public:
   ~JitModel();
-  /// Compiles `module` (LLVM IR with packed wrappers) for the host.
+  /// Compiles `module` (LLVM IR with packed wrappers) for the host. With
+  /// `initialize`, runs its global constructors (the NVPTX target's host
+  /// code loads its PTX in one).
   static std::unique_ptr<JitModel>
   create(std::unique_ptr<llvm::Module> module,
          std::unique_ptr<llvm::LLVMContext> ctx, const std::string &model,
-         std::string &error);
+         std::string &error, bool initialize = false);
   /// Loads object code (compileObjects' pieces, linked together in memory).
   static std::unique_ptr<JitModel>
   createFromObjects(const std::vector<std::string> &objects,
@@ -44,7 +46,8 @@ private:
   /// A JIT with the code `add` puts in it, and the entry points of `model`.
   static std::unique_ptr<JitModel>
   load(const std::string &model, std::string &error,
-       llvm::function_ref<llvm::Error(llvm::orc::LLJIT &)> add);
+       llvm::function_ref<llvm::Error(llvm::orc::LLJIT &)> add,
+       bool initialize = false);
   /// Looks up the entry points of `model` once its code is added.
   bool resolve(const std::string &model, std::string &error);
   struct Impl;

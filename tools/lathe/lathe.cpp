@@ -463,9 +463,9 @@ int main(int argc, char **argv) {
     std::string why;
     if ((runCmd || gradCmd || traceCmd) && !rt::cudaDeviceAvailable(why))
       return fail("--target=nvptx cannot run here: " + why);
-    if (!top0)
-      return fail("--target=nvptx compiles to PTX (--emit=ptx); GPU "
-                  "executables and training on the GPU are not built yet");
+    if (gradCmd || traceCmd)
+      return fail("gradcheck and trace run on the CPU target; use them "
+                  "without --target=nvptx");
   }
   if (epochsOpt < 0 || epochsOpt > (1 << 20))
     return fail(fmt::format("--epochs must be in [1, {}]", 1 << 20));
@@ -512,6 +512,8 @@ int main(int argc, char **argv) {
   auto description = describeModel(*module);
   if (mlir::failed(description))
     return 1;
+  if (targetOpt == Target::NVPTX)
+    *description += "target nvptx\n";
   rt::ModelInfo info;
   std::string error;
   if (!rt::parseModelInfo(*description, info, error))
@@ -534,11 +536,17 @@ int main(int argc, char **argv) {
   times.done("linalg and fusion");
   if (top && emit == Emit::Linalg)
     return printModule();
-  if (targetOpt == Target::NVPTX)
-    return compileForGPU(*module, times);
-  if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt)))
-    return 1;
-  times.done("tiling to LLVM dialect");
+  if (targetOpt == Target::NVPTX) {
+    if (top)
+      return compileForGPU(*module, times);
+    if (mlir::failed(lowerToNVPTX(*module, gpuArchOpt)))
+      return 1;
+    times.done("GPU kernels to PTX, host code");
+  } else {
+    if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt)))
+      return 1;
+    times.done("tiling to LLVM dialect");
+  }
   auto tm = createTargetMachine(cpuOpt, mattrOpt, error);
   if (!tm)
     return fail(error);
@@ -552,12 +560,23 @@ int main(int argc, char **argv) {
   times.done("LLVM IR");
 
   if (runCmd || gradCmd || traceCmd) {
-    std::vector<std::string> objects = compileObjects(
-        std::move(llvmModule), cpuOpt, mattrOpt, compileThreads(), error);
-    if (objects.empty())
-      return fail("JIT compilation failed: " + error);
-    times.done("LLVM optimize and codegen");
-    auto jit = JitModel::createFromObjects(objects, info.name, error);
+    std::unique_ptr<JitModel> jit;
+    if (targetOpt == Target::NVPTX) {
+      // The host code loads its PTX in a global constructor, which the JIT
+      // runs for IR modules only. Its buffers: managed memory.
+      jit = JitModel::create(std::move(llvmModule), std::move(llvmCtx),
+                             info.name, error, /*initialize=*/true);
+      std::string why;
+      if (jit && !rt::useCudaManagedBuffers(why))
+        return fail("--target=nvptx cannot run here: " + why);
+    } else {
+      std::vector<std::string> objects = compileObjects(
+          std::move(llvmModule), cpuOpt, mattrOpt, compileThreads(), error);
+      if (objects.empty())
+        return fail("JIT compilation failed: " + error);
+      times.done("LLVM optimize and codegen");
+      jit = JitModel::createFromObjects(objects, info.name, error);
+    }
     if (!jit)
       return fail("JIT compilation failed: " + error);
     times.done("JIT load");
