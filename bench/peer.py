@@ -2,7 +2,8 @@
 optimizer and batch, trained for a fixed number of steps on random data of
 the model's shape (timing only). Prints `SAMPLES samples/s`.
 
-Usage: peer.py MODEL STEPS [THREADS]
+Usage: peer.py MODEL STEPS [THREADS] [DEVICE] [BATCH]
+DEVICE: cpu (default) or cuda; BATCH replaces the model's batch size.
 MODEL: linear_regression logistic_regression fashion_mlp fashion_cnn
        spam_lstm news_lstm fashion_dcgan
 A DCGAN step is one discriminator step (real and generated batches) and one
@@ -15,6 +16,8 @@ import torch
 nn = torch.nn
 model_name, steps = sys.argv[1], int(sys.argv[2])
 threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
+device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
+batch_override = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 torch.set_num_threads(threads)
 torch.manual_seed(0)
 
@@ -42,30 +45,34 @@ class Text(nn.Module):
         return self.out(last[0])
 
 
+def sized(batch):
+    return batch_override or batch
+
+
 def supervised():
     """(model, optimizer, loss, batch, x, y) of a supervised model."""
     if model_name == "linear_regression":
-        net, batch = nn.Linear(1, 1), 16
+        net, batch = nn.Linear(1, 1), sized(16)
         x, y = torch.rand(batch, 1), torch.rand(batch, 1)
         return net, torch.optim.SGD(net.parameters(), lr=0.01), nn.MSELoss(), batch, x, y
     if model_name == "logistic_regression":
-        net, batch = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()), 32
+        net, batch = nn.Sequential(nn.Linear(2, 1), nn.Sigmoid()), sized(32)
         x, y = torch.rand(batch, 2), torch.randint(0, 2, (batch, 1)).float()
         return net, torch.optim.SGD(net.parameters(), lr=0.1), nn.BCELoss(), batch, x, y
     if model_name == "fashion_mlp":
         net = nn.Sequential(nn.Linear(784, 128), nn.ReLU(), nn.Linear(128, 10))
-        batch = 32
+        batch = sized(32)
         x, y = torch.rand(batch, 784), torch.randint(0, 10, (batch,))
         return net, adam(net.parameters(), 1e-3), nn.CrossEntropyLoss(), batch, x, y
     if model_name == "fashion_cnn":
         net = nn.Sequential(nn.Conv2d(1, 32, 3), nn.ReLU(), nn.MaxPool2d(2),
                             nn.Flatten(), nn.Linear(5408, 128), nn.ReLU(),
                             nn.Linear(128, 10))
-        batch = 32
+        batch = sized(32)
         x, y = torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
         return net, adam(net.parameters(), 1e-3), nn.CrossEntropyLoss(), batch, x, y
     news = model_name == "news_lstm"
-    net, batch = Text(news), 32
+    net, batch = Text(news), sized(32)
     x = torch.randint(0, 10000, (batch, 200 if news else 100))
     y = torch.randint(0, 3, (batch,)) if news else torch.randint(0, 2, (batch, 1)).float()
     loss = nn.CrossEntropyLoss() if news else nn.BCEWithLogitsLoss()
@@ -74,6 +81,8 @@ def supervised():
 
 def run_supervised():
     net, opt, loss_fn, batch, x, y = supervised()
+    net.to(device)
+    x, y = x.to(device), y.to(device)
     net.train()
 
     def step():
@@ -92,28 +101,38 @@ def run_gan():
         nn.Conv2d(1, 64, 5, 2, padding=2), nn.LeakyReLU(0.01),
         nn.Conv2d(64, 128, 5, 2, padding=2), nn.LeakyReLU(0.01),
         nn.Flatten(), nn.Linear(7 * 7 * 128, 1), nn.Sigmoid())
+    g.to(device)
+    d.to(device)
     gopt, dopt = adam(g.parameters(), 1e-4), adam(d.parameters(), 1e-4)
-    bce, batch = nn.BCELoss(), 64
-    real = torch.rand(batch, 1, 28, 28) * 2 - 1
-    ones, zeros = torch.ones(batch, 1), torch.zeros(batch, 1)
+    bce, batch = nn.BCELoss(), sized(64)
+    real = torch.rand(batch, 1, 28, 28, device=device) * 2 - 1
+    ones = torch.ones(batch, 1, device=device)
+    zeros = torch.zeros(batch, 1, device=device)
 
     def step():
         dopt.zero_grad()
-        fake = g(torch.randn(batch, 100)).detach()
+        fake = g(torch.randn(batch, 100, device=device)).detach()
         (bce(d(real), ones) + bce(d(fake), zeros)).backward()
         dopt.step()
         gopt.zero_grad()
-        bce(d(g(torch.randn(batch, 100))), ones).backward()
+        bce(d(g(torch.randn(batch, 100, device=device))), ones).backward()
         gopt.step()
     return step, batch
 
 
 step, batch = run_gan() if model_name == "fashion_dcgan" else run_supervised()
+def sync():
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
 for _ in range(min(5, steps)):  # warm up
     step()
+sync()
 start = time.perf_counter()
 for _ in range(steps):
     step()
+sync()
 t = time.perf_counter() - start
 print(f"{model_name}: {steps * batch / t:.0f} samples/s ({threads} thread(s), "
-      f"{steps} steps, {t:.2f}s)")
+      f"{device.type}, batch {batch}, {steps} steps, {t:.2f}s)")
