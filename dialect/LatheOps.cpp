@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "dialect/LatheOps.h"
+#include "runtime/Schedules.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -361,9 +362,9 @@ static LogicalResult verifyOptimizer(Operation *op, DictionaryAttr opt) {
     return op->emitOpError("optimizer needs a positive learning rate `lr`");
   if (Attribute s = opt.get("schedule")) {
     auto str = dyn_cast<StringAttr>(s);
-    if (!str || (str.getValue() != "constant" && str.getValue() != "cosine"))
-      return op->emitOpError(
-          "optimizer schedule must be \"constant\" or \"cosine\"");
+    if (!str || !lathe::isSchedule(str.getValue()))
+      return op->emitOpError("optimizer schedule must be ")
+             << lathe::scheduleList();
   }
   return success();
 }

@@ -1,5 +1,6 @@
 //===- ModelInfo.cpp - Parse the compiled model's description -------------===//
 #include "runtime/ModelInfo.h"
+#include "runtime/Schedules.h"
 
 #include <cmath>
 #include <sstream>
@@ -23,7 +24,7 @@ double ModelInfo::learningRate(int64_t step, int64_t total) const {
 }
 
 bool lathe::rt::knownSchedule(std::string_view name) {
-  return name == "constant" || name == "cosine";
+  return isSchedule(name);
 }
 
 int64_t ModelInfo::inputSize() const {

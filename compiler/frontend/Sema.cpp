@@ -1,6 +1,7 @@
 //===- Sema.cpp - Names, shapes and settings of a model file --------------===//
 #include "compiler/frontend/Sema.h"
 #include "compiler/frontend/Parser.h"
+#include "runtime/Schedules.h"
 
 #include <algorithm>
 #include <cmath>
@@ -73,7 +74,6 @@ const std::vector<std::string_view> kLosses = {
     "mse", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy"};
 const std::vector<std::string_view> kOptimizers = {"sgd", "rmsprop", "adam"};
-const std::vector<std::string_view> kSchedules = {"constant", "cosine"};
 const std::vector<std::string_view> kClassMetrics = {"accuracy", "precision",
                                                      "recall", "f1"};
 const std::vector<std::string_view> kRegressionMetrics = {"mse", "mae"};
@@ -623,7 +623,7 @@ private:
     for (auto &[k, v] : a) {
       double x = 0;
       if (k == "schedule") {
-        oneOf(v, k, kSchedules, s.lrSchedule);
+        oneOf(v, k, lathe::schedules(), s.lrSchedule);
       } else if (k == "nesterov") {
         bool b;
         if (boolean(v, k, b))
