@@ -16,6 +16,7 @@
 #include "runtime/GradCheck.h"
 #include "runtime/Train.h"
 
+#include "mlir/Support/Timing.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -434,6 +435,7 @@ int main(int argc, char **argv) {
   mlir::registerAsmPrinterCLOptions();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
   cl::SetVersionPrinter([](llvm::raw_ostream &os) {
     os << fmt::format("lathe {} (LLVM/MLIR {})\n", LATHE_VERSION,
                       LLVM_VERSION_STRING);
