@@ -68,6 +68,15 @@ def lathe_rate(exe, model, steps, batch, work, threads=1):
     return n * len(timed) / sum(e["seconds"] for e in timed)
 
 
+def jit_seconds(model, batch):
+    """`lathe run`'s time from the model file to code ready to train (the
+    "compiled ... in" it prints): the JIT's time to the first step."""
+    out = subprocess.run([LATHE, "run", os.path.join(ROOT, "models", f"{model}.lathe"),
+                          "--epochs", "1", "--limit", str(batch)],
+                         capture_output=True, text=True, check=True, cwd=ROOT).stdout
+    return float(re.search(r"compiled .* in ([0-9.]+)s", out).group(1))
+
+
 def peer_rate(model, steps, threads):
     out = subprocess.run([PY, os.path.join(ROOT, "bench", "peer.py"), model,
                           str(steps), str(threads)], capture_output=True,
@@ -95,8 +104,8 @@ def main():
     print(f"{time.strftime('%Y-%m-%d')}, {cpu_name()}, {os.cpu_count()} cores; "
           f"median of {args.repeats} alternating runs\n")
     print("| model | batch | steps | lathe samples/s, 1 thread | pytorch, 1 thread | ratio "
-          "| lathe, 2 threads | pytorch, 2 threads | ratio | lathe 1→2 threads | compile s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| lathe, 2 threads | pytorch, 2 threads | ratio | lathe 1→2 threads | compile s | jit s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for model in args.models.split(","):
         steps, batch = MODELS[model]
         exe = os.path.join(work, model)
@@ -104,6 +113,7 @@ def main():
         subprocess.run([LATHE, "build", os.path.join(ROOT, "models", f"{model}.lathe"),
                         "-o", exe], check=True, capture_output=True)
         compile_s = time.perf_counter() - start
+        jit_s = statistics.median(jit_seconds(model, batch) for _ in range(args.repeats))
         runs = {k: [] for k in ("a1", "b1", "a2", "b2")}
         for _ in range(args.repeats):
             runs["a1"].append(lathe_rate(exe, model, steps, batch, work, 1))
@@ -113,7 +123,7 @@ def main():
         a1, b1, a2, b2 = (statistics.median(runs[k]) for k in ("a1", "b1", "a2", "b2"))
         print(f"| {model} | {batch} | {steps} | {a1:,.0f} | {b1:,.0f} | "
               f"{a1 / b1:.2f}x | {a2:,.0f} | {b2:,.0f} | {a2 / b2:.2f}x | "
-              f"{a2 / a1:.2f}x | {compile_s:.2f} |", flush=True)
+              f"{a2 / a1:.2f}x | {compile_s:.2f} | {jit_s:.2f} |", flush=True)
     if args.gemm:
         gemm = os.path.join(ROOT, "build", "bin", "lathe-gemm-bench")
         for coretype in (None, "Haswell", "SkylakeX"):
