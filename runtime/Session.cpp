@@ -305,12 +305,13 @@ float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
   hyper_[1] = float(1 - std::pow(b1, double(step_)));
   hyper_[2] = float(1 - std::pow(b2, double(step_)));
   hyper_[3] = 0;
-  int32_t seed = dropoutSeed(step_);
-  std::memcpy(seed_.data(), &seed, sizeof seed);
   PackedCall call;
   call << params_ << state_ << hyper_;
-  if (info_.dropout)
+  if (info_.dropout) {
+    int32_t seed = dropoutSeed(step_);
+    std::memcpy(seed_.data(), &seed, sizeof seed);
     call << seed_;
+  }
   call << batch.x << targetPtr(batch) << batch.mask << nextParams_
        << nextState_ << loss_ << pred_;
   call.run(entry_.trainStep);
@@ -341,12 +342,13 @@ float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
   grads.clear();
   for (const TensorSpec &t : info_.params)
     grads.emplace_back(t.size());
-  int32_t seed = dropoutSeed(step_);
-  std::memcpy(seed_.data(), &seed, sizeof seed);
   PackedCall call;
   call << params_;
-  if (info_.dropout)
+  if (info_.dropout) {
+    int32_t seed = dropoutSeed(step_);
+    std::memcpy(seed_.data(), &seed, sizeof seed);
     call << seed_;
+  }
   call << batch.x << targetPtr(batch) << batch.mask << loss_ << grads;
   call.run(entry_.grad);
   return loss_[0];

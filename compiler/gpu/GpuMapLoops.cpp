@@ -41,14 +41,12 @@ SmallVector<int64_t> staticCounts(scf::ParallelOp loop) {
   return counts;
 }
 
-/// `loop` as one loop over all its iterations.
+/// `loop` (trip counts `counts`, `total` iterations) as one loop over all
+/// its iterations.
 scf::ParallelOp flatten(RewriterBase &rewriter, scf::ParallelOp loop,
-                        ArrayRef<int64_t> counts) {
+                        ArrayRef<int64_t> counts, int64_t total) {
   Location loc = loop.getLoc();
   rewriter.setInsertionPoint(loop);
-  int64_t total = 1;
-  for (int64_t c : counts)
-    total *= c;
   Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
   Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
   Value end = arith::ConstantIndexOp::create(rewriter, loc, total);
@@ -85,10 +83,10 @@ struct GpuMapLoopsPass : lathe::impl::LatheGpuMapLoopsBase<GpuMapLoopsPass> {
       SmallVector<int64_t> counts = staticCounts(loop);
       if (counts.empty())
         continue;
-      scf::ParallelOp flat = flatten(rewriter, loop, counts);
       int64_t total = 1;
       for (int64_t c : counts)
         total *= c;
+      scf::ParallelOp flat = flatten(rewriter, loop, counts, total);
       if (total > 1)
         scf::tileParallelLoop(flat, {std::min(total, kThreadsPerBlock)},
                               /*noMinMaxBounds=*/true);

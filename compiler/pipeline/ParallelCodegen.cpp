@@ -3,13 +3,12 @@
 // LLVM's optimization and code generation take most of a model's compile
 // time, and the entry points (train_step, grad, eval_step, predict, or a
 // GAN's steps) share nothing but constants. The module is split by
-// functions (largest first, dealt round-robin), each piece travels as
-// bitcode into its own LLVMContext (contexts are not shared between
-// threads), and is optimized and compiled there with its own target
-// machine. The objects link into one executable. The pieces are balanced
-// by instructions (a GAN's two step functions are most of its code, and
-// LLVM's own split, which balances counts of functions, put both in one
-// piece).
+// functions, largest first, each to the piece with the fewest instructions
+// so far (splitBalanced: a GAN's two step functions are most of its code,
+// and LLVM's own split, which balances counts of functions, put both in one
+// piece). Each piece travels as bitcode into its own LLVMContext (contexts
+// are not shared between threads) and is optimized and compiled there with
+// its own target machine. The objects link into one executable.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/pipeline/Pipeline.h"

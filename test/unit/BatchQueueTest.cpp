@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/BatchQueue.h"
+#include "test/unit/Expect.h"
 
 #include <fmt/format.h>
 #include <algorithm>
@@ -18,7 +19,7 @@
 using namespace lathe::rt;
 
 namespace {
-int failures = 0, checks = 0;
+using lathe::test::expect;
 
 bool same(const Buffer &a, const Buffer &b) {
   if (a.size() != b.size())
@@ -33,8 +34,7 @@ void check(const std::string &model, int64_t n, BatchQueue::Gather how) {
   ModelInfo info;
   std::string error;
   if (!parseModelInfo(model, info, error)) {
-    ++failures;
-    fmt::print("FAIL: model description: {}\n", error);
+    lathe::test::fail("model description: " + error);
     return;
   }
   Session session(info, EntryPoints{});
@@ -57,22 +57,17 @@ void check(const std::string &model, int64_t n, BatchQueue::Gather how) {
   BatchQueue queue(session, d, order, how);
   Batch want = session.makeBatch();
   int64_t steps = (n + info.batch - 1) / info.batch;
-  ++checks;
-  if (queue.size() != steps) {
-    ++failures;
-    fmt::print("FAIL: {} samples: {} batches, want {}\n", n, queue.size(), steps);
-  }
+  expect(queue.size() == steps, fmt::format("{} samples: {} batches, want {}",
+                                            n, queue.size(), steps));
   for (int64_t s = 0; s < steps; ++s) {
     const Batch &got = queue.next();
     session.fill(d, order, s * info.batch, want);
-    ++checks;
-    if (got.count != want.count || !same(got.x, want.x) ||
-        !same(got.y, want.y) || !same(got.mask, want.mask) ||
-        got.labels != want.labels) {
-      ++failures;
-      fmt::print("FAIL: {} samples ({}, {}): batch {} differs\n", n, info.name,
-                 how == BatchQueue::Gather::Ahead ? "ahead" : "in place", s);
-    }
+    expect(got.count == want.count && same(got.x, want.x) &&
+               same(got.y, want.y) && same(got.mask, want.mask) &&
+               got.labels == want.labels,
+           fmt::format("{} samples ({}, {}): batch {} differs", n, info.name,
+                       how == BatchQueue::Gather::Ahead ? "ahead" : "in place",
+                       s));
   }
 }
 } // namespace
@@ -99,6 +94,5 @@ int main() {
     for (int64_t n : {4, 5, 2001})
       check(tokens, n, how);
   }
-  fmt::print("{} checks, {} failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return lathe::test::summary();
 }

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/pipeline/Jit.h"
+#include "test/unit/Expect.h"
 
 #include "llvm/AsmParser/Parser.h"
 #include "llvm/IR/LLVMContext.h"
@@ -18,15 +19,7 @@
 #include <fmt/format.h>
 
 namespace {
-int failures = 0, checks = 0;
-
-void expect(bool ok, const std::string &what) {
-  ++checks;
-  if (!ok) {
-    ++failures;
-    fmt::print("FAIL: {}\n", what);
-  }
-}
+using lathe::test::expect;
 
 const char *kModule = R"(
 @value = global i32 0
@@ -86,6 +79,5 @@ int main() {
   expect(without == 0, fmt::format("without initialize, it did not (read {}, "
                                    "expected 0)",
                                    without));
-  fmt::print("{} checks, {} failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return lathe::test::summary();
 }

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/pipeline/Pipeline.h"
+#include "test/unit/Expect.h"
 
 #include "llvm/AsmParser/Parser.h"
 #include "llvm/IR/LLVMContext.h"
@@ -23,15 +24,7 @@
 #include <map>
 
 namespace {
-int failures = 0, checks = 0;
-
-void expect(bool ok, const std::string &what) {
-  ++checks;
-  if (!ok) {
-    ++failures;
-    fmt::print("FAIL: {}\n", what);
-  }
-}
+using lathe::test::expect;
 
 /// A function named `name` of about `n` instructions that reads the
 /// private constant once and the mutable global once.
@@ -103,6 +96,5 @@ int main() {
   expect(largest <= total * 0.55,
          fmt::format("pieces balanced: the largest has {} of {} instructions",
                      largest, total));
-  fmt::print("{} checks, {} failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return lathe::test::summary();
 }

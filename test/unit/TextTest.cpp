@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Text.h"
+#include "test/unit/Expect.h"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,15 +13,11 @@
 using namespace lathe::rt;
 
 namespace {
-int failures = 0, checks = 0;
+using lathe::test::expect;
 
 template <typename T>
 void expectEq(const T &got, const T &want, const char *what) {
-  ++checks;
-  if (got == want)
-    return;
-  ++failures;
-  fmt::print("FAIL: {}: got {}, want {}\n", what, got, want);
+  expect(got == want, fmt::format("{}: got {}, want {}", what, got, want));
 }
 
 std::vector<float> encode(const Vocabulary &v,
@@ -61,6 +58,5 @@ int main() {
   expectEq(encode(v, {"a", "b", "c", "a", "b"}, 3),
            std::vector<float>{4, 2, 3}, "truncate in front");
 
-  fmt::print("{} checks, {} failed\n", checks, failures);
-  return failures ? 1 : 0;
+  return lathe::test::summary();
 }

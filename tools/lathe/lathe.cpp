@@ -450,24 +450,25 @@ int main(int argc, char **argv) {
     return fail(fmt::format("--batch must be in [1, {}]", 1 << 20));
   if (compileThreadsOpt > 64)
     return fail("--compile-threads must be in [1, 64]");
-  bool top0 = !runCmd && !buildCmd && !gradCmd && !traceCmd;
-  if (emit == Emit::PTX && top0 && targetOpt != Target::NVPTX)
+  // No subcommand: print the stage --emit names.
+  bool top = !runCmd && !buildCmd && !gradCmd && !traceCmd;
+  if (emit == Emit::PTX && top && targetOpt != Target::NVPTX)
     return fail("--emit=ptx needs --target=nvptx");
   if (targetOpt == Target::NVPTX) {
     if (!validGpuArch(gpuArchOpt))
       return fail(fmt::format("--gpu-arch must be sm_NN with NN at least 50, "
                               "e.g. sm_80 or sm_90 (not '{}')",
                               gpuArchOpt.getValue()));
-    if (top0 && (emit == Emit::LLVM || emit == Emit::Asm ||
-                 emit == Emit::Obj || emit == Emit::Header))
+    if (top && (emit == Emit::LLVM || emit == Emit::Asm ||
+                emit == Emit::Obj || emit == Emit::Header))
       return fail("--emit=llvm, asm, obj and header are the CPU target's "
                   "stages; with --target=nvptx, --emit=ptx writes the kernels");
-    std::string why;
-    if ((runCmd || gradCmd || traceCmd) && !rt::cudaDeviceAvailable(why))
-      return fail("--target=nvptx cannot run here: " + why);
     if (gradCmd || traceCmd)
       return fail("gradcheck and trace run on the CPU target; use them "
                   "without --target=nvptx");
+    std::string why;
+    if (runCmd && !rt::cudaDeviceAvailable(why))
+      return fail("--target=nvptx cannot run here: " + why);
   }
   if (epochsOpt < 0 || epochsOpt > (1 << 20))
     return fail(fmt::format("--epochs must be in [1, {}]", 1 << 20));
@@ -479,7 +480,6 @@ int main(int argc, char **argv) {
   if (!c.front(program))
     return 1;
   times.done("parse and check");
-  bool top = !runCmd && !buildCmd && !gradCmd && !traceCmd;
 
   if (top && emit == Emit::AST) {
     std::string error;
