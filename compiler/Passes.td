@@ -155,6 +155,30 @@ def LatheLowerVectors : Pass<"lathe-lower-vectors"> {
                            "mlir::memref::MemRefDialect"];
 }
 
+def LatheSplitFunctions : Pass<"lathe-split-functions", "mlir::ModuleOp"> {
+  let summary = "Cut large functions into calls of pieces compiled in parallel";
+  let description = [{
+    After bufferization: each function whose one block holds more than two
+    pieces' worth of ops (counted with everything nested) is cut into
+    consecutive runs of about equal size, each moved into a private
+    function `<name>.pieceN` (internal, noinline) that the function calls.
+    Allocations move to the top and are passed to the pieces as noalias
+    arguments; deallocations stay in the function, after the call of the
+    piece that held them; constants and views are copied next to their
+    users; scalars crossing a cut are results. MLIR's function passes and
+    Lathe's code generation threads then share a training step's work
+    instead of waiting for it. A function in which a buffer other than an
+    allocation or an argument would cross a cut is left whole.
+  }];
+  let options = [
+    Option<"pieceOps", "piece-ops", "int64_t", /*default=*/"200",
+           "Ops (nested ones included) in a piece">,
+    Option<"maxPieces", "max-pieces", "int64_t", /*default=*/"8",
+           "Pieces of one function at most">,
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
+}
+
 def LatheApproximateMath : Pass<"lathe-approximate-math", "mlir::ModuleOp"> {
   let summary = "f32 exp, log and tanh as polynomials that vectorize";
   let description = [{

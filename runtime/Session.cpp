@@ -3,6 +3,7 @@
 #include "runtime/BatchQueue.h"
 
 #include <algorithm>
+#include <fmt/core.h>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -375,6 +376,10 @@ float Session::loss(const Batch &batch) {
 }
 
 std::vector<float> Session::predict(const Dataset &d) {
+  if (!entry_.predict) { // `lathe run` compiles none
+    fmt::print(stderr, "error: this compiled model has no predict entry\n");
+    std::exit(1);
+  }
   std::vector<float> out;
   std::vector<int64_t> order(d.n);
   for (int64_t i = 0; i < d.n; ++i)

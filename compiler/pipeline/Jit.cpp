@@ -136,13 +136,18 @@ bool JitModel::resolve(const std::string &model, std::string &error) {
   }
   entry_.trainStep = lookup("train_step");
   entry_.evalStep = lookup("eval_step");
-  entry_.predict = lookup("predict");
-  // `lathe run` compiles no `grad`; gradcheck and trace do.
-  if (auto probe = jit.lookup("_mlir_" + model + ".grad"))
-    entry_.grad = probe->toPtr<void (*)(void **)>();
-  else
+  // `lathe run` compiles no `grad` and no `predict`; gradcheck and trace
+  // do.
+  auto optional = [&](const char *name) -> void (*)(void **) {
+    auto probe = jit.lookup("_mlir_" + model + "." + name);
+    if (probe)
+      return probe->toPtr<void (*)(void **)>();
     llvm::consumeError(probe.takeError());
-  return entry_.trainStep && entry_.evalStep && entry_.predict;
+    return nullptr;
+  };
+  entry_.grad = optional("grad");
+  entry_.predict = optional("predict");
+  return entry_.trainStep && entry_.evalStep;
 }
 
 void (*JitModel::lookup(const std::string &name,

@@ -200,28 +200,42 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
     snapshot = "snapshot-op-locations{filename=" + debugIR + "}, ";
     scopes = "ensure-debug-info-scope-on-llvm-func{emission-kind=LineTablesOnly}, ";
   }
+  if (failed(runPipeline(
+          module,
+          snapshot +
+          "lathe-loop-order, lathe-vectorize-matmul, lathe-vectorize-transpose, "
+          "lathe-flatten-elementwise, lathe-approximate-math, canonicalize, cse, "
+          "eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries=true "
+          "function-boundary-type-conversion=identity-layout-map}, "
+          "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
+          "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
+          "canonicalize, lathe-split-functions, canonicalize, "
+          // Function-level passes are nested under func.func, where MLIR
+          // runs them on the functions (the steps' pieces) in parallel.
+          "func.func(convert-linalg-to-loops, lathe-lower-vectors, "
+          "scf-forall-to-parallel), convert-scf-to-openmp, "
+          "func.func(convert-vector-to-scf{full-unroll=true}, canonicalize, "
+          "expand-strided-metadata, lower-affine, convert-scf-to-cf, "
+          "convert-vector-to-llvm, convert-math-to-llvm, convert-arith-to-llvm, "
+          "convert-index-to-llvm, convert-ub-to-llvm)")))
+    return failure();
+  // Math ops LLVM has no intrinsic for become libm calls; most models have
+  // none left, and the pass would walk the whole module for nothing.
+  bool libm = false;
+  module.walk([&](Operation *op) {
+    if (isa<math::MathDialect>(op->getDialect()))
+      libm = true;
+    return libm ? WalkResult::interrupt() : WalkResult::advance();
+  });
   return runPipeline(
       module,
-      snapshot +
-      "lathe-loop-order, lathe-vectorize-matmul, lathe-vectorize-transpose, "
-      "lathe-flatten-elementwise, lathe-approximate-math, canonicalize, cse, "
-      "eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries=true "
-      "function-boundary-type-conversion=identity-layout-map}, "
-      "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
-      "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
-      // Function-level passes are nested under func.func, where MLIR runs
-      // them on the entry points in parallel.
-      "canonicalize, func.func(convert-linalg-to-loops, lathe-lower-vectors, "
-      "scf-forall-to-parallel), convert-scf-to-openmp, "
-      "func.func(convert-vector-to-scf{full-unroll=true}, canonicalize, "
-      "expand-strided-metadata, lower-affine, convert-scf-to-cf, "
-      "convert-vector-to-llvm, convert-math-to-llvm), "
-      "convert-math-to-libm, finalize-memref-to-llvm, "
-      "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
-      "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}, "
-      // After the functions: it would convert their signatures its own way.
-      "convert-openmp-to-llvm, convert-ub-to-llvm, " + scopes +
-      "reconcile-unrealized-casts");
+      std::string(libm ? "convert-math-to-libm, " : "") +
+          "finalize-memref-to-llvm, convert-cf-to-llvm, "
+          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}, "
+          // After the functions: it would convert their signatures its own
+          // way.
+          "convert-openmp-to-llvm, " + scopes +
+          "llvm.func(reconcile-unrealized-casts)");
 }
 
 std::unique_ptr<llvm::TargetMachine>
