@@ -88,6 +88,34 @@ def LatheLoopOrder : Pass<"lathe-loop-order", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
+def LathePartition : Pass<"lathe-partition", "mlir::ModuleOp"> {
+  let summary = "Cut a step's large ops into per-thread parts that own the same slices";
+  let description = [{
+    For each function with `lathe.params` (the training steps): every
+    parameter of at least `min-work` elements is split along its first
+    dimension, and the split is propagated through the linalg ops that read
+    or write it or a value split alike. Along a parallel loop an op becomes
+    an scf.forall of `parts` iterations tagged `lathe.parts`, each computing
+    its slice in place (a fill or broadcast its destination starts from is
+    computed in each part); along a matmul's reduction each part (tagged
+    `lathe.part`) adds up its share into its own zeros and the parts are
+    summed. Large ops (`big-work` iterations) no parameter reached are then
+    cut along their first parallel loop. Part t of every op then touches the
+    same slices of the weights, their gradients and the optimizer's moments,
+    so the thread that runs it keeps them in its cache. Steps with loops at
+    the top (recurrences) are left as they are.
+  }];
+  let options = [
+    Option<"parts", "parts", "int64_t", /*default=*/"2", "Parts (threads)">,
+    Option<"minWork", "min-work", "int64_t", /*default=*/"2048",
+           "Iterations an op needs to be cut">,
+    Option<"bigWork", "big-work", "int64_t", /*default=*/"65536",
+           "Iterations that get an op cut when no parameter reaches it">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul", "mlir::ModuleOp"> {
   let summary = "Register-tile and vectorize the matmuls (on tensors)";
   let description = [{
@@ -153,6 +181,29 @@ def LatheLowerVectors : Pass<"lathe-lower-vectors"> {
   }];
   let dependentDialects = ["mlir::vector::VectorDialect",
                            "mlir::memref::MemRefDialect"];
+}
+
+def LatheScheduleThreads : Pass<"lathe-schedule-threads", "mlir::ModuleOp"> {
+  let summary = "Run a cut step as one OpenMP parallel region with barriers where needed";
+  let description = [{
+    After bufferization, for each function with `lathe.parts` loops (the
+    scf.forall ops lathe-partition made, one iteration per part): the
+    function's work becomes one omp.parallel region. Thread t runs
+    iteration t of every parts loop (all iterations when it runs alone),
+    thread 0 runs the other ops in scf.if, and every thread runs the scalar
+    loads and arithmetic. An omp.barrier goes before an op only where one
+    thread would read or write a box of a buffer that another thread wrote
+    (or read, for a write) since the last barrier; boxes come from the
+    views' offsets, evaluated per iteration. Allocations move before the
+    region and deallocations stay after it. A function in which a value
+    that thread 0 computes alone would feed a parts loop is left as it is.
+  }];
+  let options = [
+    Option<"parts", "parts", "int64_t", /*default=*/"2", "Parts (threads) of the loops">,
+  ];
+  let dependentDialects = ["mlir::omp::OpenMPDialect", "mlir::scf::SCFDialect",
+                           "mlir::func::FuncDialect", "mlir::ub::UBDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 def LatheSplitFunctions : Pass<"lathe-split-functions", "mlir::ModuleOp"> {

@@ -21,10 +21,18 @@ struct StripModelPass : lathe::impl::LatheStripModelBase<StripModelPass> {
       else if (auto fn = dyn_cast<func::FuncOp>(op)) {
         if (fn->hasAttr("lathe.entry")) {
           fn.setPublic();
-          // Roles and names were read into the model description already.
-          for (unsigned i = 0; i < fn.getNumArguments(); ++i)
+          // Roles and names were read into the model description already;
+          // which arguments are parameters stays known to lathe-partition.
+          SmallVector<int64_t> params;
+          for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
+            if (auto r = fn.getArgAttrOfType<StringAttr>(i, "lathe.role");
+                r && (r == "param" || r == "gparam" || r == "dparam"))
+              params.push_back(i);
             for (StringRef a : {"lathe.role", "lathe.param", "lathe.init"})
               fn.removeArgAttr(i, a);
+          }
+          if (!params.empty())
+            fn->setAttr("lathe.params", DenseI64ArrayAttr::get(fn.getContext(), params));
         } else
           dead.push_back(&op);
       }

@@ -125,11 +125,11 @@ Value broadcastRows(Value v) {
   return g.getDpsInputs()[0];
 }
 
-/// The column at which `tile` (a value derived from a matmul's C through
-/// extract_slice ops and loop-carried values) starts in C.
-Value columnOffset(OpBuilder &b, Location loc, Value tile) {
+/// The column at which `tile` (a value derived from a matmul's C, `c`,
+/// through extract_slice ops and loop-carried values) starts in C.
+Value columnOffset(OpBuilder &b, Location loc, Value tile, Value c) {
   Value offset = arith::ConstantIndexOp::create(b, loc, 0);
-  while (true) {
+  while (tile != c) {
     if (auto slice = tile.getDefiningOp<tensor::ExtractSliceOp>()) {
       offset = arith::AddIOp::create(
           b, loc, offset,
@@ -155,6 +155,7 @@ Value columnOffset(OpBuilder &b, Location loc, Value tile) {
     }
     return offset;
   }
+  return offset;
 }
 
 /// B (`kc` x `nc`, read as (k, j)) copied into tile order: `nc / nt` tile
@@ -246,7 +247,13 @@ struct VectorizeMatmulPass
     });
     IRRewriter rewriter(&getContext());
     int64_t seedsExpected = 0, seedsPlaced = 0;
-    SmallVector<Value> biases; // by the index a k loop's attribute holds
+    // By the index a k loop's attribute holds: the bias, and the C its
+    // columns are counted in.
+    struct Bias {
+      Value bias, c;
+      SmallVector<OpFoldResult> offsets; // of the columns in `bias` (slices')
+    };
+    SmallVector<Bias> biases;
     for (linalg::GenericOp op : ops) {
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::any_of(ranges, ShapedType::isDynamic))
@@ -283,9 +290,18 @@ struct VectorizeMatmulPass
       Value bias =
           kc > 1 && kc == ranges[1] ? broadcastRows(init) : Value();
       if (bias) {
-        biases.push_back(bias);
-        op.getDpsInitsMutable()[0].assign(
-            init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0]);
+        Value c = init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0];
+        // A static slice of a bias (a part of a layer cut by lathe-partition)
+        // is read from its source, which outlives the broadcast.
+        SmallVector<OpFoldResult> offsets;
+        while (auto slice = bias.getDefiningOp<tensor::ExtractSliceOp>()) {
+          if (!slice.hasUnitStride())
+            break;
+          offsets.push_back(slice.getMixedOffsets()[0]);
+          bias = slice.getSource();
+        }
+        biases.push_back({bias, c, offsets});
+        op.getDpsInitsMutable()[0].assign(c);
       }
       Operation *target = op;
       int64_t nc = kc < ranges[1] ? columnBlock(kc, n, nt) : n;
@@ -320,7 +336,9 @@ struct VectorizeMatmulPass
       // Enough work for threads: the row blocks become an scf.forall (later
       // OpenMP's parallel loop), each block's tiles are done as below.
       int64_t k = ranges[1];
-      if (m / mt >= kParallelRowBlocks && n * k >= kParallelRowWork) {
+      // (Not inside a step's parts: there each thread has its part.)
+      if (m / mt >= kParallelRowBlocks && n * k >= kParallelRowWork &&
+          !op->getParentOfType<scf::ForallOp>()) {
         auto blocks = tile(rewriter, target, {mt, 0, 0}, {},
                            scf::SCFTilingOptions::LoopType::ForallOp);
         if (failed(blocks))
@@ -393,9 +411,13 @@ struct VectorizeMatmulPass
                                               seed.getValueAsDouble()))));
         } else {
           // The bias's columns of this tile, broadcast to its rows.
-          Value bias = biases[biasIndex.getInt()];
+          auto &[bias, c, offsets] = biases[biasIndex.getInt()];
+          Value first = columnOffset(rewriter, loc, read.getBase(), c);
+          for (OpFoldResult o : offsets)
+            first = arith::AddIOp::create(rewriter, loc, first,
+                                          getValueOrCreateConstantIndexOp(rewriter, loc, o));
           Value col = arith::AddIOp::create(
-              rewriter, loc, columnOffset(rewriter, loc, read.getBase()),
+              rewriter, loc, first,
               read.getIndices().back());
           auto row = VectorType::get({type.getShape().back()},
                                      type.getElementType());

@@ -194,7 +194,13 @@ LogicalResult lathe::lowerToLinalg(ModuleOp module) {
 }
 
 LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
-                                        const std::string &debugIR) {
+                                        const std::string &debugIR,
+                                        unsigned stepParts) {
+  std::string partition, schedule;
+  if (stepParts > 1) {
+    partition = fmt::format("lathe-partition{{parts={}}}, canonicalize, cse, ", stepParts);
+    schedule = fmt::format("lathe-schedule-threads{{parts={}}}, ", stepParts);
+  }
   std::string snapshot, scopes;
   if (!debugIR.empty()) {
     snapshot = "snapshot-op-locations{filename=" + debugIR + "}, ";
@@ -203,13 +209,14 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
   if (failed(runPipeline(
           module,
           snapshot +
+          partition +
           "lathe-loop-order, lathe-vectorize-matmul, lathe-vectorize-transpose, "
           "lathe-flatten-elementwise, lathe-approximate-math, canonicalize, cse, "
           "eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
           "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
-          "canonicalize, lathe-split-functions, canonicalize, "
+          "canonicalize, " + schedule + "lathe-split-functions, canonicalize, "
           // Function-level passes are nested under func.func, where MLIR
           // runs them on the functions (the steps' pieces) in parallel.
           "func.func(convert-linalg-to-loops, lathe-lower-vectors, "

@@ -44,8 +44,12 @@ mlir::LogicalResult lowerToLinalg(mlir::ModuleOp module);
 /// With `debugIR`, first writes the IR to that file and gives every op its
 /// line there, and emits line tables, so profilers attribute machine code
 /// to the linalg op it came from.
+/// With `stepParts` > 1, the training steps are first cut into that many
+/// per-thread parts (lathe-partition) and run as one parallel region
+/// (lathe-schedule-threads).
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
-                                       const std::string &debugIR = "");
+                                       const std::string &debugIR = "",
+                                       unsigned stepParts = 1);
 
 /// The host CPU's target machine, or one for `cpu`/`features` when given.
 std::unique_ptr<llvm::TargetMachine>

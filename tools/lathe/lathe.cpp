@@ -123,6 +123,13 @@ cl::opt<unsigned> compileThreadsOpt(
     cl::init(0), cl::cat(latheCat), cl::sub(buildCmd), cl::sub(runCmd),
     cl::sub(gradCmd), cl::sub(traceCmd));
 
+cl::opt<unsigned> stepPartsOpt(
+    "step-parts",
+    cl::desc("Cut each training step into this many per-thread parts run in "
+             "one parallel region (lathe-partition, lathe-schedule-threads; "
+             "default 1: not cut)"),
+    cl::init(1), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
+
 unsigned compileThreads() {
   if (compileThreadsOpt > 0)
     return compileThreadsOpt;
@@ -547,7 +554,7 @@ int main(int argc, char **argv) {
       return 1;
     times.done("GPU kernels to PTX, host code");
   } else {
-    if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt)))
+    if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt, stepPartsOpt)))
       return 1;
     times.done("tiling to LLVM dialect");
   }

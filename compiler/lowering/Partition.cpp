@@ -1,0 +1,334 @@
+//===- Partition.cpp - A step's large ops cut into per-thread parts -------===//
+//
+// Two cores share a training step well only when each core keeps touching
+// the same slices of the same buffers: a weight slice that one core wrote
+// in the optimizer update and the other core reads in the next forward
+// pass crosses between the cores' caches every step, and on a small model
+// that costs more than the second core saves. This pass therefore decides
+// one split per op so that ownership is consistent across the whole step:
+//
+//  - Each large parameter (a weight) is split along its first dimension
+//    (a dense layer's input features: contiguous rows, so that the
+//    optimizer's flattened update splits into two runs of memory). The
+//    split is propagated through
+//    the ops that read or write the parameter or a value split the same way:
+//    where the split dimension is a parallel loop of an op, the op is cut
+//    into parts along that loop (the weight gradient's rows, the optimizer
+//    update of those rows); where it is the reduction of a matmul, each
+//    part adds up its share of the reduction and the parts are summed (the
+//    forward matmul through the weight's rows).
+//  - Large ops that no parameter reaches (a convolution over the batch) are
+//    cut along their first parallel loop, and that split is propagated too.
+//
+// An op cut along a parallel loop becomes an scf.forall with one iteration
+// per part (tagged `lathe.parts`), each writing its slice of the op's
+// destination in place; a fill or broadcast that the destination starts
+// from is computed inside each part, so that a matmul's tiles still start
+// from it in registers. The parts of a cut reduction are clones tagged
+// `lathe.part = t`, summed by an elementwise op. lathe-schedule-threads later
+// runs iteration t of every parts loop on thread t.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/PatternMatch.h"
+
+#include <algorithm>
+#include <deque>
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHEPARTITION
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+/// How one op is cut: along loop `loop`; `reduction` when that loop is the
+/// reduction of a matmul.
+struct Cut {
+  unsigned loop;
+  bool reduction;
+};
+
+int64_t work(linalg::LinalgOp op) {
+  int64_t n = 1;
+  for (int64_t s : op.getStaticLoopRanges())
+    n *= ShapedType::isDynamic(s) ? 1 : s;
+  return n;
+}
+
+/// The loop that tensor dimension `pos` of `operand` is indexed by, if it is
+/// a plain loop index.
+std::optional<unsigned> loopOf(linalg::LinalgOp op, OpOperand &operand, int64_t pos) {
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  if (pos >= map.getNumResults())
+    return std::nullopt;
+  if (auto d = dyn_cast<AffineDimExpr>(map.getResult(pos)))
+    return d.getPosition();
+  return std::nullopt;
+}
+
+/// The tensor dimension of `operand` indexed by `loop` alone, if any.
+std::optional<int64_t> dimOf(linalg::LinalgOp op, OpOperand &operand, unsigned loop) {
+  AffineMap map = op.getMatchingIndexingMap(&operand);
+  std::optional<int64_t> found;
+  for (unsigned p = 0; p < map.getNumResults(); ++p) {
+    AffineExpr e = map.getResult(p);
+    if (auto d = dyn_cast<AffineDimExpr>(e); d && d.getPosition() == loop)
+      found = p;
+    else if (e.isFunctionOfDim(loop))
+      return std::nullopt; // used inside a sum (a convolution's window)
+  }
+  return found;
+}
+
+struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
+  using LathePartitionBase::LathePartitionBase;
+
+  void runOnOperation() override {
+    if (parts < 2)
+      return;
+    getOperation().walk([&](func::FuncOp fn) {
+      if (fn->hasAttr("lathe.params"))
+        partition(fn);
+    });
+  }
+
+  void partition(func::FuncOp fn) {
+    Block &body = fn.getBody().front();
+    // Recurrent steps keep their loops on one thread.
+    for (Operation &op : body)
+      if (isa<scf::ForOp, scf::WhileOp>(op))
+        return;
+    llvm::MapVector<Operation *, Cut> cuts;
+    DenseMap<Value, int64_t> split; // value -> tensor dimension it is cut along
+    std::deque<std::pair<Value, int64_t>> work_;
+
+    auto fits = [&](linalg::LinalgOp op, unsigned loop) {
+      int64_t s = op.getStaticLoopRanges()[loop];
+      return !ShapedType::isDynamic(s) && s >= 2 * parts && s % parts == 0 &&
+             work(op) >= minWork;
+    };
+    auto decide = [&](linalg::LinalgOp op, unsigned loop) {
+      if (op->getBlock() != &body || cuts.count(op) || !fits(op, loop) ||
+          !op.hasPureTensorSemantics())
+        return;
+      bool reduction = op.getIteratorTypesArray()[loop] == utils::IteratorType::reduction;
+      if (reduction && (!op->hasAttr("lathe.matmul") || op.getNumDpsInits() != 1))
+        return;
+      // Every operand must be indexed by the loop plainly or not at all.
+      for (OpOperand &o : op->getOpOperands())
+        if (!dimOf(op, o, loop) && op.getMatchingIndexingMap(&o).isFunctionOfDim(loop))
+          return;
+      cuts[op] = {loop, reduction};
+      for (OpOperand &o : op->getOpOperands())
+        if (auto p = dimOf(op, o, loop); p && (!reduction || op.isDpsInput(&o)))
+          work_.push_back({o.get(), *p});
+      if (!reduction)
+        for (OpResult r : op->getResults())
+          work_.push_back({r, *dimOf(op, *op.getDpsInitOperand(r.getResultNumber()), loop)});
+    };
+    auto propagate = [&]() {
+      while (!work_.empty()) {
+        auto [v, pos] = work_.front();
+        work_.pop_front();
+        if (!split.try_emplace(v, pos).second)
+          continue;
+        if (auto r = dyn_cast<OpResult>(v))
+          if (auto op = dyn_cast<linalg::LinalgOp>(r.getOwner()))
+            if (auto l = loopOf(op, *op.getDpsInitOperand(r.getResultNumber()), pos))
+              decide(op, *l);
+        for (OpOperand &use : v.getUses())
+          if (auto op = dyn_cast<linalg::LinalgOp>(use.getOwner()))
+            if (auto l = loopOf(op, use, pos))
+              decide(op, *l);
+      }
+    };
+
+    // Seeds: the parameters, largest first, along their last dimension.
+    SmallVector<BlockArgument> params;
+    for (int64_t i : cast<DenseI64ArrayAttr>(fn->getAttr("lathe.params")).asArrayRef())
+      if (auto t = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
+          t && t.hasStaticShape() && t.getRank() >= 2 && t.getNumElements() >= minWork)
+        params.push_back(fn.getArgument(i));
+    llvm::sort(params, [](BlockArgument a, BlockArgument b) {
+      return cast<RankedTensorType>(a.getType()).getNumElements() >
+             cast<RankedTensorType>(b.getType()).getNumElements();
+    });
+    for (BlockArgument a : params) {
+      work_.push_back({a, 0});
+      propagate();
+    }
+    // Then the large ops no parameter reached, along their first parallel loop.
+    SmallVector<linalg::LinalgOp> rest;
+    for (Operation &op : body)
+      if (auto l = dyn_cast<linalg::LinalgOp>(op); l && !cuts.count(&op) && work(l) >= bigWork)
+        rest.push_back(l);
+    llvm::sort(rest, [](linalg::LinalgOp a, linalg::LinalgOp b) { return work(a) > work(b); });
+    for (linalg::LinalgOp op : rest) {
+      if (cuts.count(op))
+        continue;
+      auto iters = op.getIteratorTypesArray();
+      for (unsigned l = 0; l < iters.size(); ++l)
+        if (iters[l] == utils::IteratorType::parallel && fits(op, l)) {
+          decide(op, l);
+          break;
+        }
+      propagate();
+    }
+    if (cuts.empty())
+      return;
+
+    // Consumers first, so that a fill or broadcast they start from is
+    // fused into their parts rather than cut on its own.
+    IRRewriter rewriter(fn.getContext());
+    SmallVector<Operation *> order;
+    for (Operation &op : llvm::reverse(body))
+      if (cuts.count(&op))
+        order.push_back(&op);
+    DenseSet<Operation *> erased;
+    for (Operation *o : order) {
+      if (erased.count(o))
+        continue;
+      auto op = cast<linalg::LinalgOp>(o);
+      if (op->use_empty()) {
+        erased.insert(o);
+        rewriter.eraseOp(o);
+        continue;
+      }
+      Cut c = cuts[o];
+      if (c.reduction) {
+        cutReduction(rewriter, op, c.loop);
+        continue;
+      }
+      // Producers computed in the parts go away with the op.
+      SmallVector<Operation *> producers;
+      for (Value v : op.getDpsInits())
+        if (Operation *p = v.getDefiningOp(); p && fusable(p) && v.hasOneUse())
+          producers.push_back(p);
+      if (failed(cutParallel(rewriter, op, c.loop)))
+        continue;
+      for (Operation *p : producers)
+        erased.insert(p);
+    }
+  }
+
+  /// A producer worth computing inside its consumer's parts: a fill or a
+  /// broadcast (a bias), which then starts each part's matmul in registers.
+  static bool fusable(Operation *op) {
+    if (isa<linalg::FillOp>(op))
+      return true;
+    auto g = dyn_cast<linalg::GenericOp>(op);
+    if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+        g.getNumReductionLoops() != 0)
+      return false;
+    Block &body = g.getRegion().front();
+    return body.getOperations().size() == 1 &&
+           cast<linalg::YieldOp>(body.getTerminator()).getValues()[0] == body.getArgument(0);
+  }
+
+  /// Cuts `op` along a parallel loop: an scf.forall of `parts` iterations,
+  /// each computing its slice into its slice of the destination. A fill or
+  /// broadcast that the destination starts as (and nothing else reads) is
+  /// computed in each part instead, on that part's slice.
+  LogicalResult cutParallel(IRRewriter &rewriter, linalg::LinalgOp op, unsigned loop) {
+    SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
+    sizes[loop] = rewriter.getIndexAttr(op.getStaticLoopRanges()[loop] / parts);
+    scf::SCFTilingOptions tiling;
+    tiling.setTileSizes(sizes).setLoopType(scf::SCFTilingOptions::LoopType::ForallOp);
+    rewriter.setInsertionPoint(op);
+    auto result = scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()), tiling);
+    if (failed(result))
+      return failure();
+    auto forall = cast<scf::ForallOp>(result->loops.front().getOperation());
+    forall->setAttr("lathe.parts", rewriter.getUnitAttr());
+    rewriter.replaceOp(op, result->replacements);
+    for (unsigned i = 0; i < forall.getOutputs().size(); ++i) {
+      Value init = forall.getOutputs()[i];
+      auto producer = init.getDefiningOp<linalg::LinalgOp>();
+      if (!producer || !fusable(producer) || !init.hasOneUse() ||
+          producer->getNumResults() != 1)
+        continue;
+      BlockArgument arg = forall.getRegionIterArgs()[i];
+      for (Operation *user : llvm::to_vector(arg.getUsers())) {
+        auto s = dyn_cast<tensor::ExtractSliceOp>(user);
+        if (!s)
+          continue;
+        rewriter.setInsertionPointAfter(s);
+        FailureOr<TilingResult> tile =
+            cast<TilingInterface>(producer.getOperation())
+                .generateResultTileValue(rewriter, 0, s.getMixedOffsets(), s.getMixedSizes());
+        if (failed(tile) || tile->tiledOps.size() != 1)
+          return failure();
+        auto tiled = cast<linalg::LinalgOp>(tile->tiledOps.front());
+        rewriter.modifyOpInPlace(tiled, [&] { tiled.getDpsInitsMutable()[0].assign(s); });
+        rewriter.replaceAllUsesExcept(s, tiled->getResult(0), tiled);
+      }
+      rewriter.modifyOpInPlace(forall, [&] {
+        forall.getOutputsMutable()[i].assign(producer.getDpsInits()[0]);
+      });
+      rewriter.eraseOp(producer);
+    }
+    return success();
+  }
+
+  /// Cuts a matmul along its reduction: each part adds its share into its
+  /// own zeros (the first into the original destination), then the parts
+  /// are summed.
+  void cutReduction(IRRewriter &rewriter, linalg::LinalgOp op, unsigned loop) {
+    Location loc = op.getLoc();
+    rewriter.setInsertionPoint(op);
+    int64_t size = op.getStaticLoopRanges()[loop] / parts;
+    SmallVector<Value> partials;
+    for (int64_t t = 0; t < parts; ++t) {
+      SmallVector<Value> operands;
+      for (OpOperand &o : op->getOpOperands()) {
+        Value v = o.get();
+        if (!op.isDpsInput(&o)) {
+          if (t > 0) {
+            auto type = cast<RankedTensorType>(v.getType());
+            Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
+                                                  type.getElementType());
+            Value zero = arith::ConstantOp::create(rewriter, loc,
+                                                   rewriter.getZeroAttr(type.getElementType()));
+            v = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
+          }
+        } else if (std::optional<int64_t> p = dimOf(op, o, loop)) {
+          auto type = cast<RankedTensorType>(v.getType());
+          SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0)),
+              sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
+          for (int64_t s : type.getShape())
+            sizes.push_back(rewriter.getIndexAttr(s));
+          offsets[*p] = rewriter.getIndexAttr(t * size);
+          sizes[*p] = rewriter.getIndexAttr(size);
+          v = tensor::ExtractSliceOp::create(rewriter, loc, v, offsets, sizes, strides);
+        }
+        operands.push_back(v);
+      }
+      Operation *clone = mlir::clone(rewriter, op, {operands.back().getType()}, operands);
+      clone->setAttr("lathe.part", rewriter.getI64IntegerAttr(t));
+      partials.push_back(clone->getResult(0));
+    }
+    auto type = cast<RankedTensorType>(partials[0].getType());
+    unsigned rank = type.getRank();
+    SmallVector<AffineMap> maps(partials.size() + 1, rewriter.getMultiDimIdentityMap(rank));
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
+    auto sum = linalg::GenericOp::create(
+        rewriter, loc, type, partials, ValueRange{empty}, maps, iters,
+        [&](OpBuilder &bb, Location l, ValueRange args) {
+          Value acc = args[0];
+          for (size_t i = 1; i < partials.size(); ++i)
+            acc = arith::AddFOp::create(bb, l, acc, args[i]);
+          linalg::YieldOp::create(bb, l, acc);
+        });
+    rewriter.replaceOp(op, sum.getResults());
+  }
+};
+} // namespace

@@ -1,0 +1,521 @@
+//===- ScheduleThreads.cpp - A step as one parallel region ----------------===//
+//
+// After bufferization, a step that lathe-partition cut holds `lathe.parts`
+// loops (scf.forall, one iteration per part) between ops that run once. Run
+// as OpenMP parallel loops, each of them would be a parallel region of its
+// own; this pass instead makes the whole step one region, in which
+//
+//  - thread t runs iteration t of every parts loop (iterations t, t + n, ...
+//    on n threads; all of them on one thread),
+//  - thread 0 runs the ops that run once (grouped in scf.if),
+//  - every thread runs the cheap scalar ops (loads, arithmetic) the others
+//    need, and
+//  - a barrier separates two ops only where a thread would touch what
+//    another thread wrote since the last barrier (or write what another one
+//    read): the accesses are compared as boxes of the buffers, computed per
+//    iteration from the views' constant offsets.
+//
+// Allocations move before the region, deallocations after it. A step whose
+// values would cross threads other than through memory is left as it is.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
+#include "mlir/Dialect/UB/IR/UBOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHESCHEDULETHREADS
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+/// A part of a buffer one op touches: `root` (an allocation or argument)
+/// between lo and hi in each dimension (empty: all of it).
+struct Access {
+  Value root;
+  SmallVector<int64_t> lo, hi;
+  bool write;
+};
+
+bool overlap(const Access &a, const Access &b) {
+  if (a.root != b.root || (!a.write && !b.write))
+    return false;
+  if (a.lo.empty() || b.lo.empty() || a.lo.size() != b.lo.size())
+    return true;
+  for (size_t d = 0; d < a.lo.size(); ++d)
+    if (a.hi[d] <= b.lo[d] || b.hi[d] <= a.lo[d])
+      return false;
+  return true;
+}
+
+
+/// Ops copied into an outlined function instead of passed to it.
+bool copyable(Operation *op) {
+  return op && op->getNumRegions() == 0 && isMemoryEffectFree(op) &&
+         (isa<arith::ConstantOp, ub::PoisonOp, memref::GetGlobalOp>(op) ||
+          isa<ViewLikeOpInterface>(op));
+}
+
+/// Moves `ops` (consecutive, in one block) into a new private function
+/// `name` called in their place, with `leading` as its first arguments.
+/// Buffers are passed as arguments (noalias for allocations), views and
+/// constants copied in, values used after the ops returned. Returns the
+/// call, or nothing (and changes nothing) when a view with a layout would
+/// have to be passed.
+func::CallOp outline(func::FuncOp f, ArrayRef<Operation *> ops, StringRef name,
+                     ArrayRef<Value> leading) {
+  llvm::SmallPtrSet<Operation *, 16> set(ops.begin(), ops.end());
+  auto insideOps = [&](Operation *o) {
+    for (; o; o = o->getParentOp())
+      if (set.contains(o))
+        return true;
+    return false;
+  };
+  llvm::SetVector<Value> used;
+  for (Operation *op : ops)
+    op->walk([&](Operation *o) {
+      for (Value v : o->getOperands()) {
+        Operation *def = v.getDefiningOp();
+        bool local = def ? insideOps(def) : insideOps(v.getParentBlock()->getParentOp());
+        if (!local)
+          used.insert(v);
+      }
+    });
+  // Arguments: what is not copied (checked before anything changes).
+  llvm::SetVector<Value> args(leading.begin(), leading.end());
+  SmallVector<Value> copies;
+  std::function<bool(Value)> classify = [&](Value v) {
+    if (args.contains(v) || llvm::is_contained(copies, v))
+      return true;
+    if (copyable(v.getDefiningOp())) {
+      for (Value o : v.getDefiningOp()->getOperands())
+        if (!classify(o))
+          return false;
+      copies.push_back(v);
+      return true;
+    }
+    if (auto m = dyn_cast<MemRefType>(v.getType()); m && !m.getLayout().isIdentity())
+      return false;
+    args.insert(v);
+    return true;
+  };
+  for (Value v : used)
+    if (!classify(v))
+      return {};
+  SmallVector<Value> outputs;
+  for (Operation *op : ops)
+    for (Value r : op->getResults())
+      if (llvm::any_of(r.getUsers(), [&](Operation *u) { return !insideOps(u); }))
+        outputs.push_back(r);
+
+  OpBuilder b(f);
+  b.setInsertionPointAfter(f);
+  auto types = [](auto range) {
+    return llvm::to_vector(llvm::map_range(range, [](Value v) { return v.getType(); }));
+  };
+  auto fn = func::FuncOp::create(b, f.getLoc(), name,
+                                 b.getFunctionType(types(args.getArrayRef()), types(outputs)));
+  fn.setPrivate();
+  fn->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
+  fn->setAttr("llvm.linkage", LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
+  Block *entry = fn.addEntryBlock();
+  IRMapping map;
+  for (auto [v, a] : llvm::zip(args.getArrayRef(), entry->getArguments())) {
+    map.map(v, a);
+    if (v.getDefiningOp<memref::AllocOp>())
+      fn.setArgAttr(a.getArgNumber(), "llvm.noalias", b.getUnitAttr());
+  }
+  b.setInsertionPointToStart(entry);
+  for (Value v : copies) // operands before users: classify's order
+    map.map(v, b.clone(*v.getDefiningOp(), map)->getResult(cast<OpResult>(v).getResultNumber()));
+  b.setInsertionPoint(ops.front());
+  auto call = func::CallOp::create(b, ops.front()->getLoc(), fn, args.getArrayRef());
+  for (auto [r, c] : llvm::zip(outputs, call.getResults()))
+    r.replaceUsesWithIf(c, [&](OpOperand &u) { return !insideOps(u.getOwner()); });
+  for (Operation *op : ops)
+    op->moveBefore(entry, entry->end());
+  for (Value v : used)
+    v.replaceUsesWithIf(map.lookup(v), [&](OpOperand &u) {
+      return fn->isProperAncestor(u.getOwner());
+    });
+  b.setInsertionPointToEnd(entry);
+  func::ReturnOp::create(b, f.getLoc(), outputs);
+  return call;
+}
+
+enum class Kind { Outside, Parts, Once, Everyone };
+
+struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThreadsPass> {
+  using LatheScheduleThreadsBase::LatheScheduleThreadsBase;
+
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> fns;
+    getOperation().walk([&](func::FuncOp fn) {
+      if (!fn.isExternal() && llvm::any_of(fn.getBody().front(), [](Operation &op) {
+            return op.hasAttr("lathe.parts");
+          }))
+        fns.push_back(fn);
+    });
+    for (func::FuncOp fn : fns)
+      schedule(fn);
+  }
+
+  /// The constant value of `v` when the forall's induction variable `iv` is
+  /// `at` (nothing for other values).
+  static std::optional<int64_t> evaluate(Value v, Value iv, int64_t at) {
+    if (v == iv)
+      return at;
+    if (std::optional<int64_t> c = getConstantIntValue(v))
+      return c;
+    if (auto apply = v.getDefiningOp<affine::AffineApplyOp>()) {
+      SmallVector<Attribute> operands;
+      for (Value o : apply.getMapOperands()) {
+        std::optional<int64_t> x = evaluate(o, iv, at);
+        if (!x)
+          return std::nullopt;
+        operands.push_back(IntegerAttr::get(IndexType::get(v.getContext()), *x));
+      }
+      SmallVector<Attribute> out;
+      if (failed(apply.getAffineMap().constantFold(operands, out)) || out.size() != 1)
+        return std::nullopt;
+      return cast<IntegerAttr>(out[0]).getInt();
+    }
+    return std::nullopt;
+  }
+
+  /// The buffer `v` views and the box of it, as far as the views say
+  /// (whole where they do not).
+  static Access resolve(Value v, Value iv, int64_t at, bool write) {
+    SmallVector<memref::SubViewOp> chain;
+    while (true) {
+      Operation *def = v.getDefiningOp();
+      if (auto sv = dyn_cast_or_null<memref::SubViewOp>(def)) {
+        chain.push_back(sv);
+        v = sv.getSource();
+      } else if (def && isa<memref::CastOp, memref::ExpandShapeOp, memref::CollapseShapeOp,
+                            memref::ReinterpretCastOp, memref::MemorySpaceCastOp>(def)) {
+        chain.clear(); // the boxes below are in another shape
+        v = def->getOperand(0);
+      } else {
+        break;
+      }
+    }
+    Access a{v, {}, {}, write};
+    auto type = dyn_cast<MemRefType>(v.getType());
+    if (!type || !type.hasStaticShape())
+      return a;
+    a.lo.assign(type.getRank(), 0);
+    a.hi.assign(type.getShape().begin(), type.getShape().end());
+    // From the root down: each subview narrows the box while it keeps the
+    // rank and unit strides and its offsets are known.
+    for (memref::SubViewOp sv : llvm::reverse(chain)) {
+      if (sv.getSourceType().getRank() != type.getRank() ||
+          sv.getType().getRank() != type.getRank())
+        break;
+      bool known = true;
+      SmallVector<int64_t> lo(a.lo), hi(a.hi);
+      auto offsets = sv.getMixedOffsets(), sizes = sv.getMixedSizes(),
+           strides = sv.getMixedStrides();
+      for (int64_t d = 0; d < type.getRank() && known; ++d) {
+        std::optional<int64_t> o = isa<Value>(offsets[d]) ? evaluate(cast<Value>(offsets[d]), iv, at)
+                                                          : getConstantIntValue(offsets[d]);
+        std::optional<int64_t> s = getConstantIntValue(sizes[d]);
+        std::optional<int64_t> st = getConstantIntValue(strides[d]);
+        if (!o || !s || !st || *st != 1) {
+          known = false;
+          break;
+        }
+        lo[d] = a.lo[d] + *o;
+        hi[d] = lo[d] + *s;
+      }
+      if (!known)
+        break;
+      a.lo = lo;
+      a.hi = hi;
+    }
+    return a;
+  }
+
+  /// What `op` (with everything nested) reads and writes, for iteration
+  /// `at` of `iv` (when it is inside a parts loop). Fails on effects it
+  /// cannot place.
+  static LogicalResult accesses(Operation *op, Value iv, int64_t at, SmallVector<Access> &out) {
+    bool ok = true;
+    op->walk([&](Operation *o) {
+      if (isa<memref::AllocOp, memref::AllocaOp, memref::DeallocOp>(o))
+        return;
+      auto mem = dyn_cast<MemoryEffectOpInterface>(o);
+      if (!mem) {
+        if (!o->hasTrait<OpTrait::HasRecursiveMemoryEffects>() && !isPure(o) &&
+            !o->hasTrait<OpTrait::IsTerminator>())
+          ok = false;
+        return;
+      }
+      SmallVector<MemoryEffects::EffectInstance> effects;
+      mem.getEffects(effects);
+      for (auto &e : effects) {
+        if (isa<MemoryEffects::Allocate, MemoryEffects::Free>(e.getEffect()))
+          continue;
+        Value v = e.getValue();
+        if (!v || !isa<MemRefType>(v.getType())) {
+          ok = false;
+          continue;
+        }
+        out.push_back(resolve(v, iv, at, isa<MemoryEffects::Write>(e.getEffect())));
+      }
+    });
+    return success(ok);
+  }
+
+  static bool isScalarOp(Operation &op) {
+    if (op.getNumRegions() != 0 || op.getNumResults() != 1 ||
+        isa<MemRefType>(op.getResult(0).getType()))
+      return false;
+    return isPure(&op) || isa<memref::LoadOp>(op);
+  }
+
+  static bool isView(Operation &op) {
+    return isa<memref::SubViewOp, memref::CastOp, memref::ExpandShapeOp,
+               memref::CollapseShapeOp, memref::ReinterpretCastOp, memref::GetGlobalOp>(op);
+  }
+
+  void schedule(func::FuncOp fn) {
+    Block &body = fn.getBody().front();
+    // The ops that stay outside: allocations, constants and views of them
+    // (before), deallocations and the return (after).
+    DenseSet<Value> outside;
+    for (BlockArgument a : body.getArguments())
+      outside.insert(a);
+    SmallVector<Operation *> before, inside, after;
+    for (Operation &op : body) {
+      bool operandsOutside =
+          llvm::all_of(op.getOperands(), [&](Value v) { return outside.contains(v); });
+      if (op.hasTrait<OpTrait::IsTerminator>() || isa<memref::DeallocOp>(op)) {
+        after.push_back(&op);
+      } else if (operandsOutside &&
+                 (isa<memref::AllocOp>(op) || isView(op) ||
+                  (op.getNumRegions() == 0 && isPure(&op)))) {
+        before.push_back(&op);
+        for (Value r : op.getResults())
+          outside.insert(r);
+      } else {
+        inside.push_back(&op);
+      }
+    }
+    // The region must not hand values to what stays outside.
+    for (Operation *op : after)
+      for (Value v : op->getOperands())
+        if (!outside.contains(v))
+          return;
+
+    // Who runs each op, and what each thread's run of it touches.
+    int64_t n = parts;
+    DenseMap<Operation *, Kind> kind;
+    SmallVector<SmallVector<SmallVector<Access>>> touched; // [op][thread]
+    DenseSet<Value> onceValues;
+    for (Operation *op : inside) {
+      Kind k = op->hasAttr("lathe.parts") ? Kind::Parts
+               : isScalarOp(*op)          ? Kind::Everyone
+                                          : Kind::Once;
+      // A value computed by thread 0 alone cannot feed the others.
+      for (Value v : op->getOperands())
+        if (onceValues.contains(v)) {
+          if (k == Kind::Everyone)
+            k = Kind::Once;
+          else if (k == Kind::Parts)
+            return;
+        }
+      if (k == Kind::Parts) {
+        auto forall = dyn_cast<scf::ForallOp>(op);
+        if (!forall || forall.getRank() != 1 || !forall.getResults().empty())
+          return;
+        int64_t lb = forall.getStaticLowerBound()[0], ub = forall.getStaticUpperBound()[0],
+                step = forall.getStaticStep()[0];
+        if (ShapedType::isDynamic(lb) || ShapedType::isDynamic(ub) ||
+            ShapedType::isDynamic(step) || (ub - lb) / step != n || (ub - lb) % step != 0)
+          return;
+      }
+      if (k == Kind::Once)
+        for (Value r : op->getResults())
+          onceValues.insert(r);
+      kind[op] = k;
+      SmallVector<SmallVector<Access>> perThread(n);
+      for (int64_t t = 0; t < n; ++t) {
+        Value iv;
+        int64_t at = 0;
+        if (k == Kind::Parts) {
+          auto forall = cast<scf::ForallOp>(op);
+          iv = forall.getInductionVar(0);
+          at = forall.getStaticLowerBound()[0] + t * forall.getStaticStep()[0];
+        } else if (k == Kind::Once && t > 0) {
+          continue;
+        }
+        if (failed(accesses(op, iv, at, perThread[t])))
+          return;
+      }
+      touched.push_back(std::move(perThread));
+    }
+
+    // Barriers: before an op whose accesses on some thread conflict with
+    // another thread's since the last barrier.
+    SmallVector<bool> barrierBefore(inside.size(), false);
+    SmallVector<SmallVector<Access>> since(n);
+    for (size_t i = 0; i < inside.size(); ++i) {
+      bool conflict = false;
+      for (int64_t t = 0; t < n && !conflict; ++t)
+        for (const Access &a : touched[i][t]) {
+          for (int64_t u = 0; u < n && !conflict; ++u)
+            if (u != t)
+              conflict = llvm::any_of(since[u], [&](const Access &b) { return overlap(a, b); });
+          if (conflict)
+            break;
+        }
+      if (conflict) {
+        barrierBefore[i] = true;
+        for (auto &s : since)
+          s.clear();
+      }
+      for (int64_t t = 0; t < n; ++t)
+        since[t].append(touched[i][t]);
+    }
+
+    // Each run of thread 0's ops between barriers, and each part's body,
+    // becomes a function of its own: the buffers it takes are then known
+    // not to alias (as the step's were), and the code generation threads
+    // share the step.
+    SmallVector<Operation *> units;
+    SmallVector<bool> unitBarrier;
+    int counter = 0;
+    auto pieceName = [&] { return (fn.getSymName() + ".task" + Twine(counter++)).str(); };
+    for (size_t i = 0; i < inside.size();) {
+      Operation *op = inside[i];
+      if (kind[op] == Kind::Once) {
+        size_t j = i + 1;
+        while (j < inside.size() && kind[inside[j]] == Kind::Once && !barrierBefore[j])
+          ++j;
+        SmallVector<Operation *> group(inside.begin() + i, inside.begin() + j);
+        Operation *unit = op;
+        if (func::CallOp call = outline(fn, group, pieceName(), {})) {
+          kind[call] = Kind::Once;
+          unit = call;
+          units.push_back(call);
+          unitBarrier.push_back(barrierBefore[i]);
+        } else {
+          for (size_t k = i; k < j; ++k) {
+            units.push_back(inside[k]);
+            unitBarrier.push_back(barrierBefore[k]);
+          }
+        }
+        (void)unit;
+        i = j;
+        continue;
+      }
+      if (kind[op] == Kind::Parts) {
+        auto forall = cast<scf::ForallOp>(op);
+        Block &fb = forall.getRegion().front();
+        SmallVector<Operation *> bodyOps;
+        for (Operation &inner : fb.without_terminator())
+          bodyOps.push_back(&inner);
+        if (!bodyOps.empty())
+          (void)outline(fn, bodyOps, pieceName(), {forall.getInductionVar(0)});
+      }
+      units.push_back(op);
+      unitBarrier.push_back(barrierBefore[i]);
+      ++i;
+    }
+    inside.assign(units.begin(), units.end());
+    barrierBefore.assign(unitBarrier.begin(), unitBarrier.end());
+
+    // Build the region.
+    MLIRContext *ctx = fn.getContext();
+    OpBuilder b(ctx);
+    Location loc = fn.getLoc();
+    Operation *first = inside.empty() ? nullptr : inside.front();
+    if (!first)
+      return;
+    for (Operation *op : before)
+      op->moveBefore(first);
+    auto module = fn->getParentOfType<ModuleOp>();
+    auto declare = [&](StringRef name) {
+      if (!module.lookupSymbol<func::FuncOp>(name)) {
+        OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
+        auto f = func::FuncOp::create(mb, loc, name, FunctionType::get(ctx, {}, {b.getI32Type()}));
+        f.setPrivate();
+      }
+    };
+    declare("omp_get_thread_num");
+    declare("omp_get_num_threads");
+    b.setInsertionPoint(first);
+    auto region = omp::ParallelOp::create(b, loc, omp::ParallelOperands{});
+    Block *block = b.createBlock(&region.getRegion());
+    b.setInsertionPointToStart(block);
+    auto idx = [&](StringRef name) {
+      Value i = func::CallOp::create(b, loc, name, TypeRange{b.getI32Type()}, ValueRange{})
+                    .getResult(0);
+      return arith::IndexCastOp::create(b, loc, b.getIndexType(), i).getResult();
+    };
+    Value tid = idx("omp_get_thread_num"), count = idx("omp_get_num_threads");
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, zero);
+    auto term = omp::TerminatorOp::create(b, loc);
+
+    for (size_t i = 0; i < inside.size(); ++i) {
+      Operation *op = inside[i];
+      b.setInsertionPoint(term);
+      if (barrierBefore[i])
+        omp::BarrierOp::create(b, loc);
+      switch (kind[op]) {
+      case Kind::Everyone:
+      case Kind::Outside:
+        op->moveBefore(term);
+        break;
+      case Kind::Once: {
+        SmallVector<Type> types(op->getResultTypes());
+        auto ifOp = scf::IfOp::create(b, loc, types, isFirst, /*withElse=*/!types.empty());
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        if (!types.empty()) {
+          auto yield = scf::YieldOp::create(b, loc, op->getResults());
+          op->moveBefore(yield);
+          b.setInsertionPointToStart(ifOp.elseBlock());
+          SmallVector<Value> poison;
+          for (Type t : types)
+            poison.push_back(ub::PoisonOp::create(b, loc, t));
+          scf::YieldOp::create(b, loc, poison);
+          for (auto [from, to] : llvm::zip(op->getResults(), ifOp.getResults()))
+            from.replaceUsesWithIf(to, [&](OpOperand &u) { return u.getOwner() != ifOp.thenYield(); });
+        } else {
+          op->moveBefore(ifOp.thenBlock()->getTerminator());
+        }
+        break;
+      }
+      case Kind::Parts: {
+        auto forall = cast<scf::ForallOp>(op);
+        int64_t lb = forall.getStaticLowerBound()[0], step = forall.getStaticStep()[0];
+        Value nParts = arith::ConstantIndexOp::create(b, loc, n);
+        auto loop = scf::ForOp::create(b, loc, tid, nParts, count);
+        b.setInsertionPointToStart(loop.getBody());
+        Value iv = arith::AddIOp::create(
+            b, loc, arith::ConstantIndexOp::create(b, loc, lb),
+            arith::MulIOp::create(b, loc, loop.getInductionVar(),
+                                  arith::ConstantIndexOp::create(b, loc, step)));
+        Block &fb = forall.getRegion().front();
+        forall.getInductionVar(0).replaceAllUsesWith(iv);
+        Operation *yield = loop.getBody()->getTerminator();
+        for (Operation &inner : llvm::make_early_inc_range(fb.without_terminator()))
+          inner.moveBefore(yield);
+        forall.erase();
+        break;
+      }
+      }
+    }
+  }
+};
+} // namespace

@@ -1,0 +1,96 @@
+// A step's weight (the function's lathe.params) is split along its rows,
+// and the split follows the ops that touch it: the weight gradient's rows
+// and the optimizer update of those rows become scf.forall loops of one
+// iteration per part (their zero fill computed inside each part), the
+// forward matmul through the rows is cut along its reduction into two
+// partial products that are summed. The small bias op is left whole.
+// RUN: lathe-opt %s --lathe-partition=parts=2 | FileCheck %s
+// RUN: lathe-opt %s --lathe-partition=parts=1 | FileCheck %s --check-prefix=ONE
+
+#x = affine_map<(i, k, j) -> (i, k)>
+#w = affine_map<(i, k, j) -> (k, j)>
+#y = affine_map<(i, k, j) -> (i, j)>
+#xt = affine_map<(i, k, j) -> (k, i)>
+#id = affine_map<(i, j) -> (i, j)>
+#row = affine_map<(i, j) -> (j)>
+func.func @step(%w: tensor<256x64xf32>, %b: tensor<64xf32>, %x: tensor<32x256xf32>,
+                %dy: tensor<32x64xf32>)
+    -> (tensor<32x64xf32>, tensor<256x64xf32>, tensor<64xf32>)
+    attributes {lathe.params = array<i64: 0, 1>} {
+  %zero = arith.constant 0.0 : f32
+  %lr = arith.constant 0.1 : f32
+  %e = tensor.empty() : tensor<32x64xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<32x64xf32>) -> tensor<32x64xf32>
+  %y = linalg.generic {indexing_maps = [#x, #w, #y],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %w : tensor<32x256xf32>, tensor<256x64xf32>) outs(%z : tensor<32x64xf32>)
+      attrs = {lathe.matmul} {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<32x64xf32>
+  %ge = tensor.empty() : tensor<256x64xf32>
+  %gz = linalg.fill ins(%zero : f32) outs(%ge : tensor<256x64xf32>) -> tensor<256x64xf32>
+  %g = linalg.generic {indexing_maps = [#xt, #w, #y],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %dy : tensor<32x256xf32>, tensor<32x64xf32>) outs(%gz : tensor<256x64xf32>)
+      attrs = {lathe.matmul} {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<256x64xf32>
+  %w2 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %g : tensor<256x64xf32>, tensor<256x64xf32>) outs(%ge : tensor<256x64xf32>) {
+  ^bb0(%p: f32, %d: f32, %o: f32):
+    %m = arith.mulf %d, %lr : f32
+    %s = arith.subf %p, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<256x64xf32>
+  %be = tensor.empty() : tensor<64xf32>
+  %b2 = linalg.generic {indexing_maps = [affine_map<(j) -> (j)>, affine_map<(j) -> (j)>],
+                        iterator_types = ["parallel"]}
+      ins(%b : tensor<64xf32>) outs(%be : tensor<64xf32>) {
+  ^bb0(%p: f32, %o: f32):
+    %s = arith.mulf %p, %lr : f32
+    linalg.yield %s : f32
+  } -> tensor<64xf32>
+  return %y, %w2, %b2 : tensor<32x64xf32>, tensor<256x64xf32>, tensor<64xf32>
+}
+
+// CHECK-LABEL: func.func @step(
+// The forward matmul: two partial products over rows 0-127 and 128-255 of
+// the weight, the second into zeros, then their sum.
+// CHECK: %[[X0:.*]] = tensor.extract_slice %arg2[0, 0] [32, 128] [1, 1]
+// CHECK: %[[W0:.*]] = tensor.extract_slice %arg0[0, 0] [128, 64] [1, 1]
+// CHECK: %[[P0:.*]] = linalg.generic {{.*}} ins(%[[X0]], %[[W0]] : {{.*}}) {{.*}}lathe.part = 0
+// CHECK: %[[X1:.*]] = tensor.extract_slice %arg2[0, 128] [32, 128] [1, 1]
+// CHECK: %[[W1:.*]] = tensor.extract_slice %arg0[128, 0] [128, 64] [1, 1]
+// CHECK: %[[Z1:.*]] = linalg.fill
+// CHECK: %[[P1:.*]] = linalg.generic {{.*}} ins(%[[X1]], %[[W1]] : {{.*}}) outs(%[[Z1]] : {{.*}}) {{.*}}lathe.part = 1
+// CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[P0]], %[[P1]] : {{.*}})
+// CHECK: arith.addf
+// The weight gradient, by rows, its zeros filled in each part.
+// CHECK: %[[G:.*]] = scf.forall (%[[I:.*]]) = (0) to (256) step (128) shared_outs(%[[GO:.*]] = %{{.*}}) -> (tensor<256x64xf32>)
+// CHECK: tensor.extract_slice %arg2[0, %[[I]]] [32, 128] [1, 1]
+// CHECK: %[[GS:.*]] = tensor.extract_slice %[[GO]][%[[I]], 0] [128, 64] [1, 1]
+// CHECK: %[[GF:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[GS]] : tensor<128x64xf32>)
+// CHECK: linalg.generic {{.*}} outs(%[[GF]] : tensor<128x64xf32>) attrs = {lathe.matmul}
+// CHECK: tensor.parallel_insert_slice %{{.*}} into %[[GO]][%[[I]], 0] [128, 64] [1, 1]
+// CHECK: } {lathe.parts}
+// The update, by the same rows.
+// CHECK: %[[W2:.*]] = scf.forall (%[[J:.*]]) = (0) to (256) step (128) shared_outs(
+// CHECK: tensor.extract_slice %arg0[%[[J]], 0] [128, 64] [1, 1]
+// CHECK: tensor.extract_slice %[[G]][%[[J]], 0] [128, 64] [1, 1]
+// CHECK: arith.subf
+// CHECK: } {lathe.parts}
+// The bias update (64 iterations) stays whole.
+// CHECK: %[[B2:.*]] = linalg.generic {{.*}} ins(%arg1 : tensor<64xf32>)
+// CHECK-NOT: lathe.part
+// CHECK: return %[[Y]], %[[W2]], %[[B2]]
+
+// ONE-LABEL: func.func @step(
+// ONE-NOT: lathe.part
+// ONE-NOT: scf.forall
+// ONE: return
