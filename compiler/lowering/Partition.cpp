@@ -208,14 +208,9 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
         continue;
       }
       // Producers computed in the parts go away with the op.
-      SmallVector<Operation *> producers;
-      for (Value v : op.getDpsInits())
-        if (Operation *p = v.getDefiningOp(); p && fusable(p) && v.hasOneUse())
-          producers.push_back(p);
-      if (failed(cutParallel(rewriter, op, c.loop)))
-        continue;
-      for (Operation *p : producers)
-        erased.insert(p);
+      SmallVector<Operation *> fused;
+      (void)cutParallel(rewriter, op, c.loop, fused);
+      erased.insert(fused.begin(), fused.end());
     }
   }
 
@@ -237,7 +232,9 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
   /// each computing its slice into its slice of the destination. A fill or
   /// broadcast that the destination starts as (and nothing else reads) is
   /// computed in each part instead, on that part's slice.
-  LogicalResult cutParallel(IRRewriter &rewriter, linalg::LinalgOp op, unsigned loop) {
+  /// The producers computed in the parts (and erased) are added to `fused`.
+  LogicalResult cutParallel(IRRewriter &rewriter, linalg::LinalgOp op, unsigned loop,
+                            SmallVector<Operation *> &fused) {
     SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
     sizes[loop] = rewriter.getIndexAttr(op.getStaticLoopRanges()[loop] / parts);
     scf::SCFTilingOptions tiling;
@@ -273,6 +270,7 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
       rewriter.modifyOpInPlace(forall, [&] {
         forall.getOutputsMutable()[i].assign(producer.getDpsInits()[0]);
       });
+      fused.push_back(producer);
       rewriter.eraseOp(producer);
     }
     return success();

@@ -20,6 +20,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/lowering/Outlining.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -57,12 +58,6 @@ bool overlap(const Access &a, const Access &b) {
 }
 
 
-/// Ops copied into an outlined function instead of passed to it.
-bool copyable(Operation *op) {
-  return op && op->getNumRegions() == 0 && isMemoryEffectFree(op) &&
-         (isa<arith::ConstantOp, ub::PoisonOp, memref::GetGlobalOp>(op) ||
-          isa<ViewLikeOpInterface>(op));
-}
 
 /// Moves `ops` (consecutive, in one block) into a new private function
 /// `name` called in their place, with `leading` as its first arguments.
@@ -95,7 +90,7 @@ func::CallOp outline(func::FuncOp f, ArrayRef<Operation *> ops, StringRef name,
   std::function<bool(Value)> classify = [&](Value v) {
     if (args.contains(v) || llvm::is_contained(copies, v))
       return true;
-    if (copyable(v.getDefiningOp())) {
+    if (Operation *def = v.getDefiningOp(); def && lathe::rematerializable(def)) {
       for (Value o : v.getDefiningOp()->getOperands())
         if (!classify(o))
           return false;
@@ -151,7 +146,7 @@ func::CallOp outline(func::FuncOp f, ArrayRef<Operation *> ops, StringRef name,
   return call;
 }
 
-enum class Kind { Outside, Parts, Once, Everyone };
+enum class Kind { Parts, Once, Everyone };
 
 struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThreadsPass> {
   using LatheScheduleThreadsBase::LatheScheduleThreadsBase;
@@ -402,10 +397,8 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
         while (j < inside.size() && kind[inside[j]] == Kind::Once && !barrierBefore[j])
           ++j;
         SmallVector<Operation *> group(inside.begin() + i, inside.begin() + j);
-        Operation *unit = op;
         if (func::CallOp call = outline(fn, group, pieceName(), {})) {
           kind[call] = Kind::Once;
-          unit = call;
           units.push_back(call);
           unitBarrier.push_back(barrierBefore[i]);
         } else {
@@ -414,7 +407,6 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
             unitBarrier.push_back(barrierBefore[k]);
           }
         }
-        (void)unit;
         i = j;
         continue;
       }
@@ -474,7 +466,6 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
         omp::BarrierOp::create(b, loc);
       switch (kind[op]) {
       case Kind::Everyone:
-      case Kind::Outside:
         op->moveBefore(term);
         break;
       case Kind::Once: {

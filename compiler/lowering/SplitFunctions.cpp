@@ -24,6 +24,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/lowering/Outlining.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
@@ -37,14 +38,14 @@ namespace lathe {
 
 using namespace mlir;
 
-namespace {
-/// Ops copied to each op that uses them instead of crossing a call: cheap,
-/// without effects, without regions.
-bool rematerializable(Operation *op) {
+bool lathe::rematerializable(Operation *op) {
   return op->getNumRegions() == 0 && isMemoryEffectFree(op) &&
          (isa<arith::ConstantOp, ub::PoisonOp, memref::GetGlobalOp>(op) ||
           isa<ViewLikeOpInterface>(op));
 }
+
+namespace {
+using lathe::rematerializable;
 
 /// The op of `block` that holds `op` (itself if it is in `block`).
 Operation *topLevel(Operation *op, Block &block) {
