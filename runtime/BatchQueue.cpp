@@ -16,6 +16,11 @@ BatchQueue::BatchQueue(const Session &session, const Dataset &data,
                   1;
   // Small batches, or no core to spare (the compiled code's idle threads
   // spin on every core between parallel loops): gathered in place.
+  // A model on the GPU keeps its batches in managed memory, which the host
+  // may not touch while a kernel runs (GPUs without concurrent managed
+  // access, virtual machines): its batches are gathered between steps.
+  if (how == Gather::Auto && session.info().target == "nvptx")
+    how = Gather::InPlace;
   if (how == Gather::Auto)
     how = bytes >= kThreadedBytes && spareCore() ? Gather::Ahead
                                                  : Gather::InPlace;

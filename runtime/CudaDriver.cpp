@@ -136,6 +136,14 @@ Driver &ready() {
   return d;
 }
 
+/// What mgpuModuleLoadJIT returns: the PTX, JIT-compiled by the driver on
+/// first use, and the kernels looked up so far.
+struct LazyModule {
+  const void *ptx;
+  CUmodule module = nullptr;
+  std::unordered_map<const char *, CUfunction> functions; // by name constant
+};
+
 void check(Driver &d, CUresult status, const char *call,
            const std::string &kernel = "") {
   if (status == 0)
@@ -183,26 +191,34 @@ bool lathe::rt::useCudaManagedBuffers(std::string &why) {
 // launch's "stream" is that one, and its synchronization waits for it.
 extern "C" {
 void *mgpuModuleLoadJIT(void *ptx, int /*optLevel*/) {
-  Driver &d = ready();
-  CUmodule module = nullptr;
-  check(d, d.moduleLoadData(&module, ptx), "cuModuleLoadData (PTX JIT)");
-  return module;
+  // Called by a static constructor, before main: the driver is not touched
+  // until the first kernel is looked up, so that `info`, `--help` and the
+  // no-driver error work like any other command.
+  return new LazyModule{ptx, nullptr, {}};
 }
 
-void mgpuModuleUnload(void *module) {
+void mgpuModuleUnload(void *handle) {
+  auto *lazy = static_cast<LazyModule *>(handle);
   Driver &d = driver();
-  if (d.error.empty() && module)
-    d.moduleUnload(module);
+  if (lazy && lazy->module && d.error.empty())
+    d.moduleUnload(lazy->module);
+  delete lazy;
 }
 
-void *mgpuModuleGetFunction(void *module, const char *name) {
+void *mgpuModuleGetFunction(void *handle, const char *name) {
   Driver &d = ready();
-  CUfunction function = nullptr;
-  check(d, d.moduleGetFunction(&function, module, name), "cuModuleGetFunction",
-        name);
+  auto *lazy = static_cast<LazyModule *>(handle);
   std::lock_guard<std::mutex> lock(d.mutex);
-  d.kernelNames.emplace(function, name);
-  return function;
+  if (!lazy->module)
+    check(d, d.moduleLoadData(&lazy->module, lazy->ptx),
+          "cuModuleLoadData (PTX JIT)");
+  auto [it, added] = lazy->functions.try_emplace(name, nullptr);
+  if (added) {
+    check(d, d.moduleGetFunction(&it->second, lazy->module, name),
+          "cuModuleGetFunction", name);
+    d.kernelNames.emplace(it->second, name);
+  }
+  return it->second;
 }
 
 void *mgpuStreamCreate() { return ready().stream; }

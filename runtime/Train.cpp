@@ -471,10 +471,6 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
     fmt::print(stderr, "error: corrupt model description: {}\n", error);
     return 1;
   }
-  if (info.target == "nvptx" && !useCudaManagedBuffers(error)) {
-    fmt::print(stderr, "error: this model runs on an NVIDIA GPU: {}\n", error);
-    return 1;
-  }
   const char *prog = argc ? argv[0] : "model";
   auto usage = [&](FILE *out) {
     fmt::print(out,
@@ -509,6 +505,12 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
   if (!known) {
     fmt::print(stderr, "error: unknown command '{}'\n", cmd);
     usage(stderr);
+    return 1;
+  }
+  // `info` and `--help` work anywhere; the commands that run the model
+  // need the GPU it was compiled for.
+  if (info.target == "nvptx" && !useCudaManagedBuffers(error)) {
+    fmt::print(stderr, "error: this model runs on an NVIDIA GPU: {}\n", error);
     return 1;
   }
   TrainOptions opts;

@@ -50,10 +50,10 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip) {
           "reconcile-unrealized-casts), "
           "func.func(expand-strided-metadata, lower-affine, convert-scf-to-cf, "
           "convert-math-to-llvm), "
-          "gpu-to-llvm{{use-bare-pointers-for-host=true}}, "
+          "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=true}}, "
+          "gpu-to-llvm, "
           "convert-math-to-libm, finalize-memref-to-llvm, "
           "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
-          "convert-func-to-llvm{{use-bare-ptr-memref-call-conv=true}}, "
           "convert-ub-to-llvm, reconcile-unrealized-casts, "
           "gpu-module-to-binary{{format=isa}}",
           chip, ptxFeatures(chip)));

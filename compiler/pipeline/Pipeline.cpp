@@ -264,6 +264,9 @@ lathe::createTargetMachine(const std::string &cpu, const std::string &features,
                std::string(f.second ? "+" : "-") + f.first().str();
   }
   llvm::TargetOptions options;
+  // Static constructors (the NVPTX host code loads its kernels in one) go
+  // to .init_array: glibc no longer runs .ctors, and lld keeps them apart.
+  options.UseInitArray = true;
   std::unique_ptr<llvm::TargetMachine> tm(target->createTargetMachine(
       triple, hostCpu, feats, options, llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Default));
