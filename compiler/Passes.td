@@ -280,6 +280,21 @@ def LatheGpuMapLoops : Pass<"lathe-gpu-map-loops"> {
   let dependentDialects = ["mlir::affine::AffineDialect", "mlir::scf::SCFDialect"];
 }
 
+def LatheGpuDeviceScalars : Pass<"lathe-gpu-device-scalars", "mlir::func::FuncOp"> {
+  let summary = "A step's scalar work stays on the GPU: no host reads between kernels";
+  let description = [{
+    Reductions to a scalar (a loss, a count of samples) have no parallel
+    loop and would run on the host between kernels, which makes the host
+    wait for the GPU and moves their pages back and forth. Each such
+    top-level loop, and each top-level store, becomes a one-thread
+    parallel loop (a kernel of one thread). A scalar the host loads and
+    computes with only to hand it to later parallel loops (1 / count) is
+    loaded inside each of them instead, unless something between writes
+    the buffer it comes from.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
 def LatheGpuKernelModule : Pass<"lathe-gpu-kernel-module", "mlir::ModuleOp"> {
   let summary = "All kernels in one GPU module, with names PTX accepts";
   let description = [{

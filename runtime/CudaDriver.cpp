@@ -12,6 +12,8 @@
 #include "runtime/CudaDriver.h"
 #include "runtime/Session.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <dlfcn.h>
@@ -19,6 +21,7 @@
 #include <mutex>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace {
 using CUresult = int;
@@ -49,11 +52,26 @@ struct Driver {
   CUresult (*streamSynchronize)(CUstream) = nullptr;
   CUresult (*memAllocManaged)(CUdeviceptr *, size_t, unsigned) = nullptr;
   CUresult (*memFree)(CUdeviceptr) = nullptr;
+  CUresult (*memAlloc)(CUdeviceptr *, size_t) = nullptr;
+  CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t,
+                              CUstream) = nullptr;
+  CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t) = nullptr;
   CUresult (*getErrorName)(CUresult, const char **) = nullptr;
   std::string error; // why the driver cannot be used; empty when it can
   CUcontext context = nullptr;
   CUstream stream = nullptr; // every launch goes to this one stream
   std::unordered_map<CUfunction, std::string> kernelNames;
+  // The step's temporary buffers, by size: a freed buffer goes back here
+  // and is handed out again without a driver call or a wait. Every kernel
+  // runs on the one stream, in order, so a later kernel that reuses a
+  // buffer runs after the earlier ones that used it.
+  std::unordered_map<size_t, std::vector<void *>> pool;
+  std::unordered_map<void *, size_t> pooledSize;
+  // Device copies of the host's per-call inputs and outputs, by host buffer.
+  std::unordered_map<const void *, std::pair<CUdeviceptr, size_t>> staged;
+  // LATHE_KERNEL_TIMES=1: each launch waited for and timed, by kernel.
+  bool timeKernels = false;
+  std::unordered_map<std::string, std::pair<double, int64_t>> kernelTimes;
   std::mutex mutex;
 };
 
@@ -67,6 +85,30 @@ std::string errorName(Driver &d, CUresult status) {
   if (d.getErrorName && d.getErrorName(status, &text) == 0 && text)
     return text;
   return fmt::format("error {}", status);
+}
+
+Driver &driver();
+
+/// LATHE_KERNEL_TIMES=1: at exit, the kernels that took the most time.
+void printKernelTimes() {
+  Driver &d = driver();
+  std::vector<std::pair<std::string, std::pair<double, int64_t>>> rows(
+      d.kernelTimes.begin(), d.kernelTimes.end());
+  std::sort(rows.begin(), rows.end(), [](const auto &a, const auto &b) {
+    return a.second.first > b.second.first;
+  });
+  double total = 0;
+  for (const auto &row : rows)
+    total += row.second.first;
+  fmt::print(stderr, "kernel times (each launch waited for): {:.3f}s in all\n",
+             total);
+  for (size_t i = 0; i < rows.size() && i < 20; ++i)
+    fmt::print(stderr, "  {:8.3f} ms {:5.1f}% {:8} x {:8.1f} us  {}\n",
+               rows[i].second.first * 1e3,
+               100 * rows[i].second.first / std::max(total, 1e-12),
+               rows[i].second.second,
+               rows[i].second.first * 1e6 / double(rows[i].second.second),
+               rows[i].first);
 }
 
 /// Loads the driver and makes the first GPU's primary context current, once.
@@ -94,6 +136,9 @@ Driver &driver() {
               bind(d.lib, "cuStreamSynchronize", d.streamSynchronize) &&
               bind(d.lib, "cuMemAllocManaged", d.memAllocManaged) &&
               bind(d.lib, "cuMemFree_v2", d.memFree) &&
+              bind(d.lib, "cuMemAlloc_v2", d.memAlloc) &&
+              bind(d.lib, "cuMemcpyHtoDAsync_v2", d.memcpyHtoDAsync) &&
+              bind(d.lib, "cuMemcpyDtoH_v2", d.memcpyDtoH) &&
               bind(d.lib, "cuGetErrorName", d.getErrorName);
     if (!ok) {
       d.error = "libcuda.so.1 lacks functions Lathe needs: the driver is too "
@@ -113,6 +158,10 @@ Driver &driver() {
                                 errorName(d, s))
                   : std::string("the NVIDIA driver sees no GPU");
       return;
+    }
+    if (const char *t = std::getenv("LATHE_KERNEL_TIMES"); t && *t == '1') {
+      d.timeKernels = true;
+      std::atexit(printKernelTimes);
     }
     CUdevice device = 0;
     if (CUresult s = d.deviceGet(&device, 0);
@@ -156,6 +205,10 @@ void check(Driver &d, CUresult status, const char *call,
 } // namespace
 
 namespace {
+// Set once a model on the GPU starts; read without touching the driver, so
+// that a CPU model never loads it.
+bool stagingOn = false;
+
 void *managedAlloc(size_t bytes) {
   Driver &d = ready();
   CUdeviceptr ptr = 0;
@@ -183,7 +236,46 @@ bool lathe::rt::useCudaManagedBuffers(std::string &why) {
   if (!cudaDeviceAvailable(why))
     return false;
   setBufferMemory(managedAlloc, managedRelease);
+  stagingOn = true;
   return true;
+}
+
+bool lathe::rt::gpuStaging() { return stagingOn; }
+
+namespace {
+/// The device buffer standing for `host` (at least `bytes`), made once.
+CUdeviceptr stagedBuffer(Driver &d, const void *host, size_t bytes) {
+  auto &[ptr, size] = d.staged[host];
+  if (size < bytes) {
+    if (ptr)
+      check(d, d.streamSynchronize(d.stream), "cuStreamSynchronize");
+    if (ptr)
+      check(d, d.memFree(ptr), "cuMemFree");
+    check(d, d.memAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc");
+    size = bytes;
+  }
+  return ptr;
+}
+} // namespace
+
+void *lathe::rt::gpuInput(const void *host, size_t bytes) {
+  Driver &d = ready();
+  CUdeviceptr device = stagedBuffer(d, host, bytes);
+  check(d, d.memcpyHtoDAsync(device, host, bytes, d.stream),
+        "cuMemcpyHtoDAsync");
+  return reinterpret_cast<void *>(device);
+}
+
+void *lathe::rt::gpuOutput(const void *host, size_t bytes) {
+  Driver &d = ready();
+  return reinterpret_cast<void *>(stagedBuffer(d, host, bytes));
+}
+
+void lathe::rt::gpuFetch(void *host, const void *device, size_t bytes) {
+  Driver &d = ready();
+  check(d, d.streamSynchronize(d.stream), "cuStreamSynchronize");
+  check(d, d.memcpyDtoH(host, reinterpret_cast<CUdeviceptr>(device), bytes),
+        "cuMemcpyDtoH");
 }
 
 // What MLIR's gpu-to-llvm lowering calls (the signatures of MLIR's
@@ -235,6 +327,9 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
                       intptr_t blockZ, int32_t sharedBytes, void *stream,
                       void **params, void **extra, size_t /*paramsCount*/) {
   Driver &d = ready();
+  auto start = std::chrono::steady_clock::now();
+  if (d.timeKernels)
+    check(d, d.streamSynchronize(stream), "cuStreamSynchronize");
   CUresult status = d.launchKernel(function, gridX, gridY, gridZ, blockX,
                                    blockY, blockZ, sharedBytes, stream, params,
                                    extra);
@@ -242,12 +337,57 @@ void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
     std::lock_guard<std::mutex> lock(d.mutex);
     check(d, status, "cuLaunchKernel", d.kernelNames[function]);
   }
+  if (d.timeKernels) {
+    std::lock_guard<std::mutex> lock(d.mutex);
+    const std::string &name = d.kernelNames[function];
+    check(d, d.streamSynchronize(stream), "cuStreamSynchronize", name);
+    auto &[seconds, count] = d.kernelTimes[name];
+    seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() -
+                                             start)
+                   .count();
+    ++count;
+  }
 }
 
-// Managed memory (CU_MEM_ATTACH_GLOBAL), which the host code reaches too.
+// One stream: an event is a point in it that has already been ordered, so
+// recording and waiting are nothing, and waiting for one on the host waits
+// for the stream.
+void *mgpuEventCreate() { return ready().stream; }
+void mgpuEventDestroy(void *) {}
+void mgpuEventRecord(void *, void *) {}
+void mgpuStreamWaitEvent(void *, void *) {}
+void mgpuEventSynchronize(void *) {
+  Driver &d = ready();
+  check(d, d.streamSynchronize(d.stream), "cuStreamSynchronize");
+}
+
+// Managed memory (CU_MEM_ATTACH_GLOBAL), which the host code reaches too,
+// from the pool when a buffer of the size was freed.
 void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool /*hostShared*/) {
-  return managedAlloc(bytes);
+  Driver &d = ready();
+  {
+    std::lock_guard<std::mutex> lock(d.mutex);
+    auto it = d.pool.find(bytes);
+    if (it != d.pool.end() && !it->second.empty()) {
+      void *ptr = it->second.back();
+      it->second.pop_back();
+      return ptr;
+    }
+  }
+  void *ptr = managedAlloc(bytes);
+  std::lock_guard<std::mutex> lock(d.mutex);
+  d.pooledSize[ptr] = bytes;
+  return ptr;
 }
 
-void mgpuMemFree(void *ptr, void * /*stream*/) { managedRelease(ptr); }
+void mgpuMemFree(void *ptr, void * /*stream*/) {
+  Driver &d = ready();
+  std::lock_guard<std::mutex> lock(d.mutex);
+  auto it = d.pooledSize.find(ptr);
+  if (it == d.pooledSize.end()) {
+    managedRelease(ptr);
+    return;
+  }
+  d.pool[it->second].push_back(ptr);
+}
 } // extern "C"

@@ -8,6 +8,7 @@
 #ifndef LATHE_RUNTIME_CUDADRIVER_H
 #define LATHE_RUNTIME_CUDADRIVER_H
 
+#include <cstddef>
 #include <string>
 
 namespace lathe::rt {
@@ -21,6 +22,20 @@ bool cudaDeviceAvailable(std::string &why);
 /// NVPTX target, whose kernels read and write its buffers). False, with
 /// `why`, when no GPU can be used.
 bool useCudaManagedBuffers(std::string &why);
+
+/// Whether calls stage their per-call inputs and outputs in device memory
+/// (set by useCudaManagedBuffers).
+bool gpuStaging();
+
+/// The device copy of `host`'s `bytes` (a batch, hyperparameters), copied
+/// on the kernels' stream: one device buffer per host buffer, kept.
+void *gpuInput(const void *host, size_t bytes);
+
+/// The device buffer that stands for the output `host` during a call.
+void *gpuOutput(const void *host, size_t bytes);
+
+/// Copies an output back once the call's kernels are done.
+void gpuFetch(void *host, const void *device, size_t bytes);
 
 } // namespace lathe::rt
 

@@ -89,22 +89,28 @@ public:
 
   void discriminatorStep() {
     PackedCall call;
-    call << g.p << d.p << d.s << hyper << real << mask << z << d.p2 << d.s2
-         << dLoss << dReal << dFake;
+    call << g.p << d.p << d.s;
+    call.in(hyper).in(real).in(mask).in(z);
+    call << d.p2 << d.s2;
+    call.out(dLoss).out(dReal).out(dFake);
     call.run(entry.dStep);
     d.swap();
   }
 
   void generatorStep() {
     PackedCall call;
-    call << g.p << g.s << d.p << hyper << z << g.p2 << g.s2 << gLoss;
+    call << g.p << g.s << d.p;
+    call.in(hyper).in(z);
+    call << g.p2 << g.s2;
+    call.out(gLoss);
     call.run(entry.gStep);
     g.swap();
   }
 
   void generate(const Buffer &noiseBatch, Buffer &images) {
     PackedCall call;
-    call << g.p << noiseBatch << images;
+    call << g.p;
+    call.in(noiseBatch).out(images);
     call.run(entry.generate);
   }
 

@@ -1,5 +1,6 @@
 //===- Session.cpp - A compiled model's state and entry points ------------===//
 #include "runtime/Session.h"
+#include "runtime/CudaDriver.h"
 #include "runtime/BatchQueue.h"
 
 #include <algorithm>
@@ -286,10 +287,30 @@ void Session::accumulate(const Batch &batch, const Buffer &pred, float loss,
   }
 }
 
+void PackedCall::run(void (*fn)(void **)) {
+  std::vector<void *> host = ptrs_;
+  bool staging = gpuStaging();
+  if (staging)
+    for (const Staged &s : staged_)
+      ptrs_[s.index] = s.out ? gpuOutput(host[s.index], size_t(s.bytes))
+                             : gpuInput(host[s.index], size_t(s.bytes));
+  std::vector<void *> args;
+  for (void *&p : ptrs_)
+    args.push_back(&p);
+  fn(args.data());
+  if (staging)
+    for (const Staged &s : staged_)
+      if (s.out)
+        gpuFetch(host[s.index], ptrs_[s.index], size_t(s.bytes));
+}
+
 namespace {
-void *targetPtr(const Batch &b) {
-  return b.labels.empty() ? static_cast<void *>(const_cast<float *>(b.y.data()))
-                          : static_cast<void *>(const_cast<int32_t *>(b.labels.data()));
+/// A batch's targets: class ids or values, staged as an input.
+void addTargets(PackedCall &call, const Batch &b) {
+  if (b.labels.empty())
+    call.in(b.y);
+  else
+    call.in(b.labels.data(), b.labels.size() * int64_t(sizeof(int32_t)));
 }
 } // namespace
 
@@ -307,14 +328,18 @@ float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
   hyper_[2] = float(1 - std::pow(b2, double(step_)));
   hyper_[3] = 0;
   PackedCall call;
-  call << params_ << state_ << hyper_;
+  call << params_ << state_;
+  call.in(hyper_);
   if (info_.dropout) {
     int32_t seed = dropoutSeed(step_);
     std::memcpy(seed_.data(), &seed, sizeof seed);
-    call << seed_;
+    call.in(seed_);
   }
-  call << batch.x << targetPtr(batch) << batch.mask << nextParams_
-       << nextState_ << loss_ << pred_;
+  call.in(batch.x);
+  addTargets(call, batch);
+  call.in(batch.mask);
+  call << nextParams_ << nextState_;
+  call.out(loss_).out(pred_);
   call.run(entry_.trainStep);
   std::swap(params_, nextParams_);
   std::swap(state_, nextState_);
@@ -331,8 +356,10 @@ Evaluation Session::evaluate(const Dataset &d) {
   for (int64_t s = 0; s < batches.size(); ++s) {
     const Batch &batch = batches.next();
     PackedCall call;
-    call << params_ << batch.x << targetPtr(batch) << batch.mask << loss_
-         << pred_;
+    call << params_;
+    call.in(batch.x);
+    addTargets(call, batch);
+    call.in(batch.mask).out(loss_).out(pred_);
     call.run(entry_.evalStep);
     accumulate(batch, pred_, loss_[0], e);
   }
@@ -348,9 +375,12 @@ float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
   if (info_.dropout) {
     int32_t seed = dropoutSeed(step_);
     std::memcpy(seed_.data(), &seed, sizeof seed);
-    call << seed_;
+    call.in(seed_);
   }
-  call << batch.x << targetPtr(batch) << batch.mask << loss_ << grads;
+  call.in(batch.x);
+  addTargets(call, batch);
+  call.in(batch.mask).out(loss_);
+  call << grads;
   call.run(entry_.grad);
   return loss_[0];
 }
@@ -369,8 +399,10 @@ float Session::loss(const Batch &batch) {
     return gradients(batch, scratch);
   }
   PackedCall call;
-  call << params_ << batch.x << targetPtr(batch) << batch.mask << loss_
-       << pred_;
+  call << params_;
+  call.in(batch.x);
+  addTargets(call, batch);
+  call.in(batch.mask).out(loss_).out(pred_);
   call.run(entry_.evalStep);
   return loss_[0];
 }
@@ -389,7 +421,8 @@ std::vector<float> Session::predict(const Dataset &d) {
   for (int64_t begin = 0; begin < d.n; begin += info_.batch) {
     fill(d, order, begin, batch);
     PackedCall call;
-    call << params_ << batch.x << pred_;
+    call << params_;
+    call.in(batch.x).out(pred_);
     call.run(entry_.predict);
     out.insert(out.end(), pred_.data(), pred_.data() + batch.count * width);
   }

@@ -5,6 +5,7 @@
 #include "runtime/Data.h"
 #include "runtime/ModelInfo.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <random>
@@ -63,15 +64,31 @@ public:
       *this << b.data();
     return *this;
   }
-  void run(void (*fn)(void **)) {
-    std::vector<void *> args;
-    for (void *&p : ptrs_)
-      args.push_back(&p);
-    fn(args.data());
+  /// What the host writes for this call alone (a batch, hyperparameters):
+  /// for a model on a GPU, copied to device memory before the call.
+  PackedCall &in(const void *p, int64_t bytes) {
+    staged_.push_back({ptrs_.size(), bytes, false});
+    return *this << p;
   }
+  PackedCall &in(const Buffer &b) {
+    return in(b.data(), b.size() * int64_t(sizeof(float)));
+  }
+  /// What the host reads after the call (a loss, predictions): for a model
+  /// on a GPU, written in device memory and copied back after it.
+  PackedCall &out(Buffer &b) {
+    staged_.push_back({ptrs_.size(), b.size() * int64_t(sizeof(float)), true});
+    return *this << b.data();
+  }
+  void run(void (*fn)(void **));
 
 private:
+  struct Staged {
+    size_t index;
+    int64_t bytes;
+    bool out;
+  };
   std::vector<void *> ptrs_;
+  std::vector<Staged> staged_;
 };
 
 /// Keeps freed memory in the process: the compiled steps allocate their
@@ -90,11 +107,35 @@ bool spareCore();
 /// uniform, unit_forget_bias, zeros).
 void initTensor(const TensorSpec &t, Buffer &b, std::mt19937_64 &rng);
 
+/// Class ids of a batch: int32 in a Buffer's storage, so that they live
+/// where the compiled code reads (managed memory for the NVPTX target).
+class Labels {
+public:
+  void assign(int64_t n, int32_t value) {
+    buffer_ = Buffer(n);
+    std::fill(data(), data() + n, value);
+  }
+  bool empty() const { return buffer_.size() == 0; }
+  int64_t size() const { return buffer_.size(); }
+  int32_t *data() { return reinterpret_cast<int32_t *>(buffer_.data()); }
+  const int32_t *data() const {
+    return reinterpret_cast<const int32_t *>(buffer_.data());
+  }
+  int32_t &operator[](int64_t i) { return data()[i]; }
+  int32_t operator[](int64_t i) const { return data()[i]; }
+  bool operator==(const Labels &o) const {
+    return size() == o.size() && std::equal(data(), data() + size(), o.data());
+  }
+
+private:
+  Buffer buffer_;
+};
+
 /// One batch in the layout the entry points take; rows past `count` are
 /// padding with mask 0. Token inputs are int32 ids in `x`'s storage.
 struct Batch {
   Buffer x, y, mask;
-  std::vector<int32_t> labels; // for class targets
+  Labels labels; // for class targets
   int64_t count = 0;
 };
 

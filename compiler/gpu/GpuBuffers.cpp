@@ -32,21 +32,16 @@ struct GpuBuffersPass : lathe::impl::LatheGpuBuffersBase<GpuBuffersPass> {
       rewriter.setInsertionPoint(op);
       Location loc = op->getLoc();
       if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-        auto shared = gpu::AllocOp::create(
+        auto buffer = gpu::AllocOp::create(
             rewriter, loc, alloc.getType(), /*asyncToken=*/Type(),
             /*asyncDependencies=*/ValueRange{}, alloc.getDynamicSizes(),
-            alloc.getSymbolOperands(), /*hostShared=*/true);
-        rewriter.replaceOp(alloc, shared.getMemref());
+            alloc.getSymbolOperands(), /*hostShared=*/false);
+        rewriter.replaceOp(alloc, buffer.getMemref());
       } else if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
-        // gpu-to-llvm frees only on a stream: wait for one, free on it,
-        // wait for that (mgpuStreamCreate, mgpuMemFree, synchronize).
-        Type token = gpu::AsyncTokenType::get(&getContext());
-        auto stream = gpu::WaitOp::create(rewriter, loc, token, ValueRange{});
-        auto freed = gpu::DeallocOp::create(rewriter, loc, token,
-                                            ValueRange{stream.getAsyncToken()},
-                                            dealloc.getMemref());
-        gpu::WaitOp::create(rewriter, loc, Type(),
-                            ValueRange{freed.getAsyncToken()});
+        // Made asynchronous on the step's stream by gpu-async-region: the
+        // runtime's pool takes the buffer back, in stream order.
+        gpu::DeallocOp::create(rewriter, loc, Type(), ValueRange{},
+                               dealloc.getMemref());
         rewriter.eraseOp(dealloc);
       } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
         rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
