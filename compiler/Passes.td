@@ -295,6 +295,27 @@ def LatheGpuDeviceScalars : Pass<"lathe-gpu-device-scalars", "mlir::func::FuncOp
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
+def LatheGpuSplitReductions : Pass<"lathe-gpu-split-reductions", "mlir::func::FuncOp"> {
+  let summary = "Sums over long reductions split across threads, added atomically";
+  let description = [{
+    A parallel loop with few iterations whose body sums over a long
+    reduction loop nest (a bias gradient over the batch and the image, a
+    dense layer's 5408 inputs) keeps most of the GPU idle. Its outermost
+    reduction loop is cut into chunks that become one more parallel
+    dimension; each thread sums its chunk in a register and adds it to the
+    output with one atomic add (the output already holds the initial
+    value the linalg op starts from). Only sums (arith.addf) are split.
+  }];
+  let options = [
+    Option<"targetThreads", "target-threads", "int64_t", "65536",
+           "Threads to aim for in all">,
+    Option<"minChunk", "min-chunk", "int64_t", "16",
+           "Fewest reduction iterations per thread">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def LatheGpuKernelModule : Pass<"lathe-gpu-kernel-module", "mlir::ModuleOp"> {
   let summary = "All kernels in one GPU module, with names PTX accepts";
   let description = [{

@@ -41,6 +41,7 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip) {
           "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
           "canonicalize, lathe-gpu-buffers, "
           "func.func(convert-linalg-to-parallel-loops, lathe-gpu-device-scalars, "
+          "lathe-gpu-split-reductions, "
           "lathe-gpu-map-loops, "
           "gpu-map-parallel-loops, convert-parallel-loops-to-gpu), "
           "gpu-kernel-outlining, lathe-gpu-kernel-module, canonicalize, cse, "
