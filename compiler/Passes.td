@@ -307,10 +307,10 @@ def LatheGpuSplitReductions : Pass<"lathe-gpu-split-reductions", "mlir::func::Fu
     value the linalg op starts from). Only sums (arith.addf) are split.
   }];
   let options = [
-    Option<"targetThreads", "target-threads", "int64_t", "65536",
-           "Threads to aim for in all">,
+    Option<"targetThreads", "target-threads", "int64_t", "262144",
+           "Threads to aim for in all (an H100 holds 270336 at once)">,
     Option<"minChunk", "min-chunk", "int64_t", "16",
-           "Fewest reduction iterations per thread">,
+           "Fewest terms per thread">,
   ];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];

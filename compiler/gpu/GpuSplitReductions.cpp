@@ -22,6 +22,8 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <algorithm>
+
 namespace lathe {
 #define GEN_PASS_DEF_LATHEGPUSPLITREDUCTIONS
 #include "compiler/Passes.h.inc"
@@ -132,8 +134,16 @@ struct GpuSplitReductionsPass
     if (!lb || !ub || !st || *lb != 0 || *st != 1)
       return;
     int64_t trips = *ub;
-    int64_t chunks = std::min(trips / minChunk,
-                              (targetThreads + outputs - 1) / outputs);
+    // Iterations of the loops inside the outer one, per outer iteration.
+    int64_t inner = 1;
+    outer.getBody()->walk([&](scf::ForOp f) {
+      auto l = constant(f.getLowerBound()), u = constant(f.getUpperBound()),
+           s = constant(f.getStep());
+      if (l && u && s && *s > 0)
+        inner *= std::max<int64_t>(1, (*u - *l + *s - 1) / *s);
+    });
+    int64_t chunks = std::min({trips, trips * inner / minChunk,
+                               (targetThreads + outputs - 1) / outputs});
     if (chunks < 2)
       return;
     int64_t chunk = (trips + chunks - 1) / chunks;
