@@ -38,7 +38,7 @@ namespace {
 struct Accumulation {
   memref::LoadOp load;
   memref::StoreOp store;
-  arith::AddFOp add;
+  Operation *combine; // a sum (arith.addf) can be split
 };
 
 std::optional<Accumulation> findAccumulation(scf::ForOp outer) {
@@ -47,11 +47,11 @@ std::optional<Accumulation> findAccumulation(scf::ForOp outer) {
   if (stores.size() != 1)
     return std::nullopt;
   memref::StoreOp store = stores.front();
-  auto add = store.getValueToStore().getDefiningOp<arith::AddFOp>();
-  if (!add)
+  Operation *add = store.getValueToStore().getDefiningOp();
+  if (!add || add->getNumResults() != 1 || !isMemoryEffectFree(add))
     return std::nullopt;
   memref::LoadOp load;
-  for (Value v : {add.getLhs(), add.getRhs()})
+  for (Value v : add->getOperands())
     if (auto l = v.getDefiningOp<memref::LoadOp>())
       if (l.getMemRef() == store.getMemRef() &&
           l.getIndices() == store.getIndices())
@@ -88,6 +88,49 @@ std::optional<Accumulation> findAccumulation(scf::ForOp outer) {
 }
 
 std::optional<int64_t> constant(Value v) { return getConstantIntValue(v); }
+
+/// `v` computed after `outer` when it is defined inside it (from values
+/// outside it, through pure ops).
+Value hoisted(RewriterBase &rewriter, scf::ForOp outer, Value v,
+              IRMapping &map) {
+  if (Value m = map.lookupOrNull(v))
+    return m;
+  Operation *d = v.getDefiningOp();
+  if (!d || !outer->isAncestor(d))
+    return v;
+  for (Value o : d->getOperands())
+    hoisted(rewriter, outer, o, map);
+  return rewriter.clone(*d, map)->getResult(
+      cast<OpResult>(v).getResultNumber());
+}
+
+/// The output element kept in a private scalar through the nest: loaded
+/// once before it and stored once after it, instead of a load and a store
+/// of global memory every iteration (LLVM cannot tell that the output
+/// aliases none of the inputs).
+void promote(RewriterBase &rewriter, scf::ForOp outer, Accumulation acc) {
+  Location loc = outer.getLoc();
+  rewriter.setInsertionPoint(outer);
+  IRMapping before;
+  SmallVector<Value> indices;
+  for (Value i : acc.store.getIndices())
+    indices.push_back(hoisted(rewriter, outer, i, before));
+  Value out = acc.store.getMemRef();
+  Type elem = acc.load.getType();
+  Value priv = memref::AllocaOp::create(rewriter, loc, MemRefType::get({}, elem));
+  Value init = memref::LoadOp::create(rewriter, loc, out, indices);
+  memref::StoreOp::create(rewriter, loc, init, priv, ValueRange{});
+  rewriter.setInsertionPoint(acc.load);
+  rewriter.replaceOp(acc.load,
+                     memref::LoadOp::create(rewriter, loc, priv, ValueRange{}));
+  rewriter.setInsertionPoint(acc.store);
+  memref::StoreOp::create(rewriter, loc, acc.combine->getResult(0), priv,
+                          ValueRange{});
+  rewriter.eraseOp(acc.store);
+  rewriter.setInsertionPointAfter(outer);
+  Value result = memref::LoadOp::create(rewriter, loc, priv, ValueRange{});
+  memref::StoreOp::create(rewriter, loc, result, out, indices);
+}
 
 struct GpuSplitReductionsPass
     : lathe::impl::LatheGpuSplitReductionsBase<GpuSplitReductionsPass> {
@@ -144,27 +187,31 @@ struct GpuSplitReductionsPass
     });
     int64_t chunks = std::min({trips, trips * inner / minChunk,
                                (targetThreads + outputs - 1) / outputs});
-    if (chunks < 2)
-      return;
-    int64_t chunk = (trips + chunks - 1) / chunks;
-    chunks = (trips + chunk - 1) / chunk;
     std::optional<Accumulation> acc = findAccumulation(outer);
     if (!acc)
       return;
+    if (chunks < 2 || !isa<arith::AddFOp>(acc->combine))
+      return promote(rewriter, outer, *acc);
+    int64_t chunk = (trips + chunks - 1) / chunks;
+    chunks = (trips + chunk - 1) / chunk;
 
     Location loc = loop.getLoc();
     // One more parallel dimension: the chunk.
     rewriter.setInsertionPoint(loop);
     SmallVector<Value> lbs(loop.getLowerBound()), ubs(loop.getUpperBound()),
         steps(loop.getStep());
-    lbs.push_back(arith::ConstantIndexOp::create(rewriter, loc, 0));
-    ubs.push_back(arith::ConstantIndexOp::create(rewriter, loc, chunks));
-    steps.push_back(arith::ConstantIndexOp::create(rewriter, loc, 1));
+    // The chunk is the slowest dimension: neighbouring threads keep
+    // neighbouring output elements, so their loads still coalesce.
+    lbs.insert(lbs.begin(), arith::ConstantIndexOp::create(rewriter, loc, 0));
+    ubs.insert(ubs.begin(),
+               arith::ConstantIndexOp::create(rewriter, loc, chunks));
+    steps.insert(steps.begin(),
+                 arith::ConstantIndexOp::create(rewriter, loc, 1));
     auto wide = scf::ParallelOp::create(rewriter, loc, lbs, ubs, steps);
     Block *body = wide.getBody();
     rewriter.eraseOp(body->getTerminator());
-    SmallVector<Value> ivs(body->getArguments().drop_back());
-    Value c = body->getArguments().back();
+    SmallVector<Value> ivs(body->getArguments().drop_front());
+    Value c = body->getArguments().front();
     rewriter.mergeBlocks(loop.getBody(), body, ivs);
     rewriter.eraseOp(loop);
 
@@ -189,26 +236,15 @@ struct GpuSplitReductionsPass
     Value partial = memref::LoadOp::create(rewriter, loc, priv, ValueRange{});
     rewriter.replaceOp(acc->load, partial);
     rewriter.setInsertionPoint(acc->store);
-    memref::StoreOp::create(rewriter, loc, acc->add.getResult(), priv,
+    memref::StoreOp::create(rewriter, loc, acc->combine->getResult(0), priv,
                             ValueRange{});
     // After the nest: the output element's indices (recomputed outside
     // it), and one atomic add of the chunk's sum.
     rewriter.setInsertionPointAfter(outer);
     IRMapping map;
-    std::function<Value(Value)> outside = [&](Value v) -> Value {
-      if (Value m = map.lookupOrNull(v))
-        return m;
-      Operation *d = v.getDefiningOp();
-      if (!d || !outer->isAncestor(d))
-        return v;
-      for (Value o : d->getOperands())
-        outside(o);
-      return rewriter.clone(*d, map)->getResult(
-          cast<OpResult>(v).getResultNumber());
-    };
     SmallVector<Value> indices;
     for (Value i : acc->store.getIndices())
-      indices.push_back(outside(i));
+      indices.push_back(hoisted(rewriter, outer, i, map));
     Value sum = memref::LoadOp::create(rewriter, loc, priv, ValueRange{});
     memref::AtomicRMWOp::create(rewriter, loc, arith::AtomicRMWKind::addf, sum,
                                 acc->store.getMemRef(), indices);
