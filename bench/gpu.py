@@ -7,7 +7,12 @@ prints a Markdown table of samples/s (medians) and ratios with the card's
 name. Needs an NVIDIA GPU, its driver, and PyTorch built for CUDA; says so
 and exits 1 without them.
 
-Usage: gpu.py [--batch 128] [--repeats 3] [--models fashion_mlp,fashion_cnn]"""
+On a GPU machine without LLVM, build the executables elsewhere
+(`lathe build models/M.lathe --target=nvptx --batch 128 -o DIR/M`) and
+pass --exes DIR; --data KIND:PATH points them at the data.
+
+Usage: gpu.py [--batch 128] [--repeats 3] [--models fashion_mlp,fashion_cnn]
+              [--exes DIR] [--data KIND:PATH]"""
 import argparse
 import json
 import os
@@ -19,7 +24,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LATHE = os.path.join(ROOT, "build", "bin", "lathe")
-STEPS = {"fashion_mlp": 400, "fashion_cnn": 100}
+STEPS = {"fashion_mlp": 400, "fashion_cnn": 400}
 
 
 def card():
@@ -32,11 +37,12 @@ def card():
     return torch.cuda.get_device_name(0)
 
 
-def lathe_rate(exe, batch, steps, report):
+def lathe_rate(exe, batch, steps, report, data):
     """Samples/s of the epochs after the first (a warm-up)."""
+    extra = ["--data", data] if data else []
     subprocess.run([exe, "train", "--validation-split", "0", "--limit",
-                    str(steps * batch), "--epochs", "3", "--report", report],
-                   check=True, capture_output=True, text=True, cwd=ROOT)
+                    str(steps * batch), "--epochs", "3", "--report", report]
+                   + extra, check=True, capture_output=True, text=True, cwd=ROOT)
     epochs = json.load(open(report))["epochs"][1:]
     return steps * batch * len(epochs) / sum(e["seconds"] for e in epochs)
 
@@ -53,6 +59,8 @@ def main():
     ap.add_argument("--batch", type=int, default=128)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--models", default="fashion_mlp,fashion_cnn")
+    ap.add_argument("--exes", help="prebuilt executables, DIR/MODEL")
+    ap.add_argument("--data", help="KIND:PATH for the executables")
     args = ap.parse_args()
     name = card()
     if name is None:
@@ -64,20 +72,25 @@ def main():
     print("| model | lathe samples/s | pytorch cuda samples/s | ratio | compile s |")
     print("|---|---|---|---|---|")
     for model in args.models.split(","):
-        exe = os.path.join(work, model)
-        start = time.perf_counter()
-        subprocess.run([LATHE, "build", os.path.join(ROOT, "models", f"{model}.lathe"),
-                        "--target=nvptx", "--batch", str(args.batch), "-o", exe],
-                       check=True, capture_output=True)
-        compile_s = time.perf_counter() - start
+        if args.exes:
+            exe, compile_s = os.path.abspath(os.path.join(args.exes, model)), None
+        else:
+            exe = os.path.join(work, model)
+            start = time.perf_counter()
+            subprocess.run([LATHE, "build",
+                            os.path.join(ROOT, "models", f"{model}.lathe"),
+                            "--target=nvptx", "--batch", str(args.batch),
+                            "-o", exe], check=True, capture_output=True)
+            compile_s = time.perf_counter() - start
         steps = STEPS.get(model, 100)
         ours, theirs = [], []
         for _ in range(args.repeats):
             ours.append(lathe_rate(exe, args.batch, steps,
-                                   os.path.join(work, f"{model}.json")))
+                                   os.path.join(work, f"{model}.json"), args.data))
             theirs.append(peer_rate(model, args.batch, steps))
         a, b = statistics.median(ours), statistics.median(theirs)
-        print(f"| {model} | {a:,.0f} | {b:,.0f} | {a / b:.2f}x | {compile_s:.2f} |",
+        built = "built elsewhere" if compile_s is None else f"{compile_s:.2f}"
+        print(f"| {model} | {a:,.0f} | {b:,.0f} | {a / b:.2f}x | {built} |",
               flush=True)
     return 0
 
