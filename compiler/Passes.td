@@ -258,10 +258,11 @@ def LatheGpuLoopOrder : Pass<"lathe-gpu-loop-order", "mlir::ModuleOp"> {
 def LatheGpuBuffers : Pass<"lathe-gpu-buffers", "mlir::ModuleOp"> {
   let summary = "Buffers that both the host and the GPU reach";
   let description = [{
-    After bufferization: each memref.alloc becomes a `gpu.alloc
-    host_shared` (CUDA managed memory, which the host's loops and the
-    kernels both read and write) and its memref.dealloc a gpu.dealloc;
-    each memref.copy becomes a linalg.copy, so that it runs as a kernel.
+    After bufferization: each memref.alloc becomes a gpu.alloc (the
+    runtime's pool of CUDA managed memory, which the host's loops and the
+    kernels both reach) and its memref.dealloc a gpu.dealloc, both made
+    asynchronous on the step's stream by gpu-async-region; each
+    memref.copy becomes a linalg.copy, so that it runs as a kernel.
     A constant array in the host's data (memref.get_global) is an error.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::linalg::LinalgDialect",
@@ -300,11 +301,13 @@ def LatheGpuSplitReductions : Pass<"lathe-gpu-split-reductions", "mlir::func::Fu
   let description = [{
     A parallel loop with few iterations whose body sums over a long
     reduction loop nest (a bias gradient over the batch and the image, a
-    dense layer's 5408 inputs) keeps most of the GPU idle. Its outermost
-    reduction loop is cut into chunks that become one more parallel
-    dimension; each thread sums its chunk in a register and adds it to the
+    dense layer's 5408 inputs) keeps most of the GPU idle. Its reduction
+    nest (made one loop when it is perfect with fixed bounds) is cut into
+    chunks that become one more, outermost, parallel dimension; each thread sums its chunk in a register and adds it to the
     output with one atomic add (the output already holds the initial
-    value the linalg op starts from). Only sums (arith.addf) are split.
+    value the linalg op starts from). Only sums (arith.addf) are split;
+    any other accumulation, and a sum with threads enough, keeps its
+    output element in a private scalar through the nest.
   }];
   let options = [
     Option<"targetThreads", "target-threads", "int64_t", "262144",

@@ -1,10 +1,10 @@
 //===- GpuBuffers.cpp - Buffers that both the host and the GPU reach ------===//
 //
-// The NVPTX target keeps every buffer in CUDA managed memory: kernels and
-// the host code between them (loops over time steps, scalar reads of a
-// loss) use the same pointers, and the driver moves pages where they are
-// touched. Parameters and optimizer state, written only by kernels, stay
-// on the device across steps.
+// The NVPTX target keeps every buffer in CUDA managed memory (the
+// runtime's mgpuMemAlloc, from a pool): kernels and the host code between
+// them (loops over time steps) use the same pointers. Parameters and
+// optimizer state, written only by kernels, stay on the device across
+// steps; a call's inputs and outputs are staged by the runtime.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"

@@ -18,6 +18,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -172,6 +173,24 @@ struct GpuSplitReductionsPass
     if (!outer || outer.getNumResults() != 0 || outer->getNextNode() !=
                                                     loop.getBody()->getTerminator())
       return;
+    // A perfect nest with fixed bounds (a sum over batch, rows and
+    // columns) becomes one loop, so that chunks can be finer than a batch
+    // row.
+    if (findAccumulation(outer)) {
+      SmallVector<scf::ForOp> nest{outer};
+      while (true) {
+        Block *b = nest.back().getBody();
+        auto next = dyn_cast<scf::ForOp>(&b->front());
+        if (!next || &b->front() != b->getTerminator()->getPrevNode() ||
+            next.getNumResults() != 0 || !constant(next.getLowerBound()) ||
+            !constant(next.getUpperBound()) || !constant(next.getStep()))
+          break;
+        nest.push_back(next);
+      }
+      if (nest.size() > 1 && constant(outer.getLowerBound()) &&
+          constant(outer.getUpperBound()) && constant(outer.getStep()))
+        (void)coalesceLoops(rewriter, nest);
+    }
     auto lb = constant(outer.getLowerBound()),
          ub = constant(outer.getUpperBound()), st = constant(outer.getStep());
     if (!lb || !ub || !st || *lb != 0 || *st != 1)

@@ -1,19 +1,16 @@
-// On the NVPTX target every buffer is CUDA managed memory, which the
-// kernels and the host code between them both reach: allocations become
-// gpu.alloc host_shared, their deallocations gpu.dealloc on a stream
-// (the form gpu-to-llvm lowers), and copies
-// linalg.copy (later a kernel). A constant array in the host's data would be
+// On the NVPTX target allocations become gpu.alloc (the runtime hands out
+// CUDA managed memory, which the host code between kernels reaches too),
+// deallocations gpu.dealloc (made asynchronous on the step's stream by
+// gpu-async-region), and copies linalg.copy (later a kernel). A constant array in the host's data would be
 // out of the kernels' reach: an error.
 // RUN: lathe-opt %s --split-input-file --lathe-gpu-buffers --verify-diagnostics | FileCheck %s
 
 // CHECK-LABEL: func.func @step
-// CHECK: %[[T:.*]] = gpu.alloc host_shared () : memref<64x32xf32>
+// CHECK: %[[T:.*]] = gpu.alloc () : memref<64x32xf32>
 // CHECK-NOT: memref.alloc
 // CHECK: linalg.copy ins(%{{.*}} : memref<64x32xf32>) outs(%[[T]] : memref<64x32xf32>)
 // CHECK-NOT: memref.copy
-// CHECK: %[[S:.*]] = gpu.wait async
-// CHECK: %[[F:.*]] = gpu.dealloc async [%[[S]]] %[[T]] : memref<64x32xf32>
-// CHECK: gpu.wait [%[[F]]]
+// CHECK: gpu.dealloc %[[T]] : memref<64x32xf32>
 // CHECK-NOT: memref.dealloc
 func.func @step(%x: memref<64x32xf32>, %y: memref<64x32xf32>) {
   %t = memref.alloc() {alignment = 64 : i64} : memref<64x32xf32>

@@ -6,14 +6,15 @@
 // store after). A loop with another access to the output is left alone.
 // RUN: lathe-opt %s --split-input-file --lathe-gpu-split-reductions | FileCheck %s
 
-// 32 bias gradients, each a sum over 128 x 676 terms: 128 chunks (one
-// batch row each), 4096 threads in all.
+// 32 bias gradients, each a sum over 128 x 676 terms: the nest becomes
+// one loop of 86528 terms, cut into 5408 chunks of 16 (173056 threads).
 // CHECK-LABEL: func.func @bias_gradient
-// CHECK: scf.parallel (%[[C:.*]], %[[F:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%c128{{.*}}, %c32) step
-// CHECK: %[[BEGIN:.*]] = arith.muli %[[C]], %c1
+// CHECK: scf.parallel (%[[C:.*]], %[[F:.*]]) = (%c0{{.*}}, %c0{{.*}}) to (%c5408, %c32) step
+// CHECK: %[[BEGIN:.*]] = arith.muli %[[C]], %c16
 // CHECK: %[[PRIV:.*]] = memref.alloca() : memref<f32>
 // CHECK: memref.store %cst{{.*}}, %[[PRIV]][]
 // CHECK: scf.for %[[N:.*]] = %[[BEGIN]] to %{{.*}} step
+// CHECK-NEXT: affine.delinearize_index %[[N]] into (128, 676)
 // CHECK: memref.load %[[PRIV]][]
 // CHECK: memref.store %{{.*}}, %[[PRIV]][]
 // CHECK: %[[SUM:.*]] = memref.load %[[PRIV]][]
