@@ -466,10 +466,11 @@ int main(int argc, char **argv) {
       return fail(fmt::format("--gpu-arch must be sm_NN with NN at least 50, "
                               "e.g. sm_80 or sm_90 (not '{}')",
                               gpuArchOpt.getValue()));
-    if (top && (emit == Emit::LLVM || emit == Emit::Asm ||
-                emit == Emit::Obj || emit == Emit::Header))
-      return fail("--emit=llvm, asm, obj and header are the CPU target's "
-                  "stages; with --target=nvptx, --emit=ptx writes the kernels");
+    if (top && (emit == Emit::Asm || emit == Emit::Obj ||
+                emit == Emit::Header))
+      return fail("--emit=asm, obj and header are the CPU target's stages; "
+                  "with --target=nvptx, --emit=ptx writes the kernels and "
+                  "--emit=llvm the host code");
     if (gradCmd || traceCmd)
       return fail("gradcheck and trace run on the CPU target; use them "
                   "without --target=nvptx");
@@ -548,7 +549,7 @@ int main(int argc, char **argv) {
   if (top && emit == Emit::Linalg)
     return printModule();
   if (targetOpt == Target::NVPTX) {
-    if (top)
+    if (top && emit != Emit::LLVM)
       return compileForGPU(*module, times);
     if (mlir::failed(lowerToNVPTX(*module, gpuArchOpt)))
       return 1;
