@@ -52,7 +52,6 @@ struct Driver {
   CUresult (*streamSynchronize)(CUstream) = nullptr;
   CUresult (*memAllocManaged)(CUdeviceptr *, size_t, unsigned) = nullptr;
   CUresult (*memFree)(CUdeviceptr) = nullptr;
-  CUresult (*memAlloc)(CUdeviceptr *, size_t) = nullptr;
   CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t,
                               CUstream) = nullptr;
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t) = nullptr;
@@ -136,7 +135,6 @@ Driver &driver() {
               bind(d.lib, "cuStreamSynchronize", d.streamSynchronize) &&
               bind(d.lib, "cuMemAllocManaged", d.memAllocManaged) &&
               bind(d.lib, "cuMemFree_v2", d.memFree) &&
-              bind(d.lib, "cuMemAlloc_v2", d.memAlloc) &&
               bind(d.lib, "cuMemcpyHtoDAsync_v2", d.memcpyHtoDAsync) &&
               bind(d.lib, "cuMemcpyDtoH_v2", d.memcpyDtoH) &&
               bind(d.lib, "cuGetErrorName", d.getErrorName);
@@ -243,7 +241,7 @@ bool lathe::rt::useCudaManagedBuffers(std::string &why) {
 bool lathe::rt::gpuStaging() { return stagingOn; }
 
 namespace {
-/// The device buffer standing for `host` (at least `bytes`), made once.
+/// The GPU-side buffer standing for `host` (at least `bytes`), made once.
 CUdeviceptr stagedBuffer(Driver &d, const void *host, size_t bytes) {
   auto &[ptr, size] = d.staged[host];
   if (size < bytes) {
@@ -251,7 +249,10 @@ CUdeviceptr stagedBuffer(Driver &d, const void *host, size_t bytes) {
       check(d, d.streamSynchronize(d.stream), "cuStreamSynchronize");
     if (ptr)
       check(d, d.memFree(ptr), "cuMemFree");
-    check(d, d.memAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc");
+    // Managed, like every buffer the compiled code sees: its host code may
+    // read an input between kernels (a recurrent model's loop over time).
+    check(d, d.memAllocManaged(&ptr, bytes ? bytes : 1, 1),
+          "cuMemAllocManaged");
     size = bytes;
   }
   return ptr;

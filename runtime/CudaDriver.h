@@ -27,7 +27,7 @@ bool useCudaManagedBuffers(std::string &why);
 /// (set by useCudaManagedBuffers).
 bool gpuStaging();
 
-/// The device copy of `host`'s `bytes` (a batch, hyperparameters), copied
+/// The GPU-side copy of `host`'s `bytes` (a batch, hyperparameters), copied
 /// on the kernels' stream: one device buffer per host buffer, kept.
 void *gpuInput(const void *host, size_t bytes);
 
