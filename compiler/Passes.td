@@ -319,6 +319,25 @@ def LatheGpuSplitReductions : Pass<"lathe-gpu-split-reductions", "mlir::func::Fu
                            "mlir::arith::ArithDialect"];
 }
 
+def LatheGpuRegisterTiles : Pass<"lathe-gpu-register-tiles", "mlir::func::FuncOp"> {
+  let summary = "Each thread computes a tile of a matmul's outputs";
+  let description = [{
+    A parallel loop over output elements whose body accumulates through a
+    loop (a matmul, an im2col convolution) loads two operands per
+    multiply-add. Its last two dimensions are unrolled by `size` and the
+    size x size copies of the reduction loop jammed into one: a thread
+    computes a size x size tile of outputs, and each row and column operand
+    it loads serves `size` multiply-adds (LLVM merges the repeated loads
+    once the accumulators are registers). Loops whose last two trip counts
+    `size` does not divide, or whose reduction bounds depend on them, are
+    left alone.
+  }];
+  let options = [
+    Option<"size", "size", "int64_t", "4", "Tile edge (outputs per thread: size x size)">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
 def LatheGpuKernelModule : Pass<"lathe-gpu-kernel-module", "mlir::ModuleOp"> {
   let summary = "All kernels in one GPU module, with names PTX accepts";
   let description = [{

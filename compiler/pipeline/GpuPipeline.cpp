@@ -28,7 +28,8 @@ std::string ptxFeatures(const std::string &chip) {
 }
 } // namespace
 
-LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip) {
+LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip,
+                                  int64_t registerTile) {
   return runPipeline(
       module,
       fmt::format(
@@ -41,7 +42,7 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip) {
           "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
           "canonicalize, lathe-gpu-buffers, "
           "func.func(convert-linalg-to-parallel-loops, lathe-gpu-device-scalars, "
-          "lathe-gpu-split-reductions, "
+          "lathe-gpu-split-reductions, {}"
           "lathe-gpu-map-loops, "
           "gpu-map-parallel-loops, convert-parallel-loops-to-gpu), "
           "gpu-kernel-outlining, lathe-gpu-kernel-module, canonicalize, cse, "
@@ -59,6 +60,10 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip) {
           "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
           "convert-ub-to-llvm, reconcile-unrealized-casts, "
           "gpu-module-to-binary{{format=isa}}",
+          registerTile > 1
+              ? fmt::format("lathe-gpu-register-tiles{{size={}}}, ",
+                            registerTile)
+              : std::string(),
           chip, ptxFeatures(chip)));
 }
 

@@ -32,7 +32,8 @@ mlir::LogicalResult runPipeline(mlir::ModuleOp module, llvm::StringRef pipeline)
 /// compiles it to PTX for `chip` (sm_80, sm_90, ...): a gpu.binary, whose
 /// launches the host code (lowered to the LLVM dialect) calls through the
 /// runtime's mgpu* functions.
-mlir::LogicalResult lowerToNVPTX(mlir::ModuleOp module, const std::string &chip);
+mlir::LogicalResult lowerToNVPTX(mlir::ModuleOp module, const std::string &chip,
+                                 int64_t registerTile = 1);
 
 /// The PTX of the kernels lowerToNVPTX compiled.
 mlir::FailureOr<std::string> kernelsPTX(mlir::ModuleOp module);

@@ -94,6 +94,12 @@ cl::opt<Target> targetOpt(
                clEnumValN(Target::NVPTX, "nvptx",
                           "an NVIDIA GPU: PTX kernels and host code")),
     cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
+cl::opt<unsigned> gpuTileOpt(
+    "gpu-tile",
+    cl::desc("With --target=nvptx, each thread computes an N x N tile of a "
+             "matmul's outputs (lathe-gpu-register-tiles; default 1: one "
+             "output per thread)"),
+    cl::init(1), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
 cl::opt<std::string> gpuArchOpt(
     "gpu-arch", cl::desc("GPU architecture of --target=nvptx (default sm_90)"),
     cl::value_desc("sm_NN"), cl::init("sm_90"), cl::cat(latheCat),
@@ -419,7 +425,7 @@ int linkExecutable(const std::vector<std::string> &objects,
 /// --target=nvptx, --emit=ptx: lowers the linalg module to kernels and
 /// writes their PTX.
 int compileForGPU(mlir::ModuleOp module, PhaseTimes &times) {
-  if (mlir::failed(lowerToNVPTX(module, gpuArchOpt)))
+  if (mlir::failed(lowerToNVPTX(module, gpuArchOpt, gpuTileOpt)))
     return 1;
   mlir::FailureOr<std::string> ptx = kernelsPTX(module);
   if (mlir::failed(ptx))
@@ -551,7 +557,7 @@ int main(int argc, char **argv) {
   if (targetOpt == Target::NVPTX) {
     if (top && emit != Emit::LLVM)
       return compileForGPU(*module, times);
-    if (mlir::failed(lowerToNVPTX(*module, gpuArchOpt)))
+    if (mlir::failed(lowerToNVPTX(*module, gpuArchOpt, gpuTileOpt)))
       return 1;
     times.done("GPU kernels to PTX, host code");
   } else {
