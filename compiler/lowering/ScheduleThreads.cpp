@@ -59,93 +59,6 @@ bool overlap(const Access &a, const Access &b) {
 
 
 
-/// Moves `ops` (consecutive, in one block) into a new private function
-/// `name` called in their place, with `leading` as its first arguments.
-/// Buffers are passed as arguments (noalias for allocations), views and
-/// constants copied in, values used after the ops returned. Returns the
-/// call, or nothing (and changes nothing) when a view with a layout would
-/// have to be passed.
-func::CallOp outline(func::FuncOp f, ArrayRef<Operation *> ops, StringRef name,
-                     ArrayRef<Value> leading) {
-  llvm::SmallPtrSet<Operation *, 16> set(ops.begin(), ops.end());
-  auto insideOps = [&](Operation *o) {
-    for (; o; o = o->getParentOp())
-      if (set.contains(o))
-        return true;
-    return false;
-  };
-  llvm::SetVector<Value> used;
-  for (Operation *op : ops)
-    op->walk([&](Operation *o) {
-      for (Value v : o->getOperands()) {
-        Operation *def = v.getDefiningOp();
-        bool local = def ? insideOps(def) : insideOps(v.getParentBlock()->getParentOp());
-        if (!local)
-          used.insert(v);
-      }
-    });
-  // Arguments: what is not copied (checked before anything changes).
-  llvm::SetVector<Value> args(leading.begin(), leading.end());
-  SmallVector<Value> copies;
-  std::function<bool(Value)> classify = [&](Value v) {
-    if (args.contains(v) || llvm::is_contained(copies, v))
-      return true;
-    if (Operation *def = v.getDefiningOp(); def && lathe::rematerializable(def)) {
-      for (Value o : v.getDefiningOp()->getOperands())
-        if (!classify(o))
-          return false;
-      copies.push_back(v);
-      return true;
-    }
-    if (auto m = dyn_cast<MemRefType>(v.getType()); m && !m.getLayout().isIdentity())
-      return false;
-    args.insert(v);
-    return true;
-  };
-  for (Value v : used)
-    if (!classify(v))
-      return {};
-  SmallVector<Value> outputs;
-  for (Operation *op : ops)
-    for (Value r : op->getResults())
-      if (llvm::any_of(r.getUsers(), [&](Operation *u) { return !insideOps(u); }))
-        outputs.push_back(r);
-
-  OpBuilder b(f);
-  b.setInsertionPointAfter(f);
-  auto types = [](auto range) {
-    return llvm::to_vector(llvm::map_range(range, [](Value v) { return v.getType(); }));
-  };
-  auto fn = func::FuncOp::create(b, f.getLoc(), name,
-                                 b.getFunctionType(types(args.getArrayRef()), types(outputs)));
-  fn.setPrivate();
-  fn->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
-  fn->setAttr("llvm.linkage", LLVM::LinkageAttr::get(b.getContext(), LLVM::Linkage::Internal));
-  Block *entry = fn.addEntryBlock();
-  IRMapping map;
-  for (auto [v, a] : llvm::zip(args.getArrayRef(), entry->getArguments())) {
-    map.map(v, a);
-    if (v.getDefiningOp<memref::AllocOp>())
-      fn.setArgAttr(a.getArgNumber(), "llvm.noalias", b.getUnitAttr());
-  }
-  b.setInsertionPointToStart(entry);
-  for (Value v : copies) // operands before users: classify's order
-    map.map(v, b.clone(*v.getDefiningOp(), map)->getResult(cast<OpResult>(v).getResultNumber()));
-  b.setInsertionPoint(ops.front());
-  auto call = func::CallOp::create(b, ops.front()->getLoc(), fn, args.getArrayRef());
-  for (auto [r, c] : llvm::zip(outputs, call.getResults()))
-    r.replaceUsesWithIf(c, [&](OpOperand &u) { return !insideOps(u.getOwner()); });
-  for (Operation *op : ops)
-    op->moveBefore(entry, entry->end());
-  for (Value v : used)
-    v.replaceUsesWithIf(map.lookup(v), [&](OpOperand &u) {
-      return fn->isProperAncestor(u.getOwner());
-    });
-  b.setInsertionPointToEnd(entry);
-  func::ReturnOp::create(b, f.getLoc(), outputs);
-  return call;
-}
-
 enum class Kind { Parts, Once, Everyone };
 
 struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThreadsPass> {
@@ -397,7 +310,7 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
         while (j < inside.size() && kind[inside[j]] == Kind::Once && !barrierBefore[j])
           ++j;
         SmallVector<Operation *> group(inside.begin() + i, inside.begin() + j);
-        if (func::CallOp call = outline(fn, group, pieceName(), {})) {
+        if (func::CallOp call = lathe::outlineOps(fn, group, pieceName())) {
           kind[call] = Kind::Once;
           units.push_back(call);
           unitBarrier.push_back(barrierBefore[i]);
@@ -417,7 +330,8 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
         for (Operation &inner : fb.without_terminator())
           bodyOps.push_back(&inner);
         if (!bodyOps.empty())
-          (void)outline(fn, bodyOps, pieceName(), {forall.getInductionVar(0)});
+          (void)lathe::outlineOps(fn, bodyOps, pieceName(),
+                                  {forall.getInductionVar(0)});
       }
       units.push_back(op);
       unitBarrier.push_back(barrierBefore[i]);

@@ -38,12 +38,6 @@ namespace lathe {
 
 using namespace mlir;
 
-bool lathe::rematerializable(Operation *op) {
-  return op->getNumRegions() == 0 && isMemoryEffectFree(op) &&
-         (isa<arith::ConstantOp, ub::PoisonOp, memref::GetGlobalOp>(op) ||
-          isa<ViewLikeOpInterface>(op));
-}
-
 namespace {
 using lathe::rematerializable;
 
@@ -139,49 +133,15 @@ bool mayCross(Value v, Block &block) {
   return alloc && alloc->getBlock() == &block && alloc->getNumOperands() == 0;
 }
 
-/// Moves `run` into a new function `f.pieceN` that `f` calls in its place.
+/// Moves `run` into a new function `f.pieceN` that `f` calls in its
+/// place; its deallocations follow the call.
 void outline(func::FuncOp f, const Run &run, size_t index) {
   if (run.body.empty())
     return;
-  Block &block = f.getBody().front();
-  OpBuilder b(f);
-  b.setInsertionPointAfter(f);
-  auto types = [](const llvm::SetVector<Value> &vs) {
-    return llvm::to_vector(
-        llvm::map_range(vs, [](Value v) { return v.getType(); }));
-  };
-  auto piece = func::FuncOp::create(
-      b, f.getLoc(), (f.getSymName() + ".piece" + Twine(index)).str(),
-      b.getFunctionType(types(run.inputs), types(run.outputs)));
-  piece.setPrivate();
-  // Kept a call: inlined back, the step would again be one function for
-  // LLVM's code generation (func-to-llvm carries `passthrough` over).
-  piece->setAttr("passthrough", b.getArrayAttr({b.getStringAttr("noinline")}));
-  // Internal: no packed entry wrapper is made for it.
-  piece->setAttr("llvm.linkage", LLVM::LinkageAttr::get(
-                                     b.getContext(), LLVM::Linkage::Internal));
-  for (auto [i, v] : llvm::enumerate(run.inputs))
-    if (v.getDefiningOp<memref::AllocOp>())
-      piece.setArgAttr(i, "llvm.noalias", b.getUnitAttr());
-  Block *entry = piece.addEntryBlock();
-  // The run reads the arguments, moves, and returns what comes after uses.
-  for (auto [v, arg] : llvm::zip(run.inputs.getArrayRef(), entry->getArguments()))
-    Value(v).replaceUsesWithIf(arg, [&](OpOperand &use) {
-      return run.inRun.contains(topLevel(use.getOwner(), block));
-    });
-  Operation *last = run.body.back();
-  b.setInsertionPointAfter(last);
-  auto call = func::CallOp::create(b, last->getLoc(), piece,
-                                   run.inputs.getArrayRef());
-  for (Operation *op : run.body)
-    op->moveBefore(entry, entry->end());
-  b.setInsertionPointToEnd(entry);
-  func::ReturnOp::create(b, f.getLoc(), run.outputs.getArrayRef());
-  for (auto [v, r] : llvm::zip(run.outputs.getArrayRef(), call.getResults()))
-    Value(v).replaceUsesWithIf(r, [&](OpOperand &use) {
-      return use.getOwner()->getParentOfType<func::FuncOp>() == f;
-    });
-  // Freed after the call that last used them.
+  func::CallOp call = lathe::outlineOps(
+      f, run.body, (f.getSymName() + ".piece" + Twine(index)).str());
+  if (!call)
+    return;
   for (Operation *d : llvm::reverse(run.deallocs))
     d->moveAfter(call);
 }

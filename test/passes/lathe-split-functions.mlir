@@ -14,13 +14,13 @@
 // CHECK-NEXT: %[[S:.*]] = call @step.piece0(%[[H]], %[[X]], %[[A]]) : (memref<2xf32>, memref<64xf32>, memref<64xf32>) -> f32
 // CHECK-NEXT: call @step.piece1(%[[A]], %[[B]]) : (memref<64xf32>, memref<8x8xf32>) -> ()
 // CHECK-NEXT: memref.dealloc %[[A]]
-// CHECK-NEXT: call @step.piece2(%[[B]], %[[OUT]], %[[S]]) : (memref<8x8xf32>, memref<64xf32>, f32) -> ()
+// CHECK-NEXT: call @step.piece2(%[[B]], %[[S]], %[[OUT]]) : (memref<8x8xf32>, f32, memref<64xf32>) -> ()
 // CHECK-NEXT: memref.dealloc %[[B]]
 // CHECK-NEXT: return
 
 // The first piece reads the hyperparameter (its result) and scales x; the
 // last one scales again with it.
-// CHECK: func.func private @step.piece2(%{{.*}}: memref<8x8xf32> {llvm.noalias}, %{{.*}}: memref<64xf32>, %[[S2:.*]]: f32)
+// CHECK: func.func private @step.piece2(%{{.*}}: memref<8x8xf32> {llvm.noalias}, %[[S2:.*]]: f32, %{{.*}}: memref<64xf32>)
 // CHECK-SAME: llvm.linkage = #llvm.linkage<internal>
 // CHECK-SAME: passthrough = ["noinline"]
 // CHECK: memref.collapse_shape
