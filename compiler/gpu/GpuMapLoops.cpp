@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/gpu/GpuLoops.h"
 
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/IR/PatternMatch.h"
@@ -26,19 +27,9 @@ constexpr int64_t kThreadsPerBlock = 256;
 /// The loop's static trip counts when it starts at 0 with step 1 and has
 /// no reductions; empty otherwise.
 SmallVector<int64_t> staticCounts(scf::ParallelOp loop) {
-  SmallVector<int64_t> counts;
   if (loop.getNumReductions() != 0)
     return {};
-  for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                       loop.getUpperBound(), loop.getStep())) {
-    std::optional<int64_t> l = getConstantIntValue(lb),
-                           u = getConstantIntValue(ub),
-                           s = getConstantIntValue(step);
-    if (!l || !u || !s || *l != 0 || *s != 1)
-      return {};
-    counts.push_back(*u);
-  }
-  return counts;
+  return lathe::staticTripCounts(loop).value_or(SmallVector<int64_t>{});
 }
 
 /// `loop` (trip counts `counts`, `total` iterations) as one loop over all
@@ -73,13 +64,8 @@ scf::ParallelOp flatten(RewriterBase &rewriter, scf::ParallelOp loop,
 
 struct GpuMapLoopsPass : lathe::impl::LatheGpuMapLoopsBase<GpuMapLoopsPass> {
   void runOnOperation() override {
-    SmallVector<scf::ParallelOp> loops;
-    getOperation()->walk([&](scf::ParallelOp loop) {
-      if (!loop->getParentOfType<scf::ParallelOp>())
-        loops.push_back(loop);
-    });
     IRRewriter rewriter(&getContext());
-    for (scf::ParallelOp loop : loops) {
+    for (scf::ParallelOp loop : lathe::outermostParallelLoops(getOperation())) {
       SmallVector<int64_t> counts = staticCounts(loop);
       if (counts.empty())
         continue;

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/gpu/GpuLoops.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -44,13 +45,8 @@ struct GpuRegisterTilesPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<scf::ParallelOp> loops;
-    getOperation().walk([&](scf::ParallelOp loop) {
-      if (!loop->getParentOfType<scf::ParallelOp>())
-        loops.push_back(loop);
-    });
     IRRewriter rewriter(&getContext());
-    for (scf::ParallelOp loop : loops)
+    for (scf::ParallelOp loop : lathe::outermostParallelLoops(getOperation()))
       tile(rewriter, loop);
   }
 
@@ -58,15 +54,10 @@ struct GpuRegisterTilesPass
     int64_t rank = loop.getNumLoops();
     if (rank < 2 || loop.getNumReductions() != 0 || size < 2)
       return;
-    SmallVector<int64_t> counts;
-    for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                         loop.getUpperBound(), loop.getStep())) {
-      auto l = getConstantIntValue(lb), u = getConstantIntValue(ub),
-           s = getConstantIntValue(step);
-      if (!l || !u || !s || *l != 0 || *s != 1)
-        return;
-      counts.push_back(*u);
-    }
+    std::optional<SmallVector<int64_t>> trips = lathe::staticTripCounts(loop);
+    if (!trips)
+      return;
+    SmallVector<int64_t> counts = *trips;
     if (counts[rank - 1] % size || counts[rank - 2] % size)
       return;
     // Straight-line code, one reduction loop, straight-line code.

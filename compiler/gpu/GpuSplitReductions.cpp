@@ -12,6 +12,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/gpu/GpuLoops.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -138,27 +139,20 @@ struct GpuSplitReductionsPass
   using Base::Base;
 
   void runOnOperation() override {
-    SmallVector<scf::ParallelOp> loops;
-    getOperation().walk([&](scf::ParallelOp loop) {
-      if (!loop->getParentOfType<scf::ParallelOp>())
-        loops.push_back(loop);
-    });
     IRRewriter rewriter(&getContext());
-    for (scf::ParallelOp loop : loops)
+    for (scf::ParallelOp loop : lathe::outermostParallelLoops(getOperation()))
       split(rewriter, loop);
   }
 
   void split(IRRewriter &rewriter, scf::ParallelOp loop) {
     if (loop.getNumReductions() != 0)
       return;
+    std::optional<SmallVector<int64_t>> counts = lathe::staticTripCounts(loop);
+    if (!counts)
+      return;
     int64_t outputs = 1;
-    for (auto [lb, ub, step] : llvm::zip(loop.getLowerBound(),
-                                         loop.getUpperBound(), loop.getStep())) {
-      auto l = constant(lb), u = constant(ub), s = constant(step);
-      if (!l || !u || !s || *l != 0 || *s != 1)
-        return;
-      outputs *= *u;
-    }
+    for (int64_t c : *counts)
+      outputs *= c;
     // The body: pure index computations, then one reduction nest.
     scf::ForOp outer;
     for (Operation &op : loop.getBody()->without_terminator()) {
