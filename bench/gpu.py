@@ -22,7 +22,8 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
 LATHE = os.path.join(ROOT, "build", "bin", "lathe")
 STEPS = {"fashion_mlp": 400, "fashion_cnn": 400}
 
@@ -48,7 +49,7 @@ def lathe_rate(exe, batch, steps, report, data):
 
 
 def peer_rate(model, batch, steps):
-    out = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "peer.py"),
+    out = subprocess.run([sys.executable, os.path.join(HERE, "peer.py"),
                           model, str(steps), "1", "cuda", str(batch)],
                          check=True, capture_output=True, text=True).stdout
     return float(out.split(" samples/s")[0].split()[-1])

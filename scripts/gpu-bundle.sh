@@ -1,0 +1,64 @@
+#!/bin/bash
+# Packs what the GPU checks need into one folder, for an NVIDIA machine
+# that has a driver and PyTorch for CUDA but no LLVM: the MLP and the CNN
+# compiled for the CPU and for --target=nvptx (batch 32, and batch 128 for
+# the benchmark), the shared libraries they link that such a machine may
+# lack, Fashion-MNIST, and the scripts. There, `bash DIR/run.sh` trains each
+# model 10 steps on both targets and compares the losses (within 1e-3,
+# test/gpu/same_loss.py), then runs bench/gpu.py against PyTorch CUDA.
+#
+# Usage: scripts/gpu-bundle.sh DIR [--gpu-arch=sm_NN] [--cpu=CPU]
+# (LATHE=path/to/lathe when Lathe was built elsewhere than build/)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:?usage: scripts/gpu-bundle.sh DIR [--gpu-arch=sm_NN] [--cpu=CPU]}
+shift
+arch=--gpu-arch=sm_90
+cpu=--cpu=x86-64-v3 # the GPU machine's processor is unknown here
+for a in "$@"; do
+  case $a in
+    --gpu-arch=*) arch=$a ;;
+    --cpu=*) cpu=$a ;;
+    *) echo "gpu-bundle.sh: unknown option $a" >&2; exit 1 ;;
+  esac
+done
+lathe=${LATHE:-$root/build/bin/lathe}
+[ -x "$lathe" ] || { echo "gpu-bundle.sh: build Lathe first (scripts/build.sh)" >&2; exit 1; }
+data=/usr/share/datasets/fashion-mnist
+[ -f $data/train-images-idx3-ubyte.gz ] || { echo "gpu-bundle.sh: $data is missing (apt install dataset-fashion-mnist)" >&2; exit 1; }
+mkdir -p "$out/bin" "$out/lib" "$out/fashion-mnist" "$out/scripts"
+for m in fashion_mlp fashion_cnn; do
+  "$lathe" build "$root/models/$m.lathe" "$cpu" -o "$out/bin/$m.cpu" >/dev/null
+  "$lathe" build "$root/models/$m.lathe" "$cpu" --target=nvptx "$arch" -o "$out/bin/$m.gpu" >/dev/null
+  mkdir -p "$out/bin/batch128"
+  "$lathe" build "$root/models/$m.lathe" "$cpu" --target=nvptx "$arch" --batch 128 \
+    -o "$out/bin/batch128/$m" >/dev/null
+done
+# The libraries outside glibc and libstdc++ that the executables link.
+ldd "$out/bin/fashion_mlp.gpu" | awk '/=> \// {print $3}' |
+  grep -E 'libfmt|libomp' | xargs -r -I{} cp -L {} "$out/lib/"
+cp "$data"/*.gz "$out/fashion-mnist/"
+cp "$root/test/gpu/same_loss.py" "$root/bench/gpu.py" "$root/bench/peer.py" "$out/scripts/"
+cat > "$out/run.sh" <<'RUN'
+#!/bin/bash
+# The GPU checks: same losses as the CPU after 10 steps, then the benchmark.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export LD_LIBRARY_PATH=$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+data=fashion_mnist:$here/fashion-mnist
+work=$(mktemp -d)
+status=0
+for m in fashion_mlp fashion_cnn; do
+  for t in cpu gpu; do
+    "$here/bin/$m.$t" train --data "$data" --epochs 1 --limit 320 \
+      --validation-split 0 --report "$work/$m.$t.json" >"$work/$m.$t.log" 2>&1 ||
+      { echo "$m on the $t failed:"; tail -3 "$work/$m.$t.log"; status=1; continue 2; }
+  done
+  echo -n "$m: "
+  python3 "$here/scripts/same_loss.py" "$work/$m.cpu.json" "$work/$m.gpu.json" 1e-3 || status=1
+done
+python3 "$here/scripts/gpu.py" --exes "$here/bin/batch128" --data "$data" "$@" || status=1
+exit $status
+RUN
+chmod +x "$out/run.sh"
+echo "bundled in $out ($(du -sh "$out" | cut -f1)); on the GPU machine: bash $out/run.sh [--repeats N]"
