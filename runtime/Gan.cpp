@@ -178,7 +178,9 @@ int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
     fmt::print(stderr, "error: {}\n", error);
     return 1;
   }
-  Dataset train = limited(data.train, opts.limit);
+  Dataset train = std::move(data.train);
+  if (opts.limit > 0)
+    train.truncate(opts.limit);
   int64_t gCount = 0, dCount = 0;
   for (auto &t : info.gparams)
     gCount += t.size();

@@ -148,14 +148,6 @@ ModelInfo lathe::rt::withOptions(const ModelInfo &modelInfo,
   return info;
 }
 
-Dataset lathe::rt::limited(const Dataset &d, int64_t limit) {
-  if (limit <= 0 || limit >= d.n)
-    return d;
-  std::vector<int64_t> idx(limit);
-  std::iota(idx.begin(), idx.end(), 0);
-  return d.select(idx);
-}
-
 int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
                      const TrainOptions &opts) {
   ModelInfo info = withOptions(modelInfo, opts);
@@ -167,16 +159,15 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     return 1;
   }
   // Keras-style validation split: the last fraction of the training data.
-  Dataset train = data.train, validation;
+  // The training part is the data set itself, cut short (no copy).
+  Dataset train = std::move(data.train), validation;
   if (info.validationSplit > 0) {
     int64_t nVal = int64_t(std::llround(train.n * info.validationSplit));
-    std::vector<int64_t> tIdx(train.n - nVal), vIdx(nVal);
-    std::iota(tIdx.begin(), tIdx.end(), 0);
-    std::iota(vIdx.begin(), vIdx.end(), train.n - nVal);
-    validation = train.select(vIdx);
-    train = train.select(tIdx);
+    validation = train.tail(train.n - nVal);
+    train.truncate(train.n - nVal);
   }
-  train = limited(train, opts.limit);
+  if (opts.limit > 0)
+    train.truncate(opts.limit);
   fmt::print("data: {}\n", data.description);
   fmt::print("model {}: {} parameters, batch {}, {} epochs, {}{} on {} "
              "samples{}\n",

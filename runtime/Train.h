@@ -31,9 +31,6 @@ void overrideData(ModelInfo &info, const std::string &binding);
 /// and validation split applied.
 ModelInfo withOptions(const ModelInfo &info, const TrainOptions &opts);
 
-/// The first `limit` samples of `d` (all of them when `limit` is 0).
-Dataset limited(const Dataset &d, int64_t limit);
-
 /// Loads the data, trains for the configured epochs with a live progress
 /// line, evaluates on the test split and prints the figures. Returns the
 /// process exit code.
