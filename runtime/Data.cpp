@@ -20,10 +20,17 @@ Dataset Dataset::select(const std::vector<int64_t> &index) const {
   d.n = static_cast<int64_t>(index.size());
   d.features = features;
   d.targetWidth = targetWidth;
-  d.x.reserve(d.n * features);
+  d.byteScale = byteScale;
+  d.byteShift = byteShift;
+  (bytes.empty() ? d.x.reserve(d.n * features)
+                 : d.bytes.reserve(d.n * features));
   for (int64_t i : index) {
-    d.x.insert(d.x.end(), x.begin() + i * features,
-               x.begin() + (i + 1) * features);
+    if (bytes.empty())
+      d.x.insert(d.x.end(), x.begin() + i * features,
+                 x.begin() + (i + 1) * features);
+    else
+      d.bytes.insert(d.bytes.end(), bytes.begin() + i * features,
+                     bytes.begin() + (i + 1) * features);
     if (!labels.empty())
       d.labels.push_back(labels[i]);
     if (!y.empty())
@@ -38,7 +45,12 @@ Dataset Dataset::tail(int64_t begin) const {
   d.n = n - begin;
   d.features = features;
   d.targetWidth = targetWidth;
-  d.x.assign(x.begin() + begin * features, x.end());
+  d.byteScale = byteScale;
+  d.byteShift = byteShift;
+  if (bytes.empty())
+    d.x.assign(x.begin() + begin * features, x.end());
+  else
+    d.bytes.assign(bytes.begin() + begin * features, bytes.end());
   if (!labels.empty())
     d.labels.assign(labels.begin() + begin, labels.end());
   if (!y.empty())
@@ -50,15 +62,19 @@ void Dataset::truncate(int64_t count) {
   if (count >= n)
     return;
   n = count;
-  x.resize(count * features);
   // A small remainder (--limit) gives the rest back; a large one is kept
   // where it is rather than copied.
-  if (x.size() < x.capacity() / 4)
-    x.shrink_to_fit();
-  if (!labels.empty())
-    labels.resize(count);
-  if (!y.empty())
-    y.resize(count * targetWidth);
+  auto cut = [&](auto &v, int64_t size) {
+    if (v.empty())
+      return;
+    v.resize(size);
+    if (v.size() < v.capacity() / 4)
+      v.shrink_to_fit();
+  };
+  cut(x, count * features);
+  cut(bytes, count * features);
+  cut(labels, count);
+  cut(y, count * targetWidth);
 }
 
 namespace {
@@ -143,10 +159,10 @@ void standardize(Splits &s) {
   for (int64_t j = 0; j < f; ++j) {
     double mean = 0, var = 0;
     for (int64_t i = 0; i < s.train.n; ++i)
-      mean += s.train.x[i * f + j];
+      mean += s.train.value(i, j);
     mean /= std::max<int64_t>(s.train.n, 1);
     for (int64_t i = 0; i < s.train.n; ++i) {
-      double d = s.train.x[i * f + j] - mean;
+      double d = s.train.value(i, j) - mean;
       var += d * d;
     }
     double sd = std::sqrt(var / std::max<int64_t>(s.train.n, 1));
@@ -199,14 +215,10 @@ bool loadFashionMnist(const ModelInfo &info, Splits &out, std::string &error) {
     }
     d.n = idims[0];
     d.features = 28 * 28;
-    // Converted as it is copied (no zero-filling pass over 188 MB), then
-    // scaled in place.
-    d.x.assign(px.begin(), px.end());
-    float scale = centered ? 1 / 127.5f : normalize ? 1 / 255.0f : 1.0f;
-    float shift = centered ? -1.0f : 0.0f;
-    if (scale != 1.0f || shift != 0.0f)
-      for (float &v : d.x)
-        v = v * scale + shift;
+    // Kept as bytes: batches convert the rows they gather.
+    d.bytes = std::move(px);
+    d.byteScale = centered ? 1 / 127.5f : normalize ? 1 / 255.0f : 1.0f;
+    d.byteShift = centered ? -1.0f : 0.0f;
     d.labels.assign(lb.begin(), lb.end());
     for (int32_t l : d.labels)
       if (l < 0 || l > 9) {

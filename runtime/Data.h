@@ -5,6 +5,8 @@
 #include "runtime/ModelInfo.h"
 
 #include <cstdint>
+#include <algorithm>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +18,28 @@ struct Dataset {
   int64_t n = 0, features = 0, targetWidth = 1;
   std::vector<float> x, y;
   std::vector<int32_t> labels;
+  /// Inputs kept as bytes (images: a quarter of the memory, and of what a
+  /// batch gathers), each standing for byte * byteScale + byteShift; `x` is
+  /// then empty. Read rows through row() and value().
+  std::vector<uint8_t> bytes;
+  float byteScale = 1, byteShift = 0;
+
+  /// Sample i's features, as floats, into `out`.
+  void row(int64_t i, float *out) const {
+    if (bytes.empty()) {
+      std::copy(x.begin() + i * features, x.begin() + (i + 1) * features, out);
+      return;
+    }
+    const uint8_t *b = bytes.data() + i * features;
+    for (int64_t j = 0; j < features; ++j)
+      out[j] = float(b[j]) * byteScale + byteShift;
+  }
+  /// Feature j of sample i.
+  float value(int64_t i, int64_t j) const {
+    return bytes.empty() ? x[i * features + j]
+                         : float(bytes[i * features + j]) * byteScale +
+                               byteShift;
+  }
 
   /// The samples at `index`, in that order.
   Dataset select(const std::vector<int64_t> &index) const;

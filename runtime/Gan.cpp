@@ -228,8 +228,7 @@ int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
       for (int64_t r = 0; r < B; ++r) {
         s.mask[r] = r < count ? 1.0f : 0.0f;
         if (r < count)
-          std::memcpy(s.real.data() + r * f,
-                      train.x.data() + order[st * B + r] * f, f * sizeof(float));
+          train.row(order[st * B + r], s.real.data() + r * f);
       }
       s.setHyper(info.learningRate((epoch - 1) * steps + st,
                                    steps * info.epochs));

@@ -229,10 +229,9 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
     if (info_.tokenInput) {
       auto *ids = reinterpret_cast<int32_t *>(batch.x.data()) + r * f;
       for (int64_t j = 0; j < f; ++j)
-        ids[j] = int32_t(d.x[i * f + j]);
+        ids[j] = int32_t(d.value(i, j));
     } else {
-      std::memcpy(batch.x.data() + r * f, d.x.data() + i * f,
-                  f * sizeof(float));
+      d.row(i, batch.x.data() + r * f);
     }
     if (d.labels.empty() && d.y.empty())
       continue; // inputs only (prediction)

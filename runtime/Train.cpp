@@ -81,7 +81,7 @@ double leastSquaresTestMse(const ModelInfo &info, const Dataset &train,
     for (int64_t i = 0; i < train.n; ++i) {
       std::vector<double> row(f, 1.0);
       for (int64_t j = 0; j + 1 < f; ++j)
-        row[j] = train.x[i * train.features + j];
+        row[j] = train.value(i, j);
       double y = train.y[i * outs + o];
       for (int64_t r = 0; r < f; ++r) {
         for (int64_t c = 0; c < f; ++c)
@@ -108,7 +108,7 @@ double leastSquaresTestMse(const ModelInfo &info, const Dataset &train,
     for (int64_t i = 0; i < test.n; ++i) {
       double pred = a[f - 1][f] / a[f - 1][f - 1];
       for (int64_t j = 0; j + 1 < f; ++j)
-        pred += a[j][f] / a[j][j] * test.x[i * test.features + j];
+        pred += a[j][f] / a[j][j] * test.value(i, j);
       double d = pred - test.y[i * outs + o];
       sq += d * d;
       ++count;
