@@ -23,15 +23,16 @@ bool cudaDeviceAvailable(std::string &why);
 /// `why`, when no GPU can be used.
 bool useCudaManagedBuffers(std::string &why);
 
-/// Whether calls stage their per-call inputs and outputs in device memory
-/// (set by useCudaManagedBuffers).
+/// Whether calls stage their per-call inputs and outputs in buffers of
+/// their own on the GPU (set by useCudaManagedBuffers).
 bool gpuStaging();
 
 /// The GPU-side copy of `host`'s `bytes` (a batch, hyperparameters), copied
-/// on the kernels' stream: one device buffer per host buffer, kept.
+/// on the kernels' stream: one GPU-side buffer (managed memory) per host
+/// buffer, kept.
 void *gpuInput(const void *host, size_t bytes);
 
-/// The device buffer that stands for the output `host` during a call.
+/// The GPU-side buffer that stands for the output `host` during a call.
 void *gpuOutput(const void *host, size_t bytes);
 
 /// Copies an output back once the call's kernels are done.

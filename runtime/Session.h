@@ -65,7 +65,8 @@ public:
     return *this;
   }
   /// What the host writes for this call alone (a batch, hyperparameters):
-  /// for a model on a GPU, copied to device memory before the call.
+  /// for a model on a GPU, copied into a buffer of its own there before the
+  /// call.
   PackedCall &in(const void *p, int64_t bytes) {
     staged_.push_back({ptrs_.size(), bytes, false});
     return *this << p;
@@ -74,7 +75,7 @@ public:
     return in(b.data(), b.size() * int64_t(sizeof(float)));
   }
   /// What the host reads after the call (a loss, predictions): for a model
-  /// on a GPU, written in device memory and copied back after it.
+  /// on a GPU, written in a buffer of its own there and copied back after.
   PackedCall &out(Buffer &b) {
     staged_.push_back({ptrs_.size(), b.size() * int64_t(sizeof(float)), true});
     return *this << b.data();
