@@ -245,10 +245,10 @@ namespace {
 CUdeviceptr stagedBuffer(Driver &d, const void *host, size_t bytes) {
   auto &[ptr, size] = d.staged[host];
   if (size < bytes) {
-    if (ptr)
+    if (ptr) {
       check(d, d.streamSynchronize(d.stream), "cuStreamSynchronize");
-    if (ptr)
       check(d, d.memFree(ptr), "cuMemFree");
+    }
     // Managed, like every buffer the compiled code sees: its host code may
     // read an input between kernels (a recurrent model's loop over time).
     check(d, d.memAllocManaged(&ptr, bytes ? bytes : 1, 1),

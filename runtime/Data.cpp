@@ -40,24 +40,6 @@ Dataset Dataset::select(const std::vector<int64_t> &index) const {
   return d;
 }
 
-Dataset Dataset::tail(int64_t begin) const {
-  Dataset d;
-  d.n = n - begin;
-  d.features = features;
-  d.targetWidth = targetWidth;
-  d.byteScale = byteScale;
-  d.byteShift = byteShift;
-  if (bytes.empty())
-    d.x.assign(x.begin() + begin * features, x.end());
-  else
-    d.bytes.assign(bytes.begin() + begin * features, bytes.end());
-  if (!labels.empty())
-    d.labels.assign(labels.begin() + begin, labels.end());
-  if (!y.empty())
-    d.y.assign(y.begin() + begin * targetWidth, y.end());
-  return d;
-}
-
 void Dataset::truncate(int64_t count) {
   if (count >= n)
     return;

@@ -43,8 +43,6 @@ struct Dataset {
 
   /// The samples at `index`, in that order.
   Dataset select(const std::vector<int64_t> &index) const;
-  /// The samples from `begin` on (a copy of them).
-  Dataset tail(int64_t begin) const;
   /// Keeps the first `count` samples (in place: no copy).
   void truncate(int64_t count);
 };

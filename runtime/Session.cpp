@@ -287,12 +287,16 @@ void Session::accumulate(const Batch &batch, const Buffer &pred, float loss,
 }
 
 void PackedCall::run(void (*fn)(void **)) {
-  std::vector<void *> host = ptrs_;
-  bool staging = gpuStaging();
-  if (staging)
+  // On a GPU the staged arguments are swapped for their GPU-side buffers;
+  // `host` keeps the originals for the outputs' copies back.
+  bool staging = gpuStaging() && !staged_.empty();
+  std::vector<void *> host;
+  if (staging) {
+    host = ptrs_;
     for (const Staged &s : staged_)
       ptrs_[s.index] = s.out ? gpuOutput(host[s.index], size_t(s.bytes))
                              : gpuInput(host[s.index], size_t(s.bytes));
+  }
   std::vector<void *> args;
   for (void *&p : ptrs_)
     args.push_back(&p);

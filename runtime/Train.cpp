@@ -159,11 +159,14 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     return 1;
   }
   // Keras-style validation split: the last fraction of the training data.
-  // The training part is the data set itself, cut short (no copy).
+  // The training part is the data set itself, cut short (no copy); the
+  // validation part a copy of the tail.
   Dataset train = std::move(data.train), validation;
   if (info.validationSplit > 0) {
     int64_t nVal = int64_t(std::llround(train.n * info.validationSplit));
-    validation = train.tail(train.n - nVal);
+    std::vector<int64_t> vIdx(nVal);
+    std::iota(vIdx.begin(), vIdx.end(), train.n - nVal);
+    validation = train.select(vIdx);
     train.truncate(train.n - nVal);
   }
   if (opts.limit > 0)

@@ -89,8 +89,6 @@ std::optional<Accumulation> findAccumulation(scf::ForOp outer) {
   return Accumulation{load, store, add};
 }
 
-std::optional<int64_t> constant(Value v) { return getConstantIntValue(v); }
-
 /// `v` computed after `outer` when it is defined inside it (from values
 /// outside it, through pure ops).
 Value hoisted(RewriterBase &rewriter, scf::ForOp outer, Value v,
@@ -170,33 +168,34 @@ struct GpuSplitReductionsPass
     // A perfect nest with fixed bounds (a sum over batch, rows and
     // columns) becomes one loop, so that chunks can be finer than a batch
     // row.
-    if (findAccumulation(outer)) {
+    auto tripCount = [](scf::ForOp f) -> std::optional<int64_t> {
+      std::optional<APInt> n = f.getStaticTripCount();
+      return n ? std::optional<int64_t>(n->getSExtValue()) : std::nullopt;
+    };
+    if (findAccumulation(outer) && tripCount(outer)) {
       SmallVector<scf::ForOp> nest{outer};
       while (true) {
         Block *b = nest.back().getBody();
         auto next = dyn_cast<scf::ForOp>(&b->front());
         if (!next || &b->front() != b->getTerminator()->getPrevNode() ||
-            next.getNumResults() != 0 || !constant(next.getLowerBound()) ||
-            !constant(next.getUpperBound()) || !constant(next.getStep()))
+            next.getNumResults() != 0 || !tripCount(next))
           break;
         nest.push_back(next);
       }
-      if (nest.size() > 1 && constant(outer.getLowerBound()) &&
-          constant(outer.getUpperBound()) && constant(outer.getStep()))
+      if (nest.size() > 1)
         (void)coalesceLoops(rewriter, nest);
     }
-    auto lb = constant(outer.getLowerBound()),
-         ub = constant(outer.getUpperBound()), st = constant(outer.getStep());
-    if (!lb || !ub || !st || *lb != 0 || *st != 1)
+    auto lb = getConstantIntValue(outer.getLowerBound()),
+         st = getConstantIntValue(outer.getStep());
+    std::optional<int64_t> outerTrips = tripCount(outer);
+    if (!lb || !st || !outerTrips || *lb != 0 || *st != 1)
       return;
-    int64_t trips = *ub;
+    int64_t trips = *outerTrips;
     // Iterations of the loops inside the outer one, per outer iteration.
     int64_t inner = 1;
     outer.getBody()->walk([&](scf::ForOp f) {
-      auto l = constant(f.getLowerBound()), u = constant(f.getUpperBound()),
-           s = constant(f.getStep());
-      if (l && u && s && *s > 0)
-        inner *= std::max<int64_t>(1, (*u - *l + *s - 1) / *s);
+      if (std::optional<int64_t> n = tripCount(f))
+        inner *= std::max<int64_t>(1, *n);
     });
     int64_t chunks = std::min({trips, trips * inner / minChunk,
                                (targetThreads + outputs - 1) / outputs});
