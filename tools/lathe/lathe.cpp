@@ -472,6 +472,11 @@ int main(int argc, char **argv) {
       return fail(fmt::format("--gpu-arch must be sm_NN with NN at least 50, "
                               "e.g. sm_80 or sm_90 (not '{}')",
                               gpuArchOpt.getValue()));
+    // N x N copies of each matmul's body: beyond 8 the kernels only grow.
+    if (gpuTileOpt < 1 || gpuTileOpt > 8)
+      return fail(fmt::format("--gpu-tile must be 1 to 8 (outputs per thread: "
+                              "N x N), not {}",
+                              gpuTileOpt.getValue()));
     if (top && (emit == Emit::Asm || emit == Emit::Obj ||
                 emit == Emit::Header))
       return fail("--emit=asm, obj and header are the CPU target's stages; "
