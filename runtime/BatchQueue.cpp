@@ -72,6 +72,8 @@ const Batch &BatchQueue::next() {
   if (!worker_.joinable()) {
     session_.fill(data_, order_, released_ * session_.info().batch, slots_[0]);
     ++released_;
+    // The next batch's rows arrive while this one trains.
+    session_.prefetch(data_, order_, released_ * session_.info().batch);
     return slots_[0];
   }
   std::unique_lock<std::mutex> lock(mutex_);

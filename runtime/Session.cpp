@@ -212,6 +212,7 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
                    int64_t begin, Batch &batch) const {
   int64_t B = info_.batch, f = info_.inputSize(), out = info_.outputSize();
   batch.count = std::min<int64_t>(B, int64_t(order.size()) - begin);
+  prefetch(d, order, begin);
   // Rows past the data are zeros; real rows are overwritten whole below.
   std::fill(batch.x.data() + batch.count * f, batch.x.data() + batch.x.size(),
             0.0f);
@@ -247,6 +248,13 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
         batch.y[r * out + j] = d.y[i * d.targetWidth + j];
     }
   }
+}
+
+void Session::prefetch(const Dataset &d, const std::vector<int64_t> &order,
+                       int64_t begin) const {
+  int64_t end = std::min<int64_t>(begin + info_.batch, int64_t(order.size()));
+  for (int64_t r = begin; r < end; ++r)
+    d.prefetchRow(order[r]);
 }
 
 void Session::accumulate(const Batch &batch, const Buffer &pred, float loss,

@@ -160,6 +160,9 @@ public:
   /// Fills `batch` with samples `order[begin, begin + batch size)`.
   void fill(const Dataset &d, const std::vector<int64_t> &order, int64_t begin,
             Batch &batch) const;
+  /// Asks the caches for the rows `fill` would gather at `begin`.
+  void prefetch(const Dataset &d, const std::vector<int64_t> &order,
+                int64_t begin) const;
   Batch makeBatch() const;
   /// One optimizer step at learning rate `lr`; adds the batch to `stats`.
   float trainStep(const Batch &batch, double lr, Evaluation &stats);

@@ -36,6 +36,7 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StructuredOpsUtils.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <algorithm>
@@ -276,53 +277,85 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     return success();
   }
 
-  /// Cuts a matmul along its reduction: each part adds its share into its
-  /// own zeros (the first into the original destination), then the parts
-  /// are summed.
+  /// Cuts a matmul along its reduction: an scf.forall of `parts`
+  /// iterations (tagged `lathe.parts`, so that part t runs on thread t),
+  /// iteration t adding its share of the reduction into zeros, as slice t of
+  /// a stacked [parts, ...] tensor; then the destination the matmul started
+  /// from (unless it is zeros) and the parts are summed.
   void cutReduction(IRRewriter &rewriter, linalg::LinalgOp op, unsigned loop) {
     Location loc = op.getLoc();
     rewriter.setInsertionPoint(op);
     int64_t size = op.getStaticLoopRanges()[loop] / parts;
-    SmallVector<Value> partials;
-    for (int64_t t = 0; t < parts; ++t) {
+    Value init = op.getDpsInits()[0];
+    auto type = cast<RankedTensorType>(init.getType());
+    unsigned rank = type.getRank();
+    SmallVector<int64_t> stackedShape{parts};
+    llvm::append_range(stackedShape, type.getShape());
+    Value stacked = tensor::EmptyOp::create(rewriter, loc, stackedShape, type.getElementType());
+    auto index = [&](int64_t v) -> OpFoldResult { return rewriter.getIndexAttr(v); };
+    // Slice t of the stacked tensor, as a tensor of the destination's shape.
+    auto partOffsets = [&](OpFoldResult t) {
+      SmallVector<OpFoldResult> offsets(rank + 1, index(0));
+      offsets[0] = t;
+      return offsets;
+    };
+    SmallVector<OpFoldResult> partSizes{index(1)}, partStrides(rank + 1, index(1));
+    for (int64_t s : type.getShape())
+      partSizes.push_back(index(s));
+
+    auto forall = scf::ForallOp::create(rewriter, loc, ArrayRef<OpFoldResult>{index(parts)},
+                                        ValueRange{stacked}, std::nullopt);
+    {
+      OpBuilder::InsertionGuard guard(rewriter);
+      rewriter.setInsertionPoint(forall.getTerminator());
+      OpBuilder &b = rewriter;
+      Location l = loc;
+      Value t = forall.getInductionVar(0), out = forall.getRegionIterArgs()[0];
+      Value offset =
+          arith::MulIOp::create(b, l, t, arith::ConstantIndexOp::create(b, l, size));
       SmallVector<Value> operands;
       for (OpOperand &o : op->getOpOperands()) {
         Value v = o.get();
         if (!op.isDpsInput(&o)) {
-          if (t > 0) {
-            auto type = cast<RankedTensorType>(v.getType());
-            Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(),
-                                                  type.getElementType());
-            Value zero = arith::ConstantOp::create(rewriter, loc,
-                                                   rewriter.getZeroAttr(type.getElementType()));
-            v = linalg::FillOp::create(rewriter, loc, zero, empty).getResult(0);
-          }
+          Value dest = tensor::ExtractSliceOp::create(b, l, type, out, partOffsets(t), partSizes,
+                                                      partStrides);
+          Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(type.getElementType()));
+          v = linalg::FillOp::create(b, l, zero, dest).getResult(0);
         } else if (std::optional<int64_t> p = dimOf(op, o, loop)) {
-          auto type = cast<RankedTensorType>(v.getType());
-          SmallVector<OpFoldResult> offsets(type.getRank(), rewriter.getIndexAttr(0)),
-              sizes, strides(type.getRank(), rewriter.getIndexAttr(1));
-          for (int64_t s : type.getShape())
-            sizes.push_back(rewriter.getIndexAttr(s));
-          offsets[*p] = rewriter.getIndexAttr(t * size);
-          sizes[*p] = rewriter.getIndexAttr(size);
-          v = tensor::ExtractSliceOp::create(rewriter, loc, v, offsets, sizes, strides);
+          auto vt = cast<RankedTensorType>(v.getType());
+          SmallVector<OpFoldResult> offsets(vt.getRank(), index(0)), sizes,
+              strides(vt.getRank(), index(1));
+          for (int64_t s : vt.getShape())
+            sizes.push_back(index(s));
+          offsets[*p] = offset;
+          sizes[*p] = index(size);
+          v = tensor::ExtractSliceOp::create(b, l, v, offsets, sizes, strides);
         }
         operands.push_back(v);
       }
-      Operation *clone = mlir::clone(rewriter, op, {operands.back().getType()}, operands);
-      clone->setAttr("lathe.part", rewriter.getI64IntegerAttr(t));
-      partials.push_back(clone->getResult(0));
+      Operation *clone = mlir::clone(b, op, {type}, operands);
+      b.setInsertionPointToStart(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(b, l, clone->getResult(0), out, partOffsets(t),
+                                            partSizes, partStrides);
     }
-    auto type = cast<RankedTensorType>(partials[0].getType());
-    unsigned rank = type.getRank();
-    SmallVector<AffineMap> maps(partials.size() + 1, rewriter.getMultiDimIdentityMap(rank));
+    forall->setAttr("lathe.parts", rewriter.getUnitAttr());
+
+    SmallVector<Value> terms;
+    auto fill = init.getDefiningOp<linalg::FillOp>();
+    if (!fill || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+      terms.push_back(init);
+    for (int64_t t = 0; t < parts; ++t)
+      terms.push_back(tensor::ExtractSliceOp::create(rewriter, loc, type, forall.getResult(0),
+                                                     partOffsets(index(t)), partSizes,
+                                                     partStrides));
+    SmallVector<AffineMap> maps(terms.size() + 1, rewriter.getMultiDimIdentityMap(rank));
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     Value empty = tensor::EmptyOp::create(rewriter, loc, type.getShape(), type.getElementType());
     auto sum = linalg::GenericOp::create(
-        rewriter, loc, type, partials, ValueRange{empty}, maps, iters,
+        rewriter, loc, type, terms, ValueRange{empty}, maps, iters,
         [&](OpBuilder &bb, Location l, ValueRange args) {
           Value acc = args[0];
-          for (size_t i = 1; i < partials.size(); ++i)
+          for (size_t i = 1; i < terms.size(); ++i)
             acc = arith::AddFOp::create(bb, l, acc, args[i]);
           linalg::YieldOp::create(bb, l, acc);
         });

@@ -60,15 +60,22 @@ func.func @step(%w: tensor<256x64xf32>, %b: tensor<64xf32>, %x: tensor<32x256xf3
 }
 
 // CHECK-LABEL: func.func @step(
-// The forward matmul: two partial products over rows 0-127 and 128-255 of
-// the weight, the second into zeros, then their sum.
-// CHECK: %[[X0:.*]] = tensor.extract_slice %arg2[0, 0] [32, 128] [1, 1]
-// CHECK: %[[W0:.*]] = tensor.extract_slice %arg0[0, 0] [128, 64] [1, 1]
-// CHECK: %[[P0:.*]] = linalg.generic {{.*}} ins(%[[X0]], %[[W0]] : {{.*}}) {{.*}}lathe.part = 0
-// CHECK: %[[X1:.*]] = tensor.extract_slice %arg2[0, 128] [32, 128] [1, 1]
-// CHECK: %[[W1:.*]] = tensor.extract_slice %arg0[128, 0] [128, 64] [1, 1]
-// CHECK: %[[Z1:.*]] = linalg.fill
-// CHECK: %[[P1:.*]] = linalg.generic {{.*}} ins(%[[X1]], %[[W1]] : {{.*}}) outs(%[[Z1]] : {{.*}}) {{.*}}lathe.part = 1
+// The forward matmul, cut along its reduction: part t (an scf.forall
+// iteration, so that thread t computes it) adds up rows 128t to 128t+127 of
+// the weight into zeros, as slice t of a stacked 2x32x64 tensor; the two
+// slices are summed after the loop (the destination was zeros: not added).
+// CHECK: %[[S:.*]] = tensor.empty() : tensor<2x32x64xf32>
+// CHECK: %[[P:.*]] = scf.forall (%[[T:.*]]) in (2) shared_outs(%[[PO:.*]] = %[[S]]) -> (tensor<2x32x64xf32>)
+// CHECK: %[[K:.*]] = arith.muli %[[T]], %{{.*}} : index
+// CHECK: %[[XS:.*]] = tensor.extract_slice %arg2[0, %[[K]]] [32, 128] [1, 1]
+// CHECK: %[[WS:.*]] = tensor.extract_slice %arg0[%[[K]], 0] [128, 64] [1, 1]
+// CHECK: %[[PS:.*]] = tensor.extract_slice %[[PO]][%[[T]], 0, 0] [1, 32, 64] [1, 1, 1] : tensor<2x32x64xf32> to tensor<32x64xf32>
+// CHECK: %[[PZ:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[PS]] : tensor<32x64xf32>)
+// CHECK: %[[PM:.*]] = linalg.generic {{.*}} ins(%[[XS]], %[[WS]] : {{.*}}) outs(%[[PZ]] : tensor<32x64xf32>) attrs = {lathe.matmul}
+// CHECK: tensor.parallel_insert_slice %[[PM]] into %[[PO]][%[[T]], 0, 0] [1, 32, 64] [1, 1, 1]
+// CHECK: } {lathe.parts}
+// CHECK: %[[P0:.*]] = tensor.extract_slice %[[P]][0, 0, 0] [1, 32, 64] [1, 1, 1]
+// CHECK: %[[P1:.*]] = tensor.extract_slice %[[P]][1, 0, 0] [1, 32, 64] [1, 1, 1]
 // CHECK: %[[Y:.*]] = linalg.generic {{.*}} ins(%[[P0]], %[[P1]] : {{.*}})
 // CHECK: arith.addf
 // The weight gradient, by rows, its zeros filled in each part.
