@@ -231,8 +231,9 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
 
   /// Cuts `op` along a parallel loop: an scf.forall of `parts` iterations,
   /// each computing its slice into its slice of the destination. A fill or
-  /// broadcast that the destination starts as (and nothing else reads) is
-  /// computed in each part instead, on that part's slice.
+  /// broadcast that the destination starts as is computed in each part
+  /// instead, on that part's slice (in the parts of each op that starts from
+  /// it, when several do).
   /// The producers computed in the parts (and erased) are added to `fused`.
   LogicalResult cutParallel(IRRewriter &rewriter, linalg::LinalgOp op, unsigned loop,
                             SmallVector<Operation *> &fused) {
@@ -250,9 +251,20 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     for (unsigned i = 0; i < forall.getOutputs().size(); ++i) {
       Value init = forall.getOutputs()[i];
       auto producer = init.getDefiningOp<linalg::LinalgOp>();
-      if (!producer || !fusable(producer) || !init.hasOneUse() ||
-          producer->getNumResults() != 1)
+      if (!producer || !fusable(producer) || producer->getNumResults() != 1)
         continue;
+      // A producer that other ops start from too is computed in each of
+      // them, each into a destination of its own (sharing one would make
+      // bufferization copy it).
+      Value dest = producer.getDpsInits()[0];
+      if (!init.hasOneUse()) {
+        auto empty = dest.getDefiningOp<tensor::EmptyOp>();
+        if (!empty || !empty.getDynamicSizes().empty())
+          continue;
+        rewriter.setInsertionPoint(forall);
+        dest = tensor::EmptyOp::create(rewriter, empty.getLoc(), empty.getType().getShape(),
+                                       empty.getType().getElementType());
+      }
       BlockArgument arg = forall.getRegionIterArgs()[i];
       for (Operation *user : llvm::to_vector(arg.getUsers())) {
         auto s = dyn_cast<tensor::ExtractSliceOp>(user);
@@ -268,11 +280,11 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
         rewriter.modifyOpInPlace(tiled, [&] { tiled.getDpsInitsMutable()[0].assign(s); });
         rewriter.replaceAllUsesExcept(s, tiled->getResult(0), tiled);
       }
-      rewriter.modifyOpInPlace(forall, [&] {
-        forall.getOutputsMutable()[i].assign(producer.getDpsInits()[0]);
-      });
-      fused.push_back(producer);
-      rewriter.eraseOp(producer);
+      rewriter.modifyOpInPlace(forall, [&] { forall.getOutputsMutable()[i].assign(dest); });
+      if (producer->use_empty()) {
+        fused.push_back(producer);
+        rewriter.eraseOp(producer);
+      }
     }
     return success();
   }
