@@ -101,3 +101,60 @@ func.func @step(%w: tensor<256x64xf32>, %b: tensor<64xf32>, %x: tensor<32x256xf3
 // ONE-NOT: lathe.part
 // ONE-NOT: scf.forall
 // ONE: return
+
+// Two weight gradients that start from the same zeros: each of their parts
+// fills its own slice, and each loop writes a tensor of its own (one shared
+// destination would be copied by bufferization).
+// RUN: lathe-opt %s --lathe-partition=parts=2 | FileCheck %s --check-prefix=SHARED
+func.func @shared_zeros(%w: tensor<256x64xf32>, %v: tensor<256x64xf32>, %x: tensor<32x256xf32>,
+                        %dy: tensor<32x64xf32>) -> (tensor<256x64xf32>, tensor<256x64xf32>)
+    attributes {lathe.params = array<i64: 0, 1>} {
+  %zero = arith.constant 0.0 : f32
+  %ge = tensor.empty() : tensor<256x64xf32>
+  %gz = linalg.fill ins(%zero : f32) outs(%ge : tensor<256x64xf32>) -> tensor<256x64xf32>
+  %g = linalg.generic {indexing_maps = [#xt, #w, #y],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %dy : tensor<32x256xf32>, tensor<32x64xf32>) outs(%gz : tensor<256x64xf32>)
+      attrs = {lathe.matmul} {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<256x64xf32>
+  %h = linalg.generic {indexing_maps = [#xt, #w, #y],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %dy : tensor<32x256xf32>, tensor<32x64xf32>) outs(%gz : tensor<256x64xf32>)
+      attrs = {lathe.matmul} {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.subf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<256x64xf32>
+  %w2 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %g : tensor<256x64xf32>, tensor<256x64xf32>) outs(%ge : tensor<256x64xf32>) {
+  ^bb0(%p: f32, %d: f32, %o: f32):
+    %s = arith.subf %p, %d : f32
+    linalg.yield %s : f32
+  } -> tensor<256x64xf32>
+  %v2 = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%v, %h : tensor<256x64xf32>, tensor<256x64xf32>) outs(%ge : tensor<256x64xf32>) {
+  ^bb0(%p: f32, %d: f32, %o: f32):
+    %s = arith.subf %p, %d : f32
+    linalg.yield %s : f32
+  } -> tensor<256x64xf32>
+  return %w2, %v2 : tensor<256x64xf32>, tensor<256x64xf32>
+}
+
+// SHARED-LABEL: func.func @shared_zeros(
+// SHARED-NOT: linalg.fill
+// SHARED: %[[E1:.*]] = tensor.empty() : tensor<256x64xf32>
+// SHARED: scf.forall ({{.*}}) = (0) to (256) step (128) shared_outs(%{{.*}} = %[[E1]])
+// SHARED: linalg.fill
+// SHARED: arith.addf
+// SHARED: } {lathe.parts}
+// SHARED: %[[E2:.*]] = tensor.empty() : tensor<256x64xf32>
+// SHARED-NOT: %[[E1]]
+// SHARED: scf.forall ({{.*}}) = (0) to (256) step (128) shared_outs(%{{.*}} = %[[E2]])
+// SHARED: linalg.fill
+// SHARED: arith.subf
+// SHARED: } {lathe.parts}
