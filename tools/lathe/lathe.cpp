@@ -133,8 +133,17 @@ cl::opt<unsigned> stepPartsOpt(
     "step-parts",
     cl::desc("Cut each training step into this many per-thread parts run in "
              "one parallel region (lathe-partition, lathe-schedule-threads; "
-             "default 1: not cut)"),
-    cl::init(1), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
+             "default: this machine's cores, at most 8; 1: not cut)"),
+    cl::init(0), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
+
+/// A step cut into as many parts as the machine has cores runs each part on
+/// a core of its own (`--threads` at most the parts; fewer threads run
+/// several parts each, in the same order, so the results do not change).
+unsigned stepParts() {
+  if (stepPartsOpt > 0)
+    return stepPartsOpt;
+  return std::min(std::max(1u, std::thread::hardware_concurrency()), 8u);
+}
 
 unsigned compileThreads() {
   if (compileThreadsOpt > 0)
@@ -463,6 +472,8 @@ int main(int argc, char **argv) {
     return fail(fmt::format("--batch must be in [1, {}]", 1 << 20));
   if (compileThreadsOpt > 64)
     return fail("--compile-threads must be in [1, 64]");
+  if (stepPartsOpt > 64)
+    return fail("--step-parts must be in [1, 64]");
   // No subcommand: print the stage --emit names.
   bool top = !runCmd && !buildCmd && !gradCmd && !traceCmd;
   if (emit == Emit::PTX && top && targetOpt != Target::NVPTX)
@@ -566,7 +577,7 @@ int main(int argc, char **argv) {
       return 1;
     times.done("GPU kernels to PTX, host code");
   } else {
-    if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt, stepPartsOpt)))
+    if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt, stepParts())))
       return 1;
     times.done("tiling to LLVM dialect");
   }
