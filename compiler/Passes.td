@@ -111,6 +111,8 @@ def LathePartition : Pass<"lathe-partition", "mlir::ModuleOp"> {
            "Iterations an op needs to be cut">,
     Option<"bigWork", "big-work", "int64_t", /*default=*/"65536",
            "Iterations that get an op cut when no parameter reaches it">,
+    Option<"trainOnly", "train-only", "bool", /*default=*/"false",
+           "Cut only the training steps (functions marked lathe.trains)">,
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect"];

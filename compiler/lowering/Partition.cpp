@@ -96,7 +96,7 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     if (parts < 2)
       return;
     getOperation().walk([&](func::FuncOp fn) {
-      if (fn->hasAttr("lathe.params"))
+      if (fn->hasAttr("lathe.params") && (!trainOnly || fn->hasAttr("lathe.trains")))
         partition(fn);
     });
   }
