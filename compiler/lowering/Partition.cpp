@@ -24,9 +24,11 @@
 // per part (tagged `lathe.parts`), each writing its slice of the op's
 // destination in place; a fill or broadcast that the destination starts
 // from is computed inside each part, so that a matmul's tiles still start
-// from it in registers. The parts of a cut reduction are clones tagged
-// `lathe.part = t`, summed by an elementwise op. lathe-schedule-threads later
-// runs iteration t of every parts loop on thread t.
+// from it in registers. A cut reduction is such a loop too: iteration t
+// adds up its share into zeros, as slice t of a stacked [parts, ...]
+// tensor, and an elementwise op sums the slices after the loop.
+// lathe-schedule-threads later runs iteration t of every parts loop on
+// thread t.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
