@@ -25,6 +25,9 @@ BatchQueue::BatchQueue(const Session &session, const Dataset &data,
     how = bytes >= kThreadedBytes && spareCore() ? Gather::Ahead
                                                  : Gather::InPlace;
   if (how == Gather::InPlace) {
+    // The compiled code's threads wait between steps: they share the rows
+    // (not on the GPU, whose batches are managed memory).
+    parallelFill_ = session.info().target != "nvptx";
     slots_.push_back(std::move(probe));
     return;
   }
@@ -70,10 +73,11 @@ void BatchQueue::work() {
 
 const Batch &BatchQueue::next() {
   if (!worker_.joinable()) {
-    session_.fill(data_, order_, released_ * session_.info().batch, slots_[0]);
-    ++released_;
     // The next batch's rows arrive while this one trains.
-    session_.prefetch(data_, order_, released_ * session_.info().batch);
+    int64_t b = session_.info().batch;
+    session_.fill(data_, order_, released_ * b, slots_[0], parallelFill_,
+                  (released_ + 1) * b);
+    ++released_;
     return slots_[0];
   }
   std::unique_lock<std::mutex> lock(mutex_);

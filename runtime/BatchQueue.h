@@ -53,6 +53,7 @@ private:
   int64_t filled_ = 0;   // batches the worker has finished
   int64_t released_ = 0; // batches the consumer is done with
   bool handed_ = false, workerWaits_ = false, consumerWaits_ = false, stop_ = false;
+  bool parallelFill_ = false; // in place, over the compiled code's threads
   std::thread worker_;
 };
 

@@ -1,5 +1,6 @@
 //===- Session.cpp - A compiled model's state and entry points ------------===//
 #include "runtime/Session.h"
+#include "runtime/Parallel.h"
 #include "runtime/CudaDriver.h"
 #include "runtime/BatchQueue.h"
 
@@ -209,16 +210,24 @@ Batch Session::makeBatch() const {
 }
 
 void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
-                   int64_t begin, Batch &batch) const {
+                   int64_t begin, Batch &batch, bool parallel,
+                   int64_t next) const {
   int64_t B = info_.batch, f = info_.inputSize(), out = info_.outputSize();
   batch.count = std::min<int64_t>(B, int64_t(order.size()) - begin);
-  prefetch(d, order, begin);
   // Rows past the data are zeros; real rows are overwritten whole below.
   std::fill(batch.x.data() + batch.count * f, batch.x.data() + batch.x.size(),
             0.0f);
   if (batch.y.size())
     std::fill(batch.y.data(), batch.y.data() + batch.y.size(), 0.0f);
-  for (int64_t r = 0; r < B; ++r) {
+  // Each thread asks for its rows up front (into its own caches), and for
+  // the same rows of the next batch once done.
+  auto ask = [&](int64_t at, int64_t first, int64_t last) {
+    for (int64_t r = at + first; r < std::min<int64_t>(at + last, order.size()); ++r)
+      d.prefetchRow(order[r]);
+  };
+  auto rows = [&](int64_t first, int64_t last) {
+  ask(begin, first, last);
+  for (int64_t r = first; r < last; ++r) {
     bool real = r < batch.count;
     batch.mask[r] = real ? 1.0f : 0.0f;
     if (!real) {
@@ -248,13 +257,13 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
         batch.y[r * out + j] = d.y[i * d.targetWidth + j];
     }
   }
-}
-
-void Session::prefetch(const Dataset &d, const std::vector<int64_t> &order,
-                       int64_t begin) const {
-  int64_t end = std::min<int64_t>(begin + info_.batch, int64_t(order.size()));
-  for (int64_t r = begin; r < end; ++r)
-    d.prefetchRow(order[r]);
+  if (next >= 0)
+    ask(next, first, last);
+  };
+  if (parallel)
+    parallelRanges(B, rows);
+  else
+    rows(0, B);
 }
 
 void Session::accumulate(const Batch &batch, const Buffer &pred, float loss,

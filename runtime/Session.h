@@ -157,12 +157,12 @@ public:
   const ModelInfo &info() const { return info_; }
   /// Fresh parameters from each one's initializer, zero optimizer state.
   void initialize(uint64_t seed);
-  /// Fills `batch` with samples `order[begin, begin + batch size)`.
+  /// Fills `batch` with samples `order[begin, begin + batch size)`; with
+  /// `parallel`, its rows are shared by the compiled code's threads. With
+  /// `next` (>= 0), the caches are then asked for the rows of the batch at
+  /// `next` (by the thread that will gather them).
   void fill(const Dataset &d, const std::vector<int64_t> &order, int64_t begin,
-            Batch &batch) const;
-  /// Asks the caches for the rows `fill` would gather at `begin`.
-  void prefetch(const Dataset &d, const std::vector<int64_t> &order,
-                int64_t begin) const;
+            Batch &batch, bool parallel = false, int64_t next = -1) const;
   Batch makeBatch() const;
   /// One optimizer step at learning rate `lr`; adds the batch to `stats`.
   float trainStep(const Batch &batch, double lr, Evaluation &stats);
