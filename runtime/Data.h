@@ -34,12 +34,14 @@ struct Dataset {
     for (int64_t j = 0; j < features; ++j)
       out[j] = float(b[j]) * byteScale + byteShift;
   }
-  /// Asks the caches for sample i's features and target: a shuffled batch's rows lie
-  /// scattered over the data set, and their misses then overlap instead of
-  /// coming one row at a time.
+  /// Asks the caches for sample i's features and target: a shuffled batch's
+  /// rows lie scattered over the data set, and their misses then overlap
+  /// instead of coming one row at a time.
   void prefetchRow(int64_t i) const {
-    const char *p = bytes.empty() ? reinterpret_cast<const char *>(x.data() + i * features)
-                                  : reinterpret_cast<const char *>(bytes.data() + i * features);
+    const char *p =
+        bytes.empty()
+            ? reinterpret_cast<const char *>(x.data() + i * features)
+            : reinterpret_cast<const char *>(bytes.data() + i * features);
     int64_t size = features * (bytes.empty() ? int64_t(sizeof(float)) : 1);
     for (int64_t o = 0; o < size; o += 64)
       __builtin_prefetch(p + o);

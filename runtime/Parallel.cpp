@@ -39,14 +39,16 @@ void runPart(int32_t *, int32_t *, Job *job) {
 }
 } // namespace
 
-void lathe::rt::parallelRanges(int64_t n,
-                               const std::function<void(int64_t, int64_t)> &body) {
-  if (n <= 1 || !__kmpc_fork_call || !omp_get_thread_num || !omp_get_num_threads ||
-      !omp_get_max_threads || omp_get_max_threads() < 2) {
+void lathe::rt::parallelRanges(
+    int64_t n, const std::function<void(int64_t, int64_t)> &body) {
+  if (n <= 1 || !__kmpc_fork_call || !omp_get_thread_num ||
+      !omp_get_num_threads || !omp_get_max_threads ||
+      omp_get_max_threads() < 2) {
     body(0, n);
     return;
   }
-  static Ident ident{0, 2 /* KMP_IDENT_KMPC */, 0, 0, ";lathe;parallelRanges;0;0;;"};
+  static Ident ident{0, 2 /* KMP_IDENT_KMPC */, 0, 0,
+                     ";lathe;parallelRanges;0;0;;"};
   Job job{n, &body};
   __kmpc_fork_call(&ident, 1, reinterpret_cast<Microtask>(&runPart), &job);
 }

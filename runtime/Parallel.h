@@ -12,7 +12,8 @@ namespace lathe::rt {
 /// parallel regions use, which otherwise wait between steps), or all of it
 /// on this thread where no OpenMP runtime is linked or one thread is set.
 /// The ranges must touch disjoint memory.
-void parallelRanges(int64_t n, const std::function<void(int64_t, int64_t)> &body);
+void parallelRanges(int64_t n,
+                    const std::function<void(int64_t, int64_t)> &body);
 
 } // namespace lathe::rt
 

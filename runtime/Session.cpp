@@ -222,43 +222,44 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
   // Each thread asks for its rows up front (into its own caches), and for
   // the same rows of the next batch once done.
   auto ask = [&](int64_t at, int64_t first, int64_t last) {
-    for (int64_t r = at + first; r < std::min<int64_t>(at + last, order.size()); ++r)
+    for (int64_t r = at + first; r < std::min<int64_t>(at + last, order.size());
+         ++r)
       d.prefetchRow(order[r]);
   };
   auto rows = [&](int64_t first, int64_t last) {
-  ask(begin, first, last);
-  for (int64_t r = first; r < last; ++r) {
-    bool real = r < batch.count;
-    batch.mask[r] = real ? 1.0f : 0.0f;
-    if (!real) {
-      if (!batch.labels.empty())
-        batch.labels[r] = 0;
-      continue;
+    ask(begin, first, last);
+    for (int64_t r = first; r < last; ++r) {
+      bool real = r < batch.count;
+      batch.mask[r] = real ? 1.0f : 0.0f;
+      if (!real) {
+        if (!batch.labels.empty())
+          batch.labels[r] = 0;
+        continue;
+      }
+      int64_t i = order[begin + r];
+      if (info_.tokenInput) {
+        auto *ids = reinterpret_cast<int32_t *>(batch.x.data()) + r * f;
+        for (int64_t j = 0; j < f; ++j)
+          ids[j] = int32_t(d.value(i, j));
+      } else {
+        d.row(i, batch.x.data() + r * f);
+      }
+      if (d.labels.empty() && d.y.empty())
+        continue; // inputs only (prediction)
+      switch (info_.task) {
+      case Task::Classes:
+        batch.labels[r] = d.labels[i];
+        break;
+      case Task::OneHot:
+        batch.y[r * out + d.labels[i]] = 1.0f;
+        break;
+      default:
+        for (int64_t j = 0; j < out; ++j)
+          batch.y[r * out + j] = d.y[i * d.targetWidth + j];
+      }
     }
-    int64_t i = order[begin + r];
-    if (info_.tokenInput) {
-      auto *ids = reinterpret_cast<int32_t *>(batch.x.data()) + r * f;
-      for (int64_t j = 0; j < f; ++j)
-        ids[j] = int32_t(d.value(i, j));
-    } else {
-      d.row(i, batch.x.data() + r * f);
-    }
-    if (d.labels.empty() && d.y.empty())
-      continue; // inputs only (prediction)
-    switch (info_.task) {
-    case Task::Classes:
-      batch.labels[r] = d.labels[i];
-      break;
-    case Task::OneHot:
-      batch.y[r * out + d.labels[i]] = 1.0f;
-      break;
-    default:
-      for (int64_t j = 0; j < out; ++j)
-        batch.y[r * out + j] = d.y[i * d.targetWidth + j];
-    }
-  }
-  if (next >= 0)
-    ask(next, first, last);
+    if (next >= 0)
+      ask(next, first, last);
   };
   if (parallel)
     parallelRanges(B, rows);
