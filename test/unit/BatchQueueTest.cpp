@@ -1,6 +1,7 @@
 //===- BatchQueueTest.cpp - Batches gathered ahead equal those filled in turn ===//
 //
-// Gathered ahead on the worker thread and in place, for passes shorter
+// Gathered ahead on the worker thread and in place (by two OpenMP threads,
+// each its share of the rows), for passes shorter
 // than, equal to and longer than the queue's ring, with a partial last
 // batch, for one-hot, class and token inputs: every batch the queue hands
 // out equals the one Session::fill makes. Prints one line per
@@ -73,6 +74,9 @@ void check(const std::string &model, int64_t n, BatchQueue::Gather how) {
 } // namespace
 
 int main() {
+  // Two OpenMP threads: batches gathered in place are shared between them
+  // (the program links LLVM's OpenMP runtime, as models do).
+  setThreads(2);
   std::string onehot = "lathe-model 1\nname onehot\nbatch 32\nepochs 1\nseed 1\n"
                        "loss categorical_crossentropy\noptimizer adam lr=0.001\n"
                        "metrics accuracy\ntask onehot\ninput f32 784\n"
