@@ -1,14 +1,12 @@
 //===- Parallel.cpp - Work split over the compiled code's threads ---------===//
 //
-// The runtime does not depend on OpenMP (its tests link without it): the
-// entry points are weak, and present where the program links LLVM's OpenMP
-// runtime, as compiled models do. A parallel region is forked the way
+// The runtime does not depend on OpenMP: the entry points are weak, and
+// present where the program links LLVM's OpenMP runtime, as compiled models
+// do (elsewhere the work runs on the calling thread). A parallel region is forked the way
 // compiled code forks one, through __kmpc_fork_call.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Parallel.h"
-
-#include <algorithm>
 
 namespace {
 struct Ident {

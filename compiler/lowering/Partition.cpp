@@ -322,19 +322,18 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     {
       OpBuilder::InsertionGuard guard(rewriter);
       rewriter.setInsertionPoint(forall.getTerminator());
-      OpBuilder &b = rewriter;
-      Location l = loc;
       Value t = forall.getInductionVar(0), out = forall.getRegionIterArgs()[0];
-      Value offset =
-          arith::MulIOp::create(b, l, t, arith::ConstantIndexOp::create(b, l, size));
+      Value offset = arith::MulIOp::create(rewriter, loc, t,
+                                           arith::ConstantIndexOp::create(rewriter, loc, size));
       SmallVector<Value> operands;
       for (OpOperand &o : op->getOpOperands()) {
         Value v = o.get();
         if (!op.isDpsInput(&o)) {
-          Value dest = tensor::ExtractSliceOp::create(b, l, type, out, partOffsets(t), partSizes,
-                                                      partStrides);
-          Value zero = arith::ConstantOp::create(b, l, b.getZeroAttr(type.getElementType()));
-          v = linalg::FillOp::create(b, l, zero, dest).getResult(0);
+          Value dest = tensor::ExtractSliceOp::create(rewriter, loc, type, out, partOffsets(t),
+                                                      partSizes, partStrides);
+          Value zero = arith::ConstantOp::create(rewriter, loc,
+                                                 rewriter.getZeroAttr(type.getElementType()));
+          v = linalg::FillOp::create(rewriter, loc, zero, dest).getResult(0);
         } else if (std::optional<int64_t> p = dimOf(op, o, loop)) {
           auto vt = cast<RankedTensorType>(v.getType());
           SmallVector<OpFoldResult> offsets(vt.getRank(), index(0)), sizes,
@@ -343,14 +342,14 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
             sizes.push_back(index(s));
           offsets[*p] = offset;
           sizes[*p] = index(size);
-          v = tensor::ExtractSliceOp::create(b, l, v, offsets, sizes, strides);
+          v = tensor::ExtractSliceOp::create(rewriter, loc, v, offsets, sizes, strides);
         }
         operands.push_back(v);
       }
-      Operation *clone = mlir::clone(b, op, {type}, operands);
-      b.setInsertionPointToStart(forall.getTerminator().getBody());
-      tensor::ParallelInsertSliceOp::create(b, l, clone->getResult(0), out, partOffsets(t),
-                                            partSizes, partStrides);
+      Operation *clone = mlir::clone(rewriter, op, {type}, operands);
+      rewriter.setInsertionPointToStart(forall.getTerminator().getBody());
+      tensor::ParallelInsertSliceOp::create(rewriter, loc, clone->getResult(0), out,
+                                            partOffsets(t), partSizes, partStrides);
     }
     forall->setAttr("lathe.parts", rewriter.getUnitAttr());
 

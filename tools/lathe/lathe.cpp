@@ -136,19 +136,18 @@ cl::opt<unsigned> stepPartsOpt(
              "default: this machine's cores, at most 8; 1: not cut)"),
     cl::init(0), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
 
+/// This machine's cores, at most `cap`.
+unsigned cores(unsigned cap) {
+  return std::min(std::max(1u, std::thread::hardware_concurrency()), cap);
+}
+
 /// A step cut into as many parts as the machine has cores runs each part on
 /// a core of its own (`--threads` at most the parts; fewer threads run
 /// several parts each, in the same order, so the results do not change).
-unsigned stepParts() {
-  if (stepPartsOpt > 0)
-    return stepPartsOpt;
-  return std::min(std::max(1u, std::thread::hardware_concurrency()), 8u);
-}
+unsigned stepParts() { return stepPartsOpt > 0 ? stepPartsOpt : cores(8); }
 
 unsigned compileThreads() {
-  if (compileThreadsOpt > 0)
-    return compileThreadsOpt;
-  return std::min(std::max(1u, std::thread::hardware_concurrency()), 4u);
+  return compileThreadsOpt > 0 ? compileThreadsOpt : cores(4);
 }
 cl::opt<std::string> optimizerOpt(
     "optimizer",
