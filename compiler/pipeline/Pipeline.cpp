@@ -216,7 +216,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           "function-boundary-type-conversion=identity-layout-map}, "
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
           "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
-          "canonicalize, " + schedule + "lathe-split-functions, canonicalize, "
+          "canonicalize, " + schedule + "lathe-split-functions, canonicalize, duplicate-function-elimination, "
           // Function-level passes are nested under func.func, where MLIR
           // runs them on the functions (the steps' pieces) in parallel.
           "func.func(convert-linalg-to-loops, lathe-lower-vectors, "

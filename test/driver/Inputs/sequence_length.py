@@ -1,9 +1,11 @@
 """Compiles the news model at two sequence lengths and checks that the code
 does not grow with the length: the LSTM loops are loops, so the LLVM IR has
-the same number of instructions and the object the same size, to 2% (a
+the same number of instructions and the object the same size, to 10%: a
 weight gradient whose reduction runs over all time steps is cut into
-cache-sized blocks once it spans more than 2 MB: one more loop, not one per
-step; an unrolled LSTM would be ten times the size).
+cache-sized blocks once it spans more than 2 MB (one more loop, not one per
+step), and where the steps' pieces come out identical at one length they
+are merged into one function (duplicate-function-elimination), about 5% of
+the code; an unrolled LSTM would be ten times the size.
 Also prints each length's compile time, the least of three runs; the times
 are for people and bench/, not asserted (this machine is noisy).
 Usage: sequence_length.py LATHE MODEL WORKDIR LENGTH LENGTH"""
@@ -36,6 +38,6 @@ for n in lengths:
     print(f"length {n}: {instructions} LLVM instructions, object {obj} bytes, "
           f"compile {best:.2f}s")
 (i0, o0), (i1, o1) = sizes[lengths[0]], sizes[lengths[1]]
-ok = abs(i1 - i0) <= 0.02 * i0 and abs(o1 - o0) <= 0.02 * o0
+ok = abs(i1 - i0) <= 0.1 * i0 and abs(o1 - o0) <= 0.1 * o0
 print("same code size at both lengths" if ok else "FAIL: the code grows with the sequence length")
 sys.exit(0 if ok else 1)
