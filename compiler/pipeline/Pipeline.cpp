@@ -198,7 +198,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
                                         unsigned stepParts) {
   std::string partition, schedule;
   if (stepParts > 1) {
-    partition = fmt::format("lathe-partition{{parts={} train-only=true}}, canonicalize, cse, ", stepParts);
+    partition = fmt::format("lathe-partition{{parts={}}}, canonicalize, cse, ", stepParts);
     schedule = fmt::format("lathe-schedule-threads{{parts={}}}, ", stepParts);
   }
   std::string snapshot, scopes;

@@ -131,8 +131,8 @@ cl::opt<unsigned> compileThreadsOpt(
 
 cl::opt<unsigned> stepPartsOpt(
     "step-parts",
-    cl::desc("Cut each training step into this many per-thread parts run in "
-             "one parallel region (lathe-partition, lathe-schedule-threads; "
+    cl::desc("Cut each step (training, evaluation, prediction) into this many "
+             "per-thread parts run in one parallel region (lathe-partition, lathe-schedule-threads; "
              "default: this machine's cores, at most 8; 1: not cut)"),
     cl::init(0), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
 
