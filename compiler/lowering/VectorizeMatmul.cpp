@@ -79,6 +79,58 @@ int64_t columnBlock(int64_t kc, int64_t n, int64_t nt) {
   return n;
 }
 
+/// Where to split a matmul's columns (loop 2) so that each piece has a
+/// width its register tiles handle well (0: none). A tile row of more than
+/// 16 columns that is not a multiple of 16 (a 5x5 kernel's 25) is an odd
+/// vector that LLVM widens, splits, scalarizes and spills: the DCGAN's
+/// 12544 x 64 x 25 matmuls ran at 3 GFLOP/s. Split into a multiple of 16
+/// and the rest (25: 16 + 9), each piece is a matmul of its own; up to 16
+/// columns (10 classes) are one vector register, padded.
+int64_t columnSplit(int64_t n) { return n > 16 && n % 16 ? n - n % 16 : 0; }
+
+/// Where to split a matmul's rows (loop 0; 0: none): more rows than fit the
+/// registers (12) with no row tile among 8, 6, 4, 3, 2 dividing them (25,
+/// a weight gradient's rows for a 5x5 kernel) would get one-row tiles, two
+/// accumulators waiting on each other's FMAs. Split into a multiple of 8
+/// and the rest.
+int64_t rowSplit(int64_t m) {
+  if (m <= 12 || m % 8 == 0 || m % 6 == 0 || m % 4 == 0 || m % 3 == 0 ||
+      m % 2 == 0)
+    return 0;
+  return m - m % 8;
+}
+
+/// Splits each of `ops` (static matmuls) by columnSplit and rowSplit until
+/// every piece has good widths; returns the pieces.
+SmallVector<linalg::GenericOp> splitAwkwardShapes(RewriterBase &rewriter,
+                                                  ArrayRef<linalg::GenericOp> ops) {
+  SmallVector<linalg::GenericOp> done, work(ops.begin(), ops.end());
+  while (!work.empty()) {
+    linalg::GenericOp op = work.pop_back_val();
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    int64_t at = 0;
+    unsigned dim = 0;
+    if (!llvm::any_of(ranges, ShapedType::isDynamic)) {
+      if ((at = columnSplit(ranges[2])))
+        dim = 2;
+      else if ((at = rowSplit(ranges[0])))
+        dim = 0;
+    }
+    if (!at) {
+      done.push_back(op);
+      continue;
+    }
+    rewriter.setInsertionPoint(op);
+    auto [first, second] =
+        linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()),
+                        dim, rewriter.getIndexAttr(at));
+    for (TilingInterface piece : {first, second})
+      if (auto g = dyn_cast_or_null<linalg::GenericOp>(piece.getOperation()))
+        work.push_back(g);
+  }
+  return done;
+}
+
 /// Rows of C from which B is packed, and columns of B from which its rows
 /// lie far enough apart to need it. Packed, a tile column of B (its `nt`
 /// columns over the reduction block) is one contiguous run that the
@@ -246,6 +298,7 @@ struct VectorizeMatmulPass
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    ops = splitAwkwardShapes(rewriter, ops);
     int64_t seedsExpected = 0, seedsPlaced = 0;
     // By the index a k loop's attribute holds: the bias, and the C its
     // columns are counted in.

@@ -60,6 +60,45 @@ func.func @narrow(%a: tensor<32x128xf32>, %b: tensor<128x10xf32>, %c: tensor<32x
 
 // -----
 
+// 25 columns (a 5x5 kernel's) are split into a matmul over the first 16
+// and one over the last 9, each a vector register wide, not a 25-wide
+// vector; 25 rows (the same kernel's weight gradient), which no row tile
+// divides, into 24 rows of 8-row tiles and one more.
+// CHECK-LABEL: func.func @odd_columns
+// CHECK-NOT: vector<8x25xf32>
+// CHECK-DAG: vector<8x16xf32>
+// CHECK-DAG: vector<8x9xf32>
+// CHECK-LABEL: func.func @odd_rows
+// CHECK-NOT: step %c1 iter_args({{.*}}tensor<25x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c24 step %c8
+// CHECK: vector<8x32xf32>
+// CHECK: vector<1x32xf32>
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @odd_columns(%a: tensor<64x64xf32>, %b: tensor<64x25xf32>, %c: tensor<64x25xf32>) -> tensor<64x25xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<64x64xf32>, tensor<64x25xf32>) outs(%c : tensor<64x25xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<64x25xf32>
+  return %r : tensor<64x25xf32>
+}
+func.func @odd_rows(%a: tensor<25x64xf32>, %b: tensor<64x32xf32>, %c: tensor<25x32xf32>) -> tensor<25x32xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<25x64xf32>, tensor<64x32xf32>) outs(%c : tensor<25x32xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %o, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<25x32xf32>
+  return %r : tensor<25x32xf32>
+}
+
+// -----
+
 // C filled with zeros: the tiles start from a zero vector in registers and C
 // is left uninitialized (no fill of the whole matrix in memory).
 // CHECK-LABEL: func.func @zero_init
