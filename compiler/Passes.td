@@ -233,6 +233,23 @@ def LatheSplitFunctions : Pass<"lathe-split-functions", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::func::FuncDialect", "mlir::LLVM::LLVMDialect"];
 }
 
+def LatheUnshareInits : Pass<"lathe-unshare-inits", "mlir::ModuleOp"> {
+  let summary = "Recompute a constant initial tensor for each op that writes into it";
+  let description = [{
+    CSE merges equal zero fills (a padded buffer's border, a col2im's
+    accumulator, a reduction's start), and one-shot bufferization then
+    copies the one filled buffer for every op that writes into it after the
+    first: the DCGAN copied a 4.7 MB zero buffer every step. Run after the
+    last CSE and before bufferization, this pass gives each writing use
+    (a destination operand, an insert_slice's destination, a loop's shared
+    output) its own copy of the op that computes the constant: a
+    linalg.fill, a generic or a forall of parts that reads nothing but
+    constants and empty tensors. A fill writes once where a copy reads and
+    writes.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def LatheApproximateMath : Pass<"lathe-approximate-math", "mlir::ModuleOp"> {
   let summary = "f32 exp, log and tanh as polynomials that vectorize";
   let description = [{

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace lathe {
@@ -51,6 +52,45 @@ bool isStridedSlice(Value v) {
   return isStridedSlice(slice.getSource());
 }
 
+/// Whether `insert` writes a region of its destination that is not one
+/// contiguous run (a padded buffer's interior).
+bool insertsStrided(tensor::InsertSliceOp insert) {
+  if (!insert.hasUnitStride() || !insert.getDestType().hasStaticShape())
+    return true;
+  ArrayRef<int64_t> dest = insert.getDestType().getShape();
+  SmallVector<OpFoldResult> sizes = insert.getMixedSizes();
+  bool partial = false;
+  for (size_t d = 0; d < dest.size(); ++d) {
+    std::optional<int64_t> n = getConstantIntValue(sizes[d]);
+    if (!n || (partial && *n != dest[d]))
+      return true;
+    if (*n != 1)
+      partial = true;
+  }
+  return false;
+}
+
+/// Whether `v`, a part of a step cut by lathe-partition, is inserted by its
+/// loop's parallel_insert_slice into a result that is then written into a
+/// strided slice: empty-tensor elimination makes that slice the part's
+/// buffer, and a collapsed op would compute into a temporary copied in and
+/// out (the DCGAN's activations written into their padded buffers).
+bool partWrittenIntoStridedSlice(Value v) {
+  for (Operation *user : v.getUsers()) {
+    auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(user);
+    auto forall = insert ? insert->getParentOfType<scf::ForallOp>() : nullptr;
+    auto arg = insert ? dyn_cast<BlockArgument>(insert.getDest()) : nullptr;
+    if (!forall || !arg || arg.getOwner()->getParentOp() != forall)
+      continue;
+    Value result = forall->getResult(arg.getArgNumber() - forall.getRank());
+    for (Operation *u : result.getUsers())
+      if (auto outer = dyn_cast<tensor::InsertSliceOp>(u))
+        if (outer.getSource() == result && insertsStrided(outer))
+          return true;
+  }
+  return false;
+}
+
 /// All loops of `op` as one group when it is elementwise over whole,
 /// identically laid out operands; nothing otherwise.
 SmallVector<ReassociationIndices> flattenable(linalg::LinalgOp op) {
@@ -68,10 +108,13 @@ SmallVector<ReassociationIndices> flattenable(linalg::LinalgOp op) {
   for (Value v : op->getOperands())
     if (isStridedSlice(v))
       return {};
-  for (Value r : op->getResults())
+  for (Value r : op->getResults()) {
     for (Operation *user : r.getUsers())
       if (isa<tensor::InsertSliceOp, func::ReturnOp>(user))
         return {};
+    if (partWrittenIntoStridedSlice(r))
+      return {};
+  }
   ReassociationIndices all;
   for (unsigned i = 0; i < n; ++i)
     all.push_back(i);

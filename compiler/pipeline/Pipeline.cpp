@@ -211,7 +211,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           snapshot +
           partition +
           "lathe-loop-order, lathe-vectorize-matmul, lathe-vectorize-transpose, "
-          "lathe-flatten-elementwise, lathe-approximate-math, canonicalize, cse, "
+          "lathe-flatten-elementwise, lathe-approximate-math, canonicalize, cse, lathe-unshare-inits, "
           "eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "

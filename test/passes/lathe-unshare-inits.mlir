@@ -1,0 +1,84 @@
+// One zero fill that two insert_slices write into (CSE merged the pads of
+// two images): each writer gets a fill of its own, next to the original,
+// so bufferization fills two buffers instead of filling one and copying it.
+// RUN: lathe-opt %s --split-input-file --lathe-unshare-inits | FileCheck %s
+// RUN: lathe-opt %s --split-input-file --lathe-unshare-inits --eliminate-empty-tensors \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries=true function-boundary-type-conversion=identity-layout-map" \
+// RUN:   | FileCheck %s --check-prefix=BUF
+// Without the pass, the second pad is a copy of the first's zeros.
+// RUN: lathe-opt %s --split-input-file --eliminate-empty-tensors \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries=true function-boundary-type-conversion=identity-layout-map" \
+// RUN:   | FileCheck %s --check-prefix=SHARED
+
+// CHECK-LABEL: func.func @two_pads
+// CHECK: %[[E1:.*]] = tensor.empty() : tensor<4x6x6xf32>
+// CHECK: %[[Z1:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E1]]
+// CHECK: %[[E2:.*]] = tensor.empty() : tensor<4x6x6xf32>
+// CHECK: %[[Z2:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E2]]
+// CHECK: tensor.insert_slice %arg0 into %[[A:[0-9]+]]
+// CHECK-NOT: into %[[A]]
+// CHECK: return
+// BUF-LABEL: func.func @two_pads
+// BUF-NOT: memref.copy {{.*}} : memref<4x6x6xf32> to memref<4x6x6xf32>
+// BUF: return
+// SHARED-LABEL: func.func @two_pads
+// SHARED: memref.copy {{.*}} : memref<4x6x6xf32> to memref<4x6x6xf32>
+func.func @two_pads(%a: tensor<4x4x4xf32>, %b: tensor<4x4x4xf32>) -> (tensor<4x6x6xf32>, tensor<4x6x6xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x6x6xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x6x6xf32>) -> tensor<4x6x6xf32>
+  %pa = tensor.insert_slice %a into %z[0, 1, 1] [4, 4, 4] [1, 1, 1] : tensor<4x4x4xf32> into tensor<4x6x6xf32>
+  %pb = tensor.insert_slice %b into %z[0, 1, 1] [4, 4, 4] [1, 1, 1] : tensor<4x4x4xf32> into tensor<4x6x6xf32>
+  return %pa, %pb : tensor<4x6x6xf32>, tensor<4x6x6xf32>
+}
+
+// -----
+
+// A fill cut into parts (a forall over slices of an empty tensor) is a
+// constant too; a fill of a value that is not a constant is left shared,
+// and a reader keeps the original while the writer gets a copy.
+// CHECK-LABEL: func.func @parts
+// CHECK-COUNT-2: scf.forall
+// CHECK: tensor.insert_slice %arg0 into %[[P:[0-9]+]]
+// CHECK-NOT: into %[[P]]
+// CHECK: return
+// CHECK-LABEL: func.func @not_constant
+// CHECK-COUNT-1: linalg.fill
+// CHECK-NOT: linalg.fill
+// CHECK-LABEL: func.func @reader_and_writer
+// CHECK: %[[Z1:.*]] = linalg.fill
+// CHECK: %[[Z2:.*]] = linalg.fill
+// CHECK: linalg.generic {{.*}} ins(%[[Z1]] : tensor<8xf32>) outs(%[[Z2]] : tensor<8xf32>)
+func.func @parts(%a: tensor<2x4xf32>) -> (tensor<4x4xf32>, tensor<4x4xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<4x4xf32>
+  %z = scf.forall (%i) = (0) to (4) step (2) shared_outs(%o = %e) -> (tensor<4x4xf32>) {
+    %s = tensor.extract_slice %o[%i, 0] [2, 4] [1, 1] : tensor<4x4xf32> to tensor<2x4xf32>
+    %f = linalg.fill ins(%zero : f32) outs(%s : tensor<2x4xf32>) -> tensor<2x4xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %f into %o[%i, 0] [2, 4] [1, 1] : tensor<2x4xf32> into tensor<4x4xf32>
+    }
+  }
+  %p = tensor.insert_slice %a into %z[0, 0] [2, 4] [1, 1] : tensor<2x4xf32> into tensor<4x4xf32>
+  %q = tensor.insert_slice %a into %z[2, 0] [2, 4] [1, 1] : tensor<2x4xf32> into tensor<4x4xf32>
+  return %p, %q : tensor<4x4xf32>, tensor<4x4xf32>
+}
+func.func @not_constant(%v: f32, %a: tensor<2xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %e = tensor.empty() : tensor<4xf32>
+  %z = linalg.fill ins(%v : f32) outs(%e : tensor<4xf32>) -> tensor<4xf32>
+  %p = tensor.insert_slice %a into %z[0] [2] [1] : tensor<2xf32> into tensor<4xf32>
+  %q = tensor.insert_slice %a into %z[2] [2] [1] : tensor<2xf32> into tensor<4xf32>
+  return %p, %q : tensor<4xf32>, tensor<4xf32>
+}
+func.func @reader_and_writer() -> tensor<8xf32> {
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<8xf32>
+  %z = linalg.fill ins(%one : f32) outs(%e : tensor<8xf32>) -> tensor<8xf32>
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]}
+    ins(%z : tensor<8xf32>) outs(%z : tensor<8xf32>) {
+  ^bb0(%x: f32, %y: f32):
+    %s = arith.addf %x, %y : f32
+    linalg.yield %s : f32
+  } -> tensor<8xf32>
+  return %r : tensor<8xf32>
+}
