@@ -8,8 +8,8 @@
 //  - thread t runs iteration t of every parts loop (iterations t, t + n, ...
 //    on n threads; all of them on one thread),
 //  - thread 0 runs the ops that run once (grouped in scf.if),
-//  - every thread runs the cheap scalar ops (loads, arithmetic) the others
-//    need, and
+//  - every thread runs the cheap scalar ops (loads, arithmetic) that the
+//    parts loops need; thread 0 alone those only its own ops use, and
 //  - a barrier separates two ops only where a thread would touch what
 //    another thread wrote since the last barrier (or write what another one
 //    read): the accesses are compared as boxes of the buffers, computed per
@@ -224,6 +224,25 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
         if (!outside.contains(v))
           return;
 
+    // Scalars every thread needs: those the parts loops use, and what
+    // those are computed from. A scalar only ops that run once use (a
+    // loss's normalizer for the loss gradient) is computed by thread 0
+    // alone: loaded by every thread, it would need a barrier after the op
+    // that stored it.
+    DenseSet<Value> neededByAll;
+    for (Operation *op : llvm::reverse(inside)) {
+      bool all = op->hasAttr("lathe.parts") ||
+                 (isScalarOp(*op) && neededByAll.contains(op->getResult(0)));
+      if (!all)
+        continue;
+      for (Value v : op->getOperands())
+        neededByAll.insert(v);
+      op->walk([&](Operation *nested) {
+        for (Value v : nested->getOperands())
+          neededByAll.insert(v);
+      });
+    }
+
     // Who runs each op, and what each thread's run of it touches.
     int64_t n = parts;
     DenseMap<Operation *, Kind> kind;
@@ -231,8 +250,9 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
     DenseSet<Value> onceValues;
     for (Operation *op : inside) {
       Kind k = op->hasAttr("lathe.parts") ? Kind::Parts
-               : isScalarOp(*op)          ? Kind::Everyone
-                                          : Kind::Once;
+               : isScalarOp(*op) && neededByAll.contains(op->getResult(0))
+                   ? Kind::Everyone
+                   : Kind::Once;
       // A value computed by thread 0 alone cannot feed the others.
       for (Value v : op->getOperands())
         if (onceValues.contains(v)) {
