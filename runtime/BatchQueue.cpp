@@ -26,8 +26,12 @@ BatchQueue::BatchQueue(const Session &session, const Dataset &data,
                                                  : Gather::InPlace;
   if (how == Gather::InPlace) {
     // The compiled code's threads wait between steps: they share the rows
-    // (not on the GPU, whose batches are managed memory).
-    parallelFill_ = session.info().target != "nvptx";
+    // of a batch large enough to pay for starting them (not on the GPU,
+    // whose batches are managed memory). A regression's batch of 16 rows
+    // takes less than starting the threads: gathered in parallel, linear
+    // regression trained 9x slower on two threads than on one.
+    parallelFill_ =
+        session.info().target != "nvptx" && bytes >= kThreadedBytes;
     slots_.push_back(std::move(probe));
     return;
   }

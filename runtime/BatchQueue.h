@@ -44,8 +44,10 @@ private:
   // time, so the threads wake each other once every many steps (a wake-up
   // costs tens of microseconds on a virtual machine), not every step.
   int64_t slotCount_ = 1;
-  // Below this many bytes a batch is gathered in place: the step is then so
-  // short that handing batches between threads would cost more than it saves.
+  // Below this many bytes a batch is gathered in place, by one thread: the
+  // step is then so short that handing batches between threads, or starting
+  // the compiled code's threads to share the rows, would cost more than it
+  // saves.
   static constexpr int64_t kThreadedBytes = 32 << 10;
   std::vector<Batch> slots_;
   std::mutex mutex_;
