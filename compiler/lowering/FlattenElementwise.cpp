@@ -28,46 +28,38 @@ namespace lathe {
 using namespace mlir;
 
 namespace {
+/// Whether a unit-stride slice of `sizes` of a tensor of static `shape` is
+/// one contiguous run of it: after the first dimension taken partly, every
+/// dimension is whole.
+bool isContiguous(ArrayRef<int64_t> shape, ArrayRef<OpFoldResult> sizes) {
+  bool partial = false;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    std::optional<int64_t> n = getConstantIntValue(sizes[d]);
+    if (!n || (partial && *n != shape[d]))
+      return false;
+    if (*n != 1)
+      partial = true;
+  }
+  return true;
+}
+
 /// Whether `v` is a slice that is not one contiguous run of its source:
 /// collapsing it would make bufferization copy it.
 bool isStridedSlice(Value v) {
   auto slice = v.getDefiningOp<tensor::ExtractSliceOp>();
   if (!slice)
     return false;
-  if (!slice.hasUnitStride() || !slice.getSourceType().hasStaticShape())
+  if (!slice.hasUnitStride() || !slice.getSourceType().hasStaticShape() ||
+      !isContiguous(slice.getSourceType().getShape(), slice.getMixedSizes()))
     return true;
-  ArrayRef<int64_t> src = slice.getSourceType().getShape();
-  SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
-  // After the first dimension taken partly, every dimension is whole.
-  bool partial = false;
-  for (size_t d = 0; d < src.size(); ++d) {
-    std::optional<int64_t> n = getConstantIntValue(sizes[d]);
-    if (!n)
-      return true;
-    if (partial && *n != src[d])
-      return true;
-    if (*n != 1)
-      partial = true;
-  }
   return isStridedSlice(slice.getSource());
 }
 
 /// Whether `insert` writes a region of its destination that is not one
 /// contiguous run (a padded buffer's interior).
 bool insertsStrided(tensor::InsertSliceOp insert) {
-  if (!insert.hasUnitStride() || !insert.getDestType().hasStaticShape())
-    return true;
-  ArrayRef<int64_t> dest = insert.getDestType().getShape();
-  SmallVector<OpFoldResult> sizes = insert.getMixedSizes();
-  bool partial = false;
-  for (size_t d = 0; d < dest.size(); ++d) {
-    std::optional<int64_t> n = getConstantIntValue(sizes[d]);
-    if (!n || (partial && *n != dest[d]))
-      return true;
-    if (*n != 1)
-      partial = true;
-  }
-  return false;
+  return !insert.hasUnitStride() || !insert.getDestType().hasStaticShape() ||
+         !isContiguous(insert.getDestType().getShape(), insert.getMixedSizes());
 }
 
 /// Whether `v`, a part of a step cut by lathe-partition, is inserted by its

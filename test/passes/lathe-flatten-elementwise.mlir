@@ -127,3 +127,51 @@ func.func @returned(%w: tensor<5408x128xf32>, %g: tensor<5408x128xf32>) -> tenso
   } -> tensor<5408x128xf32>
   return %r : tensor<5408x128xf32>
 }
+
+// A part of a step cut by the batch (lathe-partition) whose loop's result
+// is written into a padded buffer's interior keeps its shape: flattened,
+// it would compute into a temporary copied in and out of that interior.
+// Written into a contiguous slice (whole rows), it is flattened.
+// CHECK-LABEL: func.func @part_into_padded
+// CHECK-NOT: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "parallel"]
+// CHECK: tensor.insert_slice {{.*}}[0, 1, 1, 0] [4, 6, 6, 8]
+// CHECK-LABEL: func.func @part_into_rows
+// CHECK: tensor.collapse_shape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]
+func.func @part_into_padded(%x: tensor<4x6x6x8xf32>, %pad: tensor<4x8x8x8xf32>) -> tensor<4x8x8x8xf32> {
+  %e = tensor.empty() : tensor<4x6x6x8xf32>
+  %r = scf.forall (%i) = (0) to (4) step (2) shared_outs(%o = %e) -> (tensor<4x6x6x8xf32>) {
+    %xs = tensor.extract_slice %x[%i, 0, 0, 0] [2, 6, 6, 8] [1, 1, 1, 1] : tensor<4x6x6x8xf32> to tensor<2x6x6x8xf32>
+    %os = tensor.extract_slice %o[%i, 0, 0, 0] [2, 6, 6, 8] [1, 1, 1, 1] : tensor<4x6x6x8xf32> to tensor<2x6x6x8xf32>
+    %g = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+        ins(%xs : tensor<2x6x6x8xf32>) outs(%os : tensor<2x6x6x8xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %t2 = math.tanh %in : f32
+      linalg.yield %t2 : f32
+    } -> tensor<2x6x6x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %g into %o[%i, 0, 0, 0] [2, 6, 6, 8] [1, 1, 1, 1] : tensor<2x6x6x8xf32> into tensor<4x6x6x8xf32>
+    }
+  }
+  %p = tensor.insert_slice %r into %pad[0, 1, 1, 0] [4, 6, 6, 8] [1, 1, 1, 1] : tensor<4x6x6x8xf32> into tensor<4x8x8x8xf32>
+  return %p : tensor<4x8x8x8xf32>
+}
+func.func @part_into_rows(%x: tensor<4x6x6x8xf32>, %big: tensor<8x6x6x8xf32>) -> tensor<8x6x6x8xf32> {
+  %e = tensor.empty() : tensor<4x6x6x8xf32>
+  %r = scf.forall (%i) = (0) to (4) step (2) shared_outs(%o = %e) -> (tensor<4x6x6x8xf32>) {
+    %xs = tensor.extract_slice %x[%i, 0, 0, 0] [2, 6, 6, 8] [1, 1, 1, 1] : tensor<4x6x6x8xf32> to tensor<2x6x6x8xf32>
+    %os = tensor.extract_slice %o[%i, 0, 0, 0] [2, 6, 6, 8] [1, 1, 1, 1] : tensor<4x6x6x8xf32> to tensor<2x6x6x8xf32>
+    %g = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+        ins(%xs : tensor<2x6x6x8xf32>) outs(%os : tensor<2x6x6x8xf32>) {
+    ^bb0(%in: f32, %out: f32):
+      %t2 = math.tanh %in : f32
+      linalg.yield %t2 : f32
+    } -> tensor<2x6x6x8xf32>
+    scf.forall.in_parallel {
+      tensor.parallel_insert_slice %g into %o[%i, 0, 0, 0] [2, 6, 6, 8] [1, 1, 1, 1] : tensor<2x6x6x8xf32> into tensor<4x6x6x8xf32>
+    }
+  }
+  %p = tensor.insert_slice %r into %big[4, 0, 0, 0] [4, 6, 6, 8] [1, 1, 1, 1] : tensor<4x6x6x8xf32> into tensor<8x6x6x8xf32>
+  return %p : tensor<8x6x6x8xf32>
+}
