@@ -211,12 +211,16 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           snapshot +
           partition +
           "lathe-loop-order, lathe-vectorize-matmul, lathe-vectorize-transpose, "
-          "lathe-flatten-elementwise, lathe-approximate-math, canonicalize, cse, lathe-unshare-inits, "
+          "lathe-flatten-elementwise, lathe-approximate-math, canonicalize, cse, "
+          // After the last CSE, which would merge its fills again.
+          "lathe-unshare-inits, "
           "eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
           "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
-          "canonicalize, " + schedule + "lathe-split-functions, canonicalize, duplicate-function-elimination, "
+          "canonicalize, " + schedule + "lathe-split-functions, canonicalize, "
+          // Tasks and pieces that came out identical are kept once.
+          "duplicate-function-elimination, "
           // Function-level passes are nested under func.func, where MLIR
           // runs them on the functions (the steps' pieces) in parallel.
           "func.func(convert-linalg-to-loops, lathe-lower-vectors, "
