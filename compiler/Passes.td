@@ -170,7 +170,10 @@ def LatheFlattenElementwise : Pass<"lathe-flatten-elementwise", "mlir::ModuleOp"
     address arithmetic can hide that its inner loop is contiguous, and LLVM
     then vectorizes it with gathers and scatters; one flat loop vectorizes
     with plain loads and stores. The reshapes are views after
-    bufferization.
+    bufferization. On buffers, an op is collapsed where every buffer it
+    touches is contiguous (whole, or whole rows of a larger one); the
+    pipeline runs the pass there again for what it had to leave N-D on
+    tensors, such as an optimizer update of a returned weight.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect"];
 }

@@ -221,6 +221,9 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           "canonicalize, " + schedule + "lathe-split-functions, canonicalize, "
           // Tasks and pieces that came out identical are kept once.
           "duplicate-function-elimination, "
+          // Again on buffers: what had to stay N-D on tensors (updates of
+          // returned weights) is contiguous memory now.
+          "lathe-flatten-elementwise, "
           // Function-level passes are nested under func.func, where MLIR
           // runs them on the functions (the steps' pieces) in parallel.
           "func.func(convert-linalg-to-loops, lathe-lower-vectors, "

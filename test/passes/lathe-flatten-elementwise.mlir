@@ -175,3 +175,35 @@ func.func @part_into_rows(%x: tensor<4x6x6x8xf32>, %big: tensor<8x6x6x8xf32>) ->
   %p = tensor.insert_slice %r into %big[4, 0, 0, 0] [4, 6, 6, 8] [1, 1, 1, 1] : tensor<4x6x6x8xf32> into tensor<8x6x6x8xf32>
   return %p : tensor<8x6x6x8xf32>
 }
+
+// After bufferization (the pass runs again there): an optimizer update of
+// a small weight, written into the caller's buffer, is one flat loop over
+// views, with no copy. Whole buffers and contiguous subviews (whole rows)
+// collapse; a subview of some columns does not, and a fill of it stays
+// N-D.
+// CHECK-LABEL: func.func @buffers
+// CHECK-DAG: memref.collapse_shape %arg0 {{\[\[}}0, 1]] : memref<128x10xf32> into memref<1280xf32>
+// CHECK-DAG: memref.collapse_shape %arg1 {{\[\[}}0, 1]] : memref<128x10xf32> into memref<1280xf32>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]
+// CHECK-SAME: ins(%{{.*}} : memref<1280xf32>) outs(%{{.*}} : memref<1280xf32>)
+// CHECK: memref.collapse_shape %{{.*}} {{\[\[}}0, 1]] : memref<4x10xf32, strided<[10, 1], offset: 40>> into memref<40xf32, strided<[1], offset: 40>>
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel"]
+// CHECK-NOT: memref.collapse_shape
+// CHECK: linalg.generic {{.*}} iterator_types = ["parallel", "parallel"]
+// CHECK-SAME: outs(%{{.*}} : memref<128x4xf32, strided<[10, 1], offset: 2>>)
+func.func @buffers(%g: memref<128x10xf32>, %w: memref<128x10xf32>) {
+  %lr = arith.constant 0.1 : f32
+  %zero = arith.constant 0.0 : f32
+  linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]}
+      ins(%g : memref<128x10xf32>) outs(%w : memref<128x10xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.mulf %in, %lr : f32
+    %d = arith.subf %out, %s : f32
+    linalg.yield %d : f32
+  }
+  %rows = memref.subview %w[4, 0] [4, 10] [1, 1] : memref<128x10xf32> to memref<4x10xf32, strided<[10, 1], offset: 40>>
+  linalg.fill ins(%zero : f32) outs(%rows : memref<4x10xf32, strided<[10, 1], offset: 40>>)
+  %cols = memref.subview %w[0, 2] [128, 4] [1, 1] : memref<128x10xf32> to memref<128x4xf32, strided<[10, 1], offset: 2>>
+  linalg.fill ins(%zero : f32) outs(%cols : memref<128x4xf32, strided<[10, 1], offset: 2>>)
+  return
+}
