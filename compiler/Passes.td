@@ -91,8 +91,7 @@ def LatheLoopOrder : Pass<"lathe-loop-order", "mlir::ModuleOp"> {
 def LathePartition : Pass<"lathe-partition", "mlir::ModuleOp"> {
   let summary = "Cut a step's large ops into per-thread parts that own the same slices";
   let description = [{
-    For each function with `lathe.params` (with `train-only`, each training
-    step: `lathe.trains`): every parameter of at least `min-work` elements
+    For each function with `lathe.params` (every step): every parameter of at least `min-work` elements
     is split along its first dimension, and the split is propagated through
     the linalg ops that read or write it or a value split alike. Along a
     parallel loop an op becomes an scf.forall of `parts` iterations tagged
@@ -112,8 +111,6 @@ def LathePartition : Pass<"lathe-partition", "mlir::ModuleOp"> {
            "Iterations an op needs to be cut">,
     Option<"bigWork", "big-work", "int64_t", /*default=*/"65536",
            "Iterations that get an op cut when no parameter reaches it">,
-    Option<"trainOnly", "train-only", "bool", /*default=*/"false",
-           "Cut only the training steps (functions marked lathe.trains)">,
   ];
   let dependentDialects = ["mlir::linalg::LinalgDialect", "mlir::tensor::TensorDialect",
                            "mlir::arith::ArithDialect"];

@@ -98,7 +98,7 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     if (parts < 2)
       return;
     getOperation().walk([&](func::FuncOp fn) {
-      if (fn->hasAttr("lathe.params") && (!trainOnly || fn->hasAttr("lathe.trains")))
+      if (fn->hasAttr("lathe.params"))
         partition(fn);
     });
   }

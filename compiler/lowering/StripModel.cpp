@@ -23,22 +23,16 @@ struct StripModelPass : lathe::impl::LatheStripModelBase<StripModelPass> {
           fn.setPublic();
           // Roles and names were read into the model description already;
           // which arguments are parameters stays known to lathe-partition.
-          // So is whether the function is a training step (it takes the
-          // optimizer's hyperparameters).
           SmallVector<int64_t> params;
-          bool trains = false;
           for (unsigned i = 0; i < fn.getNumArguments(); ++i) {
             auto r = fn.getArgAttrOfType<StringAttr>(i, "lathe.role");
             if (r && (r == "param" || r == "gparam" || r == "dparam"))
               params.push_back(i);
-            trains |= r && r == "hyper";
             for (StringRef a : {"lathe.role", "lathe.param", "lathe.init"})
               fn.removeArgAttr(i, a);
           }
           if (!params.empty())
             fn->setAttr("lathe.params", DenseI64ArrayAttr::get(fn.getContext(), params));
-          if (trains)
-            fn->setAttr("lathe.trains", UnitAttr::get(fn.getContext()));
         } else
           dead.push_back(&op);
       }

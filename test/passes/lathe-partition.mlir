@@ -6,9 +6,6 @@
 // partial products that are summed. The small bias op is left whole.
 // RUN: lathe-opt %s --lathe-partition=parts=2 | FileCheck %s
 // RUN: lathe-opt %s --lathe-partition=parts=1 | FileCheck %s --check-prefix=ONE
-// Only training steps (lathe.trains) are cut with train-only; @step is not
-// marked so.
-// RUN: lathe-opt %s --lathe-partition="parts=2 train-only=true" | FileCheck %s --check-prefix=ONE
 
 #x = affine_map<(i, k, j) -> (i, k)>
 #w = affine_map<(i, k, j) -> (k, j)>
