@@ -255,18 +255,7 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
       auto producer = init.getDefiningOp<linalg::LinalgOp>();
       if (!producer || !fusable(producer) || producer->getNumResults() != 1)
         continue;
-      // A producer that other ops start from too is computed in each of
-      // them, each into a destination of its own (sharing one would make
-      // bufferization copy it).
       Value dest = producer.getDpsInits()[0];
-      if (!init.hasOneUse()) {
-        auto empty = dest.getDefiningOp<tensor::EmptyOp>();
-        if (!empty || !empty.getDynamicSizes().empty())
-          continue;
-        rewriter.setInsertionPoint(forall);
-        dest = tensor::EmptyOp::create(rewriter, empty.getLoc(), empty.getType().getShape(),
-                                       empty.getType().getElementType());
-      }
       BlockArgument arg = forall.getRegionIterArgs()[i];
       for (Operation *user : llvm::to_vector(arg.getUsers())) {
         auto s = dyn_cast<tensor::ExtractSliceOp>(user);
