@@ -91,16 +91,17 @@ def LatheLoopOrder : Pass<"lathe-loop-order", "mlir::ModuleOp"> {
 def LathePartition : Pass<"lathe-partition", "mlir::ModuleOp"> {
   let summary = "Cut a step's large ops into per-thread parts that own the same slices";
   let description = [{
-    For each function with `lathe.params` (every step): every parameter of at least `min-work` elements
-    is split along its first dimension, and the split is propagated through
-    the linalg ops that read or write it or a value split alike. Along a
-    parallel loop an op becomes an scf.forall of `parts` iterations tagged
-    `lathe.parts`, each computing its slice in place (a fill or broadcast
-    its destination starts from is computed in each part); along a matmul's
-    reduction the op becomes such a loop too, iteration t adding up its
-    share into zeros as slice t of a stacked [parts, ...] tensor, and the
-    slices are summed after it. Large ops (`big-work` iterations) no
-    parameter reached are then cut along their first parallel loop. Part t of every op then touches the
+    For each function with `lathe.params` (every step): every parameter of
+    at least `min-work` elements is split along its first dimension, and
+    the split is propagated through the linalg ops that read or write it or
+    a value split alike. Along a parallel loop an op becomes an scf.forall
+    of `parts` iterations tagged `lathe.parts`, each computing its slice in
+    place (a fill or broadcast its destination starts from is computed in
+    each part); along a matmul's reduction the op becomes such a loop too,
+    iteration t adding up its share into zeros as slice t of a stacked
+    [parts, ...] tensor, and the slices are summed after it. Large ops
+    (`big-work` iterations) no parameter reached are then cut along their
+    first parallel loop. Part t of every op then touches the
     same slices of the weights, their gradients and the optimizer's moments,
     so the thread that runs it keeps them in its cache. Steps with loops at
     the top (recurrences) are left as they are.

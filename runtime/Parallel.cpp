@@ -2,8 +2,8 @@
 //
 // The runtime does not depend on OpenMP: the entry points are weak, and
 // present where the program links LLVM's OpenMP runtime, as compiled models
-// do (elsewhere the work runs on the calling thread). A parallel region is forked the way
-// compiled code forks one, through __kmpc_fork_call.
+// do (elsewhere the work runs on the calling thread). A parallel region is
+// forked the way compiled code forks one, through __kmpc_fork_call.
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/Parallel.h"
