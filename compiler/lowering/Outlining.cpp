@@ -95,7 +95,16 @@ func::CallOp lathe::outlineOps(func::FuncOp f, ArrayRef<Operation *> ops,
   for (Value v : copies) // operands before users: classify's order
     map.map(v, b.clone(*v.getDefiningOp(), map)->getResult(cast<OpResult>(v).getResultNumber()));
   b.setInsertionPoint(ops.front());
-  auto call = func::CallOp::create(b, ops.front()->getLoc(), fn, args.getArrayRef());
+  // The call gets the first known location of the ops it replaces (or the
+  // function's): LLVM rejects a call without one in a function that has
+  // debug info (--debug-ir), and ops made by bufferization often have none.
+  Location loc = f.getLoc();
+  for (Operation *op : ops)
+    if (!isa<UnknownLoc>(op->getLoc())) {
+      loc = op->getLoc();
+      break;
+    }
+  auto call = func::CallOp::create(b, loc, fn, args.getArrayRef());
   for (auto [r, c] : llvm::zip(outputs, call.getResults()))
     r.replaceUsesWithIf(c, [&](OpOperand &u) { return !insideOps(u.getOwner()); });
   for (Operation *op : ops)
