@@ -1,7 +1,7 @@
 //===- SplitFunctions.cpp - Large entry points as calls to pieces ---------===//
 //
 // MLIR runs its function passes on several functions at once, and Lathe's
-// code generation compiles functions on several threads (splitBalanced):
+// code generation compiles functions on several threads (splitModule):
 // both wait for the largest function. A training step is one function
 // that holds most of a model's code, so compiling it is the critical path
 // of `lathe run` and `lathe build`. After bufferization its body is one

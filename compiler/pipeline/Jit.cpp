@@ -128,16 +128,8 @@ bool JitModel::resolve(const std::string &model, std::string &error) {
     }
     return sym->toPtr<void (*)(void **)>();
   };
-  if (gan) {
-    entry_.dStep = lookup("d_step");
-    entry_.gStep = lookup("g_step");
-    entry_.generate = lookup("generate");
-    return entry_.dStep && entry_.gStep && entry_.generate;
-  }
-  entry_.trainStep = lookup("train_step");
-  entry_.evalStep = lookup("eval_step");
-  // `lathe run` compiles no `grad` and no `predict`; gradcheck and trace
-  // do.
+  // `lathe run` compiles no `grad` and no `predict`, and a gan's `generate`
+  // only for --samples; gradcheck and trace compile them.
   auto optional = [&](const char *name) -> void (*)(void **) {
     auto probe = jit.lookup("_mlir_" + model + "." + name);
     if (probe)
@@ -145,6 +137,14 @@ bool JitModel::resolve(const std::string &model, std::string &error) {
     llvm::consumeError(probe.takeError());
     return nullptr;
   };
+  if (gan) {
+    entry_.dStep = lookup("d_step");
+    entry_.gStep = lookup("g_step");
+    entry_.generate = optional("generate");
+    return entry_.dStep && entry_.gStep;
+  }
+  entry_.trainStep = lookup("train_step");
+  entry_.evalStep = lookup("eval_step");
   entry_.grad = optional("grad");
   entry_.predict = optional("predict");
   return entry_.trainStep && entry_.evalStep;

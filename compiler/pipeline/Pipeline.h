@@ -3,7 +3,9 @@
 #define LATHE_PIPELINE_PIPELINE_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +66,17 @@ std::unique_ptr<llvm::Module> translateToLLVMIR(mlir::ModuleOp module,
                                                 llvm::TargetMachine &tm,
                                                 bool optimize = true);
 
+/// Registers the translations to LLVM IR of the dialects the CPU code uses
+/// (builtin, LLVM, OpenMP). Changes the context: not while another thread
+/// uses it.
+void registerLLVMTranslations(mlir::MLIRContext &ctx);
+
+/// translateToLLVMIR without registering anything or optimizing: several
+/// threads may translate different modules of one context at once.
+std::unique_ptr<llvm::Module> translateRegistered(mlir::ModuleOp module,
+                                                  llvm::LLVMContext &ctx,
+                                                  llvm::TargetMachine &tm);
+
 /// LLVM's -O2 pipeline for `tm` (measured as fast as -O3 on the seed models'
 /// code, in about two thirds of the time).
 bool optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);
@@ -72,21 +85,24 @@ bool optimizeModule(llvm::Module &module, llvm::TargetMachine &tm);
 bool emitMachineCode(llvm::Module &module, llvm::TargetMachine &tm,
                      llvm::raw_pwrite_stream &os, bool object);
 
-/// Optimizes `module` (not yet optimized) and compiles it to object code in
-/// `parts` pieces on as many threads: the module is split by functions, and
-/// each piece is optimized and compiled in its own LLVM context. Returns the
-/// objects, to be linked together, or an empty list with `error` set.
-/// Splits `module` into up to `parts` linkable pieces of about equal
-/// instruction counts (functions largest first, each to the lightest
-/// piece; aliases with what they name; local constants copied into every
-/// piece, other locals made hidden globals). Modifies `module`.
-std::vector<std::unique_ptr<llvm::Module>> splitBalanced(llvm::Module &module,
-                                                         unsigned parts);
+/// Splits an LLVM-dialect module into up to `parts` linkable modules of
+/// about equal operation counts: functions largest first, each to the
+/// lightest piece, declared in the others; constants copied into every
+/// piece; local functions and mutable globals made hidden external symbols
+/// (mutable globals and anything else in the first piece). Moves every
+/// operation out of `module`.
+llvm::SmallVector<mlir::OwningOpRef<mlir::ModuleOp>>
+splitModule(mlir::ModuleOp module, unsigned parts);
 
-std::vector<std::string> compileObjects(std::unique_ptr<llvm::Module> module,
-                                        const std::string &cpu,
-                                        const std::string &features,
-                                        unsigned parts, std::string &error);
+/// Translates an LLVM-dialect module to LLVM IR, optimizes it and compiles
+/// it to object code on `parts` threads, in pieces (splitModule; one piece
+/// for one thread), each in its own LLVM context; `finish`, when given,
+/// adds to each piece after translation. Returns the objects, to be linked
+/// together, or an empty list with `error` set. Empties `module`.
+std::vector<std::string>
+compileObjects(mlir::ModuleOp module, const std::string &cpu,
+               const std::string &features, unsigned parts, std::string &error,
+               const std::function<void(llvm::Module &)> &finish = {});
 
 } // namespace lathe
 

@@ -335,21 +335,26 @@ private:
   std::unique_ptr<mlir::SourceMgrDiagnosticHandler> handler;
 };
 
-/// Adds what a standalone executable's main() links against: the model
-/// description and fixed names for the packed entry points.
+/// Adds what a standalone executable's main() links against to the piece
+/// of object code that defines it: the model description (with train_step
+/// or d_step) and fixed names for the packed entry points.
 void addExecutableSymbols(llvm::Module &m, const std::string &model,
                           const std::string &description) {
-  llvm::LLVMContext &ctx = m.getContext();
-  auto *init = llvm::ConstantDataArray::getString(ctx, description, true);
-  new llvm::GlobalVariable(m, init->getType(), true,
-                           llvm::GlobalValue::ExternalLinkage, init,
-                           "lathe_model_description");
-  for (const char *entry : {"train_step", "grad", "eval_step", "predict",
-                            "d_step", "g_step", "generate"}) {
+  auto defined = [&](const char *entry) {
     llvm::Function *f = m.getFunction("_mlir_" + model + "." + entry);
-    if (f)
-      llvm::GlobalAlias::create(std::string("lathe_") + entry, f);
+    return f && !f->isDeclaration() ? f : nullptr;
+  };
+  if (defined("train_step") || defined("d_step")) {
+    llvm::LLVMContext &ctx = m.getContext();
+    auto *init = llvm::ConstantDataArray::getString(ctx, description, true);
+    new llvm::GlobalVariable(m, init->getType(), true,
+                             llvm::GlobalValue::ExternalLinkage, init,
+                             "lathe_model_description");
   }
+  for (const char *entry : {"train_step", "grad", "eval_step", "predict",
+                            "d_step", "g_step", "generate"})
+    if (llvm::Function *f = defined(entry))
+      llvm::GlobalAlias::create(std::string("lathe_") + entry, f);
 }
 
 std::string header(const rt::ModelInfo &info) {
@@ -558,12 +563,19 @@ int main(int argc, char **argv) {
     return 0;
   }
   // Training through the JIT never calls `grad` (gradcheck and trace do)
-  // or `predict` (the executables' predict command does): not compiling
-  // them takes 40% off the time to the first step.
-  if (runCmd && !info.gan)
-    for (const char *unused : {".grad", ".predict"})
-      if (mlir::Operation *f = module->lookupSymbol(info.name + unused))
+  // or `predict` (the executables' predict command does), nor a gan's
+  // `generate` unless it draws samples: not compiling them takes 40% off the
+  // time to the first step (a gan's `generate`, 4%).
+  if (runCmd) {
+    std::vector<std::string> unused;
+    if (!info.gan)
+      unused = {".grad", ".predict"};
+    else if (samplesOpt.empty())
+      unused = {".generate"};
+    for (const std::string &name : unused)
+      if (mlir::Operation *f = module->lookupSymbol(info.name + name))
         f->erase();
+  }
   if (mlir::failed(lowerToLinalg(*module)))
     return 1;
   times.done("linalg and fusion");
@@ -583,18 +595,26 @@ int main(int argc, char **argv) {
   auto tm = createTargetMachine(cpuOpt, mattrOpt, error);
   if (!tm)
     return fail(error);
-  auto llvmCtx = std::make_unique<llvm::LLVMContext>();
-  // `lathe build`, `run`, `gradcheck` and `trace` optimize the module in
-  // pieces, on several threads (compileObjects).
-  bool pieces = buildCmd || runCmd || gradCmd || traceCmd;
-  auto llvmModule = translateToLLVMIR(*module, *llvmCtx, *tm, !pieces);
-  if (!llvmModule)
-    return fail("internal error: cannot translate to LLVM IR");
-  times.done("LLVM IR");
+  // `lathe build`, `run`, `gradcheck` and `trace` translate, optimize and
+  // compile the module in pieces, on several threads (compileObjects); the
+  // NVPTX host code, which is small, in one piece: its kernel launches name
+  // the binary that holds them.
+  bool nvptx = targetOpt == Target::NVPTX;
+  bool jitCmd = runCmd || gradCmd || traceCmd;
+  unsigned parts = nvptx ? 1 : compileThreads();
+  std::unique_ptr<llvm::LLVMContext> llvmCtx;
+  std::unique_ptr<llvm::Module> llvmModule;
+  if (!buildCmd && !(jitCmd && !nvptx)) {
+    llvmCtx = std::make_unique<llvm::LLVMContext>();
+    llvmModule = translateToLLVMIR(*module, *llvmCtx, *tm, /*optimize=*/!jitCmd);
+    if (!llvmModule)
+      return fail("internal error: cannot translate to LLVM IR");
+    times.done("LLVM IR");
+  }
 
-  if (runCmd || gradCmd || traceCmd) {
+  if (jitCmd) {
     std::unique_ptr<JitModel> jit;
-    if (targetOpt == Target::NVPTX) {
+    if (nvptx) {
       // The host code loads its PTX in a global constructor, which the JIT
       // runs for IR modules only. Its buffers: managed memory.
       jit = JitModel::create(std::move(llvmModule), std::move(llvmCtx),
@@ -603,11 +623,11 @@ int main(int argc, char **argv) {
       if (jit && !rt::useCudaManagedBuffers(why))
         return fail("--target=nvptx cannot run here: " + why);
     } else {
-      std::vector<std::string> objects = compileObjects(
-          std::move(llvmModule), cpuOpt, mattrOpt, compileThreads(), error);
+      std::vector<std::string> objects =
+          compileObjects(*module, cpuOpt, mattrOpt, parts, error);
       if (objects.empty())
         return fail("JIT compilation failed: " + error);
-      times.done("LLVM optimize and codegen");
+      times.done("LLVM IR to machine code");
       jit = JitModel::createFromObjects(objects, info.name, error);
     }
     if (!jit)
@@ -663,12 +683,13 @@ int main(int argc, char **argv) {
   if (buildCmd) {
     if (outputFile == "-")
       return fail("`lathe build` needs -o EXECUTABLE");
-    addExecutableSymbols(*llvmModule, info.name, *description);
     std::vector<std::string> objects = compileObjects(
-        std::move(llvmModule), cpuOpt, mattrOpt, compileThreads(), error);
+        *module, cpuOpt, mattrOpt, parts, error, [&](llvm::Module &m) {
+          addExecutableSymbols(m, info.name, *description);
+        });
     if (objects.empty())
       return fail("cannot emit object code: " + error);
-    times.done("LLVM optimize and codegen");
+    times.done("LLVM IR to machine code");
     std::vector<std::string> objPaths;
     auto removeObjects = [&] {
       for (const std::string &p : objPaths)
