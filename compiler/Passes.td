@@ -264,6 +264,18 @@ def LatheApproximateMath : Pass<"lathe-approximate-math", "mlir::ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def LatheConvertToLLVM : Pass<"lathe-convert-to-llvm", "mlir::ModuleOp"> {
+  let summary = "memref, cf, func and OpenMP ops to the LLVM dialect at once";
+  let description = [{
+    One dialect conversion with the patterns of MLIR's
+    finalize-memref-to-llvm, convert-cf-to-llvm, convert-func-to-llvm
+    (bare pointers for memrefs) and convert-openmp-to-llvm, instead of four
+    module passes that each walk the whole module. Runs after the
+    function-level lowerings (vector, arith, math, index, scf to cf).
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def LatheGpuLoopOrder : Pass<"lathe-gpu-loop-order", "mlir::ModuleOp"> {
   let summary = "Parallel loops first, reductions innermost (GPU)";
   let description = [{

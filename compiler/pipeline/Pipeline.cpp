@@ -219,8 +219,8 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           "eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
-          "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
-          "canonicalize, " + schedule + "lathe-split-functions, canonicalize, "
+          "buffer-deallocation-pipeline, convert-bufferization-to-memref, " +
+          schedule + "lathe-split-functions, "
           // Tasks and pieces that came out identical are kept once.
           "duplicate-function-elimination, "
           // Again on buffers: what had to stay N-D on tensors (updates of
@@ -246,11 +246,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
   return runPipeline(
       module,
       std::string(libm ? "convert-math-to-libm, " : "") +
-          "finalize-memref-to-llvm, convert-cf-to-llvm, "
-          "convert-func-to-llvm{use-bare-ptr-memref-call-conv=true}, "
-          // After the functions: it would convert their signatures its own
-          // way.
-          "convert-openmp-to-llvm, " + scopes +
+          "lathe-convert-to-llvm, " + scopes +
           "llvm.func(reconcile-unrealized-casts)");
 }
 
