@@ -72,7 +72,7 @@ def LatheFuseElementwise : Pass<"lathe-fuse-elementwise", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::linalg::LinalgDialect"];
 }
 
-def LatheLoopOrder : Pass<"lathe-loop-order", "mlir::ModuleOp"> {
+def LatheLoopOrder : Pass<"lathe-loop-order"> {
   let summary = "Put the output's contiguous dimension innermost in reductions and convolutions";
   let description = [{
     Interchanges the loops of reductions (linalg ops with a reduction
@@ -117,7 +117,7 @@ def LathePartition : Pass<"lathe-partition", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
-def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul", "mlir::ModuleOp"> {
+def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul"> {
   let summary = "Register-tile and vectorize the matmuls (on tensors)";
   let description = [{
     Tiles every `lathe.matmul`-tagged linalg.generic (loops i, k, j) into
@@ -143,7 +143,7 @@ def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul", "mlir::ModuleOp"> {
                            "mlir::vector::VectorDialect"];
 }
 
-def LatheVectorizeTranspose : Pass<"lathe-vectorize-transpose", "mlir::ModuleOp"> {
+def LatheVectorizeTranspose : Pass<"lathe-vectorize-transpose"> {
   let summary = "Transpose in 16x16 register blocks (on tensors)";
   let description = [{
     Tiles every 2-D transposing copy (a linalg.generic that yields its input
@@ -159,7 +159,7 @@ def LatheVectorizeTranspose : Pass<"lathe-vectorize-transpose", "mlir::ModuleOp"
                            "mlir::tensor::TensorDialect"];
 }
 
-def LatheFlattenElementwise : Pass<"lathe-flatten-elementwise", "mlir::ModuleOp"> {
+def LatheFlattenElementwise : Pass<"lathe-flatten-elementwise"> {
   let summary = "Collapse N-D elementwise ops over whole operands into 1-D ops";
   let description = [{
     Collapses every elementwise linalg.generic (all loops parallel) whose
@@ -251,7 +251,7 @@ def LatheUnshareInits : Pass<"lathe-unshare-inits", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
-def LatheApproximateMath : Pass<"lathe-approximate-math", "mlir::ModuleOp"> {
+def LatheApproximateMath : Pass<"lathe-approximate-math"> {
   let summary = "f32 exp, log and tanh as polynomials that vectorize";
   let description = [{
     Rewrites `math.exp`, `math.log` and `math.tanh` on f32 into MLIR's

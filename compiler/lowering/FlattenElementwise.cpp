@@ -133,7 +133,7 @@ struct FlattenElementwisePass
     // Zero fills of N-D tensors become generics first, so they flatten too.
     IRRewriter rewriter(&getContext());
     SmallVector<linalg::FillOp> fills;
-    getOperation().walk([&](linalg::FillOp f) {
+    getOperation()->walk([&](linalg::FillOp f) {
       if (f.getNumLoops() >= 2)
         fills.push_back(f);
     });

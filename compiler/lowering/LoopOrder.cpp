@@ -16,7 +16,7 @@ namespace {
 struct LoopOrderPass : lathe::impl::LatheLoopOrderBase<LoopOrderPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
-    getOperation().walk([&](linalg::LinalgOp op) {
+    getOperation()->walk([&](linalg::LinalgOp op) {
       if (op.getNumDpsInits() != 1 || op->hasAttr("lathe.matmul"))
         return;
       if (op.getNumLoops() >= 6 || op.getNumReductionLoops() > 0)

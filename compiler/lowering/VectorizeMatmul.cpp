@@ -292,7 +292,7 @@ struct VectorizeMatmulPass
     : lathe::impl::LatheVectorizeMatmulBase<VectorizeMatmulPass> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> ops;
-    getOperation().walk([&](linalg::GenericOp op) {
+    getOperation()->walk([&](linalg::GenericOp op) {
       if (op->hasAttr("lathe.matmul") && op.getNumLoops() == 3 &&
           op.hasPureTensorSemantics())
         ops.push_back(op);
@@ -428,7 +428,7 @@ struct VectorizeMatmulPass
     if (failed(applyPatternsGreedily(getOperation(), std::move(canon))))
       return signalPassFailure();
     SmallVector<scf::ForOp> kLoops;
-    getOperation().walk([&](scf::ForOp loop) {
+    getOperation()->walk([&](scf::ForOp loop) {
       if (loop->hasAttr("lathe.k_loop"))
         kLoops.push_back(loop);
     });
@@ -490,7 +490,7 @@ struct VectorizeMatmulPass
       ++seedsPlaced;
     }
     if (seedsPlaced != seedsExpected) {
-      getOperation().emitError("a matmul left its result uninitialized");
+      getOperation()->emitError("a matmul left its result uninitialized");
       return signalPassFailure();
     }
   }

@@ -45,7 +45,7 @@ struct VectorizeTransposePass
     : lathe::impl::LatheVectorizeTransposeBase<VectorizeTransposePass> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> ops;
-    getOperation().walk([&](linalg::GenericOp op) {
+    getOperation()->walk([&](linalg::GenericOp op) {
       if (!isTranspose(op))
         return;
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();

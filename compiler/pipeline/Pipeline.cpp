@@ -200,7 +200,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
                                         unsigned stepParts) {
   std::string partition, schedule;
   if (stepParts > 1) {
-    partition = fmt::format("lathe-partition{{parts={}}}, canonicalize, cse, ", stepParts);
+    partition = fmt::format("lathe-partition{{parts={}}}, func.func(canonicalize, cse), ", stepParts);
     schedule = fmt::format("lathe-schedule-threads{{parts={}}}, ", stepParts);
   }
   std::string snapshot, scopes;
@@ -212,23 +212,25 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           module,
           snapshot +
           partition +
-          "lathe-loop-order, lathe-vectorize-matmul, lathe-vectorize-transpose, "
-          "lathe-flatten-elementwise, lathe-approximate-math, canonicalize, cse, "
+          // Function-level passes are nested under func.func, where MLIR
+          // runs them on several functions (the steps, later their pieces)
+          // at once.
+          "func.func(lathe-loop-order, lathe-vectorize-matmul, "
+          "lathe-vectorize-transpose, lathe-flatten-elementwise, "
+          "lathe-approximate-math, canonicalize, cse), "
           // After the last CSE, which would merge its fills again.
           "lathe-unshare-inits, "
-          "eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries=true "
+          "func.func(eliminate-empty-tensors), one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
           "buffer-deallocation-pipeline, convert-bufferization-to-memref, " +
           schedule + "lathe-split-functions, "
           // Tasks and pieces that came out identical are kept once.
           "duplicate-function-elimination, "
-          // Again on buffers: what had to stay N-D on tensors (updates of
-          // returned weights) is contiguous memory now.
-          "lathe-flatten-elementwise, "
-          // Function-level passes are nested under func.func, where MLIR
-          // runs them on the functions (the steps' pieces) in parallel.
-          "func.func(convert-linalg-to-loops, lathe-lower-vectors, "
+          // Flattened again on buffers: what had to stay N-D on tensors
+          // (updates of returned weights) is contiguous memory now.
+          "func.func(lathe-flatten-elementwise, convert-linalg-to-loops, "
+          "lathe-lower-vectors, "
           "scf-forall-to-parallel), convert-scf-to-openmp, "
           "func.func(convert-vector-to-scf{full-unroll=true}, canonicalize, "
           "expand-strided-metadata, lower-affine, convert-scf-to-cf, "
