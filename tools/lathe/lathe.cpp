@@ -124,8 +124,8 @@ cl::opt<int64_t> threadsOpt("threads",
                             cl::init(0), cl::cat(latheCat), cl::sub(runCmd));
 cl::opt<unsigned> compileThreadsOpt(
     "compile-threads",
-    cl::desc("Threads optimizing and compiling the model's code, each on a "
-             "piece of it (default: all cores, at most 4)"),
+    cl::desc("Threads translating, optimizing and compiling the model's "
+             "code, in pieces of it (default: all cores, at most 4)"),
     cl::init(0), cl::cat(latheCat), cl::sub(buildCmd), cl::sub(runCmd),
     cl::sub(gradCmd), cl::sub(traceCmd));
 
