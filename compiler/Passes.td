@@ -276,6 +276,18 @@ def LatheConvertToLLVM : Pass<"lathe-convert-to-llvm", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
+def LatheConvertScalarsToLLVM : Pass<"lathe-convert-scalars-to-llvm"> {
+  let summary = "arith, math, index and ub ops to the LLVM dialect at once";
+  let description = [{
+    One dialect conversion with the patterns of MLIR's
+    convert-math-to-llvm, convert-arith-to-llvm, convert-index-to-llvm and
+    convert-ub-to-llvm (their default options), instead of four passes
+    that each walk every function. Runs on functions, after the vectors
+    are lowered.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
 def LatheGpuLoopOrder : Pass<"lathe-gpu-loop-order", "mlir::ModuleOp"> {
   let summary = "Parallel loops first, reductions innermost (GPU)";
   let description = [{

@@ -234,8 +234,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           "scf-forall-to-parallel), convert-scf-to-openmp, "
           "func.func(convert-vector-to-scf{full-unroll=true}, canonicalize, "
           "expand-strided-metadata, lower-affine, convert-scf-to-cf, "
-          "convert-vector-to-llvm, convert-math-to-llvm, convert-arith-to-llvm, "
-          "convert-index-to-llvm, convert-ub-to-llvm)")))
+          "convert-vector-to-llvm, lathe-convert-scalars-to-llvm)")))
     return failure();
   // Math ops LLVM has no intrinsic for become libm calls; most models have
   // none left, and the pass would walk the whole module for nothing.
