@@ -223,7 +223,13 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           "func.func(eliminate-empty-tensors), one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
-          "buffer-deallocation-pipeline, convert-bufferization-to-memref, " +
+          // MLIR's buffer-deallocation-pipeline, with its function-level
+          // passes nested under func.func.
+          "expand-realloc{emit-deallocs=false}, func.func(canonicalize), "
+          "ownership-based-buffer-deallocation, "
+          "func.func(canonicalize, buffer-deallocation-simplification), "
+          "bufferization-lower-deallocations, func.func(cse, canonicalize), "
+          "convert-bufferization-to-memref, " +
           schedule + "lathe-split-functions, "
           // Tasks and pieces that came out identical are kept once.
           "duplicate-function-elimination, "
