@@ -606,16 +606,18 @@ int main(int argc, char **argv) {
   auto tm = createTargetMachine(cpuOpt, mattrOpt, error);
   if (!tm)
     return fail(error);
-  // `lathe build`, `run`, `gradcheck` and `trace` translate, optimize and
-  // compile the module in pieces, on several threads (compileObjects); the
-  // NVPTX host code, which is small, in one piece: its kernel launches name
-  // the binary that holds them.
+  // `lathe build`, and `run`, `gradcheck` and `trace` on the CPU, get object
+  // code from compileObjects: translated, optimized and compiled in pieces
+  // on several threads. The NVPTX host code, which is small, is one piece
+  // (its kernel launches name the binary that holds them). The NVPTX JIT
+  // and --emit take the whole module as LLVM IR.
   bool nvptx = targetOpt == Target::NVPTX;
   bool jitCmd = runCmd || gradCmd || traceCmd;
+  bool inPieces = buildCmd || (jitCmd && !nvptx);
   unsigned parts = nvptx ? 1 : compileThreads();
   std::unique_ptr<llvm::LLVMContext> llvmCtx;
   std::unique_ptr<llvm::Module> llvmModule;
-  if (!buildCmd && !(jitCmd && !nvptx)) {
+  if (!inPieces) {
     llvmCtx = std::make_unique<llvm::LLVMContext>();
     llvmModule = translateToLLVMIR(*module, *llvmCtx, *tm, /*optimize=*/!jitCmd);
     if (!llvmModule)
