@@ -7,6 +7,10 @@
 // measures the single-core peak of 512-bit FMAs. Prints Markdown rows: best
 // of several runs each.
 //
+//   lathe-gemm-bench [--size N]... [--repeats R]
+//
+// (sizes 512 and 1024 and 5 runs unless given).
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/InitAll.h"
 #include "compiler/lowering/TensorBuilders.h"
@@ -60,7 +64,27 @@ using Sgemm = void (*)(int, int, int, int, int, int, float, const float *, int,
                        const float *, int, float, float *, int);
 } // namespace
 
-int main() {
+int main(int argc, char **argv) {
+  std::vector<int64_t> sizes;
+  int repeats = 5;
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    char *end = nullptr;
+    long value = i + 1 < argc ? std::strtol(argv[i + 1], &end, 10) : 0;
+    if ((arg != "--size" && arg != "--repeats") || !end || *end || value < 1) {
+      fmt::print(stderr,
+                 "usage: lathe-gemm-bench [--size N]... [--repeats R] "
+                 "(N, R positive integers)\n");
+      return 1;
+    }
+    if (arg == "--size")
+      sizes.push_back(value);
+    else
+      repeats = int(value);
+    ++i;
+  }
+  if (sizes.empty())
+    sizes = {512, 1024};
   lathe::registerAllPasses();
   mlir::registerPassManagerCLOptions();
   DialectRegistry registry;
@@ -76,7 +100,7 @@ int main() {
   fmt::print("| kernel | lathe GFLOP/s | OpenBLAS{} GFLOP/s | ratio |\n"
              "|---|---|---|---|\n",
              core ? fmt::format(" ({})", core) : std::string(" (default)"));
-  for (int64_t n : {512, 1024}) {
+  for (int64_t n : sizes) {
     OpBuilder b(&ctx);
     Location loc = b.getUnknownLoc();
     auto module = ModuleOp::create(loc);
@@ -111,9 +135,9 @@ int main() {
     void *args[] = {&pa, &pb, &pc};
     double flops = 2.0 * n * n * n;
     lathe::rt::setThreads(1);
-    double ours = secondsOf([&] { gemm(args); }, 5);
+    double ours = secondsOf([&] { gemm(args); }, repeats);
     lathe::rt::setThreads(2);
-    double ours2 = secondsOf([&] { gemm(args); }, 5);
+    double ours2 = secondsOf([&] { gemm(args); }, repeats);
     lathe::rt::setThreads(1);
     double theirs = 0;
     if (sgemm) {
@@ -122,7 +146,7 @@ int main() {
             sgemm(101, 111, 111, int(n), int(n), int(n), 1.0f, pa, int(n), pb,
                   int(n), 0.0f, D.data(), int(n));
           },
-          5);
+          repeats);
       double err = 0;
       for (int64_t i = 0; i < n * n; ++i)
         err = std::max(err, double(std::fabs(C[i] - D[i])));

@@ -7,8 +7,10 @@
 // A, nt/16 loads of B and mt*nt/16 FMAs. Tile sizes divide the shape (no
 // partial tiles, no masks); narrow outputs (10 classes, 1 logit) get narrow
 // tiles. A reduction whose rows span more than the L2 cache is cut into
-// blocks first (kReductionBlockBytes). A wide B read by many row tiles is
-// packed, per block, into tile columns that each tile reads contiguously.
+// blocks first (kReductionBlockBytes); when C starts as zeros, the first
+// block is split off so that its tiles start from zeros in registers. A
+// wide B read by many row tiles is packed, per block, into tile columns
+// that each tile reads contiguously.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
@@ -157,6 +159,74 @@ int64_t reductionBlock(int64_t m, int64_t k, int64_t n, bool transposedA) {
   return k;
 }
 
+/// The reduction block a piece split off a matmul keeps (an i64 attribute).
+constexpr llvm::StringLiteral kBlockAttr = "lathe.reduction_block";
+
+/// `v` read through extract_slice ops that take all of their source.
+Value throughWholeSlices(Value v) {
+  while (auto slice = v.getDefiningOp<tensor::ExtractSliceOp>()) {
+    if (slice.getSourceType() != slice.getResultType() ||
+        !llvm::all_of(slice.getMixedOffsets(),
+                      [](OpFoldResult o) { return isZeroInteger(o); }))
+      break;
+    v = slice.getSource();
+  }
+  return v;
+}
+
+/// Splits off the first reduction block of each of `ops` whose C starts as
+/// a constant (zeros) and whose reduction is cut into blocks: that block's
+/// tiles then start from the constant in registers, where C would be filled
+/// in memory first and read back by every tile of the first block (1024^3:
+/// a 4 MB fill and one of four passes over C). Returns the ops, split ones
+/// replaced by their two pieces.
+SmallVector<linalg::GenericOp>
+splitFirstReductionBlock(RewriterBase &rewriter,
+                         ArrayRef<linalg::GenericOp> ops) {
+  SmallVector<linalg::GenericOp> out;
+  for (linalg::GenericOp op : ops) {
+    SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+    auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    MLIRContext *ctx = op.getContext();
+    bool transposedA =
+        op.getIndexingMapsArray()[0] ==
+        AffineMap::get(3, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
+                       ctx);
+    int64_t kc = llvm::any_of(ranges, ShapedType::isDynamic)
+                     ? 0
+                     : reductionBlock(ranges[0], ranges[1], ranges[2],
+                                      transposedA);
+    if (!fill || !kc || kc == ranges[1]) {
+      out.push_back(op);
+      continue;
+    }
+    rewriter.setInsertionPoint(op);
+    auto [first, second] =
+        linalg::splitOp(rewriter, cast<TilingInterface>(op.getOperation()), 1,
+                        rewriter.getIndexAttr(kc));
+    auto a = dyn_cast_or_null<linalg::GenericOp>(first.getOperation());
+    auto b = dyn_cast_or_null<linalg::GenericOp>(second.getOperation());
+    if (!a || !b) {
+      for (TilingInterface piece : {first, second})
+        if (auto g = dyn_cast_or_null<linalg::GenericOp>(piece.getOperation()))
+          out.push_back(g);
+      continue;
+    }
+    // The first piece's C is the whole fill, read through a whole slice.
+    Value init = throughWholeSlices(a.getDpsInits()[0]);
+    if (init.getType() == a.getDpsInits()[0].getType())
+      rewriter.modifyOpInPlace(a, [&] { a.getDpsInitsMutable()[0].assign(init); });
+    // Both keep the blocks of the whole: the rest's own shorter reduction
+    // might otherwise be left whole or cut into other blocks, and the
+    // first keeps the whole's column blocks.
+    for (linalg::GenericOp piece : {a, b})
+      piece->setAttr(kBlockAttr, rewriter.getI64IntegerAttr(kc));
+    out.push_back(a);
+    out.push_back(b);
+  }
+  return out;
+}
+
 /// `v` if it is a row broadcast of a 1-D tensor (a bias): the generic
 /// yields its input read through (d0, d1) -> (d1) into a 2-D init.
 Value broadcastRows(Value v) {
@@ -298,7 +368,7 @@ struct VectorizeMatmulPass
         ops.push_back(op);
     });
     IRRewriter rewriter(&getContext());
-    ops = splitAwkwardShapes(rewriter, ops);
+    ops = splitFirstReductionBlock(rewriter, splitAwkwardShapes(rewriter, ops));
     int64_t seedsExpected = 0, seedsPlaced = 0;
     // By the index a k loop's attribute holds: the bias, and the C its
     // columns are counted in.
@@ -322,6 +392,12 @@ struct VectorizeMatmulPass
                          {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
                          ctx);
       int64_t kc = reductionBlock(m, ranges[1], n, transposedA);
+      bool splitOff = false;
+      if (auto block = op->getAttrOfType<IntegerAttr>(kBlockAttr)) {
+        kc = block.getInt();
+        splitOff = true;
+        op->removeAttr(kBlockAttr);
+      }
       rewriter.setInsertionPoint(op);
       // C starting as a constant (zeros): let the tiles start from that
       // constant in registers and leave C uninitialized, instead of filling
@@ -357,9 +433,12 @@ struct VectorizeMatmulPass
         op.getDpsInitsMutable()[0].assign(c);
       }
       Operation *target = op;
-      int64_t nc = kc < ranges[1] ? columnBlock(kc, n, nt) : n;
-      if (kc < ranges[1]) { // column blocks outermost, then k blocks
-        auto blocks = tile(rewriter, target, {0, kc, nc < n ? nc : 0},
+      // (The first block split off a blocked reduction keeps its column
+      // blocks too.)
+      int64_t nc = kc < ranges[1] || splitOff ? columnBlock(kc, n, nt) : n;
+      if (kc < ranges[1] || nc < n) { // column blocks outermost, then k blocks
+        auto blocks = tile(rewriter, target,
+                           {0, kc < ranges[1] ? kc : 0, nc < n ? nc : 0},
                            {2, 1, 0});
         if (failed(blocks))
           continue;
@@ -377,8 +456,12 @@ struct VectorizeMatmulPass
         packed = packColumns(rewriter, target->getLoc(),
                              cast<linalg::LinalgOp>(target).getDpsInputs()[1],
                              nt);
-        // The copy, one row of a tile column (two vectors) at a time.
-        auto rows = tile(rewriter, packed.getDefiningOp(), {1, 1, 0});
+        // The copy, one row of a tile column (two vectors) at a time, all
+        // tile columns of a row of B before the next row: B is read in
+        // order, where reading down a tile column, each row 128 bytes of a
+        // row of B apart (4 KiB at 1024^3), keeps hitting the same L1 sets
+        // (1024^3 ~3% faster).
+        auto rows = tile(rewriter, packed.getDefiningOp(), {1, 1, 0}, {1, 0, 2});
         if (failed(rows) ||
             failed(vectorizeOp(rewriter, rows->tiledOps.back()))) {
           op.emitError("matmul could not pack its B");
