@@ -135,7 +135,11 @@ def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul"> {
     of A's, when A is read transposed: weight gradients), the reduction is
     first cut into blocks of at most 1 MB, an scf.for adding into C, so that
     each block's rows stay in the L2 cache and its TLB; a wide C (at least
-    256 columns) is then cut into column blocks of at most 256 KB of B.
+    256 columns) is then cut into column blocks of at most 512 KB of B.
+    When such a C starts as zeros and there are at most four reduction
+    blocks, the first block is split off and starts from zeros in
+    registers. A wide B read by many row tiles is packed per block into
+    tile columns, a row of B at a time.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",
                            "mlir::scf::SCFDialect",
