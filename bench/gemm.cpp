@@ -67,7 +67,7 @@ using Sgemm = void (*)(int, int, int, int, int, int, float, const float *, int,
 int main(int argc, char **argv) {
   std::vector<int64_t> sizes;
   int repeats = 5;
-  for (int i = 1; i < argc; ++i) {
+  for (int i = 1; i < argc; i += 2) {
     std::string arg = argv[i];
     char *end = nullptr;
     long value = i + 1 < argc ? std::strtol(argv[i + 1], &end, 10) : 0;
@@ -81,7 +81,6 @@ int main(int argc, char **argv) {
       sizes.push_back(value);
     else
       repeats = int(value);
-    ++i;
   }
   if (sizes.empty())
     sizes = {512, 1024};
