@@ -4,12 +4,13 @@
 // through the same pipeline as a model) for N×N×N, times it against
 // cblas_sgemm from the system BLAS (Debian: OpenBLAS; OPENBLAS_CORETYPE picks
 // its kernels; it runs on one thread), on one thread and on two, and
-// measures the single-core peak of 512-bit FMAs. Prints Markdown rows: best
-// of several runs each.
+// measures the single-core peak of 512-bit FMAs, in rounds that run each
+// once (A B A B ...). Prints Markdown rows: the medians over the rounds, and
+// Lathe's median share of the peak measured in the same round.
 //
 //   lathe-gemm-bench [--size N]... [--repeats R]
 //
-// (sizes 512 and 1024 and 5 runs unless given).
+// (sizes 512 and 1024 and 11 rounds unless given).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/InitAll.h"
@@ -25,25 +26,28 @@
 #include "llvm/IR/Module.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <algorithm>
 #include <chrono>
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <immintrin.h>
 #include <random>
+#include <thread>
 
 using namespace mlir;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-double secondsOf(const std::function<void()> &f, int reps) {
-  double best = 1e30;
-  for (int r = 0; r < reps; ++r) {
-    auto t0 = Clock::now();
-    f();
-    best = std::min(best,
-                    std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  return best;
+double secondsOf(const std::function<void()> &f) {
+  auto t0 = Clock::now();
+  f();
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
 }
 
 __attribute__((target("avx512f"), noinline)) float fmaPeakKernel(long iters) {
@@ -60,13 +64,23 @@ __attribute__((target("avx512f"), noinline)) float fmaPeakKernel(long iters) {
   return _mm512_reduce_add_ps(s);
 }
 
+/// GFLOP/s of 12 independent chains of 512-bit FMAs on this core (about
+/// 10 ms).
+double fmaPeak() {
+  long iters = 2'000'000;
+  volatile float sink = 0;
+  double s = secondsOf([&] { sink = sink + fmaPeakKernel(iters); });
+  return iters * 12 * 16 * 2 / s / 1e9;
+}
+
 using Sgemm = void (*)(int, int, int, int, int, int, float, const float *, int,
                        const float *, int, float, float *, int);
 } // namespace
 
 int main(int argc, char **argv) {
   std::vector<int64_t> sizes;
-  int repeats = 5;
+  int repeats = 11;
+  std::vector<double> allPeaks;
   for (int i = 1; i < argc; i += 2) {
     std::string arg = argv[i];
     char *end = nullptr;
@@ -133,35 +147,51 @@ int main(int argc, char **argv) {
     float *pa = A.data(), *pb = B.data(), *pc = C.data();
     void *args[] = {&pa, &pb, &pc};
     double flops = 2.0 * n * n * n;
+    auto blasCall = [&] {
+      sgemm(101, 111, 111, int(n), int(n), int(n), 1.0f, pa, int(n), pb,
+            int(n), 0.0f, D.data(), int(n));
+    };
+    // Rounds of Lathe on one thread, OpenBLAS and the FMA peak, one after
+    // the other (A B A B ...): GFLOP/s are medians over the rounds, and so
+    // is Lathe's share of each round's own peak. Then rounds of Lathe on two
+    // threads (whose idle thread spins a while after each call: not while
+    // one core is timed).
     lathe::rt::setThreads(1);
-    double ours = secondsOf([&] { gemm(args); }, repeats);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    gemm(args); // warm up (pages, caches)
+    if (sgemm)
+      blasCall();
+    std::vector<double> ours, theirs, ours2, peaks, share;
+    for (int r = 0; r < repeats; ++r) {
+      ours.push_back(flops / secondsOf([&] { gemm(args); }) / 1e9);
+      if (sgemm)
+        theirs.push_back(flops / secondsOf(blasCall) / 1e9);
+      peaks.push_back(fmaPeak());
+      share.push_back(ours.back() / peaks.back());
+    }
     lathe::rt::setThreads(2);
-    double ours2 = secondsOf([&] { gemm(args); }, repeats);
+    gemm(args);
+    for (int r = 0; r < repeats; ++r)
+      ours2.push_back(flops / secondsOf([&] { gemm(args); }) / 1e9);
     lathe::rt::setThreads(1);
-    double theirs = 0;
     if (sgemm) {
-      theirs = secondsOf(
-          [&] {
-            sgemm(101, 111, 111, int(n), int(n), int(n), 1.0f, pa, int(n), pb,
-                  int(n), 0.0f, D.data(), int(n));
-          },
-          repeats);
       double err = 0;
       for (int64_t i = 0; i < n * n; ++i)
         err = std::max(err, double(std::fabs(C[i] - D[i])));
       if (err > 1e-2)
         fmt::print(stderr, "warning: lathe and BLAS differ by {}\n", err);
     }
-    fmt::print("| sgemm {}³, 1 thread | {:.1f} | {:.1f} | {:.2f}x |\n", n,
-               flops / ours / 1e9, theirs ? flops / theirs / 1e9 : 0.0,
-               theirs ? theirs / ours : 0.0);
+    double blas = sgemm ? median(theirs) : 0.0;
+    fmt::print("| sgemm {}³, 1 thread | {:.1f} ({:.1f}% of FMA peak, best round "
+               "{:.1f}%) | {:.1f} | {:.2f}x |\n",
+               n, median(ours), 100 * median(share),
+               100 * *std::max_element(share.begin(), share.end()), blas,
+               blas ? median(ours) / blas : 0.0);
     fmt::print("| sgemm {}³, Lathe on 2 threads | {:.1f} | | |\n", n,
-               flops / ours2 / 1e9);
+               median(ours2));
+    allPeaks.insert(allPeaks.end(), peaks.begin(), peaks.end());
   }
-  long iters = 50'000'000;
-  volatile float sink = 0;
-  double peak = secondsOf([&] { sink = sink + fmaPeakKernel(iters); }, 3);
-  fmt::print("| FMA peak (12 chains of 512-bit FMAs) | {:.1f} | | |\n",
-             iters * 12 * 16 * 2 / peak / 1e9);
+  fmt::print("| FMA peak (12 chains of 512-bit FMAs, one core) | {:.1f} | | |\n",
+             median(allPeaks));
   return 0;
 }

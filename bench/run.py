@@ -7,7 +7,8 @@ with --gemm also the GEMM and FMA-peak rows of bench/gemm.
 
 PyTorch runs in its strong setting (TOOLCHAIN.md): OPENBLAS_CORETYPE unset
 (AVX-512 kernels), glibc malloc kept from returning memory, OpenBLAS on one
-thread. Usage: run.py [--repeats N] [--models a,b] [--gemm]"""
+thread. Usage: run.py [--repeats N] [--models a,b] [--gemm]
+(--models '' --gemm: the GEMM rows only)."""
 import argparse
 import json
 import os
@@ -103,10 +104,12 @@ def main():
     work = tempfile.mkdtemp(prefix="lathe-bench-")
     print(f"{time.strftime('%Y-%m-%d')}, {cpu_name()}, {os.cpu_count()} cores; "
           f"median of {args.repeats} alternating runs\n")
-    print("| model | batch | steps | lathe samples/s, 1 thread | pytorch, 1 thread | ratio "
-          "| lathe, 2 threads | pytorch, 2 threads | ratio | lathe 1→2 threads | compile s | jit s |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
-    for model in args.models.split(","):
+    models = [m for m in args.models.split(",") if m]  # --models '': GEMM only
+    if models:
+        print("| model | batch | steps | lathe samples/s, 1 thread | pytorch, 1 thread | ratio "
+              "| lathe, 2 threads | pytorch, 2 threads | ratio | lathe 1→2 threads | compile s | jit s |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for model in models:
         steps, batch = MODELS[model]
         exe = os.path.join(work, model)
         start = time.perf_counter()
