@@ -159,6 +159,15 @@ int64_t reductionBlock(int64_t m, int64_t k, int64_t n, bool transposedA) {
   return k;
 }
 
+/// Whether the matmul (loops i, k, j) reads A as (k, i): a weight gradient.
+bool readsATransposed(linalg::GenericOp op) {
+  MLIRContext *ctx = op.getContext();
+  return op.getIndexingMapsArray()[0] ==
+         AffineMap::get(3, 0,
+                        {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
+                        ctx);
+}
+
 /// The reduction block a piece split off a matmul keeps (an i64 attribute).
 constexpr llvm::StringLiteral kBlockAttr = "lathe.reduction_block";
 
@@ -193,15 +202,10 @@ splitFirstReductionBlock(RewriterBase &rewriter,
   for (linalg::GenericOp op : ops) {
     SmallVector<int64_t> ranges = op.getStaticLoopRanges();
     auto fill = op.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-    MLIRContext *ctx = op.getContext();
-    bool transposedA =
-        op.getIndexingMapsArray()[0] ==
-        AffineMap::get(3, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
-                       ctx);
     int64_t kc = llvm::any_of(ranges, ShapedType::isDynamic)
                      ? 0
                      : reductionBlock(ranges[0], ranges[1], ranges[2],
-                                      transposedA);
+                                      readsATransposed(op));
     if (!fill || !kc || kc == ranges[1] ||
         ranges[1] / kc > kMaxBlocksToSplitFirst) {
       out.push_back(op);
@@ -393,12 +397,7 @@ struct VectorizeMatmulPass
       int64_t mt = tileFor(m, 12, {8, 6, 4, 3, 2});
       int64_t nt = tileFor(n, 32, {32, 16, 8, 4, 2});
       MLIRContext *ctx = op.getContext();
-      bool transposedA =
-          op.getIndexingMapsArray()[0] ==
-          AffineMap::get(3, 0,
-                         {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
-                         ctx);
-      int64_t kc = reductionBlock(m, ranges[1], n, transposedA);
+      int64_t kc = reductionBlock(m, ranges[1], n, readsATransposed(op));
       bool splitOff = false;
       if (auto block = op->getAttrOfType<IntegerAttr>(kBlockAttr)) {
         kc = block.getInt();
