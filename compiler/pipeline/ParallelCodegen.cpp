@@ -116,20 +116,17 @@ SmallVector<OwningOpRef<ModuleOp>> lathe::splitModule(ModuleOp module,
       }
   };
   for (Operation &op : llvm::make_early_inc_range(*module.getBody())) {
-    if (auto f = dyn_cast<LLVM::LLVMFuncOp>(op)) {
-      if (f.isExternal()) {
-        for (unsigned i = 1; i < parts; ++i)
-          body(i)->push_back(op.clone());
-        moveTo(op, 0);
-        continue;
-      }
-      externalize(f);
-      declareElsewhere(op, pieceOf[f]);
-      moveTo(op, pieceOf[f]);
-    } else if (auto g = dyn_cast<LLVM::GlobalOp>(op); g && g.getConstant()) {
+    auto f = dyn_cast<LLVM::LLVMFuncOp>(op);
+    auto g = dyn_cast<LLVM::GlobalOp>(op);
+    if ((f && f.isExternal()) || (g && g.getConstant())) {
+      // Declarations and constants: every piece has its own.
       for (unsigned i = 1; i < parts; ++i)
         body(i)->push_back(op.clone());
       moveTo(op, 0);
+    } else if (f) {
+      externalize(f);
+      declareElsewhere(op, pieceOf[f]);
+      moveTo(op, pieceOf[f]);
     } else if (g) {
       externalize(g);
       declareElsewhere(op, 0);
