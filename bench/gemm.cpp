@@ -1,16 +1,20 @@
 //===- gemm.cpp - Lathe's matmul against OpenBLAS, and the FMA peak -------===//
 //
 // Compiles the matmul every Lathe model uses (TensorBuilders' `matmul`,
-// through the same pipeline as a model) for N×N×N, times it against
-// cblas_sgemm from the system BLAS (Debian: OpenBLAS; OPENBLAS_CORETYPE picks
-// its kernels; it runs on one thread), on one thread and on two, and
-// measures the single-core peak of 512-bit FMAs, in rounds that run each
-// once (A B A B ...). Prints Markdown rows: the medians over the rounds, and
-// Lathe's median share of the peak measured in the same round.
+// through the same pipeline as a model) for N×N×N, or for a model's own
+// shape, times it against cblas_sgemm from the system BLAS (Debian:
+// OpenBLAS; OPENBLAS_CORETYPE picks its kernels; it runs on one thread), on
+// one thread and on two, and measures the single-core peak of 512-bit FMAs,
+// in rounds that run each once (A B A B ...). Prints Markdown rows: the
+// medians over the rounds, and Lathe's median share of the peak measured in
+// the same round.
 //
-//   lathe-gemm-bench [--size N]... [--repeats R]
+//   lathe-gemm-bench [--size N]... [--shape MxKxN[:ta|:tb]]... [--repeats R]
 //
-// (sizes 512 and 1024 and 11 rounds unless given).
+// A shape is C[M, N] = A[M, K] B[K, N]; `:ta` reads A as [K, M] (a weight
+// gradient: the layer's inputs transposed), `:tb` reads B as [N, K] (an
+// input gradient: the kernel transposed). Sizes 512 and 1024 and 11 rounds
+// unless given.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/InitAll.h"
@@ -28,9 +32,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <dlfcn.h>
 #include <fmt/format.h>
 #include <immintrin.h>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -73,31 +79,71 @@ double fmaPeak() {
   return iters * 12 * 16 * 2 / s / 1e9;
 }
 
+/// C[m, n] = A[m, k] B[k, n], A stored as [k, m] when `ta`, B as [n, k]
+/// when `tb`.
+struct Shape {
+  int64_t m, k, n;
+  bool ta, tb;
+  std::string name() const {
+    if (m == k && k == n && !ta && !tb)
+      return fmt::format("{}³", m);
+    return fmt::format("{}x{}x{}{}", m, k, n, ta ? " (A^T)" : tb ? " (B^T)" : "");
+  }
+};
+
+/// "MxKxN", "MxKxN:ta" or "MxKxN:tb".
+std::optional<Shape> parseShape(const std::string &text) {
+  Shape s{0, 0, 0, false, false};
+  char rest[8] = {0};
+  int got = std::sscanf(text.c_str(), "%ldx%ldx%ld%7s", &s.m, &s.k, &s.n, rest);
+  if (got < 3 || s.m < 1 || s.k < 1 || s.n < 1)
+    return std::nullopt;
+  std::string suffix = got == 4 ? rest : "";
+  if (suffix == ":ta")
+    s.ta = true;
+  else if (suffix == ":tb")
+    s.tb = true;
+  else if (!suffix.empty())
+    return std::nullopt;
+  return s;
+}
+
 using Sgemm = void (*)(int, int, int, int, int, int, float, const float *, int,
                        const float *, int, float, float *, int);
 } // namespace
 
 int main(int argc, char **argv) {
-  std::vector<int64_t> sizes;
+  std::vector<Shape> shapes;
   int repeats = 11;
   std::vector<double> allPeaks;
+  auto usage = [] {
+    fmt::print(stderr,
+               "usage: lathe-gemm-bench [--size N]... [--shape MxKxN[:ta|:tb]]... "
+               "[--repeats R] (N, M, K, R positive integers)\n");
+    return 1;
+  };
   for (int i = 1; i < argc; i += 2) {
     std::string arg = argv[i];
-    char *end = nullptr;
-    long value = i + 1 < argc ? std::strtol(argv[i + 1], &end, 10) : 0;
-    if ((arg != "--size" && arg != "--repeats") || !end || *end || value < 1) {
-      fmt::print(stderr,
-                 "usage: lathe-gemm-bench [--size N]... [--repeats R] "
-                 "(N, R positive integers)\n");
-      return 1;
+    if (i + 1 >= argc)
+      return usage();
+    if (arg == "--shape") {
+      std::optional<Shape> shape = parseShape(argv[i + 1]);
+      if (!shape)
+        return usage();
+      shapes.push_back(*shape);
+      continue;
     }
+    char *end = nullptr;
+    long value = std::strtol(argv[i + 1], &end, 10);
+    if ((arg != "--size" && arg != "--repeats") || !end || *end || value < 1)
+      return usage();
     if (arg == "--size")
-      sizes.push_back(value);
+      shapes.push_back({value, value, value, false, false});
     else
       repeats = int(value);
   }
-  if (sizes.empty())
-    sizes = {512, 1024};
+  if (shapes.empty())
+    shapes = {{512, 512, 512, false, false}, {1024, 1024, 1024, false, false}};
   lathe::registerAllPasses();
   mlir::registerPassManagerCLOptions();
   DialectRegistry registry;
@@ -109,21 +155,34 @@ int main(int argc, char **argv) {
   void *blas = dlopen("libblas.so.3", RTLD_NOW);
   auto sgemm = blas ? reinterpret_cast<Sgemm>(dlsym(blas, "cblas_sgemm"))
                     : nullptr;
+  // OpenBLAS on one core, whatever OPENBLAS_NUM_THREADS says.
+  if (auto setThreads = blas ? reinterpret_cast<void (*)(int)>(
+                                   dlsym(blas, "openblas_set_num_threads"))
+                             : nullptr)
+    setThreads(1);
   const char *core = std::getenv("OPENBLAS_CORETYPE");
   fmt::print("| kernel | lathe GFLOP/s | OpenBLAS{} GFLOP/s | ratio |\n"
              "|---|---|---|---|\n",
              core ? fmt::format(" ({})", core) : std::string(" (default)"));
-  for (int64_t n : sizes) {
+  for (const Shape &shape : shapes) {
+    const int64_t m = shape.m, k = shape.k, n = shape.n;
+    const bool ta = shape.ta, tb = shape.tb;
     OpBuilder b(&ctx);
     Location loc = b.getUnknownLoc();
     auto module = ModuleOp::create(loc);
     b.setInsertionPointToEnd(module.getBody());
-    auto t = RankedTensorType::get({n, n}, b.getF32Type());
-    auto fn = func::FuncOp::create(b, loc, "gemm", b.getFunctionType({t, t}, {t}));
+    auto f32 = b.getF32Type();
+    auto at = RankedTensorType::get(ta ? SmallVector<int64_t>{k, m}
+                                       : SmallVector<int64_t>{m, k}, f32);
+    auto bt = RankedTensorType::get(tb ? SmallVector<int64_t>{n, k}
+                                       : SmallVector<int64_t>{k, n}, f32);
+    auto ct = RankedTensorType::get({m, n}, f32);
+    auto fn = func::FuncOp::create(b, loc, "gemm",
+                                   b.getFunctionType({at, bt}, {ct}));
     Block *body = fn.addEntryBlock();
     b.setInsertionPointToEnd(body);
     Value c = lathe::tb::matmul(b, loc, body->getArgument(0),
-                                body->getArgument(1), false, false);
+                                body->getArgument(1), ta, tb);
     func::ReturnOp::create(b, loc, c);
     if (failed(lathe::lowerToLLVMDialect(module))) {
       fmt::print(stderr, "error: lowering failed\n");
@@ -138,7 +197,7 @@ int main(int argc, char **argv) {
       fmt::print(stderr, "error: {}\n", error);
       return 1;
     }
-    std::vector<float> A(n * n), B(n * n), C(n * n), D(n * n);
+    std::vector<float> A(m * k), B(k * n), C(m * n), D(m * n);
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(-1, 1);
     for (auto *v : {&A, &B})
@@ -146,10 +205,10 @@ int main(int argc, char **argv) {
         x = u(rng);
     float *pa = A.data(), *pb = B.data(), *pc = C.data();
     void *args[] = {&pa, &pb, &pc};
-    double flops = 2.0 * n * n * n;
-    auto blasCall = [&] {
-      sgemm(101, 111, 111, int(n), int(n), int(n), 1.0f, pa, int(n), pb,
-            int(n), 0.0f, D.data(), int(n));
+    double flops = 2.0 * m * k * n;
+    auto blasCall = [&] { // row-major; 111: as stored, 112: transposed
+      sgemm(101, ta ? 112 : 111, tb ? 112 : 111, int(m), int(n), int(k), 1.0f,
+            pa, int(ta ? m : k), pb, int(tb ? k : n), 0.0f, D.data(), int(n));
     };
     // Rounds of Lathe on one thread, OpenBLAS and the FMA peak, one after
     // the other (A B A B ...): GFLOP/s are medians over the rounds, and so
@@ -174,20 +233,37 @@ int main(int argc, char **argv) {
     for (int r = 0; r < repeats; ++r)
       ours2.push_back(flops / secondsOf([&] { gemm(args); }) / 1e9);
     lathe::rt::setThreads(1);
-    if (sgemm) {
+    // Lathe's C against a reference: a plain loop in double where that is
+    // quick, else the BLAS's. Timing wrong code would mean nothing.
+    if (m * k * n <= (int64_t(1) << 24)) {
+      for (int64_t i = 0; i < m; ++i)
+        for (int64_t j = 0; j < n; ++j) {
+          double sum = 0;
+          for (int64_t p = 0; p < k; ++p)
+            sum += double(A[ta ? p * m + i : i * k + p]) *
+                   double(B[tb ? j * k + p : p * n + j]);
+          D[i * n + j] = float(sum);
+        }
+    }
+    if (sgemm || m * k * n <= (int64_t(1) << 24)) {
       double err = 0;
-      for (int64_t i = 0; i < n * n; ++i)
+      for (int64_t i = 0; i < m * n; ++i)
         err = std::max(err, double(std::fabs(C[i] - D[i])));
-      if (err > 1e-2)
-        fmt::print(stderr, "warning: lathe and BLAS differ by {}\n", err);
+      // Sums of k products of values in [-1, 1], in another order.
+      if (err > 1e-5 * double(k) + 1e-4) {
+        fmt::print(stderr, "error: sgemm {}: lathe and the reference differ "
+                           "by {}\n", shape.name(), err);
+        return 1;
+      }
     }
     double blas = sgemm ? median(theirs) : 0.0;
-    fmt::print("| sgemm {}³, 1 thread | {:.1f} ({:.1f}% of FMA peak, best round "
+    std::string name = shape.name();
+    fmt::print("| sgemm {}, 1 thread | {:.1f} ({:.1f}% of FMA peak, best round "
                "{:.1f}%) | {:.1f} | {:.2f}x |\n",
-               n, median(ours), 100 * median(share),
+               name, median(ours), 100 * median(share),
                100 * *std::max_element(share.begin(), share.end()), blas,
                blas ? median(ours) / blas : 0.0);
-    fmt::print("| sgemm {}³, Lathe on 2 threads | {:.1f} | | |\n", n,
+    fmt::print("| sgemm {}, Lathe on 2 threads | {:.1f} | | |\n", name,
                median(ours2));
     allPeaks.insert(allPeaks.end(), peaks.begin(), peaks.end());
   }

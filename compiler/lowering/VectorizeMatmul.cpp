@@ -397,6 +397,14 @@ struct VectorizeMatmulPass
       int64_t mt = tileFor(m, 12, {8, 6, 4, 3, 2});
       int64_t nt = tileFor(n, 32, {32, 16, 8, 4, 2});
       MLIRContext *ctx = op.getContext();
+      // What the code below asks of `op`, read before tiling replaces it.
+      Location opLoc = op.getLoc();
+      bool inForall = op->getParentOfType<scf::ForallOp>() != nullptr;
+      bool plainB = op.getIndexingMapsArray()[1] ==
+                    AffineMap::get(3, 0,
+                                   {getAffineDimExpr(1, ctx),
+                                    getAffineDimExpr(2, ctx)},
+                                   ctx);
       int64_t kc = reductionBlock(m, ranges[1], n, readsATransposed(op));
       bool splitOff = false;
       if (auto block = op->getAttrOfType<IntegerAttr>(kBlockAttr)) {
@@ -453,11 +461,7 @@ struct VectorizeMatmulPass
       // B read as (k, j), wide, and read by enough row tiles: packed.
       Value packed;
       if (m >= kPackRows && nc >= kPackColumns && kc >= kPackDepth &&
-          nt == 32 &&
-          op.getIndexingMapsArray()[1] ==
-              AffineMap::get(3, 0,
-                             {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)},
-                             ctx)) {
+          nt == 32 && plainB) {
         rewriter.setInsertionPoint(target);
         packed = packColumns(rewriter, target->getLoc(),
                              cast<linalg::LinalgOp>(target).getDpsInputs()[1],
@@ -470,7 +474,7 @@ struct VectorizeMatmulPass
         auto rows = tile(rewriter, packed.getDefiningOp(), {1, 1, 0}, {1, 0, 2});
         if (failed(rows) ||
             failed(vectorizeOp(rewriter, rows->tiledOps.back()))) {
-          op.emitError("matmul could not pack its B");
+          mlir::emitError(opLoc, "matmul could not pack its B");
           return signalPassFailure();
         }
         packed = rows->replacements[0];
@@ -480,7 +484,7 @@ struct VectorizeMatmulPass
       int64_t k = ranges[1];
       // (Not inside a step's parts: there each thread has its part.)
       if (m / mt >= kParallelRowBlocks && n * k >= kParallelRowWork &&
-          !op->getParentOfType<scf::ForallOp>()) {
+          !inForall) {
         auto blocks = tile(rewriter, target, {mt, 0, 0}, {},
                            scf::SCFTilingOptions::LoopType::ForallOp);
         if (failed(blocks))
@@ -494,7 +498,7 @@ struct VectorizeMatmulPass
       Operation *regTile = tiled->tiledOps.back();
       if (packed && failed(readPacked(rewriter, cast<linalg::LinalgOp>(regTile),
                                       packed, nt))) {
-        op.emitError("matmul tile could not read its packed B");
+        mlir::emitError(opLoc, "matmul tile could not read its packed B");
         return signalPassFailure();
       }
       if (failed(vectorizeOp(rewriter, regTile)))
