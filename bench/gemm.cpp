@@ -238,7 +238,8 @@ int main(int argc, char **argv) {
     lathe::rt::setThreads(1);
     // Lathe's C against a reference: a plain loop in double where that is
     // quick, else the BLAS's. Timing wrong code would mean nothing.
-    if (m * k * n <= (int64_t(1) << 24)) {
+    bool small = m * k * n <= (int64_t(1) << 24);
+    if (small) {
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j) {
           double sum = 0;
@@ -248,7 +249,7 @@ int main(int argc, char **argv) {
           D[i * n + j] = float(sum);
         }
     }
-    if (sgemm || m * k * n <= (int64_t(1) << 24)) {
+    if (sgemm || small) {
       double err = 0;
       for (int64_t i = 0; i < m * n; ++i)
         err = std::max(err, double(std::fabs(C[i] - D[i])));

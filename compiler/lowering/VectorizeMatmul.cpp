@@ -159,14 +159,18 @@ int64_t reductionBlock(int64_t m, int64_t k, int64_t n, bool transposedA) {
   return k;
 }
 
-/// Whether the matmul (loops i, k, j) reads A as (k, i): a weight gradient.
-bool readsATransposed(linalg::GenericOp op) {
+/// Whether the matmul (loops i, k, j) reads its operand `i` at (loop `a`,
+/// loop `b`).
+bool readsAt(linalg::GenericOp op, unsigned i, unsigned a, unsigned b) {
   MLIRContext *ctx = op.getContext();
-  return op.getIndexingMapsArray()[0] ==
+  return op.getIndexingMapsArray()[i] ==
          AffineMap::get(3, 0,
-                        {getAffineDimExpr(1, ctx), getAffineDimExpr(0, ctx)},
+                        {getAffineDimExpr(a, ctx), getAffineDimExpr(b, ctx)},
                         ctx);
 }
+
+/// Whether the matmul reads A as (k, i): a weight gradient.
+bool readsATransposed(linalg::GenericOp op) { return readsAt(op, 0, 1, 0); }
 
 /// The reduction block a piece split off a matmul keeps (an i64 attribute).
 constexpr llvm::StringLiteral kBlockAttr = "lathe.reduction_block";
@@ -396,15 +400,10 @@ struct VectorizeMatmulPass
       // Up to 12 rows fit the registers (12 x 2 accumulators of the 32).
       int64_t mt = tileFor(m, 12, {8, 6, 4, 3, 2});
       int64_t nt = tileFor(n, 32, {32, 16, 8, 4, 2});
-      MLIRContext *ctx = op.getContext();
       // What the code below asks of `op`, read before tiling replaces it.
       Location opLoc = op.getLoc();
       bool inForall = op->getParentOfType<scf::ForallOp>() != nullptr;
-      bool plainB = op.getIndexingMapsArray()[1] ==
-                    AffineMap::get(3, 0,
-                                   {getAffineDimExpr(1, ctx),
-                                    getAffineDimExpr(2, ctx)},
-                                   ctx);
+      bool plainB = readsAt(op, 1, 1, 2); // B as (k, j)
       int64_t kc = reductionBlock(m, ranges[1], n, readsATransposed(op));
       bool splitOff = false;
       if (auto block = op->getAttrOfType<IntegerAttr>(kBlockAttr)) {
