@@ -112,6 +112,12 @@ SmallVector<OwningOpRef<ModuleOp>> lathe::splitModule(ModuleOp module,
         Operation *decl = op.cloneWithoutRegions();
         if (auto g = dyn_cast<LLVM::GlobalOp>(decl))
           g.removeValueAttr();
+        // A declaration may not carry the definition's subprogram (LLVM
+        // rejects a module whose declarations have !dbg; --debug-ir).
+        if (auto loc = dyn_cast<FusedLoc>(decl->getLoc()))
+          if (isa_and_nonnull<LLVM::DISubprogramAttr>(loc.getMetadata()))
+            decl->setLoc(FusedLoc::get(loc.getLocations(), Attribute(),
+                                       decl->getContext()));
         body(i)->push_back(decl);
       }
   };
