@@ -171,6 +171,8 @@ bool writeGrid(const ModelInfo &info, const Buffer &images, int64_t count,
 
 int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
                         const TrainOptions &opts) {
+  if (!outputsWritable(opts))
+    return 1;
   ModelInfo info = withOptions(modelInfo, opts);
   Splits data;
   std::string error;

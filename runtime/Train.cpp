@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <numeric>
@@ -148,8 +149,56 @@ ModelInfo lathe::rt::withOptions(const ModelInfo &modelInfo,
   return info;
 }
 
+bool lathe::rt::outputsWritable(const TrainOptions &opts) {
+  namespace fs = std::filesystem;
+  auto folderOk = [](const char *option, const std::string &path,
+                     const fs::path &folder) {
+    std::error_code ec;
+    const char *why = nullptr;
+    if (!fs::is_directory(folder, ec))
+      why = "there is no folder";
+    else if (::access(folder.c_str(), W_OK) != 0)
+      why = "cannot write into folder";
+    if (why)
+      fmt::print(stderr, "error: {} {}: {} '{}'\n", option, path, why,
+                 folder.string());
+    return !why;
+  };
+  auto fileOk = [&](const char *option, const std::string &path) {
+    if (path.empty())
+      return true;
+    fs::path folder = fs::path(path).parent_path();
+    std::error_code ec;
+    if (fs::is_directory(path, ec)) {
+      fmt::print(stderr, "error: {} {}: is a folder, not a file\n", option,
+                 path);
+      return false;
+    }
+    return folderOk(option, path, folder.empty() ? fs::path(".") : folder);
+  };
+  bool ok = fileOk("--save", opts.save) & fileOk("--report", opts.report) &
+            fileOk("--plot", opts.plot);
+  if (!opts.samples.empty()) {
+    // A folder the run creates where it does not exist yet.
+    std::error_code ec;
+    fs::path dir(opts.samples);
+    if (fs::exists(dir, ec))
+      ok &= fs::is_directory(dir, ec)
+                ? folderOk("--samples", opts.samples, dir)
+                : (fmt::print(stderr,
+                              "error: --samples {}: is a file, not a folder\n",
+                              opts.samples),
+                   false);
+    else
+      ok &= fileOk("--samples", opts.samples);
+  }
+  return ok;
+}
+
 int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
                      const TrainOptions &opts) {
+  if (!outputsWritable(opts))
+    return 1;
   ModelInfo info = withOptions(modelInfo, opts);
 
   Splits data;

@@ -24,6 +24,12 @@ struct TrainOptions {
   double compileSeconds = 0;
 };
 
+/// Whether every file training will write (--save, --report, --plot, and
+/// --samples' folder) can be written: its folder exists and is writable.
+/// Prints an error naming the option and the path otherwise, so a bad path
+/// fails before training, not after it.
+bool outputsWritable(const TrainOptions &opts);
+
 /// Applies `--data KIND[:PATH]` to the model's data settings.
 void overrideData(ModelInfo &info, const std::string &binding);
 
