@@ -283,6 +283,7 @@ bool loadTable(const ModelInfo &info, const std::string &path,
   Dataset all;
   all.features = static_cast<int64_t>(cols.size());
   all.targetWidth = 1;
+  bool classes = info.task == Task::Classes || info.task == Task::OneHot;
   for (size_t r = 1; r < rows.size(); ++r) {
     const auto &row = rows[r];
     if (row.size() == 1 && row[0].empty())
@@ -311,7 +312,19 @@ bool loadTable(const ModelInfo &info, const std::string &path,
     float t;
     if (!num(tcol, t))
       return false;
-    all.y.push_back(t);
+    if (classes) {
+      // A class target: the column holds class numbers 0 .. k-1.
+      if (t != std::floor(t) || t < 0 || t >= float(info.outputSize())) {
+        error = fmt::format("{}:{}: column '{}' is not a class in [0, {}): "
+                            "'{}'",
+                            path, r + 1, header[tcol], info.outputSize(),
+                            row[tcol]);
+        return false;
+      }
+      all.labels.push_back(int32_t(t));
+    } else {
+      all.y.push_back(t);
+    }
     ++all.n;
   }
   if (all.n == 0) {
