@@ -257,6 +257,18 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
         continue;
       Value dest = producer.getDpsInits()[0];
       BlockArgument arg = forall.getRegionIterArgs()[i];
+      // The parts write the slices their loops reach; where those do not
+      // cover the destination (a strided convolution's col2im whose windows
+      // miss the last rows), the rest must keep the producer's values, so
+      // it is not computed per part.
+      auto coversDest = [&](Operation *user) {
+        auto s = dyn_cast<tensor::ExtractSliceOp>(user);
+        return !s || (s.getResultType().hasStaticShape() &&
+                      s.getResultType().getNumElements() * parts ==
+                          cast<RankedTensorType>(arg.getType()).getNumElements());
+      };
+      if (!llvm::all_of(arg.getUsers(), coversDest))
+        continue;
       for (Operation *user : llvm::to_vector(arg.getUsers())) {
         auto s = dyn_cast<tensor::ExtractSliceOp>(user);
         if (!s)

@@ -155,3 +155,36 @@ func.func @shared_zeros(%w: tensor<256x64xf32>, %v: tensor<256x64xf32>, %x: tens
 // SHARED: linalg.fill
 // SHARED: arith.subf
 // SHARED: } {lathe.parts}
+
+// A col2im whose windows (stride 2, 3 wide, 12 of them) reach rows and
+// columns 0..24 of 26: each part writes its images' reached 25 x 25, so the
+// accumulator's zero fill is not computed in those parts (it would fill
+// only what they reach and leave row and column 25 unset); it is cut on its
+// own, each part filling its images whole.
+// RUN: lathe-opt %s --lathe-partition=parts=2 | FileCheck %s --check-prefix=REACH
+#win = affine_map<(n, oh, ow, i, j, c) -> (n, oh, ow, i, j, c)>
+#back = affine_map<(n, oh, ow, i, j, c) -> (n, oh * 2 + i, ow * 2 + j, c)>
+func.func @col2im(%cols: tensor<8x12x12x3x3x8xf32>) -> tensor<8x26x26x8xf32>
+    attributes {lathe.params = array<i64>} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<8x26x26x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<8x26x26x8xf32>) -> tensor<8x26x26x8xf32>
+  %r = linalg.generic {indexing_maps = [#win, #back],
+                       iterator_types = ["parallel", "reduction", "reduction", "reduction",
+                                         "reduction", "parallel"]}
+      ins(%cols : tensor<8x12x12x3x3x8xf32>) outs(%z : tensor<8x26x26x8xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = arith.addf %o, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<8x26x26x8xf32>
+  return %r : tensor<8x26x26x8xf32>
+}
+
+// REACH-LABEL: func.func @col2im(
+// REACH: %[[Z:.*]] = scf.forall ({{.*}}) = (0) to (8) step (4)
+// REACH: linalg.fill {{.*}} -> tensor<4x26x26x8xf32>
+// REACH: } {lathe.parts}
+// REACH: scf.forall ({{.*}}) = (0) to (8) step (4) shared_outs(%{{.*}} = %[[Z]])
+// REACH-NOT: linalg.fill
+// REACH: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x25x25x8xf32>)
+// REACH: } {lathe.parts}
