@@ -2,6 +2,7 @@
 #include "runtime/Checkpoint.h"
 #include "runtime/Safetensors.h"
 
+#include <cmath>
 #include <cstring>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -187,8 +188,33 @@ int lathe::rt::writeTrace(const ModelInfo &info, EntryPoints entry,
     data.tensors.push_back(
         f32Tensor("y", {B, info.outputSize()}, batch.y.data()));
   data.tensors.push_back(f32Tensor("mask", {B}, batch.mask.data()));
-  std::vector<Buffer> grads;
+  std::vector<Buffer> grads, again;
   float loss = s.gradients(batch, grads);
+  // The same gradients once more, bit for bit: the compiled code's sums
+  // run in a fixed order on any number of threads, so a difference is a
+  // race or a read of memory the code did not write. (`lathe trace` fills
+  // the compiled code's allocations with NaNs, so such a read shows as a
+  // NaN in the first place.)
+  float loss2 = s.gradients(batch, again);
+  for (size_t i = 0; i <= info.params.size(); ++i) {
+    std::string name = i ? "gradient of " + info.params[i - 1].name : "loss";
+    const float *a = i ? grads[i - 1].data() : &loss;
+    const float *b = i ? again[i - 1].data() : &loss2;
+    for (int64_t j = 0, n = i ? info.params[i - 1].size() : 1; j < n; ++j) {
+      const char *why = !std::isfinite(a[j]) ? "is not finite"
+                        : std::memcmp(a + j, b + j, sizeof(float))
+                            ? "differs between two calls on the same weights "
+                              "and batch"
+                            : nullptr;
+      if (why) {
+        fmt::print(stderr,
+                   "error: the compiled {} {} at [{}] ({} then {}): the code "
+                   "reads memory it did not write, or races\n",
+                   name, why, j, a[j], b[j]);
+        return 1;
+      }
+    }
+  }
   TensorFile grad;
   grad.tensors.push_back(f32Tensor("loss", {1}, &loss));
   for (size_t i = 0; i < info.params.size(); ++i)

@@ -59,11 +59,12 @@ int lathe::rt::checkGradients(const ModelInfo &info, EntryPoints entry,
         continue;
       }
       double g = grads[p][i];
-      double err = std::fabs(fd - g);
+      // A NaN error is the largest (it would pass every `>` test).
+      double err = std::isfinite(g) ? std::fabs(fd - g) : INFINITY;
       maxErr = std::max(maxErr, err);
       maxGrad = std::max(maxGrad, std::fabs(g));
       ++checked;
-      if (err > kAbsTol + kRelTol * std::fabs(g)) {
+      if (!(err <= kAbsTol + kRelTol * std::fabs(g))) {
         ++failures;
         fmt::print("  MISMATCH {}[{}]: finite difference {:.6g}, compiled "
                    "{:.6g}\n",

@@ -9,6 +9,9 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <cstdlib>
+#include <cstring>
+
 using namespace lathe;
 
 extern "C" void memrefCopy(int64_t, void *, void *); // runtime/MemrefCopy.cpp
@@ -21,9 +24,18 @@ JitModel::~JitModel() = default;
 
 namespace {
 
+/// malloc, with the block's bytes all set: as floats, NaNs.
+void *poisonedMalloc(size_t bytes) {
+  void *p = std::malloc(bytes);
+  if (p)
+    std::memset(p, 0xff, bytes);
+  return p;
+}
+
 /// A JIT for the host that resolves symbols from this process (libm,
-/// OpenMP) and the runtime's helpers.
-std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error) {
+/// OpenMP) and the runtime's helpers; with `poison`, the code's malloc is
+/// poisonedMalloc.
+std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error, bool poison) {
   llvm::InitializeNativeTarget();
   llvm::InitializeNativeTargetAsmPrinter();
   auto jtmb = llvm::orc::JITTargetMachineBuilder::detectHost();
@@ -54,6 +66,10 @@ std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error) {
   helpers[mangle("memrefCopy")] = {
       llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
       llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+  if (poison)
+    helpers[mangle("malloc")] = {
+        llvm::orc::ExecutorAddr::fromPtr(&poisonedMalloc),
+        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
   if (auto e = dylib.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {
     error = llvm::toString(std::move(e));
     return nullptr;
@@ -78,23 +94,27 @@ JitModel::create(std::unique_ptr<llvm::Module> module,
 
 std::unique_ptr<JitModel>
 JitModel::createFromObjects(const std::vector<std::string> &objects,
-                            const std::string &model, std::string &error) {
-  return load(model, error, [&](llvm::orc::LLJIT &jit) -> llvm::Error {
-    for (const std::string &object : objects)
-      if (auto e = jit.addObjectFile(
-              llvm::MemoryBuffer::getMemBufferCopy(object, model + ".o")))
-        return e;
-    return llvm::Error::success();
-  });
+                            const std::string &model, std::string &error,
+                            bool poison) {
+  return load(
+      model, error,
+      [&](llvm::orc::LLJIT &jit) -> llvm::Error {
+        for (const std::string &object : objects)
+          if (auto e = jit.addObjectFile(
+                  llvm::MemoryBuffer::getMemBufferCopy(object, model + ".o")))
+            return e;
+        return llvm::Error::success();
+      },
+      /*initialize=*/false, poison);
 }
 
 std::unique_ptr<JitModel>
 JitModel::load(const std::string &model, std::string &error,
                llvm::function_ref<llvm::Error(llvm::orc::LLJIT &)> add,
-               bool initialize) {
+               bool initialize, bool poison) {
   std::unique_ptr<JitModel> m(new JitModel);
   m->impl_ = std::make_unique<Impl>();
-  m->impl_->jit = makeJit(error);
+  m->impl_->jit = makeJit(error, poison);
   if (!m->impl_->jit)
     return nullptr;
   if (auto e = add(*m->impl_->jit)) {

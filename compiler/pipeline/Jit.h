@@ -33,9 +33,13 @@ public:
          std::unique_ptr<llvm::LLVMContext> ctx, const std::string &model,
          std::string &error, bool initialize = false);
   /// Loads object code (compileObjects' pieces, linked together in memory).
+  /// With `poison`, every block the code allocates starts as NaNs (all bits
+  /// set), so that a read of memory it did not write shows in its results
+  /// (for gradcheck and trace).
   static std::unique_ptr<JitModel>
   createFromObjects(const std::vector<std::string> &objects,
-                    const std::string &model, std::string &error);
+                    const std::string &model, std::string &error,
+                    bool poison = false);
   const rt::EntryPoints &entryPoints() const { return entry_; }
   /// The packed wrapper of function `name` (any function of the module;
   /// `create` with an empty `model` looks up no entry points).
@@ -47,7 +51,7 @@ private:
   static std::unique_ptr<JitModel>
   load(const std::string &model, std::string &error,
        llvm::function_ref<llvm::Error(llvm::orc::LLJIT &)> add,
-       bool initialize = false);
+       bool initialize = false, bool poison = false);
   /// Looks up the entry points of `model` once its code is added.
   bool resolve(const std::string &model, std::string &error);
   struct Impl;

@@ -22,6 +22,9 @@ def read_safetensors(path):
 
 
 def rel(a, b):
-    """||a - b|| / ||b||, in double precision."""
+    """||a - b|| / ||b||, in double precision; infinite where either holds a
+    NaN or an infinity (a NaN would pass every `error > tolerance` test)."""
     a, b = a.double().flatten(), b.double().flatten()
+    if not (torch.isfinite(a).all() and torch.isfinite(b).all()):
+        return float("inf")
     return ((a - b).norm() / b.norm().clamp(min=1e-12)).item()

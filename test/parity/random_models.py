@@ -1,0 +1,236 @@
+"""Random small models against PyTorch: for each seed, a model file of one
+family is generated, `lathe trace` writes its initial weights, a batch and
+the loss and gradients there, and PyTorch computes the same loss and
+gradients from the same weights and batch.
+
+Usage: random_models.py LATHE DIR FAMILY FIRST_SEED COUNT [TRACE_ARGS...]
+
+Families:
+  conv   image classifiers: 1-3 convolutions (kernel 1-5, stride 1-3, same
+         or valid padding, an activation or none), max pooling, leaky ReLU,
+         a transposed convolution, dense layers; or a generator-like stack
+         (dense, reshape, transposed convolutions, a convolution).
+  rnn    embeddings (or float sequences), one or two LSTMs with or without
+         sequences, flatten, dense layers; softmax or sigmoid outputs.
+
+Prints `ok: SEED: worst relative error E` per model, or `FAIL:` with the
+model and the tensors that differ; exits 1 when any model fails.
+"""
+import os
+import random
+import re
+import subprocess
+import sys
+
+import torch
+import torch.nn.functional as F
+
+from safetensors_io import read_safetensors, rel
+
+TOLERANCE = 1e-4
+
+
+def same_pads(size, k, s):
+    """Keras's 'same' padding: (low, high), the extra one at the end."""
+    out = (size + s - 1) // s
+    total = max((out - 1) * s + k - size, 0)
+    return total // 2, total - total // 2
+
+
+def conv_model(rng):
+    if rng.random() < 0.25:
+        return generator_model(rng)
+    h, c = rng.choice([8, 10, 12, 14, 16, 28]), rng.choice([1, 2, 3])
+    layers, size = [], h
+    for _ in range(rng.randint(1, 3)):
+        k, s = rng.choice([1, 2, 3, 5]), rng.choice([1, 1, 2, 3])
+        pad, f = rng.choice(["same", "valid"]), rng.choice([4, 8, 16])
+        act = rng.choice(["relu", "tanh", "sigmoid", None])
+        if pad == "valid" and size < k:
+            continue
+        size = (size - k) // s + 1 if pad == "valid" else (size + s - 1) // s
+        layers.append(f"conv2d({f}, kernel={k}, stride={s}, padding={pad}"
+                      + (f", activation={act})" if act else ")"))
+        if rng.random() < 0.3 and size >= 2:
+            p = rng.choice([2, 3]) if size >= 3 else 2
+            layers.append(f"maxpool({p})")
+            size = (size - p) // p + 1
+        if rng.random() < 0.2:
+            layers.append("leaky_relu(0.1)")
+    if rng.random() < 0.3:
+        layers.append(f"conv2d_transpose({rng.choice([2, 4])}, "
+                      f"kernel={rng.choice([3, 4, 5])}, "
+                      f"stride={rng.choice([1, 2])}, padding=same)")
+    layers.append("flatten")
+    if rng.random() < 0.5:
+        layers.append(f"dense({rng.choice([16, 32, 64])}, "
+                      f"activation={rng.choice(['relu', 'tanh'])})")
+    layers.append("dense(5, activation=softmax)")
+    return classifier(f"f32[{h}, {h}, {c}]", layers, rng)
+
+
+def generator_model(rng):
+    n, size, c = rng.choice([10, 32]), rng.choice([3, 4, 7]), rng.choice([4, 8])
+    layers = [f"dense({size * size * c}, activation=relu)",
+              f"reshape({size}, {size}, {c})"]
+    for _ in range(rng.randint(1, 2)):
+        layers.append(f"conv2d_transpose({rng.choice([2, 4, 8])}, "
+                      f"kernel={rng.choice([3, 4, 5])}, stride=2, padding=same, "
+                      f"activation={rng.choice(['relu', 'tanh'])})")
+    layers.append(f"conv2d({rng.choice([2, 4])}, kernel=3, stride=2, "
+                  f"padding={rng.choice(['same', 'valid'])})")
+    layers += ["flatten", "dense(5, activation=softmax)"]
+    return classifier(f"f32[{n}]", layers, rng)
+
+
+def rnn_model(rng):
+    t, v, e = rng.choice([3, 7, 20, 40]), rng.choice([50, 300, 1000]), rng.choice([4, 8, 16, 24])
+    tokens = rng.random() < 0.8
+    layers = [f"embedding({v}, {e})"] if tokens else []
+    count, sequences = rng.randint(1, 2), True
+    for i in range(count):
+        sequences = i < count - 1 or rng.random() < 0.3
+        layers.append(f"lstm({rng.choice([8, 16, 20, 32, 48])}"
+                      + (", return_sequences=true)" if sequences else ")"))
+    if sequences:
+        layers.append("flatten")
+    if rng.random() < 0.5:
+        layers.append(f"dense({rng.choice([8, 32])}, "
+                      f"activation={rng.choice(['relu', 'tanh'])})")
+    inp = f"i32[{t}]" if tokens else f"f32[{t}, {e}]"
+    if rng.random() < 0.4:
+        layers.append("dense(1, activation=sigmoid)")
+        return model_text(inp, "binary", layers, "binary_crossentropy", rng)
+    layers.append("dense(4, activation=softmax)")
+    return classifier(inp, layers, rng, classes=4)
+
+
+def classifier(inp, layers, rng, classes=5):
+    return model_text(inp, f"class({classes})", layers,
+                      "sparse_categorical_crossentropy", rng)
+
+
+def model_text(inp, target, layers, loss, rng):
+    body = "\n  ".join(layers)
+    return (f"model m {{\n  input x: {inp}\n  target y: {target}\n  {body}\n"
+            f"  loss {loss}\n  optimizer sgd(lr=0.1)\n"
+            f"  train batch={rng.choice([4, 8, 16, 32])}\n}}\n")
+
+
+def lstm(p, name, x, return_sequences):
+    """PyTorch's LSTM kernel on Lathe's weights (see torch_parity.py)."""
+    k, r, b = p[f"{name}.kernel"], p[f"{name}.recurrent"], p[f"{name}.bias"]
+    zero = torch.zeros(1, x.shape[0], r.shape[0], dtype=x.dtype)
+    out, h, _ = torch._VF.lstm(x, (zero, zero), [k.t(), r.t(), b, torch.zeros_like(b)],
+                               True, 1, 0.0, False, False, True)
+    return out if return_sequences else h[0]
+
+
+ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
+               "softmax": lambda t: torch.softmax(t, 1), None: lambda t: t}
+
+
+def forward(src, p, x):
+    """The model file's layers in PyTorch, activations kept NHWC between
+    layers as Lathe keeps them."""
+    h, seen = x, {}
+
+    def param(kind, what):
+        return p[f"{kind}_{seen[kind]}.{what}"]
+
+    for line in src.splitlines():
+        m = re.match(r"\s*(\w+)(?:\((.*)\))?\s*$", line)
+        if not m or m.group(1) in ("model", "input", "target", "loss", "optimizer", "train"):
+            continue
+        kind, args = m.group(1), m.group(2) or ""
+        seen[kind] = seen.get(kind, -1) + 1
+        opts = dict(re.findall(r"(\w+)=(\w+)", args))
+        act = ACTIVATIONS[opts.get("activation")]
+        if kind == "conv2d":
+            f = param(kind, "filter")
+            k, s = f.shape[0], int(opts.get("stride", 1))
+            y = h.permute(0, 3, 1, 2)
+            if opts.get("padding") == "same":
+                top, bottom = same_pads(y.shape[2], k, s)
+                left, right = same_pads(y.shape[3], k, s)
+                y = F.pad(y, (left, right, top, bottom))
+            y = F.conv2d(y, f.permute(3, 2, 0, 1), param(kind, "bias"), stride=s)
+            h = act(y.permute(0, 2, 3, 1))
+        elif kind == "conv2d_transpose":
+            f = param(kind, "filter")
+            k, s = f.shape[0], int(opts.get("stride", 1))
+            y = F.conv_transpose2d(h.permute(0, 3, 1, 2), f.permute(3, 2, 0, 1), stride=s)
+            oh, ow = h.shape[1] * s, h.shape[2] * s
+            top, left = same_pads(oh, k, s)[0], same_pads(ow, k, s)[0]
+            y = y[:, :, top:top + oh, left:left + ow]
+            h = act(y.permute(0, 2, 3, 1) + param(kind, "bias"))
+        elif kind == "maxpool":
+            k = int(args)
+            h = F.max_pool2d(h.permute(0, 3, 1, 2), k, k).permute(0, 2, 3, 1)
+        elif kind == "leaky_relu":
+            h = F.leaky_relu(h, float(args))
+        elif kind == "reshape":
+            h = h.reshape(h.shape[0], *[int(d) for d in args.split(",")])
+        elif kind == "flatten":
+            h = h.reshape(h.shape[0], -1)
+        elif kind == "embedding":
+            t, ids = param(kind, "table"), h.long()
+            ids = torch.where((ids >= 0) & (ids < t.shape[0]), ids, torch.zeros_like(ids))
+            h = F.embedding(ids, t, padding_idx=0)
+        elif kind == "lstm":
+            h = lstm(p, f"lstm_{seen[kind]}", h, "return_sequences" in args)
+        elif kind == "dense":
+            h = act(h @ param(kind, "weight") + param(kind, "bias"))
+        else:
+            raise SystemExit(f"random_models.py: no PyTorch twin for layer '{kind}'")
+    return h
+
+
+def check(src, trace):
+    init = read_safetensors(f"{trace}/initial.safetensors")
+    batch = read_safetensors(f"{trace}/batch.safetensors")
+    grad = read_safetensors(f"{trace}/grad.safetensors")
+    p = {k: v.double().requires_grad_(True) for k, v in init.items()}
+    x, y, rows = batch["x"], batch["y"], batch["mask"] > 0
+    pred = forward(src, p, x if x.dtype == torch.int32 else x.double())[rows]
+    if "binary" in src:
+        loss = F.binary_cross_entropy(pred, y[rows].double())
+    else:
+        loss = -torch.log(pred.gather(1, y[rows].long()[:, None])).mean()
+    loss.backward()
+    errors = {"loss": rel(grad["loss"][0], loss.detach())}
+    errors.update({f"grad {k}": rel(grad[k], p[k].grad) for k in init})
+    return errors
+
+
+def main():
+    lathe, out, family, first, count = sys.argv[1:6]
+    trace_args = sys.argv[6:]
+    make = {"conv": conv_model, "rnn": rnn_model}[family]
+    os.makedirs(out, exist_ok=True)
+    failed = 0
+    for seed in range(int(first), int(first) + int(count)):
+        src = make(random.Random(seed))
+        path, trace = f"{out}/{family}{seed}.lathe", f"{out}/{family}{seed}"
+        with open(path, "w") as f:
+            f.write(src)
+        r = subprocess.run([lathe, "trace", *trace_args, path, "-o", trace],
+                           capture_output=True, text=True)
+        if r.returncode != 0:
+            print(f"FAIL: {seed}: lathe trace exited {r.returncode}\n{src}{r.stderr}")
+            failed += 1
+            continue
+        errors = check(src, trace)
+        worst = max(errors.values())
+        if worst > TOLERANCE:
+            bad = ", ".join(f"{k} {e:.2e}" for k, e in errors.items() if e > TOLERANCE)
+            print(f"FAIL: {seed}: {bad}\n{src}")
+            failed += 1
+        else:
+            print(f"ok: {seed}: worst relative error {worst:.2e}")
+    print(f"{family}: {int(count) - failed} of {count} models match PyTorch")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
