@@ -13,6 +13,10 @@ Families:
   rnn    embeddings (or float sequences), one or two LSTMs with or without
          sequences, flatten, dense layers; softmax or sigmoid outputs.
 
+Each model gets one of SGD, SGD with momentum, RMSprop and Adam, and the
+weights after the trace's three training steps (the cut, fused training
+step, not the gradient function) are compared too.
+
 Prints `ok: SEED: worst relative error E` per model, or `FAIL:` with the
 model and the tensors that differ; exits 1 when any model fails.
 """
@@ -26,8 +30,10 @@ import torch
 import torch.nn.functional as F
 
 from safetensors_io import read_safetensors, rel
+from torch_parity import optimizer
 
 TOLERANCE = 1e-4
+EPS = 1e-7
 
 
 def same_pads(size, k, s):
@@ -110,11 +116,21 @@ def classifier(inp, layers, rng, classes=5):
                       "sparse_categorical_crossentropy", rng)
 
 
+OPTIMIZERS = ["sgd(lr=0.1)", "sgd(lr=0.05, momentum=0.9)", "rmsprop(lr=0.001)",
+              "adam(lr=0.001)"]
+
+
 def model_text(inp, target, layers, loss, rng):
     body = "\n  ".join(layers)
     return (f"model m {{\n  input x: {inp}\n  target y: {target}\n  {body}\n"
-            f"  loss {loss}\n  optimizer sgd(lr=0.1)\n"
+            f"  loss {loss}\n  optimizer {rng.choice(OPTIMIZERS)}\n"
             f"  train batch={rng.choice([4, 8, 16, 32])}\n}}\n")
+
+
+def optimizer_spec(src):
+    """The model file's optimizer as torch_parity.py's spec: sgd:lr=0.1,..."""
+    name, args = re.search(r"optimizer (\w+)\((.*)\)", src).groups()
+    return name + ":" + ",".join(a.replace(" ", "") for a in args.split(","))
 
 
 def lstm(p, name, x, return_sequences):
@@ -187,19 +203,37 @@ def forward(src, p, x):
 
 
 def check(src, trace):
+    """Relative errors of the loss, the gradients and, after the traced
+    training steps, the losses and weights (PyTorch in double)."""
     init = read_safetensors(f"{trace}/initial.safetensors")
     batch = read_safetensors(f"{trace}/batch.safetensors")
     grad = read_safetensors(f"{trace}/grad.safetensors")
+    after = read_safetensors(f"{trace}/after.safetensors")
     p = {k: v.double().requires_grad_(True) for k, v in init.items()}
     x, y, rows = batch["x"], batch["y"], batch["mask"] > 0
-    pred = forward(src, p, x if x.dtype == torch.int32 else x.double())[rows]
-    if "binary" in src:
-        loss = F.binary_cross_entropy(pred, y[rows].double())
-    else:
-        loss = -torch.log(pred.gather(1, y[rows].long()[:, None])).mean()
+    x = x if x.dtype == torch.int32 else x.double()
+
+    def loss_of():
+        # Probabilities clamped to [1e-7, 1 - 1e-7], as Lathe (and Keras)
+        # clamp them: large steps drive some far enough for it to matter.
+        pred = forward(src, p, x)[rows].clamp(EPS, 1 - EPS)
+        if "binary" in src:
+            return F.binary_cross_entropy(pred, y[rows].double())
+        return -torch.log(pred.gather(1, y[rows].long()[:, None])).mean()
+
+    loss = loss_of()
     loss.backward()
     errors = {"loss": rel(grad["loss"][0], loss.detach())}
     errors.update({f"grad {k}": rel(grad[k], p[k].grad) for k in init})
+    opt = optimizer(optimizer_spec(src), list(p.values()))
+    for step, traced in enumerate(after["losses"]):
+        opt.zero_grad()
+        loss = loss_of()
+        errors[f"loss at step {step + 1}"] = rel(traced, loss.detach())
+        loss.backward()
+        opt.step()
+    errors.update({f"{k} after {len(after['losses'])} steps": rel(after[k], p[k].detach())
+                   for k in init})
     return errors
 
 
