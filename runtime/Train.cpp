@@ -16,6 +16,7 @@
 #include <fmt/ranges.h>
 #include <numeric>
 #include <random>
+#include <string_view>
 #include <unistd.h>
 
 using namespace lathe::rt;
@@ -575,9 +576,11 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
         return false;
       char *end;
       out = std::strtoll(v, &end, 10);
-      if (*end || out < 0) {
-        fmt::print(stderr, "error: {} needs a non-negative integer, got '{}'\n",
-                   name, v);
+      // An epoch count of 0 would only evaluate; `eval` does that.
+      bool positive = std::string_view(name) == "--epochs";
+      if (*end || out < 0 || (positive && out == 0)) {
+        fmt::print(stderr, "error: {} needs a {} integer, got '{}'\n", name,
+                   positive ? "positive" : "non-negative", v);
         return false;
       }
       return true;

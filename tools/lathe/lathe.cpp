@@ -515,7 +515,8 @@ int main(int argc, char **argv) {
     if (runCmd && !rt::cudaDeviceAvailable(why))
       return fail("--target=nvptx cannot run here: " + why);
   }
-  if (epochsOpt < 0 || epochsOpt > (1 << 20))
+  if ((epochsOpt.getNumOccurrences() && epochsOpt < 1) || epochsOpt < 0 ||
+      epochsOpt > (1 << 20))
     return fail(fmt::format("--epochs must be in [1, {}]", 1 << 20));
 
   auto start = Clock::now();
