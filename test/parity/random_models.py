@@ -6,6 +6,9 @@ gradients from the same weights and batch.
 Usage: random_models.py LATHE DIR FAMILY FIRST_SEED COUNT [TRACE_ARGS...]
 
 Families:
+  dense  1-3 dense layers of odd and even widths on inputs of 1-784 values,
+         with a softmax (class labels or one-hot), sigmoid or linear (mse)
+         output.
   conv   image classifiers: 1-3 convolutions (kernel 1-5, stride 1-3, same
          or valid padding, an activation or none), max pooling, leaky ReLU,
          a transposed convolution, dense layers; or a generator-like stack
@@ -111,6 +114,28 @@ def rnn_model(rng):
     return classifier(inp, layers, rng, classes=4)
 
 
+def dense_model(rng):
+    layers = []
+    for _ in range(rng.randint(1, 3)):
+        act = rng.choice(["relu", "tanh", "sigmoid", None])
+        layers.append(f"dense({rng.choice([1, 5, 7, 16, 33, 64, 128, 200])}"
+                      + (f", activation={act})" if act else ")"))
+        if rng.random() < 0.2:
+            layers.append("leaky_relu(0.2)")
+    inp = f"f32[{rng.choice([1, 3, 13, 64, 100, 257, 784])}]"
+    kind = rng.choice(["class", "onehot", "binary", "regression"])
+    k = rng.choice([2, 3, 10])
+    if kind == "class":
+        return classifier(inp, layers + [f"dense({k}, activation=softmax)"], rng, k)
+    if kind == "onehot":
+        return model_text(inp, f"onehot({k})", layers + [f"dense({k}, activation=softmax)"],
+                          "categorical_crossentropy", rng)
+    if kind == "binary":
+        return model_text(inp, "binary", layers + ["dense(1, activation=sigmoid)"],
+                          "binary_crossentropy", rng)
+    return model_text(inp, f"f32[{k}]", layers + [f"dense({k})"], "mse", rng)
+
+
 def classifier(inp, layers, rng, classes=5):
     return model_text(inp, f"class({classes})", layers,
                       "sparse_categorical_crossentropy", rng)
@@ -202,6 +227,15 @@ def forward(src, p, x):
     return h
 
 
+def loss_error(traced, value):
+    """Relative error of a loss, absolute below 0.01: a fitted model's loss
+    near zero is -log of probabilities near 1, which float32 resolves only
+    to steps of 6e-8."""
+    if not (torch.isfinite(traced) and torch.isfinite(value)):
+        return float("inf")
+    return abs(traced.item() - value.item()) / max(abs(value.item()), 1e-2)
+
+
 def check(src, trace):
     """Relative errors of the loss, the gradients and, after the traced
     training steps, the losses and weights (PyTorch in double)."""
@@ -213,23 +247,30 @@ def check(src, trace):
     x, y, rows = batch["x"], batch["y"], batch["mask"] > 0
     x = x if x.dtype == torch.int32 else x.double()
 
+    loss_name = re.search(r"loss (\w+)", src).group(1)
+
     def loss_of():
+        pred = forward(src, p, x)[rows]
+        if loss_name == "mse":
+            return F.mse_loss(pred, y[rows].double())
         # Probabilities clamped to [1e-7, 1 - 1e-7], as Lathe (and Keras)
         # clamp them: large steps drive some far enough for it to matter.
-        pred = forward(src, p, x)[rows].clamp(EPS, 1 - EPS)
-        if "binary" in src:
+        pred = pred.clamp(EPS, 1 - EPS)
+        if loss_name == "binary_crossentropy":
             return F.binary_cross_entropy(pred, y[rows].double())
+        if loss_name == "categorical_crossentropy":
+            return -(y[rows].double() * torch.log(pred)).sum(1).mean()
         return -torch.log(pred.gather(1, y[rows].long()[:, None])).mean()
 
     loss = loss_of()
     loss.backward()
-    errors = {"loss": rel(grad["loss"][0], loss.detach())}
+    errors = {"loss": loss_error(grad["loss"][0], loss.detach())}
     errors.update({f"grad {k}": rel(grad[k], p[k].grad) for k in init})
     opt = optimizer(optimizer_spec(src), list(p.values()))
     for step, traced in enumerate(after["losses"]):
         opt.zero_grad()
         loss = loss_of()
-        errors[f"loss at step {step + 1}"] = rel(traced, loss.detach())
+        errors[f"loss at step {step + 1}"] = loss_error(traced, loss.detach())
         loss.backward()
         opt.step()
     errors.update({f"{k} after {len(after['losses'])} steps": rel(after[k], p[k].detach())
@@ -240,7 +281,7 @@ def check(src, trace):
 def main():
     lathe, out, family, first, count = sys.argv[1:6]
     trace_args = sys.argv[6:]
-    make = {"conv": conv_model, "rnn": rnn_model}[family]
+    make = {"conv": conv_model, "rnn": rnn_model, "dense": dense_model}[family]
     os.makedirs(out, exist_ok=True)
     failed = 0
     for seed in range(int(first), int(first) + int(count)):
