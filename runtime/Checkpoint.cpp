@@ -215,8 +215,14 @@ int lathe::rt::writeTrace(const ModelInfo &info, EntryPoints entry,
       }
     }
   }
+  // The evaluation step on the same batch: its loss (without dropout) and
+  // predictions.
+  float evalLoss = s.evalBatch(batch);
   TensorFile grad;
   grad.tensors.push_back(f32Tensor("loss", {1}, &loss));
+  grad.tensors.push_back(f32Tensor("eval_loss", {1}, &evalLoss));
+  grad.tensors.push_back(f32Tensor("predictions", {B, info.outputSize()},
+                                   s.predictions().data()));
   for (size_t i = 0; i < info.params.size(); ++i)
     grad.tensors.push_back(f32Tensor(info.params[i].name, info.params[i].shape,
                                      grads[i].data()));

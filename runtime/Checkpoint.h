@@ -47,7 +47,8 @@ Batch randomBatch(Session &s, std::mt19937_64 &rng);
 
 /// Writes what a peer implementation needs to replay training on one batch:
 /// DIR/initial.safetensors (parameters), DIR/batch.safetensors (x, y, mask),
-/// DIR/grad.safetensors (loss and gradients at the initial parameters) and
+/// DIR/grad.safetensors (loss and gradients at the initial parameters, and
+/// the evaluation step's loss and predictions there) and
 /// DIR/after.safetensors (parameters and losses after `steps` optimizer
 /// steps on that batch). Returns the exit code.
 int writeTrace(const ModelInfo &info, EntryPoints entry, const std::string &dir,

@@ -419,6 +419,10 @@ float Session::loss(const Batch &batch) {
     std::vector<Buffer> scratch;
     return gradients(batch, scratch);
   }
+  return evalBatch(batch);
+}
+
+float Session::evalBatch(const Batch &batch) {
   PackedCall call;
   call << params_;
   call.in(batch.x);

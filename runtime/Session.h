@@ -173,6 +173,10 @@ public:
   /// The loss of one batch at the current parameters, as training sees it
   /// (with the dropout masks of the current step).
   float loss(const Batch &batch);
+  /// The evaluation step (no dropout) on one batch: its loss; then
+  /// predictions() holds the batch's outputs.
+  float evalBatch(const Batch &batch);
+  const Buffer &predictions() const { return pred_; }
   /// The seed of the dropout masks of step `step` (0: before training).
   int32_t dropoutSeed(int64_t step) const;
   /// Predictions for `d`, `outputSize()` values per sample.

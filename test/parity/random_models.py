@@ -16,6 +16,7 @@ Families:
   rnn    embeddings (or float sequences), one or two LSTMs with or without
          sequences, flatten, dense layers; softmax or sigmoid outputs.
 
+The evaluation step's loss and predictions on the batch are compared too.
 Each model gets one of SGD, SGD with momentum, RMSprop and Adam, and the
 weights after the trace's three training steps (the cut, fused training
 step, not the gradient function) are compared too.
@@ -262,9 +263,12 @@ def check(src, trace):
             return -(y[rows].double() * torch.log(pred)).sum(1).mean()
         return -torch.log(pred.gather(1, y[rows].long()[:, None])).mean()
 
+    pred = forward(src, p, x)
+    errors = {"predictions": rel(grad["predictions"][rows], pred.detach()[rows])}
     loss = loss_of()
     loss.backward()
-    errors = {"loss": loss_error(grad["loss"][0], loss.detach())}
+    errors["loss"] = loss_error(grad["loss"][0], loss.detach())
+    errors["evaluation loss"] = loss_error(grad["eval_loss"][0], loss.detach())
     errors.update({f"grad {k}": rel(grad[k], p[k].grad) for k in init})
     opt = optimizer(optimizer_spec(src), list(p.values()))
     for step, traced in enumerate(after["losses"]):
