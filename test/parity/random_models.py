@@ -6,6 +6,9 @@ gradients from the same weights and batch.
 Usage: random_models.py LATHE DIR FAMILY FIRST_SEED COUNT [TRACE_ARGS...]
 
 Families:
+  gan    a generator (dense, reshape, transposed convolutions) and a
+         discriminator (strided convolutions, leaky ReLU, dense sigmoid):
+         one discriminator step and one generator step, at SGD's lr 1.
   dense  1-3 dense layers of odd and even widths on inputs of 1-784 values,
          with a softmax (class labels or one-hot), sigmoid or linear (mse)
          output.
@@ -135,6 +138,32 @@ def dense_model(rng):
         return model_text(inp, "binary", layers + ["dense(1, activation=sigmoid)"],
                           "binary_crossentropy", rng)
     return model_text(inp, f"f32[{k}]", layers + [f"dense({k})"], "mse", rng)
+
+
+def gan_model(rng):
+    size, c, noise = rng.choice([3, 4, 7]), rng.choice([4, 8, 16]), rng.choice([8, 16, 100])
+    channels = rng.choice([1, 3])
+    g = [f"dense({size * size * c}, activation=relu)", f"reshape({size}, {size}, {c})"]
+    for _ in range(rng.randint(0, 1)):
+        g.append(f"conv2d_transpose({rng.choice([4, 8])}, kernel={rng.choice([3, 4, 5])}, "
+                 f"stride=2, padding=same, activation=relu)")
+        size *= 2
+    g.append(f"conv2d_transpose({channels}, kernel={rng.choice([3, 5])}, stride=2, "
+             f"padding=same, activation=tanh)")
+    size *= 2
+    d = []
+    for _ in range(rng.randint(1, 2)):
+        d += [f"conv2d({rng.choice([4, 8, 16])}, kernel={rng.choice([3, 4, 5])}, stride=2, "
+              f"padding=same)", "leaky_relu(0.01)"]
+    d += ["flatten", "dense(1, activation=sigmoid)"]
+    nl = "\n  "
+    return (f"network generator(z: f32[{noise}]) -> f32[{size}, {size}, {channels}] {{\n"
+            f"  {nl.join(g)}\n}}\n\n"
+            f"network discriminator(image: f32[{size}, {size}, {channels}]) -> f32[1] {{\n"
+            f"  {nl.join(d)}\n}}\n\n"
+            f"gan m {{\n  generator generator\n  discriminator discriminator\n"
+            f"  noise normal({noise})\n  loss binary_crossentropy\n"
+            f"  optimizer sgd(lr=1)\n  train batch={rng.choice([4, 8, 16])}\n}}\n")
 
 
 def classifier(inp, layers, rng, classes=5):
@@ -282,10 +311,58 @@ def check(src, trace):
     return errors
 
 
+def network(src, name):
+    """The layer lines of `network NAME(...) { ... }` in a gan's file."""
+    body = re.search(rf"network {name}\(.*?\{{(.*?)\n\}}", src, re.S).group(1)
+    return body
+
+
+def check_gan(src, trace):
+    """One discriminator step, then one generator step through the updated
+    discriminator, at SGD's lr 1 (an update is minus the gradient), as
+    torch_gan_parity.py replays the DCGAN's."""
+    init = read_safetensors(f"{trace}/initial.safetensors")
+    batch = read_safetensors(f"{trace}/batch.safetensors")
+    dstep = read_safetensors(f"{trace}/dstep.safetensors")
+    gstep = read_safetensors(f"{trace}/gstep.safetensors")
+    p = {k: v.double().requires_grad_(True) for k, v in init.items()}
+    real, rows, z = batch["real"].double(), batch["mask"] > 0, batch["z"].double()
+
+    def run(name, x):
+        prefix = name + "."
+        return forward(network(src, name),
+                       {k[len(prefix):]: v for k, v in p.items() if k.startswith(prefix)}, x)
+
+    def bce(pred, target):
+        pred = pred.clamp(EPS, 1 - EPS)
+        return F.binary_cross_entropy(pred, torch.full_like(pred, target))
+
+    errors = {}
+    d_loss = bce(run("discriminator", real)[rows], 1.0) + \
+        bce(run("discriminator", run("generator", z).detach()), 0.0)
+    d_loss.backward()
+    errors["d_loss"] = loss_error(dstep["d_loss"][0], d_loss.detach())
+    with torch.no_grad():
+        for k in p:
+            if k.startswith("discriminator."):
+                errors[f"d_step update of {k}"] = rel(dstep[k] - init[k], -p[k].grad)
+                p[k] -= p[k].grad
+    for k in p:
+        p[k].grad = None
+    g_loss = bce(run("discriminator", run("generator", z)), 1.0)
+    g_loss.backward()
+    errors["g_loss"] = loss_error(gstep["g_loss"][0], g_loss.detach())
+    for k in p:
+        if k.startswith("generator."):
+            errors[f"g_step update of {k}"] = rel(gstep[k] - init[k], -p[k].grad)
+    return errors
+
+
 def main():
     lathe, out, family, first, count = sys.argv[1:6]
     trace_args = sys.argv[6:]
-    make = {"conv": conv_model, "rnn": rnn_model, "dense": dense_model}[family]
+    make = {"conv": conv_model, "rnn": rnn_model, "dense": dense_model,
+            "gan": gan_model}[family]
     os.makedirs(out, exist_ok=True)
     failed = 0
     for seed in range(int(first), int(first) + int(count)):
@@ -299,7 +376,7 @@ def main():
             print(f"FAIL: {seed}: lathe trace exited {r.returncode}\n{src}{r.stderr}")
             failed += 1
             continue
-        errors = check(src, trace)
+        errors = (check_gan if family == "gan" else check)(src, trace)
         worst = max(errors.values())
         if worst > TOLERANCE:
             bad = ", ".join(f"{k} {e:.2e}" for k, e in errors.items() if e > TOLERANCE)
