@@ -207,9 +207,9 @@ int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
   }
   if (!opts.samples.empty())
     mkdir(opts.samples.c_str(), 0755);
-  std::mt19937_64 rng(uint64_t(info.seed) + 7);
+  std::mt19937_64 fixedStream(uint64_t(info.seed) + 7);
   Buffer fixedNoise(info.batch * info.noiseDim), images(info.batch * info.inputSize());
-  s.noise(rng, fixedNoise);
+  s.noise(fixedStream, fixedNoise);
   std::vector<int64_t> order(train.n);
   std::iota(order.begin(), order.end(), 0);
   int64_t B = info.batch, f = info.inputSize();
@@ -217,9 +217,19 @@ int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
   bool live = isatty(STDOUT_FILENO);
   Series dCurve{"d_loss", {}, 0x1f77b4}, gCurve{"g_loss", {}, 0xff7f0e};
   std::string epochsJson;
-  for (int64_t e = 1; e < first; ++e)
-    std::shuffle(order.begin(), order.end(), rng);
+  // Each epoch draws its shuffle and its noise from a stream of its own, so
+  // that a run resumed after epoch e draws what the whole run drew.
+  auto epochStream = [&](int64_t epoch) {
+    uint64_t seed = uint64_t(info.seed);
+    std::seed_seq seq{uint32_t(seed), uint32_t(seed >> 32), uint32_t(epoch)};
+    return std::mt19937_64(seq);
+  };
+  for (int64_t e = 1; e < first; ++e) {
+    std::mt19937_64 replay = epochStream(e);
+    std::shuffle(order.begin(), order.end(), replay);
+  }
   for (int64_t epoch = first; epoch <= info.epochs; ++epoch) {
+    std::mt19937_64 rng = epochStream(epoch);
     std::shuffle(order.begin(), order.end(), rng);
     auto start = Clock::now();
     double dSum = 0, gSum = 0;
