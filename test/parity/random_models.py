@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 
 from safetensors_io import read_safetensors, rel
-from torch_parity import optimizer
+from torch_parity import lstm, optimizer
 
 TOLERANCE = 1e-4
 EPS = 1e-7
@@ -186,15 +186,6 @@ def optimizer_spec(src):
     """The model file's optimizer as torch_parity.py's spec: sgd:lr=0.1,..."""
     name, args = re.search(r"optimizer (\w+)\((.*)\)", src).groups()
     return name + ":" + ",".join(a.replace(" ", "") for a in args.split(","))
-
-
-def lstm(p, name, x, return_sequences):
-    """PyTorch's LSTM kernel on Lathe's weights (see torch_parity.py)."""
-    k, r, b = p[f"{name}.kernel"], p[f"{name}.recurrent"], p[f"{name}.bias"]
-    zero = torch.zeros(1, x.shape[0], r.shape[0], dtype=x.dtype)
-    out, h, _ = torch._VF.lstm(x, (zero, zero), [k.t(), r.t(), b, torch.zeros_like(b)],
-                               True, 1, 0.0, False, False, True)
-    return out if return_sequences else h[0]
 
 
 ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,

@@ -27,7 +27,7 @@ def lstm(p, name, x, return_sequences):
     flat weights)."""
     k, r, b = p[f"{name}.kernel"], p[f"{name}.recurrent"], p[f"{name}.bias"]
     units = r.shape[0]
-    zero = torch.zeros(1, x.shape[0], units)
+    zero = torch.zeros(1, x.shape[0], units, dtype=x.dtype)
     out, h, _ = torch._VF.lstm(x, (zero, zero),
                                [k.t(), r.t(), b, torch.zeros_like(b)],
                                True, 1, 0.0, False, False, True)
