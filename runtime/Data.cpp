@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 using namespace lathe::rt;
@@ -182,7 +183,15 @@ bool loadFashionMnist(const ModelInfo &info, Splits &out, std::string &error) {
   auto load = [&](const char *images, const char *labels, Dataset &d) {
     std::vector<int64_t> idims, ldims;
     std::vector<uint8_t> px, lb;
-    std::string ip = dir + "/" + images, lp = dir + "/" + labels;
+    // The files as Debian ships them (gzipped), or unpacked under the same
+    // names without .gz (zlib reads either).
+    auto find = [&](const char *name) {
+      std::string gz = dir + "/" + name, plain = gz.substr(0, gz.size() - 3);
+      return access(gz.c_str(), F_OK) != 0 && access(plain.c_str(), F_OK) == 0
+                 ? plain
+                 : gz;
+    };
+    std::string ip = find(images), lp = find(labels);
     if (!readIdx(ip, 2051, idims, px, error) ||
         !readIdx(lp, 2049, ldims, lb, error))
       return false;
