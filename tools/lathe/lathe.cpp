@@ -45,6 +45,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <thread>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -489,6 +490,25 @@ int main(int argc, char **argv) {
     return fail("--compile-threads must be in [1, 64]");
   if (stepPartsOpt > 64)
     return fail("--step-parts must be in [1, 64]");
+  // Where the output goes, checked before compiling: a missing -o, a
+  // missing folder or a folder given as the file fails now, not after it.
+  if (buildCmd && outputFile == "-")
+    return fail("`lathe build` needs -o EXECUTABLE");
+  if (traceCmd && outputFile == "-")
+    return fail("`lathe trace` needs -o DIRECTORY");
+  if (outputFile != "-" && !runCmd && !gradCmd) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    fs::path folder = fs::path(outputFile.getValue()).parent_path();
+    if (folder.empty())
+      folder = ".";
+    if (!traceCmd && fs::is_directory(outputFile.getValue(), ec))
+      return fail(fmt::format("-o {}: is a folder, not a file",
+                              outputFile.getValue()));
+    if (!fs::is_directory(folder, ec))
+      return fail(fmt::format("-o {}: there is no folder '{}'",
+                              outputFile.getValue(), folder.string()));
+  }
   // No subcommand: print the stage --emit names.
   bool top = !runCmd && !buildCmd && !gradCmd && !traceCmd;
   if (emit == Emit::PTX && top && targetOpt != Target::NVPTX)
