@@ -10,14 +10,14 @@ Families:
          discriminator (strided convolutions, leaky ReLU, dense sigmoid):
          one discriminator step and one generator step, at SGD's lr 1.
   dense  1-3 dense layers of odd and even widths on inputs of 1-784 values,
-         with a softmax (class labels or one-hot), sigmoid or linear (mse)
+         dropout between them, with a softmax (class labels or one-hot), sigmoid or linear (mse)
          output.
   conv   image classifiers: 1-3 convolutions (kernel 1-5, stride 1-3, same
          or valid padding, an activation or none), max pooling, leaky ReLU,
          a transposed convolution, dense layers; or a generator-like stack
          (dense, reshape, transposed convolutions, a convolution).
   rnn    embeddings (or float sequences), one or two LSTMs with or without
-         sequences, flatten, dense layers; softmax or sigmoid outputs.
+         sequences, dropout after them, flatten, dense layers; softmax or sigmoid outputs.
 
 The evaluation step's loss and predictions on the batch are compared too.
 Each model gets one of SGD, SGD with momentum, RMSprop and Adam, and the
@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 
 from safetensors_io import read_safetensors, rel
-from torch_parity import lstm, optimizer
+from torch_parity import dropout_mask, lstm, optimizer
 
 TOLERANCE = 1e-4
 EPS = 1e-7
@@ -105,6 +105,8 @@ def rnn_model(rng):
         sequences = i < count - 1 or rng.random() < 0.3
         layers.append(f"lstm({rng.choice([8, 16, 20, 32, 48])}"
                       + (", return_sequences=true)" if sequences else ")"))
+        if rng.random() < 0.3:
+            layers.append(f"dropout({rng.choice([0.1, 0.2, 0.5])})")
     if sequences:
         layers.append("flatten")
     if rng.random() < 0.5:
@@ -126,6 +128,8 @@ def dense_model(rng):
                       + (f", activation={act})" if act else ")"))
         if rng.random() < 0.2:
             layers.append("leaky_relu(0.2)")
+        if rng.random() < 0.25:
+            layers.append(f"dropout({rng.choice([0.1, 0.25, 0.5])})")
     inp = f"f32[{rng.choice([1, 3, 13, 64, 100, 257, 784])}]"
     kind = rng.choice(["class", "onehot", "binary", "regression"])
     k = rng.choice([2, 3, 10])
@@ -192,9 +196,10 @@ ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
                "softmax": lambda t: torch.softmax(t, 1), None: lambda t: t}
 
 
-def forward(src, p, x):
+def forward(src, p, x, seed=None):
     """The model file's layers in PyTorch, activations kept NHWC between
-    layers as Lathe keeps them."""
+    layers as Lathe keeps them. With `seed` (a training step's), dropout
+    drops with Lathe's masks (stream k for the k-th dropout layer)."""
     h, seen = x, {}
 
     def param(kind, what):
@@ -243,6 +248,9 @@ def forward(src, p, x):
             h = lstm(p, f"lstm_{seen[kind]}", h, "return_sequences" in args)
         elif kind == "dense":
             h = act(h @ param(kind, "weight") + param(kind, "bias"))
+        elif kind == "dropout":
+            if seed is not None:
+                h = h * dropout_mask(h.shape, seed, seen[kind] + 1, float(args)).to(h.dtype)
         else:
             raise SystemExit(f"random_models.py: no PyTorch twin for layer '{kind}'")
     return h
@@ -270,8 +278,13 @@ def check(src, trace):
 
     loss_name = re.search(r"loss (\w+)", src).group(1)
 
-    def loss_of():
-        pred = forward(src, p, x)[rows]
+    seeds = [int(v) for v in batch["seeds"]] if "seeds" in batch else None
+
+    def loss_of(step=None):
+        """The loss at training step `step` (0: the traced gradient), with
+        that step's dropout; without a step, the evaluation's loss."""
+        seed = seeds[step] if seeds and step is not None else None
+        pred = forward(src, p, x, seed)[rows]
         if loss_name == "mse":
             return F.mse_loss(pred, y[rows].double())
         # Probabilities clamped to [1e-7, 1 - 1e-7], as Lathe (and Keras)
@@ -285,15 +298,15 @@ def check(src, trace):
 
     pred = forward(src, p, x)
     errors = {"predictions": rel(grad["predictions"][rows], pred.detach()[rows])}
-    loss = loss_of()
+    errors["evaluation loss"] = loss_error(grad["eval_loss"][0], loss_of().detach())
+    loss = loss_of(0)
     loss.backward()
     errors["loss"] = loss_error(grad["loss"][0], loss.detach())
-    errors["evaluation loss"] = loss_error(grad["eval_loss"][0], loss.detach())
     errors.update({f"grad {k}": rel(grad[k], p[k].grad) for k in init})
     opt = optimizer(optimizer_spec(src), list(p.values()))
     for step, traced in enumerate(after["losses"]):
         opt.zero_grad()
-        loss = loss_of()
+        loss = loss_of(step + 1)
         errors[f"loss at step {step + 1}"] = loss_error(traced, loss.detach())
         loss.backward()
         opt.step()
