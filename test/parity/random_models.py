@@ -24,6 +24,10 @@ Each model gets one of SGD, SGD with momentum, RMSprop and Adam, and the
 weights after the trace's three training steps (the cut, fused training
 step, not the gradient function) are compared too.
 
+With `--ptxas PTXAS` among the arguments, each model is compiled for the
+NVPTX target instead (the other arguments go to `lathe`) and its PTX
+assembled with ptxas for sm_90.
+
 Prints `ok: SEED: worst relative error E` per model, or `FAIL:` with the
 model and the tensors that differ; exits 1 when any model fails.
 """
@@ -362,9 +366,27 @@ def check_gan(src, trace):
     return errors
 
 
+def assemble(lathe, ptxas, path, args):
+    """The model's PTX (--target=nvptx) through ptxas for sm_90: None, or
+    what failed."""
+    ptx = path[:-len(".lathe")] + ".ptx"
+    for cmd in ([lathe, "--target=nvptx", "--emit=ptx", *args, path, "-o", ptx],
+                [ptxas, "-arch=sm_90", ptx, "-o", ptx[:-4] + ".cubin"]):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            return f"{os.path.basename(cmd[0])} exited {r.returncode}\n{r.stderr[-2000:]}"
+    return None
+
+
 def main():
     lathe, out, family, first, count = sys.argv[1:6]
     trace_args = sys.argv[6:]
+    # --ptxas PTXAS: the models' PTX assembled instead of traced.
+    ptxas = None
+    if "--ptxas" in trace_args:
+        at = trace_args.index("--ptxas")
+        ptxas = trace_args[at + 1]
+        del trace_args[at:at + 2]
     make = {"conv": conv_model, "rnn": rnn_model, "dense": dense_model,
             "gan": gan_model}[family]
     os.makedirs(out, exist_ok=True)
@@ -374,6 +396,11 @@ def main():
         path, trace = f"{out}/{family}{seed}.lathe", f"{out}/{family}{seed}"
         with open(path, "w") as f:
             f.write(src)
+        if ptxas:
+            why = assemble(lathe, ptxas, path, trace_args)
+            print(f"FAIL: {seed}: {why}\n{src}" if why else f"ok: {seed}: ptxas accepts it")
+            failed += why is not None
+            continue
         r = subprocess.run([lathe, "trace", *trace_args, path, "-o", trace],
                            capture_output=True, text=True)
         if r.returncode != 0:
@@ -388,7 +415,8 @@ def main():
             failed += 1
         else:
             print(f"ok: {seed}: worst relative error {worst:.2e}")
-    print(f"{family}: {int(count) - failed} of {count} models match PyTorch")
+    print(f"{family}: {int(count) - failed} of {count} models "
+          + ("assemble" if ptxas else "match PyTorch"))
     sys.exit(1 if failed else 0)
 
 
