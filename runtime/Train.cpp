@@ -16,7 +16,6 @@
 #include <fmt/ranges.h>
 #include <numeric>
 #include <random>
-#include <string_view>
 #include <unistd.h>
 
 using namespace lathe::rt;
@@ -150,48 +149,43 @@ ModelInfo lathe::rt::withOptions(const ModelInfo &modelInfo,
   return info;
 }
 
-bool lathe::rt::outputsWritable(const TrainOptions &opts) {
+std::string lathe::rt::unwritable(const std::string &path, bool folder) {
   namespace fs = std::filesystem;
-  auto folderOk = [](const char *option, const std::string &path,
-                     const fs::path &folder) {
+  std::error_code ec;
+  auto writableFolder = [](const fs::path &dir) -> std::string {
     std::error_code ec;
-    const char *why = nullptr;
-    if (!fs::is_directory(folder, ec))
-      why = "there is no folder";
-    else if (::access(folder.c_str(), W_OK) != 0)
-      why = "cannot write into folder";
-    if (why)
-      fmt::print(stderr, "error: {} {}: {} '{}'\n", option, path, why,
-                 folder.string());
-    return !why;
+    if (!fs::is_directory(dir, ec))
+      return fmt::format("there is no folder '{}'", dir.string());
+    if (::access(dir.c_str(), W_OK) != 0)
+      return fmt::format("cannot write into folder '{}'", dir.string());
+    return "";
   };
-  auto fileOk = [&](const char *option, const std::string &path) {
-    if (path.empty())
-      return true;
-    fs::path folder = fs::path(path).parent_path();
-    std::error_code ec;
-    if (fs::is_directory(path, ec)) {
-      fmt::print(stderr, "error: {} {}: is a folder, not a file\n", option,
-                 path);
-      return false;
+  if (fs::exists(path, ec)) {
+    if (folder != fs::is_directory(path, ec))
+      return folder ? "is a file, not a folder" : "is a folder, not a file";
+    if (folder)
+      return writableFolder(path);
+  }
+  fs::path parent = fs::path(path).parent_path();
+  return writableFolder(parent.empty() ? fs::path(".") : parent);
+}
+
+bool lathe::rt::outputsWritable(const TrainOptions &opts) {
+  struct Output {
+    const char *option;
+    const std::string &path;
+    bool folder;
+  };
+  bool ok = true;
+  for (const Output &o : {Output{"--save", opts.save, false},
+                          Output{"--report", opts.report, false},
+                          Output{"--plot", opts.plot, false},
+                          Output{"--samples", opts.samples, true}}) {
+    std::string why = o.path.empty() ? "" : unwritable(o.path, o.folder);
+    if (!why.empty()) {
+      fmt::print(stderr, "error: {} {}: {}\n", o.option, o.path, why);
+      ok = false;
     }
-    return folderOk(option, path, folder.empty() ? fs::path(".") : folder);
-  };
-  bool ok = fileOk("--save", opts.save) & fileOk("--report", opts.report) &
-            fileOk("--plot", opts.plot);
-  if (!opts.samples.empty()) {
-    // A folder the run creates where it does not exist yet.
-    std::error_code ec;
-    fs::path dir(opts.samples);
-    if (fs::exists(dir, ec))
-      ok &= fs::is_directory(dir, ec)
-                ? folderOk("--samples", opts.samples, dir)
-                : (fmt::print(stderr,
-                              "error: --samples {}: is a file, not a folder\n",
-                              opts.samples),
-                   false);
-    else
-      ok &= fileOk("--samples", opts.samples);
   }
   return ok;
 }
@@ -570,22 +564,21 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
       }
       return argv[++i];
     };
-    auto number = [&](const char *name, int64_t &out) {
+    auto number = [&](const char *name, int64_t &out, int64_t least = 0) {
       const char *v = value(name);
       if (!v)
         return false;
       char *end;
       out = std::strtoll(v, &end, 10);
-      // An epoch count of 0 would only evaluate; `eval` does that.
-      bool positive = std::string_view(name) == "--epochs";
-      if (*end || out < 0 || (positive && out == 0)) {
+      if (*end || out < least) {
         fmt::print(stderr, "error: {} needs a {} integer, got '{}'\n", name,
-                   positive ? "positive" : "non-negative", v);
+                   least > 0 ? "positive" : "non-negative", v);
         return false;
       }
       return true;
     };
-    if (a == "--epochs" ? !number("--epochs", opts.epochs)
+    // (An epoch count of 0 would only evaluate; `eval` does that.)
+    if (a == "--epochs" ? !number("--epochs", opts.epochs, 1)
         : a == "--seed" ? !number("--seed", opts.seed)
         : a == "--limit" ? !number("--limit", opts.limit)
         : a == "--threads" ? !number("--threads", opts.threads)

@@ -24,6 +24,12 @@ struct TrainOptions {
   double compileSeconds = 0;
 };
 
+/// Why `path` cannot be written, or "" when it can: as a file, it must not
+/// be a folder and its folder must exist and be writable; as a `folder`
+/// (made where it is missing), it must not be a file, and it, or where it is
+/// missing its parent, must be a writable folder.
+std::string unwritable(const std::string &path, bool folder);
+
 /// Whether every file training will write (--save, --report, --plot, and
 /// --samples' folder) can be written: its folder exists and is writable.
 /// Prints an error naming the option and the path otherwise, so a bad path

@@ -45,7 +45,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <thread>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -496,19 +495,10 @@ int main(int argc, char **argv) {
     return fail("`lathe build` needs -o EXECUTABLE");
   if (traceCmd && outputFile == "-")
     return fail("`lathe trace` needs -o DIRECTORY");
-  if (outputFile != "-" && !runCmd && !gradCmd) {
-    namespace fs = std::filesystem;
-    std::error_code ec;
-    fs::path folder = fs::path(outputFile.getValue()).parent_path();
-    if (folder.empty())
-      folder = ".";
-    if (!traceCmd && fs::is_directory(outputFile.getValue(), ec))
-      return fail(fmt::format("-o {}: is a folder, not a file",
-                              outputFile.getValue()));
-    if (!fs::is_directory(folder, ec))
-      return fail(fmt::format("-o {}: there is no folder '{}'",
-                              outputFile.getValue(), folder.string()));
-  }
+  if (outputFile != "-" && !runCmd && !gradCmd)
+    if (std::string why = rt::unwritable(outputFile, /*folder=*/bool(traceCmd));
+        !why.empty())
+      return fail(fmt::format("-o {}: {}", outputFile.getValue(), why));
   // No subcommand: print the stage --emit names.
   bool top = !runCmd && !buildCmd && !gradCmd && !traceCmd;
   if (emit == Emit::PTX && top && targetOpt != Target::NVPTX)
