@@ -164,7 +164,7 @@ bool checkShape(const ModelInfo &info, int64_t features, int64_t targetWidth,
                         what, features, info.name, info.inputSize());
     return false;
   }
-  bool labels = info.task == Task::Classes || info.task == Task::OneHot;
+  bool labels = info.classTargets();
   if (!labels && info.outputSize() != targetWidth) {
     error = fmt::format("{} has {} target values per sample, but model '{}' "
                         "predicts {}",
@@ -292,7 +292,6 @@ bool loadTable(const ModelInfo &info, const std::string &path,
   Dataset all;
   all.features = static_cast<int64_t>(cols.size());
   all.targetWidth = 1;
-  bool classes = info.task == Task::Classes || info.task == Task::OneHot;
   for (size_t r = 1; r < rows.size(); ++r) {
     const auto &row = rows[r];
     if (row.size() == 1 && row[0].empty())
@@ -321,7 +320,7 @@ bool loadTable(const ModelInfo &info, const std::string &path,
     float t;
     if (!num(tcol, t))
       return false;
-    if (classes) {
+    if (info.classTargets()) {
       // A class target: the column holds class numbers 0 .. k-1.
       if (t != std::floor(t) || t < 0 || t >= float(info.outputSize())) {
         error = fmt::format("{}:{}: column '{}' is not a class in [0, {}): "

@@ -59,6 +59,10 @@ struct ModelInfo {
   int64_t inputSize() const;
   int64_t outputSize() const;
   int64_t classes() const { return output.empty() ? 0 : output.back(); }
+  /// Whether targets are class numbers (labels or one-hot rows of them).
+  bool classTargets() const {
+    return task == Task::Classes || task == Task::OneHot;
+  }
   /// Token ids run over [0, vocab): the rows of the first (embedding) table.
   int64_t vocab() const {
     return params.empty() || params[0].shape.empty() ? 0 : params[0].shape[0];

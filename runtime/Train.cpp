@@ -483,7 +483,7 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
   std::string text;
   for (int64_t i = 0; i < d.n; ++i) {
     const float *p = pred.data() + i * w;
-    if (info.task == Task::Classes || info.task == Task::OneHot)
+    if (info.classTargets())
       text += fmt::format("{},", std::max_element(p, p + w) - p);
     else if (info.task == Task::Binary)
       text += fmt::format("{},", p[0] >= 0.5f ? 1 : 0);
