@@ -489,6 +489,25 @@ int main(int argc, char **argv) {
     return fail("--compile-threads must be in [1, 64]");
   if (stepPartsOpt > 64)
     return fail("--step-parts must be in [1, 64]");
+  // Options of other subcommands than the one given: LLVM's parser lets a
+  // subcommand take the top level's options too, which would then be
+  // ignored without a word.
+  bool top = !runCmd && !buildCmd && !gradCmd && !traceCmd;
+  const char *sub = runCmd     ? "run"
+                    : buildCmd ? "build"
+                    : gradCmd  ? "gradcheck"
+                               : "trace";
+  if (!top && emit.getNumOccurrences())
+    return fail(fmt::format(
+        "--emit is not an option of `lathe {}`: to print a stage, leave out "
+        "the subcommand (`lathe --emit=linalg model.lathe`)",
+        sub));
+  if ((runCmd || gradCmd) && outputFile.getNumOccurrences())
+    return fail(fmt::format(
+        "-o is not an option of `lathe {}`{}", sub,
+        runCmd ? ": --save writes a checkpoint, --report the figures, --plot "
+                 "the loss curve"
+               : ""));
   // Where the output goes, checked before compiling: a missing -o, a
   // missing folder or a folder given as the file fails now, not after it.
   if (buildCmd && outputFile == "-")
@@ -500,7 +519,6 @@ int main(int argc, char **argv) {
         !why.empty())
       return fail(fmt::format("-o {}: {}", outputFile.getValue(), why));
   // No subcommand: print the stage --emit names.
-  bool top = !runCmd && !buildCmd && !gradCmd && !traceCmd;
   if (emit == Emit::PTX && top && targetOpt != Target::NVPTX)
     return fail("--emit=ptx needs --target=nvptx");
   if (targetOpt == Target::NVPTX) {
