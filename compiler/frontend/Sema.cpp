@@ -131,6 +131,23 @@ std::string shapeStr(const std::vector<int64_t> &dims) {
   return fmt::format("[{}]", fmt::join(dims, ", "));
 }
 
+/// How to end a network whose output `out` is not the target's `target`
+/// shape: the layers that give it, from whatever the network ends with.
+std::string mseShapeHint(const std::vector<int64_t> &out,
+                         const std::vector<int64_t> &target) {
+  int64_t n = elements(target);
+  if (target.size() == 1)
+    return fmt::format(out.size() == 1 ? "end the network with `dense({})`"
+                                       : "end the network with `flatten` and "
+                                         "`dense({})`",
+                       n);
+  std::string reshape = fmt::format("reshape({})", fmt::join(target, ", "));
+  if (elements(out) == n)
+    return fmt::format("end the network with `{}`", reshape);
+  return fmt::format("end the network with {}`dense({})` and `{}`",
+                     out.size() == 1 ? "" : "`flatten`, ", n, reshape);
+}
+
 class Sema {
 public:
   Sema(DiagnosticEngine &diags) : diags_(diags) {}
@@ -802,8 +819,7 @@ private:
         return fail(fmt::format("network output {} does not match the target "
                                 "{}",
                                 out.str(), target),
-                    fmt::format("end the network with `dense({})`",
-                                elements(t.type.dims)));
+                    mseShapeHint(out.dims, t.type.dims));
       return;
     }
     if (loss == "binary_crossentropy") {
