@@ -501,6 +501,52 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
   return 0;
 }
 
+namespace {
+/// The commands of a built model (a gan or not) that take option `a`
+/// (words separated by spaces; none: ""); null for what is not an option.
+const char *optionCommands(const std::string &a, bool gan) {
+  if (a == "--epochs" || a == "--limit" || a == "--validation-split" ||
+      a == "--save" || a == "--resume" || a == "--report" || a == "--plot" ||
+      a == "--lr-schedule")
+    return "train";
+  if (a == "--samples")
+    return gan ? "train" : "";
+  if (a == "--seed")
+    return gan ? "train generate" : "train";
+  if (a == "--data")
+    return "train eval";
+  if (a == "--threads")
+    return gan ? "train generate" : "train eval predict";
+  if (a == "--checkpoint")
+    return gan ? "generate" : "eval predict";
+  if (a == "--input")
+    return gan ? "" : "predict";
+  if (a == "--output")
+    return gan ? "generate" : "predict";
+  if (a == "--count")
+    return gan ? "generate" : "";
+  return nullptr;
+}
+
+bool listed(const std::string &words, const std::string &word) {
+  return (" " + words + " ").find(" " + word + " ") != std::string::npos;
+}
+
+/// "a b c" as "a, b and c".
+std::string spelled(const std::string &words) {
+  std::vector<std::string> w;
+  for (size_t at = 0; at < words.size();) {
+    size_t end = std::min(words.find(' ', at), words.size());
+    w.push_back(words.substr(at, end - at));
+    at = end + 1;
+  }
+  std::string out = w[0];
+  for (size_t i = 1; i < w.size(); ++i)
+    out += (i + 1 == w.size() ? " and " : ", ") + w[i];
+  return out;
+}
+} // namespace
+
 int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                              int argc, char **argv) {
   ModelInfo info;
@@ -557,6 +603,19 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
   int64_t count = 64;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--help" || a == "-h") {
+      usage(stdout);
+      return 0;
+    }
+    // An option another command takes would otherwise be read and ignored.
+    if (const char *commands = optionCommands(a, info.gan);
+        commands && !listed(commands, cmd)) {
+      fmt::print(stderr, "error: `{}` takes no {}{}\n", cmd, a,
+                 !*commands ? ""
+                 : fmt::format(" ({} {})", spelled(commands),
+                               std::strchr(commands, ' ') ? "do" : "does"));
+      return 1;
+    }
     auto value = [&](const char *name) -> const char * {
       if (i + 1 >= argc) {
         fmt::print(stderr, "error: {} needs a value\n", name);
