@@ -345,9 +345,11 @@ bool loadTable(const ModelInfo &info, const std::string &path,
   shuffleSplit(all, testSplit, uint64_t(info.seed) * 7919 + 1, out);
   if (option(info, "standardize", "false") == "true")
     standardize(out);
-  out.description = fmt::format("{}: {} train, {} test, features {}", path,
-                                out.train.n, out.test.n,
-                                option(info, "features", "(all)"));
+  out.description = fmt::format(
+      "{}: {} train, {} test, features {}", path, out.train.n, out.test.n,
+      dataList(info, "features").empty()
+          ? std::string("(all)")
+          : fmt::format("{}", fmt::join(features, ", ")));
   return true;
 }
 
@@ -484,22 +486,51 @@ bool lathe::rt::readCsv(const std::string &path,
     return false;
   }
   std::string line;
-  while (std::getline(in, line)) {
+  for (int64_t number = 1; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r')
       line.pop_back();
+    // A spreadsheet's byte order mark before the header.
+    if (number == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0)
+      line.erase(0, 3);
+    // Cells split at commas outside quotes; "" in quotes is a quote. Spaces
+    // around a cell are dropped ("a, b" names columns a and b), those
+    // inside quotes kept.
     std::vector<std::string> cells;
     std::string cur;
-    bool quoted = false;
-    for (char c : line) {
-      if (c == '"')
+    bool quoted = false, wasQuoted = false;
+    auto endCell = [&] {
+      if (!wasQuoted) {
+        size_t first = cur.find_first_not_of(" \t");
+        cur = first == std::string::npos
+                  ? std::string()
+                  : cur.substr(first, cur.find_last_not_of(" \t") + 1 - first);
+      }
+      cells.push_back(cur);
+      cur.clear();
+      wasQuoted = false;
+    };
+    for (size_t i = 0; i < line.size(); ++i) {
+      char c = line[i];
+      if (quoted && c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cur += '"';
+        ++i;
+      } else if (c == '"') {
+        if (!quoted && cur.find_first_not_of(" \t") == std::string::npos)
+          cur.clear(); // spaces before the opening quote
         quoted = !quoted;
-      else if (c == ',' && !quoted) {
-        cells.push_back(cur);
-        cur.clear();
-      } else
-        cur += c;
+        wasQuoted = true;
+      } else if (c == ',' && !quoted) {
+        endCell();
+      } else if (!(wasQuoted && !quoted && (c == ' ' || c == '\t'))) {
+        cur += c; // (spaces after the closing quote dropped)
+      }
     }
-    cells.push_back(cur);
+    if (quoted) {
+      error = fmt::format("{}:{}: a quote is not closed on its line", path,
+                          number);
+      return false;
+    }
+    endCell();
     rows.push_back(std::move(cells));
   }
   if (rows.empty()) {
