@@ -17,6 +17,9 @@ std::string shapeStr(const std::vector<int64_t> &s) {
 } // namespace
 
 namespace {
+/// The names of a standardized data set's feature means and scales.
+constexpr const char *kScalingMean = "data.mean", *kScalingScale = "data.scale";
+
 std::string slotName(const CheckpointSlot &slot) {
   return (slot.state ? "optimizer." : "") + slot.spec->name;
 }
@@ -35,7 +38,8 @@ std::vector<CheckpointSlot> sessionSlots(Session &s) {
 bool lathe::rt::writeCheckpoint(const std::string &path, const ModelInfo &info,
                                 int64_t step, int64_t epoch,
                                 const std::vector<CheckpointSlot> &slots,
-                                std::string &error) {
+                                std::string &error,
+                                const Standardization *scaling) {
   TensorFile f;
   f.metadata = {{"format", "lathe-checkpoint-1"},
                 {"model", info.name},
@@ -45,7 +49,35 @@ bool lathe::rt::writeCheckpoint(const std::string &path, const ModelInfo &info,
   for (const CheckpointSlot &slot : slots)
     f.tensors.push_back(
         f32Tensor(slotName(slot), slot.spec->shape, slot.buffer->data()));
+  if (scaling && !scaling->empty()) {
+    int64_t n = int64_t(scaling->mean.size());
+    f.tensors.push_back(f32Tensor(kScalingMean, {n}, scaling->mean.data()));
+    f.tensors.push_back(f32Tensor(kScalingScale, {n}, scaling->scale.data()));
+  }
   return writeSafetensors(path, f, error);
+}
+
+bool lathe::rt::readScaling(const std::string &path, int64_t features,
+                            Standardization &scaling, std::string &error) {
+  TensorFile f;
+  if (!readSafetensors(path, f, error))
+    return false;
+  scaling = Standardization();
+  const NamedTensor *mean = f.find(kScalingMean), *scale = f.find(kScalingScale);
+  if (!mean && !scale)
+    return true;
+  for (const NamedTensor *t : {mean, scale})
+    if (!t || t->dtype != "F32" || t->shape != std::vector<int64_t>{features}) {
+      error = fmt::format("{}: the feature scaling ('{}', '{}') is not two "
+                          "F32 vectors of {} values",
+                          path, kScalingMean, kScalingScale, features);
+      return false;
+    }
+  scaling.mean.resize(features);
+  scaling.scale.resize(features);
+  std::memcpy(scaling.mean.data(), mean->bytes.data(), mean->bytes.size());
+  std::memcpy(scaling.scale.data(), scale->bytes.data(), scale->bytes.size());
+  return true;
 }
 
 bool lathe::rt::readCheckpoint(const std::string &path, const ModelInfo &info,
@@ -94,9 +126,10 @@ bool lathe::rt::readCheckpoint(const std::string &path, const ModelInfo &info,
 }
 
 bool lathe::rt::saveCheckpoint(Session &s, const std::string &path,
-                               int64_t epoch, std::string &error) {
+                               int64_t epoch, std::string &error,
+                               const Standardization *scaling) {
   return writeCheckpoint(path, s.info(), s.step(), epoch, sessionSlots(s),
-                         error);
+                         error, scaling);
 }
 
 bool lathe::rt::loadCheckpoint(Session &s, const std::string &path,

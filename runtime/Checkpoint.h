@@ -2,6 +2,7 @@
 #ifndef LATHE_RUNTIME_CHECKPOINT_H
 #define LATHE_RUNTIME_CHECKPOINT_H
 
+#include "runtime/Data.h"
 #include "runtime/Session.h"
 
 #include <random>
@@ -20,7 +21,8 @@ struct CheckpointSlot {
 bool writeCheckpoint(const std::string &path, const ModelInfo &info,
                      int64_t step, int64_t epoch,
                      const std::vector<CheckpointSlot> &slots,
-                     std::string &error);
+                     std::string &error,
+                     const Standardization *scaling = nullptr);
 
 /// Reads a checkpoint of `info`'s model into the slots: every parameter must
 /// be there with its shape; optimizer state is all there or all absent (a
@@ -32,8 +34,18 @@ bool readCheckpoint(const std::string &path, const ModelInfo &info,
 /// Writes parameters, optimizer state and the step count (safetensors,
 /// atomically). Metadata names the model so a checkpoint cannot be loaded
 /// into another one.
+/// With `scaling` (features standardized in training), their means and
+/// scales too ("data.mean", "data.scale"), which `predict` applies to raw
+/// rows.
 bool saveCheckpoint(Session &s, const std::string &path, int64_t epoch,
-                    std::string &error);
+                    std::string &error,
+                    const Standardization *scaling = nullptr);
+
+/// The feature scaling saved with a checkpoint (empty where there is none);
+/// false with `error` when the file cannot be read or its scaling does not
+/// have `features` values.
+bool readScaling(const std::string &path, int64_t features,
+                 Standardization &scaling, std::string &error);
 
 /// Restores a checkpoint written for the same model; every tensor must be
 /// present with the model's shape. Optimizer state is optional (a

@@ -151,6 +151,8 @@ void standardize(Splits &s) {
     double sd = std::sqrt(var / std::max<int64_t>(s.train.n, 1));
     if (sd == 0)
       sd = 1;
+    s.scaling.mean.push_back(float(mean));
+    s.scaling.scale.push_back(float(sd));
     for (Dataset *d : {&s.train, &s.test})
       for (int64_t i = 0; i < d->n; ++i)
         d->x[i * f + j] = float((d->x[i * f + j] - mean) / sd);

@@ -63,8 +63,17 @@ struct Dataset {
   void truncate(int64_t count);
 };
 
+/// How a data set's features were scaled (`standardize=true`): x' = (x -
+/// mean) / scale per feature, with the training split's statistics. Empty
+/// when they were not.
+struct Standardization {
+  std::vector<float> mean, scale;
+  bool empty() const { return mean.empty(); }
+};
+
 struct Splits {
   Dataset train, test;
+  Standardization scaling;
   std::string description; ///< one line: where the data came from
   /// Text data: the vocabulary built on the training split (words by id,
   /// from id 2; 0 is padding, 1 out of vocabulary), and the class names.

@@ -318,7 +318,7 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
       return 1;
     }
     if (!opts.save.empty() &&
-        !saveCheckpoint(session, opts.save, epoch, error)) {
+        !saveCheckpoint(session, opts.save, epoch, error, &data.scaling)) {
       fmt::print(stderr, "error: {}\n", error);
       return 1;
     }
@@ -456,6 +456,12 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
     fmt::print(stderr, "error: {}\n", error);
     return 1;
   }
+  // Rows as the data set gives them; scaled as in training.
+  Standardization scaling;
+  if (!readScaling(checkpoint, info.inputSize(), scaling, error)) {
+    fmt::print(stderr, "error: {}\n", error);
+    return 1;
+  }
   Dataset d;
   d.features = info.inputSize();
   for (size_t r = 0; r < rows.size(); ++r) {
@@ -473,6 +479,10 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
         fmt::print(stderr, "error: {}:{}: '{}' is not a number\n", input,
                    r + 1, cell);
         return 1;
+      }
+      if (!scaling.empty()) {
+        size_t j = d.x.size() % size_t(d.features);
+        v = (v - scaling.mean[j]) / scaling.scale[j];
       }
       d.x.push_back(v);
     }
