@@ -476,8 +476,10 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
       char *end = nullptr;
       float v = std::strtof(cell.c_str(), &end);
       if (cell.empty() || *end) {
-        fmt::print(stderr, "error: {}:{}: '{}' is not a number\n", input,
-                   r + 1, cell);
+        fmt::print(stderr, "error: {}:{}: '{}' is not a number{}\n", input,
+                   r + 1, cell,
+                   r == 0 ? " (predict reads rows of numbers, without a header)"
+                          : "");
         return 1;
       }
       if (!scaling.empty()) {
