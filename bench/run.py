@@ -71,9 +71,10 @@ def lathe_rate(exe, model, steps, batch, work, threads=1):
 
 def jit_seconds(model, batch):
     """`lathe run`'s time from the model file to code ready to train (the
-    "compiled ... in" it prints): the JIT's time to the first step."""
+    "compiled ... in" it prints): the JIT's time to the first step, compiled
+    anew (--no-cache), not loaded from the object cache."""
     out = subprocess.run([LATHE, "run", os.path.join(ROOT, "models", f"{model}.lathe"),
-                          "--epochs", "1", "--limit", str(batch)],
+                          "--epochs", "1", "--limit", str(batch), "--no-cache"],
                          capture_output=True, text=True, check=True, cwd=ROOT).stdout
     return float(re.search(r"compiled .* in ([0-9.]+)s", out).group(1))
 

@@ -52,3 +52,7 @@ if cuda_device():
 
 # Datasets that scripts/setup.sh fetched into the source tree's .data/.
 config.environment["LATHE_DATA_DIR"] = os.path.join(config.lathe_src_root, ".data")
+
+# No object cache: every test compiles what it runs (the cache's own test,
+# driver/object-cache.test, names a folder for it).
+config.environment["LATHE_CACHE_DIR"] = ""

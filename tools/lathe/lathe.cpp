@@ -9,8 +9,10 @@
 #include "compiler/codegen/MLIRGen.h"
 #include "compiler/frontend/Sema.h"
 #include "compiler/pipeline/Jit.h"
+#include "compiler/pipeline/ObjectCache.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "dialect/LatheDialect.h"
+#include "dialect/LatheOps.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/CudaDriver.h"
 #include "runtime/Gan.h"
@@ -187,6 +189,11 @@ cl::opt<std::string> scheduleOpt(
     cl::desc("Learning rate over the run: constant or cosine (overrides the "
              "optimizer's schedule)"),
     cl::value_desc("constant|cosine"), cl::cat(latheCat), cl::sub(runCmd));
+cl::opt<bool> noCacheOpt(
+    "no-cache",
+    cl::desc("Compile anew: neither load nor keep object code in the cache "
+             "($LATHE_CACHE_DIR, else ~/.cache/lathe)"),
+    cl::cat(latheCat), cl::sub(runCmd));
 cl::opt<std::string> reportOpt("report",
                                cl::desc("Write final figures as JSON"),
                                cl::value_desc("file.json"), cl::cat(latheCat),
@@ -466,6 +473,34 @@ int compileForGPU(mlir::ModuleOp module, PhaseTimes &times) {
 }
 } // namespace
 
+/// The model's IR as far as it decides the compiled code, for the object
+/// cache's key: without the settings only the runtime reads (epochs, seed,
+/// data, metrics, validation split) and the source file's name. (Generic
+/// form: the model op's own printer expects those settings.)
+std::string codeIdentity(mlir::ModuleOp module) {
+  mlir::OwningOpRef<mlir::ModuleOp> copy = module.clone();
+  (*copy)->removeAttr("lathe.source");
+  for (mlir::Operation &op : copy->getBody()->getOperations())
+    if (llvm::isa<lathe::SupervisedOp, lathe::GanOp>(op))
+      for (llvm::StringRef name :
+           {"epochs", "seed", "data", "metrics", "validation_split"})
+        op.removeAttr(name);
+  std::string ir;
+  llvm::raw_string_ostream os(ir);
+  copy->print(os, mlir::OpPrintingFlags().printGenericOpForm().assumeVerified());
+  return ir;
+}
+
+/// Whether one of MLIR's printing or timing flags (--mlir-...) was given.
+bool mlirFlagGiven(int argc, char **argv) {
+  for (int i = 1; i < argc; ++i) {
+    llvm::StringRef a(argv[i]);
+    if (a.starts_with("--mlir-") || a.starts_with("-mlir-"))
+      return true;
+  }
+  return false;
+}
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   registerAllPasses();
@@ -616,25 +651,41 @@ int main(int argc, char **argv) {
       if (mlir::Operation *f = module->lookupSymbol(info.name + name))
         f->erase();
   }
-  if (mlir::failed(lowerToLinalg(*module)))
-    return 1;
-  times.done("linalg and fusion");
-  if (top && emit == Emit::Linalg)
-    return printModule();
-  if (targetOpt == Target::NVPTX) {
-    if (top && emit != Emit::LLVM)
-      return compileForGPU(*module, times);
-    if (mlir::failed(lowerToNVPTX(*module, gpuArchOpt, gpuTileOpt)))
-      return 1;
-    times.done("GPU kernels to PTX, host code");
-  } else {
-    if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt, stepParts())))
-      return 1;
-    times.done("tiling to LLVM dialect");
-  }
   auto tm = createTargetMachine(cpuOpt, mattrOpt, error);
   if (!tm)
     return fail(error);
+  // `lathe run` on the CPU keeps its object code (ObjectCache.h): the same
+  // model, batch and optimizer for this CPU load it instead of compiling.
+  // (Not with line tables or MLIR's printing and timing flags, which ask
+  // for the compilation itself.)
+  std::string cacheDir, cacheKey;
+  std::optional<std::vector<std::string>> cached;
+  if (runCmd && targetOpt == Target::CPU && !noCacheOpt &&
+      debugIROpt.empty() && !mlirFlagGiven(argc, argv) &&
+      !(cacheDir = objectCacheDirectory()).empty()) {
+    cacheKey = objectCacheKey({codeIdentity(*module), tm->getTargetCPU().str(),
+                               tm->getTargetFeatureString().str(),
+                               std::to_string(stepParts())});
+    cached = loadCachedObjects(cacheDir, cacheKey);
+  }
+  if (!cached) {
+    if (mlir::failed(lowerToLinalg(*module)))
+      return 1;
+    times.done("linalg and fusion");
+    if (top && emit == Emit::Linalg)
+      return printModule();
+    if (targetOpt == Target::NVPTX) {
+      if (top && emit != Emit::LLVM)
+        return compileForGPU(*module, times);
+      if (mlir::failed(lowerToNVPTX(*module, gpuArchOpt, gpuTileOpt)))
+        return 1;
+      times.done("GPU kernels to PTX, host code");
+    } else {
+      if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt, stepParts())))
+        return 1;
+      times.done("tiling to LLVM dialect");
+    }
+  }
   // `lathe build`, and `run`, `gradcheck` and `trace` on the CPU, get object
   // code from compileObjects: translated, optimized and compiled in pieces
   // on several threads. The NVPTX host code, which is small, is one piece
@@ -656,6 +707,7 @@ int main(int argc, char **argv) {
 
   if (jitCmd) {
     std::unique_ptr<JitModel> jit;
+    bool fromCache = false;
     if (nvptx) {
       // The host code loads its PTX in a global constructor, which the JIT
       // runs for IR modules only. Its buffers: managed memory.
@@ -665,11 +717,19 @@ int main(int argc, char **argv) {
       if (jit && !rt::useCudaManagedBuffers(why))
         return fail("--target=nvptx cannot run here: " + why);
     } else {
-      std::vector<std::string> objects =
-          compileObjects(*module, cpuOpt, mattrOpt, parts, error);
-      if (objects.empty())
-        return fail("JIT compilation failed: " + error);
-      times.done("LLVM IR to machine code");
+      std::vector<std::string> objects;
+      fromCache = cached.has_value();
+      if (cached) {
+        objects = std::move(*cached);
+        times.done("object code from the cache");
+      } else {
+        objects = compileObjects(*module, cpuOpt, mattrOpt, parts, error);
+        if (objects.empty())
+          return fail("JIT compilation failed: " + error);
+        times.done("LLVM IR to machine code");
+        if (!cacheKey.empty())
+          storeCachedObjects(cacheDir, cacheKey, objects); // (a miss: no harm)
+      }
       // gradcheck and trace check the code: its allocations start as NaNs,
       // so that what it reads without writing shows.
       jit = JitModel::createFromObjects(objects, info.name, error,
@@ -702,8 +762,11 @@ int main(int argc, char **argv) {
                                 coordsOpt) == 0
                  ? 0
                  : 1;
-    fmt::print("compiled {} in {:.2f}s\n", inputFile.getValue(),
-               compileSeconds);
+    fmt::print("compiled {} in {:.2f}s{}\n", inputFile.getValue(),
+               compileSeconds,
+               fromCache ? " (object code from the cache; --no-cache compiles "
+                           "it anew)"
+                         : "");
     rt::TrainOptions opts;
     rt::setThreads(int(threadsOpt));
     opts.seed = seedOpt;
