@@ -471,7 +471,6 @@ int compileForGPU(mlir::ModuleOp module, PhaseTimes &times) {
   out->keep();
   return 0;
 }
-} // namespace
 
 /// The model's IR as far as it decides the compiled code, for the object
 /// cache's key: without the settings only the runtime reads (epochs, seed,
@@ -500,6 +499,7 @@ bool mlirFlagGiven(int argc, char **argv) {
   }
   return false;
 }
+} // namespace
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
