@@ -20,6 +20,29 @@ namespace {
 /// The names of a standardized data set's feature means and scales.
 constexpr const char *kScalingMean = "data.mean", *kScalingScale = "data.scale";
 
+/// The feature scaling saved in `f` (empty where there is none); false
+/// where it is not two F32 vectors of `features` values.
+bool readScaling(const TensorFile &f, const std::string &path,
+                 int64_t features, Standardization &scaling,
+                 std::string &error) {
+  scaling = Standardization();
+  const NamedTensor *mean = f.find(kScalingMean), *scale = f.find(kScalingScale);
+  if (!mean && !scale)
+    return true;
+  for (const NamedTensor *t : {mean, scale})
+    if (!t || t->dtype != "F32" || t->shape != std::vector<int64_t>{features}) {
+      error = fmt::format("{}: the feature scaling ('{}', '{}') is not two "
+                          "F32 vectors of {} values",
+                          path, kScalingMean, kScalingScale, features);
+      return false;
+    }
+  scaling.mean.resize(features);
+  scaling.scale.resize(features);
+  std::memcpy(scaling.mean.data(), mean->bytes.data(), mean->bytes.size());
+  std::memcpy(scaling.scale.data(), scale->bytes.data(), scale->bytes.size());
+  return true;
+}
+
 std::string slotName(const CheckpointSlot &slot) {
   return (slot.state ? "optimizer." : "") + slot.spec->name;
 }
@@ -57,33 +80,10 @@ bool lathe::rt::writeCheckpoint(const std::string &path, const ModelInfo &info,
   return writeSafetensors(path, f, error);
 }
 
-bool lathe::rt::readScaling(const std::string &path, int64_t features,
-                            Standardization &scaling, std::string &error) {
-  TensorFile f;
-  if (!readSafetensors(path, f, error))
-    return false;
-  scaling = Standardization();
-  const NamedTensor *mean = f.find(kScalingMean), *scale = f.find(kScalingScale);
-  if (!mean && !scale)
-    return true;
-  for (const NamedTensor *t : {mean, scale})
-    if (!t || t->dtype != "F32" || t->shape != std::vector<int64_t>{features}) {
-      error = fmt::format("{}: the feature scaling ('{}', '{}') is not two "
-                          "F32 vectors of {} values",
-                          path, kScalingMean, kScalingScale, features);
-      return false;
-    }
-  scaling.mean.resize(features);
-  scaling.scale.resize(features);
-  std::memcpy(scaling.mean.data(), mean->bytes.data(), mean->bytes.size());
-  std::memcpy(scaling.scale.data(), scale->bytes.data(), scale->bytes.size());
-  return true;
-}
-
 bool lathe::rt::readCheckpoint(const std::string &path, const ModelInfo &info,
                                const std::vector<CheckpointSlot> &slots,
                                int64_t &step, int64_t &epoch,
-                               std::string &error) {
+                               std::string &error, Standardization *scaling) {
   TensorFile f;
   if (!readSafetensors(path, f, error))
     return false;
@@ -122,7 +122,7 @@ bool lathe::rt::readCheckpoint(const std::string &path, const ModelInfo &info,
   };
   step = hasState ? num("step") : 0;
   epoch = num("epoch");
-  return true;
+  return !scaling || readScaling(f, path, info.inputSize(), *scaling, error);
 }
 
 bool lathe::rt::saveCheckpoint(Session &s, const std::string &path,
@@ -133,9 +133,11 @@ bool lathe::rt::saveCheckpoint(Session &s, const std::string &path,
 }
 
 bool lathe::rt::loadCheckpoint(Session &s, const std::string &path,
-                               int64_t &epoch, std::string &error) {
+                               int64_t &epoch, std::string &error,
+                               Standardization *scaling) {
   int64_t step = 0;
-  if (!readCheckpoint(path, s.info(), sessionSlots(s), step, epoch, error))
+  if (!readCheckpoint(path, s.info(), sessionSlots(s), step, epoch, error,
+                      scaling))
     return false;
   s.setStep(step);
   return true;

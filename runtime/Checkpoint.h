@@ -27,9 +27,12 @@ bool writeCheckpoint(const std::string &path, const ModelInfo &info,
 /// Reads a checkpoint of `info`'s model into the slots: every parameter must
 /// be there with its shape; optimizer state is all there or all absent (a
 /// parameters-only file starts the optimizer afresh, and `step` is then 0).
+/// With `scaling`, also the feature scaling saved with it (left empty where
+/// there is none; an error where it does not have the model's input size).
 bool readCheckpoint(const std::string &path, const ModelInfo &info,
                     const std::vector<CheckpointSlot> &slots, int64_t &step,
-                    int64_t &epoch, std::string &error);
+                    int64_t &epoch, std::string &error,
+                    Standardization *scaling = nullptr);
 
 /// Writes parameters, optimizer state and the step count (safetensors,
 /// atomically). Metadata names the model so a checkpoint cannot be loaded
@@ -41,17 +44,14 @@ bool saveCheckpoint(Session &s, const std::string &path, int64_t epoch,
                     std::string &error,
                     const Standardization *scaling = nullptr);
 
-/// The feature scaling saved with a checkpoint (empty where there is none);
-/// false with `error` when the file cannot be read or its scaling does not
-/// have `features` values.
-bool readScaling(const std::string &path, int64_t features,
-                 Standardization &scaling, std::string &error);
+
 
 /// Restores a checkpoint written for the same model; every tensor must be
 /// present with the model's shape. Optimizer state is optional (a
 /// parameters-only file starts the optimizer afresh). Sets `epoch`.
+/// With `scaling`, also reads the feature scaling saved with it.
 bool loadCheckpoint(Session &s, const std::string &path, int64_t &epoch,
-                    std::string &error);
+                    std::string &error, Standardization *scaling = nullptr);
 
 /// A random batch for checking: x ~ N(0, 1), random labels or targets, and
 /// (for batches over one) the last row padding with mask 0.

@@ -441,7 +441,9 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
   Session session(info, entry);
   int64_t epoch = 0;
   std::string error;
-  if (!loadCheckpoint(session, checkpoint, epoch, error)) {
+  // Rows as the data set gives them, scaled as in training.
+  Standardization scaling;
+  if (!loadCheckpoint(session, checkpoint, epoch, error, &scaling)) {
     fmt::print(stderr, "error: {}\n", error);
     return 1;
   }
@@ -453,12 +455,6 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
   }
   std::vector<std::vector<std::string>> rows;
   if (!readCsv(input, rows, error)) {
-    fmt::print(stderr, "error: {}\n", error);
-    return 1;
-  }
-  // Rows as the data set gives them; scaled as in training.
-  Standardization scaling;
-  if (!readScaling(checkpoint, info.inputSize(), scaling, error)) {
     fmt::print(stderr, "error: {}\n", error);
     return 1;
   }
@@ -514,29 +510,36 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
 }
 
 namespace {
-/// The commands of a built model (a gan or not) that take option `a`
-/// (words separated by spaces; none: ""); null for what is not an option.
+/// Each option of a built model and the commands that take it (words
+/// separated by spaces; none: ""), for a supervised model and for a gan.
+struct OptionCommands {
+  const char *option, *supervised, *gan;
+};
+constexpr OptionCommands kOptionCommands[] = {
+    {"--epochs", "train", "train"},
+    {"--limit", "train", "train"},
+    {"--validation-split", "train", "train"},
+    {"--save", "train", "train"},
+    {"--resume", "train", "train"},
+    {"--report", "train", "train"},
+    {"--plot", "train", "train"},
+    {"--lr-schedule", "train", "train"},
+    {"--samples", "", "train"},
+    {"--seed", "train", "train generate"},
+    {"--data", "train eval", "train eval"},
+    {"--threads", "train eval predict", "train generate"},
+    {"--checkpoint", "eval predict", "generate"},
+    {"--input", "predict", ""},
+    {"--output", "predict", "generate"},
+    {"--count", "", "generate"},
+};
+
+/// The commands of a built model (a gan or not) that take option `a`; null
+/// for what is not an option.
 const char *optionCommands(const std::string &a, bool gan) {
-  if (a == "--epochs" || a == "--limit" || a == "--validation-split" ||
-      a == "--save" || a == "--resume" || a == "--report" || a == "--plot" ||
-      a == "--lr-schedule")
-    return "train";
-  if (a == "--samples")
-    return gan ? "train" : "";
-  if (a == "--seed")
-    return gan ? "train generate" : "train";
-  if (a == "--data")
-    return "train eval";
-  if (a == "--threads")
-    return gan ? "train generate" : "train eval predict";
-  if (a == "--checkpoint")
-    return gan ? "generate" : "eval predict";
-  if (a == "--input")
-    return gan ? "" : "predict";
-  if (a == "--output")
-    return gan ? "generate" : "predict";
-  if (a == "--count")
-    return gan ? "generate" : "";
+  for (const OptionCommands &o : kOptionCommands)
+    if (a == o.option)
+      return gan ? o.gan : o.supervised;
   return nullptr;
 }
 
