@@ -526,7 +526,7 @@ constexpr OptionCommands kOptionCommands[] = {
     {"--lr-schedule", "train", "train"},
     {"--samples", "", "train"},
     {"--seed", "train", "train generate"},
-    {"--data", "train eval", "train eval"},
+    {"--data", "train eval", "train"},
     {"--threads", "train eval predict", "train generate"},
     {"--checkpoint", "eval predict", "generate"},
     {"--input", "predict", ""},
