@@ -147,6 +147,47 @@ def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul"> {
                            "mlir::vector::VectorDialect"];
 }
 
+def LatheDirectConv : Pass<"lathe-direct-conv"> {
+  let summary = "Convolutions read through their windows instead of im2col rows (CPU)";
+  let description = [{
+    Rewrites each matmul that reads an im2col's rows (a convolution's
+    forward product, or its filter gradient, as lathe-lower-to-linalg
+    writes them) into a direct convolution: a linalg.generic tagged
+    `lathe.conv` ("forward": loops n, oh, ow, f, i, j, c; "filter": loops
+    i, j, c, f, n, oh, ow) that reads the padded input through the window
+    map, for lathe-vectorize-conv to tile. With `mode=auto` only the shapes
+    measured faster that way are rewritten; `direct` rewrites every one,
+    `im2col` none. The im2col goes when nothing reads it.
+  }];
+  let options = [
+    Option<"mode", "mode", "std::string", /*default=*/"\"auto\"",
+           "auto (by shape), direct or im2col">,
+  ];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
+def LatheVectorizeConv : Pass<"lathe-vectorize-conv"> {
+  let summary = "Register-tile and vectorize the direct convolutions (on tensors)";
+  let description = [{
+    Tiles every `lathe.conv` linalg.generic into register tiles that keep
+    up to 12 rows of 32 output columns in vector registers across the whole
+    reduction: for a forward convolution the rows are neighbouring output
+    positions of one output row (a row whose width has no tile of 12, 8
+    or 6 is split into a multiple of 8 and the rest), each step one
+    window tap (i, j, c) read in place; for a filter gradient the rows are
+    neighbouring taps (8 channels, or whole window rows of few channels),
+    each step one output position. A step loads the 32 columns, broadcasts
+    one value per row and does one FMA per row and vector. Outputs that
+    start as a constant or a bias broadcast start so in registers.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect",
+                           "mlir::scf::SCFDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::vector::VectorDialect"];
+}
+
 def LatheVectorizeTranspose : Pass<"lathe-vectorize-transpose"> {
   let summary = "Transpose in 16x16 register blocks (on tensors)";
   let description = [{

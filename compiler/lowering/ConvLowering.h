@@ -18,7 +18,8 @@ Pads convPads(int64_t h, int64_t w, int64_t k, int64_t stride, bool same);
 mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                        const Pads &p);
 
-/// y = conv(pad(x), filter) + bias with `linalg.conv_2d_nhwc_hwcf`.
+/// y = conv(pad(x), filter) + bias, as a matmul over im2col rows (on the
+/// CPU, lathe-direct-conv reads most shapes through their windows instead).
 mlir::Value lowerConv2D(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                         mlir::Value filter, mlir::Value bias, int64_t stride,
                         bool same);
@@ -49,7 +50,7 @@ conv2DTransposeBackward(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                         mlir::Value filter, mlir::Value dy, int64_t stride,
                         bool same);
 
-/// Max pooling with `linalg.pooling_nhwc_max`.
+/// Max pooling, one elementwise loop over the output reading the window.
 mlir::Value lowerMaxPool(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                          int64_t size, int64_t stride);
 

@@ -17,7 +17,8 @@ struct LoopOrderPass : lathe::impl::LatheLoopOrderBase<LoopOrderPass> {
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> ops;
     getOperation()->walk([&](linalg::LinalgOp op) {
-      if (op.getNumDpsInits() != 1 || op->hasAttr("lathe.matmul"))
+      if (op.getNumDpsInits() != 1 || op->hasAttr("lathe.matmul") ||
+          op->hasAttr("lathe.conv"))
         return;
       if (op.getNumLoops() >= 6 || op.getNumReductionLoops() > 0)
         ops.push_back(op);

@@ -91,6 +91,14 @@ std::optional<int64_t> dimOf(linalg::LinalgOp op, OpOperand &operand, unsigned l
   return found;
 }
 
+/// A filter gradient of lathe-direct-conv (loops i, j, c, f, n, oh, ow),
+/// whose batch loop is a reduction the parts can share like a matmul's.
+bool isFilterGrad(linalg::LinalgOp op) {
+  auto kind = op->getAttrOfType<StringAttr>("lathe.conv");
+  return kind && kind.getValue() == "filter";
+}
+constexpr unsigned kFilterGradBatchLoop = 4;
+
 struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
   using LathePartitionBase::LathePartitionBase;
 
@@ -123,7 +131,8 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
           !op.hasPureTensorSemantics())
         return;
       bool reduction = op.getIteratorTypesArray()[loop] == utils::IteratorType::reduction;
-      if (reduction && (!op->hasAttr("lathe.matmul") || op.getNumDpsInits() != 1))
+      if (reduction && (!(op->hasAttr("lathe.matmul") || isFilterGrad(op)) ||
+                        op.getNumDpsInits() != 1))
         return;
       // Every operand must be indexed by the loop plainly or not at all.
       for (OpOperand &o : op->getOpOperands())
@@ -177,6 +186,13 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     for (linalg::LinalgOp op : rest) {
       if (cuts.count(op))
         continue;
+      // A direct filter gradient sums over the batch: each part sums its
+      // share of the images, which the forward pass cut the same way.
+      if (isFilterGrad(op) && fits(op, kFilterGradBatchLoop)) {
+        decide(op, kFilterGradBatchLoop);
+        propagate();
+        continue;
+      }
       auto iters = op.getIteratorTypesArray();
       for (unsigned l = 0; l < iters.size(); ++l)
         if (iters[l] == utils::IteratorType::parallel && fits(op, l)) {
@@ -292,7 +308,7 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     return success();
   }
 
-  /// Cuts a matmul along its reduction: an scf.forall of `parts`
+  /// Cuts a matmul (or a direct filter gradient) along its reduction: an scf.forall of `parts`
   /// iterations (tagged `lathe.parts`, so that part t runs on thread t),
   /// iteration t adding its share of the reduction into zeros, as slice t of
   /// a stacked [parts, ...] tensor; then the destination the matmul started

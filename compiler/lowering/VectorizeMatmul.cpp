@@ -14,6 +14,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/lowering/RegisterTiles.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -31,19 +32,9 @@ namespace lathe {
 } // namespace lathe
 
 using namespace mlir;
+using lathe::tileFor;
 
 namespace {
-/// The largest of `choices` that divides `n` (`n` itself when it is at most
-/// `cap`: one vector of any width beats several narrow ones).
-int64_t tileFor(int64_t n, int64_t cap, ArrayRef<int64_t> choices) {
-  if (n <= cap)
-    return n;
-  for (int64_t c : choices)
-    if (n % c == 0)
-      return c;
-  return 1;
-}
-
 /// Multiply-adds per row of C from which a matmul's row blocks run on
 /// several threads: below it, starting the threads costs more than they
 /// save. Per row, not in all, so that the choice does not depend on how
@@ -262,39 +253,6 @@ Value broadcastRows(Value v) {
   return g.getDpsInputs()[0];
 }
 
-/// The column at which `tile` (a value derived from a matmul's C, `c`,
-/// through extract_slice ops and loop-carried values) starts in C.
-Value columnOffset(OpBuilder &b, Location loc, Value tile, Value c) {
-  Value offset = arith::ConstantIndexOp::create(b, loc, 0);
-  while (tile != c) {
-    if (auto slice = tile.getDefiningOp<tensor::ExtractSliceOp>()) {
-      offset = arith::AddIOp::create(
-          b, loc, offset,
-          getValueOrCreateConstantIndexOp(b, loc,
-                                          slice.getMixedOffsets().back()));
-      tile = slice.getSource();
-      continue;
-    }
-    auto arg = dyn_cast<BlockArgument>(tile);
-    if (!arg)
-      return offset;
-    Operation *owner = arg.getOwner()->getParentOp();
-    if (auto loop = dyn_cast<scf::ForOp>(owner)) {
-      if (OpOperand *init = loop.getTiedLoopInit(arg)) {
-        tile = init->get();
-        continue;
-      }
-    } else if (auto forall = dyn_cast<scf::ForallOp>(owner)) {
-      if (OpOperand *init = forall.getTiedOpOperand(arg)) {
-        tile = init->get();
-        continue;
-      }
-    }
-    return offset;
-  }
-  return offset;
-}
-
 /// B (`kc` x `nc`, read as (k, j)) copied into tile order: `nc / nt` tile
 /// columns of `kc` x `nt`, each contiguous.
 Value packColumns(OpBuilder &b, Location loc, Value bBlock, int64_t nt) {
@@ -336,27 +294,6 @@ LogicalResult readPacked(RewriterBase &rewriter, linalg::LinalgOp op,
                              rewriter.getIndexAttr(1)});
   rewriter.modifyOpInPlace(op, [&] { operand.set(read); });
   return success();
-}
-
-/// Tiles `op` (loops i, k, j) by `sizes` (0: that loop untiled) into loops
-/// of `type`, outermost first in the order `interchange`; replaces `op` with
-/// the loops and sets the insertion point at the tiled op inside them.
-FailureOr<scf::SCFTilingResult>
-tile(RewriterBase &rewriter, Operation *op, ArrayRef<int64_t> sizes,
-     ArrayRef<int64_t> interchange = {},
-     scf::SCFTilingOptions::LoopType type =
-         scf::SCFTilingOptions::LoopType::ForOp) {
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), sizes));
-  options.setInterchange(interchange);
-  options.setLoopType(type);
-  FailureOr<scf::SCFTilingResult> tiled =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
-  if (succeeded(tiled)) {
-    rewriter.replaceOp(op, tiled->replacements);
-    rewriter.setInsertionPoint(tiled->tiledOps.back());
-  }
-  return tiled;
 }
 
 /// Replaces `op` (static shapes) with vector ops; contractions stay
@@ -450,7 +387,7 @@ struct VectorizeMatmulPass
       // blocks too.)
       int64_t nc = kc < ranges[1] || splitOff ? columnBlock(kc, n, nt) : n;
       if (kc < ranges[1] || nc < n) { // column blocks outermost, then k blocks
-        auto blocks = tile(rewriter, target,
+        auto blocks = lathe::tileOp(rewriter, target,
                            {0, kc < ranges[1] ? kc : 0, nc < n ? nc : 0},
                            {2, 1, 0});
         if (failed(blocks))
@@ -470,7 +407,7 @@ struct VectorizeMatmulPass
         // order, where reading down a tile column, each row 128 bytes of a
         // row of B apart (4 KiB at 1024^3), keeps hitting the same L1 sets
         // (1024^3 ~3% faster).
-        auto rows = tile(rewriter, packed.getDefiningOp(), {1, 1, 0}, {1, 0, 2});
+        auto rows = lathe::tileOp(rewriter, packed.getDefiningOp(), {1, 1, 0}, {1, 0, 2});
         if (failed(rows) ||
             failed(vectorizeOp(rewriter, rows->tiledOps.back()))) {
           mlir::emitError(opLoc, "matmul could not pack its B");
@@ -484,14 +421,14 @@ struct VectorizeMatmulPass
       // (Not inside a step's parts: there each thread has its part.)
       if (m / mt >= kParallelRowBlocks && n * k >= kParallelRowWork &&
           !inForall) {
-        auto blocks = tile(rewriter, target, {mt, 0, 0}, {},
+        auto blocks = lathe::tileOp(rewriter, target, {mt, 0, 0}, {},
                            scf::SCFTilingOptions::LoopType::ForallOp);
         if (failed(blocks))
           continue;
         target = blocks->tiledOps.back();
       }
       // Loops i, j, then k innermost.
-      auto tiled = tile(rewriter, target, {mt, 1, nt}, {0, 2, 1});
+      auto tiled = lathe::tileOp(rewriter, target, {mt, 1, nt}, {0, 2, 1});
       if (failed(tiled))
         continue;
       Operation *regTile = tiled->tiledOps.back();
@@ -557,7 +494,7 @@ struct VectorizeMatmulPass
         } else {
           // The bias's columns of this tile, broadcast to its rows.
           auto &[bias, c, offsets] = biases[biasIndex.getInt()];
-          Value first = columnOffset(rewriter, loc, read.getBase(), c);
+          Value first = lathe::offsetIn(rewriter, loc, read.getBase(), c, 1);
           for (OpFoldResult o : offsets)
             first = arith::AddIOp::create(rewriter, loc, first,
                                           getValueOrCreateConstantIndexOp(rewriter, loc, o));

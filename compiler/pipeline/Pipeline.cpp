@@ -197,7 +197,8 @@ LogicalResult lathe::lowerToLinalg(ModuleOp module) {
 
 LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
                                         const std::string &debugIR,
-                                        unsigned stepParts) {
+                                        unsigned stepParts,
+                                        const std::string &conv) {
   std::string partition, schedule;
   if (stepParts > 1) {
     partition = fmt::format("lathe-partition{{parts={}}}, func.func(canonicalize, cse), ", stepParts);
@@ -211,11 +212,13 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
   if (failed(runPipeline(
           module,
           snapshot +
+          // Before the cut, which then cuts the direct convolutions.
+          fmt::format("func.func(lathe-direct-conv{{mode={}}}), ", conv) +
           partition +
           // Function-level passes are nested under func.func, where MLIR
           // runs them on several functions (the steps, later their pieces)
           // at once.
-          "func.func(lathe-loop-order, lathe-vectorize-matmul, "
+          "func.func(lathe-vectorize-conv, lathe-loop-order, lathe-vectorize-matmul, "
           "lathe-vectorize-transpose, lathe-flatten-elementwise, "
           "lathe-approximate-math, canonicalize, cse), "
           // After the last CSE, which would merge its fills again.

@@ -49,10 +49,12 @@ mlir::LogicalResult lowerToLinalg(mlir::ModuleOp module);
 /// to the linalg op it came from.
 /// With `stepParts` > 1, the training steps are first cut into that many
 /// per-thread parts (lathe-partition) and run as one parallel region
-/// (lathe-schedule-threads).
+/// (lathe-schedule-threads). `conv` is lathe-direct-conv's mode: auto,
+/// direct or im2col.
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
                                        const std::string &debugIR = "",
-                                       unsigned stepParts = 1);
+                                       unsigned stepParts = 1,
+                                       const std::string &conv = "auto");
 
 /// The host CPU's target machine, or one for `cpu`/`features` when given.
 std::unique_ptr<llvm::TargetMachine>

@@ -144,6 +144,13 @@ cl::opt<unsigned> stepPartsOpt(
              "default: this machine's cores, at most 8; 1: not cut)"),
     cl::init(0), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
 
+cl::opt<std::string> convOpt(
+    "conv",
+    cl::desc("How the CPU code computes a convolution and its filter gradient: "
+             "auto (per shape, whichever measured faster), direct (read "
+             "through the windows) or im2col (a matmul over window rows)"),
+    cl::init("auto"), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
+
 /// This machine's cores, at most `cap`.
 unsigned cores(unsigned cap) {
   return std::min(std::max(1u, std::thread::hardware_concurrency()), cap);
@@ -524,6 +531,8 @@ int main(int argc, char **argv) {
     return fail("--compile-threads must be in [1, 64]");
   if (stepPartsOpt > 64)
     return fail("--step-parts must be in [1, 64]");
+  if (convOpt != "auto" && convOpt != "direct" && convOpt != "im2col")
+    return fail(fmt::format("--conv is auto, direct or im2col, not '{}'", convOpt.getValue()));
   // Options of other subcommands than the one given: LLVM's parser lets a
   // subcommand take the top level's options too, which would then be
   // ignored without a word.
@@ -665,7 +674,7 @@ int main(int argc, char **argv) {
       !(cacheDir = objectCacheDirectory()).empty()) {
     cacheKey = objectCacheKey({codeIdentity(*module), tm->getTargetCPU().str(),
                                tm->getTargetFeatureString().str(),
-                               std::to_string(stepParts())});
+                               std::to_string(stepParts()), convOpt});
     cached = loadCachedObjects(cacheDir, cacheKey);
   }
   if (!cached) {
@@ -681,7 +690,7 @@ int main(int argc, char **argv) {
         return 1;
       times.done("GPU kernels to PTX, host code");
     } else {
-      if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt, stepParts())))
+      if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt, stepParts(), convOpt)))
         return 1;
       times.done("tiling to LLVM dialect");
     }

@@ -1,0 +1,262 @@
+//===- conv.cpp - A convolution as im2col + matmul against direct ---------===//
+//
+// Compiles a convolution's forward product (with its bias) and its filter
+// gradient as the models do (ConvLowering's builders, the CPU pipeline),
+// once with `lathe-direct-conv{mode=im2col}` (a matmul over window rows)
+// and once with `mode=direct` (read through the windows), checks that the
+// two agree, and times them on one thread in alternated rounds (A B A B
+// ...). Prints Markdown rows: GFLOP/s of each (medians over the rounds),
+// their ratio, and what `mode=auto` picks for the shape. This is how the
+// choice in DirectConv.cpp was measured.
+//
+//   lathe-conv-bench [--conv NxHxWxC:KxF[:sS][:same]]... [--repeats R]
+//
+// N images of H x W x C, a K x K filter to F channels, stride S (1 unless
+// given), "same" padding or none. Without --conv: the shapes of the models
+// in models/ (the CNN's, the DCGAN's two; the DCGAN's transposed
+// convolutions' gradients are these same shapes).
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/InitAll.h"
+#include "compiler/lowering/ConvLowering.h"
+#include "compiler/pipeline/Jit.h"
+#include "compiler/pipeline/Pipeline.h"
+#include "runtime/Session.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Target/TargetMachine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fmt/format.h>
+#include <optional>
+#include <random>
+
+using namespace mlir;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+struct ConvShape {
+  int64_t n, h, w, c, k, f, s = 1;
+  bool same = false;
+  std::string name() const {
+    return fmt::format("{}x{}x{}x{} {}x{}x{}{}{}", n, h, w, c, k, k, f,
+                       s > 1 ? fmt::format(" s{}", s) : "", same ? " same" : "");
+  }
+};
+
+/// "NxHxWxC:KxF", optionally followed by ":sS" and ":same".
+std::optional<ConvShape> parseConv(const std::string &text) {
+  ConvShape s{};
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%ldx%ldx%ldx%ld:%ldx%ld%n", &s.n, &s.h, &s.w, &s.c,
+                  &s.k, &s.f, &used) != 6)
+    return std::nullopt;
+  std::string rest = text.substr(used);
+  while (!rest.empty()) {
+    if (rest.rfind(":same", 0) == 0) {
+      s.same = true;
+      rest = rest.substr(5);
+    } else if (rest.size() > 2 && rest.rfind(":s", 0) == 0) {
+      size_t end = 2;
+      while (end < rest.size() && std::isdigit(static_cast<unsigned char>(rest[end])))
+        ++end;
+      if (end == 2)
+        return std::nullopt;
+      s.s = std::stol(rest.substr(2, end - 2));
+      rest = rest.substr(end);
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (s.n < 1 || s.h < 1 || s.w < 1 || s.c < 1 || s.k < 1 || s.f < 1 || s.s < 1 ||
+      (!s.same && (s.k > s.h || s.k > s.w)))
+    return std::nullopt;
+  return s;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  size_t h = v.size() / 2;
+  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
+}
+
+/// One compiled function and the buffers it runs on.
+struct Compiled {
+  std::unique_ptr<lathe::JitModel> jit;
+  void (*fn)(void **) = nullptr;
+};
+
+/// The forward product (x, filter, bias) -> y, or the filter gradient
+/// (x, filter, dy) -> dfilter, compiled with lathe-direct-conv's `mode`.
+/// Returns whether `mode=auto` made it direct, through `direct`.
+std::optional<Compiled> compile(MLIRContext &ctx, llvm::TargetMachine &tm,
+                                const ConvShape &s, bool filterGrad,
+                                const std::string &mode, std::string &error) {
+  OpBuilder b(&ctx);
+  Location loc = b.getUnknownLoc();
+  auto module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module.getBody());
+  auto f32 = b.getF32Type();
+  lathe::Pads p = lathe::convPads(s.h, s.w, s.k, s.s, s.same);
+  int64_t ho = (s.h + p.top + p.bottom - s.k) / s.s + 1;
+  int64_t wo = (s.w + p.left + p.right - s.k) / s.s + 1;
+  auto xt = RankedTensorType::get({s.n, s.h, s.w, s.c}, f32);
+  auto ft = RankedTensorType::get({s.k, s.k, s.c, s.f}, f32);
+  auto third = filterGrad ? RankedTensorType::get({s.n, ho, wo, s.f}, f32)
+                          : RankedTensorType::get({s.f}, f32);
+  Type result = filterGrad ? Type(ft) : Type(RankedTensorType::get({s.n, ho, wo, s.f}, f32));
+  auto fn = func::FuncOp::create(b, loc, "conv", b.getFunctionType({xt, ft, third}, {result}));
+  Block *body = fn.addEntryBlock();
+  b.setInsertionPointToEnd(body);
+  Value out = filterGrad
+                  ? lathe::conv2DBackward(b, loc, body->getArgument(0), body->getArgument(1),
+                                          body->getArgument(2), s.s, s.same)[1]
+                  : lathe::lowerConv2D(b, loc, body->getArgument(0), body->getArgument(1),
+                                       body->getArgument(2), s.s, s.same);
+  func::ReturnOp::create(b, loc, out);
+  if (failed(lathe::runPipeline(module, "canonicalize, cse")) ||
+      failed(lathe::lowerToLLVMDialect(module, "", 1, mode))) {
+    error = "lowering failed";
+    return std::nullopt;
+  }
+  auto llctx = std::make_unique<llvm::LLVMContext>();
+  auto llvmModule = lathe::translateToLLVMIR(module, *llctx, tm);
+  Compiled c;
+  c.jit = lathe::JitModel::create(std::move(llvmModule), std::move(llctx), "", error);
+  c.fn = c.jit ? c.jit->lookup("conv", error) : nullptr;
+  if (!c.fn)
+    return std::nullopt;
+  return c;
+}
+
+/// Whether `mode=auto` rewrites the shape's op: the direct op is in its
+/// linalg form after lathe-direct-conv.
+bool autoIsDirect(MLIRContext &ctx, const ConvShape &s, bool filterGrad) {
+  OpBuilder b(&ctx);
+  Location loc = b.getUnknownLoc();
+  auto module = ModuleOp::create(loc);
+  b.setInsertionPointToEnd(module.getBody());
+  auto f32 = b.getF32Type();
+  lathe::Pads p = lathe::convPads(s.h, s.w, s.k, s.s, s.same);
+  int64_t ho = (s.h + p.top + p.bottom - s.k) / s.s + 1;
+  int64_t wo = (s.w + p.left + p.right - s.k) / s.s + 1;
+  auto xt = RankedTensorType::get({s.n, s.h, s.w, s.c}, f32);
+  auto ft = RankedTensorType::get({s.k, s.k, s.c, s.f}, f32);
+  auto dyt = RankedTensorType::get({s.n, ho, wo, s.f}, f32);
+  auto bt = RankedTensorType::get({s.f}, f32);
+  auto fn = func::FuncOp::create(b, loc, "conv", b.getFunctionType({xt, ft, filterGrad ? dyt : bt}, {}));
+  Block *body = fn.addEntryBlock();
+  b.setInsertionPointToEnd(body);
+  Value out = filterGrad
+                  ? lathe::conv2DBackward(b, loc, body->getArgument(0), body->getArgument(1),
+                                          body->getArgument(2), s.s, s.same)[1]
+                  : lathe::lowerConv2D(b, loc, body->getArgument(0), body->getArgument(1),
+                                       body->getArgument(2), s.s, s.same);
+  fn.setFunctionType(b.getFunctionType({xt, ft, filterGrad ? dyt : bt}, {out.getType()}));
+  func::ReturnOp::create(b, loc, out);
+  if (failed(lathe::runPipeline(module, "canonicalize, cse, func.func(lathe-direct-conv)")))
+    return false;
+  bool direct = false;
+  module.walk([&](Operation *op) { direct |= op->hasAttr("lathe.conv"); });
+  module.erase();
+  return direct;
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  std::vector<ConvShape> shapes;
+  int repeats = 11;
+  auto usage = [] {
+    fmt::print(stderr, "usage: lathe-conv-bench [--conv NxHxWxC:KxF[:sS][:same]]... "
+                       "[--repeats R]\n");
+    return 1;
+  };
+  for (int i = 1; i < argc; i += 2) {
+    std::string arg = argv[i];
+    if (i + 1 >= argc)
+      return usage();
+    if (arg == "--conv") {
+      std::optional<ConvShape> s = parseConv(argv[i + 1]);
+      if (!s)
+        return usage();
+      shapes.push_back(*s);
+      continue;
+    }
+    char *end = nullptr;
+    long value = std::strtol(argv[i + 1], &end, 10);
+    if (arg != "--repeats" || !end || *end || value < 1)
+      return usage();
+    repeats = int(value);
+  }
+  if (shapes.empty())
+    shapes = {{32, 28, 28, 1, 3, 32, 1, false},   // fashion_cnn
+              {64, 28, 28, 1, 5, 64, 2, true},    // fashion_dcgan's first
+              {64, 14, 14, 64, 5, 128, 2, true}}; // and second
+  lathe::registerAllPasses();
+  mlir::registerPassManagerCLOptions();
+  DialectRegistry registry;
+  lathe::registerAllDialects(registry);
+  MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  std::string error;
+  auto tm = lathe::createTargetMachine("", "", error);
+  lathe::rt::setThreads(1);
+  fmt::print("| convolution | part | im2col + matmul GFLOP/s | direct GFLOP/s | "
+             "direct / im2col | auto picks |\n|---|---|---|---|---|---|\n");
+  for (const ConvShape &s : shapes) {
+    lathe::Pads p = lathe::convPads(s.h, s.w, s.k, s.s, s.same);
+    int64_t ho = (s.h + p.top + p.bottom - s.k) / s.s + 1;
+    int64_t wo = (s.w + p.left + p.right - s.k) / s.s + 1;
+    for (bool filterGrad : {false, true}) {
+      auto im2col = compile(ctx, *tm, s, filterGrad, "im2col", error);
+      auto direct = compile(ctx, *tm, s, filterGrad, "direct", error);
+      if (!im2col || !direct) {
+        fmt::print(stderr, "error: {}: {}\n", s.name(), error);
+        return 1;
+      }
+      int64_t outSize = filterGrad ? s.k * s.k * s.c * s.f : s.n * ho * wo * s.f;
+      lathe::rt::Buffer x(s.n * s.h * s.w * s.c), w(s.k * s.k * s.c * s.f),
+          third(filterGrad ? s.n * ho * wo * s.f : s.f), y1(outSize), y2(outSize);
+      std::mt19937 rng(1);
+      std::uniform_real_distribution<float> u(-1, 1);
+      for (auto *v : {&x, &w, &third})
+        for (int64_t i = 0; i < v->size(); ++i)
+          (*v)[i] = u(rng);
+      float *px = x.data(), *pw = w.data(), *pt = third.data(), *p1 = y1.data(),
+            *p2 = y2.data();
+      void *a1[] = {&px, &pw, &pt, &p1}, *a2[] = {&px, &pw, &pt, &p2};
+      im2col->fn(a1);
+      direct->fn(a2);
+      // Sums of the same products; the direct kernels add them in the
+      // matmul's order.
+      int64_t terms = filterGrad ? s.n * ho * wo : s.k * s.k * s.c;
+      double err = 0;
+      for (int64_t i = 0; i < outSize; ++i)
+        err = std::max(err, double(std::fabs(y1[i] - y2[i])));
+      if (err > 1e-5 * double(terms) + 1e-4) {
+        fmt::print(stderr, "error: {}: im2col and direct differ by {}\n", s.name(), err);
+        return 1;
+      }
+      double flops = 2.0 * s.n * ho * wo * s.f * s.k * s.k * s.c;
+      std::vector<double> t1, t2;
+      for (int r = 0; r < repeats; ++r) {
+        for (auto [fn, args, out] : {std::tuple{im2col->fn, a1, &t1}, {direct->fn, a2, &t2}}) {
+          auto t0 = Clock::now();
+          fn(args);
+          out->push_back(flops / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9);
+        }
+      }
+      fmt::print("| {} | {} | {:.1f} | {:.1f} | {:.2f}x | {} |\n", s.name(),
+                 filterGrad ? "filter gradient" : "forward", median(t1), median(t2),
+                 median(t2) / median(t1),
+                 autoIsDirect(ctx, s, filterGrad) ? "direct" : "im2col");
+    }
+  }
+  return 0;
+}

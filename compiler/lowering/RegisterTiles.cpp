@@ -1,0 +1,40 @@
+//===- RegisterTiles.cpp - Tile sizes and tiling for register kernels -----===//
+#include "compiler/lowering/RegisterTiles.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+
+Value lathe::offsetIn(OpBuilder &b, Location loc, Value tile, Value base,
+                      unsigned dim) {
+  Value offset = arith::ConstantIndexOp::create(b, loc, 0);
+  while (tile != base) {
+    if (auto slice = tile.getDefiningOp<tensor::ExtractSliceOp>()) {
+      offset = arith::AddIOp::create(
+          b, loc, offset,
+          getValueOrCreateConstantIndexOp(b, loc, slice.getMixedOffsets()[dim]));
+      tile = slice.getSource();
+      continue;
+    }
+    auto arg = dyn_cast<BlockArgument>(tile);
+    if (!arg)
+      return offset;
+    Operation *owner = arg.getOwner()->getParentOp();
+    if (auto loop = dyn_cast<scf::ForOp>(owner)) {
+      if (OpOperand *init = loop.getTiedLoopInit(arg)) {
+        tile = init->get();
+        continue;
+      }
+    } else if (auto forall = dyn_cast<scf::ForallOp>(owner)) {
+      if (OpOperand *init = forall.getTiedOpOperand(arg)) {
+        tile = init->get();
+        continue;
+      }
+    }
+    return offset;
+  }
+  return offset;
+}
