@@ -25,6 +25,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
 #include "mlir/Pass/PassManager.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
@@ -92,12 +93,10 @@ struct Compiled {
   void (*fn)(void **) = nullptr;
 };
 
-/// The forward product (x, filter, bias) -> y, or the filter gradient
-/// (x, filter, dy) -> dfilter, compiled with lathe-direct-conv's `mode`.
-/// Returns whether `mode=auto` made it direct, through `direct`.
-std::optional<Compiled> compile(MLIRContext &ctx, llvm::TargetMachine &tm,
-                                const ConvShape &s, bool filterGrad,
-                                const std::string &mode, std::string &error) {
+/// A module of one function: the forward product (x, filter, bias) -> y,
+/// or the filter gradient (x, filter, dy) -> dfilter, as the models build
+/// them (linalg on tensors, im2col rows).
+ModuleOp buildConv(MLIRContext &ctx, const ConvShape &s, bool filterGrad) {
   OpBuilder b(&ctx);
   Location loc = b.getUnknownLoc();
   auto module = ModuleOp::create(loc);
@@ -120,13 +119,21 @@ std::optional<Compiled> compile(MLIRContext &ctx, llvm::TargetMachine &tm,
                   : lathe::lowerConv2D(b, loc, body->getArgument(0), body->getArgument(1),
                                        body->getArgument(2), s.s, s.same);
   func::ReturnOp::create(b, loc, out);
-  if (failed(lathe::runPipeline(module, "canonicalize, cse")) ||
-      failed(lathe::lowerToLLVMDialect(module, "", 1, mode))) {
+  return module;
+}
+
+/// The op compiled with lathe-direct-conv's `mode`.
+std::optional<Compiled> compile(MLIRContext &ctx, llvm::TargetMachine &tm,
+                                const ConvShape &s, bool filterGrad,
+                                const std::string &mode, std::string &error) {
+  OwningOpRef<ModuleOp> module = buildConv(ctx, s, filterGrad);
+  if (failed(lathe::runPipeline(*module, "canonicalize, cse")) ||
+      failed(lathe::lowerToLLVMDialect(*module, "", 1, mode))) {
     error = "lowering failed";
     return std::nullopt;
   }
   auto llctx = std::make_unique<llvm::LLVMContext>();
-  auto llvmModule = lathe::translateToLLVMIR(module, *llctx, tm);
+  auto llvmModule = lathe::translateToLLVMIR(*module, *llctx, tm);
   Compiled c;
   c.jit = lathe::JitModel::create(std::move(llvmModule), std::move(llctx), "", error);
   c.fn = c.jit ? c.jit->lookup("conv", error) : nullptr;
@@ -135,36 +142,14 @@ std::optional<Compiled> compile(MLIRContext &ctx, llvm::TargetMachine &tm,
   return c;
 }
 
-/// Whether `mode=auto` rewrites the shape's op: the direct op is in its
-/// linalg form after lathe-direct-conv.
+/// Whether `mode=auto` reads the op through its windows (it is tagged
+/// `lathe.conv` after lathe-direct-conv).
 bool autoIsDirect(MLIRContext &ctx, const ConvShape &s, bool filterGrad) {
-  OpBuilder b(&ctx);
-  Location loc = b.getUnknownLoc();
-  auto module = ModuleOp::create(loc);
-  b.setInsertionPointToEnd(module.getBody());
-  auto f32 = b.getF32Type();
-  lathe::Pads p = lathe::convPads(s.h, s.w, s.k, s.s, s.same);
-  int64_t ho = (s.h + p.top + p.bottom - s.k) / s.s + 1;
-  int64_t wo = (s.w + p.left + p.right - s.k) / s.s + 1;
-  auto xt = RankedTensorType::get({s.n, s.h, s.w, s.c}, f32);
-  auto ft = RankedTensorType::get({s.k, s.k, s.c, s.f}, f32);
-  auto dyt = RankedTensorType::get({s.n, ho, wo, s.f}, f32);
-  auto bt = RankedTensorType::get({s.f}, f32);
-  auto fn = func::FuncOp::create(b, loc, "conv", b.getFunctionType({xt, ft, filterGrad ? dyt : bt}, {}));
-  Block *body = fn.addEntryBlock();
-  b.setInsertionPointToEnd(body);
-  Value out = filterGrad
-                  ? lathe::conv2DBackward(b, loc, body->getArgument(0), body->getArgument(1),
-                                          body->getArgument(2), s.s, s.same)[1]
-                  : lathe::lowerConv2D(b, loc, body->getArgument(0), body->getArgument(1),
-                                       body->getArgument(2), s.s, s.same);
-  fn.setFunctionType(b.getFunctionType({xt, ft, filterGrad ? dyt : bt}, {out.getType()}));
-  func::ReturnOp::create(b, loc, out);
-  if (failed(lathe::runPipeline(module, "canonicalize, cse, func.func(lathe-direct-conv)")))
+  OwningOpRef<ModuleOp> module = buildConv(ctx, s, filterGrad);
+  if (failed(lathe::runPipeline(*module, "canonicalize, cse, func.func(lathe-direct-conv)")))
     return false;
   bool direct = false;
-  module.walk([&](Operation *op) { direct |= op->hasAttr("lathe.conv"); });
-  module.erase();
+  module->walk([&](Operation *op) { direct |= op->hasAttr("lathe.conv"); });
   return direct;
 }
 } // namespace

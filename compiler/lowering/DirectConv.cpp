@@ -139,53 +139,35 @@ void multiplyAdd(OpBuilder &b, Location loc, ValueRange a) {
   linalg::YieldOp::create(b, loc, Value(arith::AddFOp::create(b, loc, a[2], p, fm)));
 }
 
-/// Replaces the forward matmul `op` (im2col rows · filter rows) with a
-/// direct convolution.
-void rewriteForward(RewriterBase &rewriter, linalg::GenericOp op, const Windows &w) {
+/// Replaces the matmul `op` that reads the rows of `w` with a direct
+/// convolution: the forward product (im2col rows · filter rows) or the
+/// filter gradient (im2col rowsᵀ · dy rows).
+void rewrite(RewriterBase &rewriter, linalg::GenericOp op, const Windows &w,
+             bool filterGrad) {
   Location loc = op.getLoc();
   MLIRContext *ctx = op.getContext();
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   int64_t f = cast<RankedTensorType>(op.getResult(0).getType()).getDimSize(1);
+  SmallVector<int64_t> window{w.kh, w.kw, w.c, f}, outputs{w.n, w.ho, w.wo, f};
   rewriter.setInsertionPoint(op);
-  Value filter = expand(rewriter, loc, op.getDpsInputs()[1], {w.kh, w.kw, w.c, f});
-  Value init = initIn4D(rewriter, loc, op.getDpsInits()[0], {w.n, w.ho, w.wo, f});
+  // The second operand: the filter [kh, kw, c, f] or dy [n, ho, wo, f].
+  Value second = expand(rewriter, loc, op.getDpsInputs()[1], filterGrad ? outputs : window);
+  Value init = initIn4D(rewriter, loc, op.getDpsInits()[0], filterGrad ? window : outputs);
   int64_t s = w.stride;
-  // Loops (n, oh, ow, f, i, j, c).
+  // Loops (n, oh, ow, f, i, j, c) forward, (i, j, c, f, n, oh, ow) for the
+  // filter gradient.
+  auto [n, oh, ow, i, j, c] = filterGrad ? std::array{d(4), d(5), d(6), d(0), d(1), d(2)}
+                                         : std::array{d(0), d(1), d(2), d(4), d(5), d(6)};
   SmallVector<AffineMap> maps{
-      AffineMap::get(7, 0, {d(0), d(1) * s + d(4), d(2) * s + d(5), d(6)}, ctx),
-      AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx),
+      AffineMap::get(7, 0, {n, oh * s + i, ow * s + j, c}, ctx),
+      AffineMap::get(7, 0, filterGrad ? ArrayRef<AffineExpr>{n, oh, ow, d(3)}
+                                      : ArrayRef<AffineExpr>{i, j, c, d(3)}, ctx),
       AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
   SmallVector<IteratorType> iters(4, IteratorType::parallel);
   iters.append(3, IteratorType::reduction);
-  auto conv = linalg::GenericOp::create(rewriter, loc, init.getType(), ValueRange{w.x, filter},
+  auto conv = linalg::GenericOp::create(rewriter, loc, init.getType(), ValueRange{w.x, second},
                                         ValueRange{init}, maps, iters, multiplyAdd);
-  conv->setAttr("lathe.conv", rewriter.getStringAttr("forward"));
-  rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
-      op, op.getResult(0).getType(), conv.getResult(0),
-      ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
-}
-
-/// Replaces the filter-gradient matmul `op` (im2col rowsᵀ · dy rows) with a
-/// direct convolution.
-void rewriteFilterGrad(RewriterBase &rewriter, linalg::GenericOp op, const Windows &w) {
-  Location loc = op.getLoc();
-  MLIRContext *ctx = op.getContext();
-  auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
-  int64_t f = cast<RankedTensorType>(op.getResult(0).getType()).getDimSize(1);
-  rewriter.setInsertionPoint(op);
-  Value dy = expand(rewriter, loc, op.getDpsInputs()[1], {w.n, w.ho, w.wo, f});
-  Value init = initIn4D(rewriter, loc, op.getDpsInits()[0], {w.kh, w.kw, w.c, f});
-  int64_t s = w.stride;
-  // Loops (i, j, c, f, n, oh, ow).
-  SmallVector<AffineMap> maps{
-      AffineMap::get(7, 0, {d(4), d(5) * s + d(0), d(6) * s + d(1), d(2)}, ctx),
-      AffineMap::get(7, 0, {d(4), d(5), d(6), d(3)}, ctx),
-      AffineMap::get(7, 0, {d(0), d(1), d(2), d(3)}, ctx)};
-  SmallVector<IteratorType> iters(4, IteratorType::parallel);
-  iters.append(3, IteratorType::reduction);
-  auto conv = linalg::GenericOp::create(rewriter, loc, init.getType(), ValueRange{w.x, dy},
-                                        ValueRange{init}, maps, iters, multiplyAdd);
-  conv->setAttr("lathe.conv", rewriter.getStringAttr("filter"));
+  conv->setAttr("lathe.conv", rewriter.getStringAttr(filterGrad ? "filter" : "forward"));
   rewriter.replaceOpWithNewOp<tensor::CollapseShapeOp>(
       op, op.getResult(0).getType(), conv.getResult(0),
       ArrayRef<ReassociationIndices>{{0, 1, 2}, {3}});
@@ -220,10 +202,7 @@ struct DirectConvPass : lathe::impl::LatheDirectConvBase<DirectConvPass> {
           (mode == "auto" && !directPays(*w, f, filterGrad)))
         continue;
       windows.insert(op.getDpsInputs()[0].getDefiningOp());
-      if (forward)
-        rewriteForward(rewriter, op, *w);
-      else
-        rewriteFilterGrad(rewriter, op, *w);
+      rewrite(rewriter, op, *w, filterGrad);
     }
     // The rows and the im2col, where nothing reads them any more.
     for (Operation *collapse : windows) {
