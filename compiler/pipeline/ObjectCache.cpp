@@ -15,6 +15,7 @@
 #include "llvm/Support/xxhash.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
@@ -54,16 +55,22 @@ std::string entryPath(const std::string &dir, const std::string &key) {
   return std::string(path);
 }
 
-/// Removes all but the newest kMaxCacheEntries entries of `dir`.
+/// Removes all but the newest kMaxCacheEntries entries of `dir`, and the
+/// partial entries (`.tmp`) of writers that stopped before renaming theirs:
+/// those last written more than an hour ago (a writer takes seconds).
 void prune(const std::string &dir) {
   std::vector<std::pair<llvm::sys::TimePoint<>, std::string>> entries;
   std::error_code ec;
+  auto stale = std::chrono::system_clock::now() - std::chrono::hours(1);
   for (fs::directory_iterator it(dir, ec), end; it != end && !ec;
        it.increment(ec)) {
-    if (!llvm::StringRef(it->path()).ends_with(kSuffix))
-      continue;
+    llvm::StringRef path(it->path());
     fs::file_status status;
-    if (!fs::status(it->path(), status))
+    if (fs::status(path, status))
+      continue;
+    if (path.ends_with(".tmp") && status.getLastModificationTime() < stale)
+      fs::remove(path);
+    else if (path.ends_with(kSuffix))
       entries.push_back({status.getLastModificationTime(), it->path()});
   }
   if (entries.size() <= size_t(kMaxCacheEntries))
