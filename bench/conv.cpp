@@ -22,6 +22,7 @@
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "runtime/Session.h"
+#include "bench/Timing.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -39,12 +40,18 @@
 #include <random>
 
 using namespace mlir;
-using Clock = std::chrono::steady_clock;
+using lathe::bench::median;
+using lathe::bench::secondsOf;
 
 namespace {
 struct ConvShape {
   int64_t n, h, w, c, k, f, s = 1;
   bool same = false;
+  /// The output's height and width.
+  std::pair<int64_t, int64_t> out() const {
+    lathe::Pads p = lathe::convPads(h, w, k, s, same);
+    return {(h + p.top + p.bottom - k) / s + 1, (w + p.left + p.right - k) / s + 1};
+  }
   std::string name() const {
     return fmt::format("{}x{}x{}x{} {}x{}x{}{}{}", n, h, w, c, k, k, f,
                        s > 1 ? fmt::format(" s{}", s) : "", same ? " same" : "");
@@ -81,13 +88,7 @@ std::optional<ConvShape> parseConv(const std::string &text) {
   return s;
 }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-}
-
-/// One compiled function and the buffers it runs on.
+/// One compiled function.
 struct Compiled {
   std::unique_ptr<lathe::JitModel> jit;
   void (*fn)(void **) = nullptr;
@@ -102,9 +103,7 @@ ModuleOp buildConv(MLIRContext &ctx, const ConvShape &s, bool filterGrad) {
   auto module = ModuleOp::create(loc);
   b.setInsertionPointToEnd(module.getBody());
   auto f32 = b.getF32Type();
-  lathe::Pads p = lathe::convPads(s.h, s.w, s.k, s.s, s.same);
-  int64_t ho = (s.h + p.top + p.bottom - s.k) / s.s + 1;
-  int64_t wo = (s.w + p.left + p.right - s.k) / s.s + 1;
+  auto [ho, wo] = s.out();
   auto xt = RankedTensorType::get({s.n, s.h, s.w, s.c}, f32);
   auto ft = RankedTensorType::get({s.k, s.k, s.c, s.f}, f32);
   auto third = filterGrad ? RankedTensorType::get({s.n, ho, wo, s.f}, f32)
@@ -195,9 +194,7 @@ int main(int argc, char **argv) {
   fmt::print("| convolution | part | im2col + matmul GFLOP/s | direct GFLOP/s | "
              "direct / im2col | auto picks |\n|---|---|---|---|---|---|\n");
   for (const ConvShape &s : shapes) {
-    lathe::Pads p = lathe::convPads(s.h, s.w, s.k, s.s, s.same);
-    int64_t ho = (s.h + p.top + p.bottom - s.k) / s.s + 1;
-    int64_t wo = (s.w + p.left + p.right - s.k) / s.s + 1;
+    auto [ho, wo] = s.out();
     for (bool filterGrad : {false, true}) {
       auto im2col = compile(ctx, *tm, s, filterGrad, "im2col", error);
       auto direct = compile(ctx, *tm, s, filterGrad, "direct", error);
@@ -231,11 +228,8 @@ int main(int argc, char **argv) {
       double flops = 2.0 * s.n * ho * wo * s.f * s.k * s.k * s.c;
       std::vector<double> t1, t2;
       for (int r = 0; r < repeats; ++r) {
-        for (auto [fn, args, out] : {std::tuple{im2col->fn, a1, &t1}, {direct->fn, a2, &t2}}) {
-          auto t0 = Clock::now();
-          fn(args);
-          out->push_back(flops / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9);
-        }
+        for (auto [fn, args, out] : {std::tuple{im2col->fn, a1, &t1}, {direct->fn, a2, &t2}})
+          out->push_back(flops / secondsOf([&] { fn(args); }) / 1e9);
       }
       fmt::print("| {} | {} | {:.1f} | {:.1f} | {:.2f}x | {} |\n", s.name(),
                  filterGrad ? "filter gradient" : "forward", median(t1), median(t2),

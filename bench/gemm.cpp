@@ -22,6 +22,7 @@
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "runtime/Session.h"
+#include "bench/Timing.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -41,21 +42,10 @@
 #include <thread>
 
 using namespace mlir;
-using Clock = std::chrono::steady_clock;
+using lathe::bench::median;
+using lathe::bench::secondsOf;
 
 namespace {
-double secondsOf(const std::function<void()> &f) {
-  auto t0 = Clock::now();
-  f();
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  size_t h = v.size() / 2;
-  return v.size() % 2 ? v[h] : (v[h - 1] + v[h]) / 2;
-}
-
 __attribute__((target("avx512f"), noinline)) float fmaPeakKernel(long iters) {
   __m512 acc[12];
   for (int i = 0; i < 12; ++i)

@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/lowering/RegisterTiles.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -70,13 +71,6 @@ std::optional<Windows> matchWindows(Value v) {
   return std::nullopt;
 }
 
-/// Whether matmul `op` (loops i, k, j) reads operand `i` at (loop a, loop b).
-bool readsAt(linalg::GenericOp op, unsigned i, unsigned a, unsigned b) {
-  MLIRContext *ctx = op.getContext();
-  return op.getIndexingMapsArray()[i] ==
-         AffineMap::get(3, 0, {getAffineDimExpr(a, ctx), getAffineDimExpr(b, ctx)}, ctx);
-}
-
 /// Bytes of filter from which a forward convolution stays a matmul over
 /// im2col rows.
 constexpr int64_t kDirectForwardFilterBytes = int64_t(2) << 20;
@@ -111,17 +105,11 @@ Value initIn4D(OpBuilder &b, Location loc, Value init, ArrayRef<int64_t> shape) 
   Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
   if (auto fill = init.getDefiningOp<linalg::FillOp>())
     return linalg::FillOp::create(b, loc, fill.getInputs()[0], empty).getResult(0);
-  if (auto g = init.getDefiningOp<linalg::GenericOp>();
-      g && g.getNumDpsInputs() == 1 && g.getNumLoops() == 2 &&
-      g.getNumReductionLoops() == 0 &&
-      g.getIndexingMapsArray()[0] == AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx) &&
-      g.getRegion().front().getOperations().size() == 1 &&
-      cast<linalg::YieldOp>(g.getRegion().front().getTerminator()).getValues()[0] ==
-          g.getRegion().front().getArgument(0)) {
+  if (Value bias = lathe::broadcastOfLast(init, 2)) {
     auto id = AffineMap::getMultiDimIdentityMap(4, ctx);
     auto last = AffineMap::get(4, 0, {getAffineDimExpr(3, ctx)}, ctx);
     return linalg::GenericOp::create(
-               b, loc, empty.getType(), g.getDpsInputs(), ValueRange{empty},
+               b, loc, empty.getType(), ValueRange{bias}, ValueRange{empty},
                ArrayRef<AffineMap>{last, id},
                SmallVector<IteratorType>(4, IteratorType::parallel),
                [](OpBuilder &nb, Location nl, ValueRange a) {
@@ -194,9 +182,9 @@ struct DirectConvPass : lathe::impl::LatheDirectConvBase<DirectConvPass> {
     llvm::SetVector<Operation *> windows;
     for (linalg::GenericOp op : matmuls) {
       std::optional<Windows> w = matchWindows(op.getDpsInputs()[0]);
-      if (!w || !readsAt(op, 1, 1, 2) || !readsAt(op, 2, 0, 2))
+      if (!w || !lathe::matmulReadsAt(op, 1, 1, 2) || !lathe::matmulReadsAt(op, 2, 0, 2))
         continue;
-      bool forward = readsAt(op, 0, 0, 1), filterGrad = readsAt(op, 0, 1, 0);
+      bool forward = lathe::matmulReadsAt(op, 0, 0, 1), filterGrad = lathe::matmulReadsAt(op, 0, 1, 0);
       int64_t f = cast<RankedTensorType>(op.getResult(0).getType()).getDimSize(1);
       if (ShapedType::isDynamic(f) || (!forward && !filterGrad) ||
           (mode == "auto" && !directPays(*w, f, filterGrad)))

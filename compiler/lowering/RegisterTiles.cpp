@@ -8,6 +8,29 @@
 
 using namespace mlir;
 
+bool lathe::matmulReadsAt(linalg::GenericOp op, unsigned i, unsigned a,
+                          unsigned b) {
+  MLIRContext *ctx = op.getContext();
+  return op.getIndexingMapsArray()[i] ==
+         AffineMap::get(3, 0, {getAffineDimExpr(a, ctx), getAffineDimExpr(b, ctx)},
+                        ctx);
+}
+
+Value lathe::broadcastOfLast(Value v, unsigned rank) {
+  auto g = v.getDefiningOp<linalg::GenericOp>();
+  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
+      g.getNumLoops() != rank || g.getNumReductionLoops() != 0)
+    return {};
+  MLIRContext *ctx = g.getContext();
+  auto maps = g.getIndexingMapsArray();
+  Block &body = g.getRegion().front();
+  if (maps[0] != AffineMap::get(rank, 0, {getAffineDimExpr(rank - 1, ctx)}, ctx) ||
+      !maps[1].isIdentity() || body.getOperations().size() != 1 ||
+      cast<linalg::YieldOp>(body.getTerminator()).getValues()[0] != body.getArgument(0))
+    return {};
+  return g.getDpsInputs()[0];
+}
+
 Value lathe::offsetIn(OpBuilder &b, Location loc, Value tile, Value base,
                       unsigned dim) {
   Value offset = arith::ConstantIndexOp::create(b, loc, 0);

@@ -1,13 +1,15 @@
 //===- RegisterTiles.h - Tile sizes and tiling for register kernels -*- C++ -*-===//
 //
-// Shared by lathe-vectorize-matmul and lathe-vectorize-conv: the choice of
-// a tile size that divides a static extent, and tiling an op into scf
-// loops in a given order.
+// Shared by lathe-vectorize-matmul, lathe-vectorize-conv and
+// lathe-direct-conv: the choice of a tile size that divides a static
+// extent, tiling an op into scf loops in a given order, and the forms of
+// the matmuls and bias broadcasts they match.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LATHE_LOWERING_REGISTERTILES_H
 #define LATHE_LOWERING_REGISTERTILES_H
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/IR/PatternMatch.h"
 
@@ -45,6 +47,16 @@ tileOp(mlir::RewriterBase &rewriter, mlir::Operation *op,
   }
   return tiled;
 }
+
+/// Whether the matmul `op` (loops i, k, j) reads its operand `i` at (loop
+/// `a`, loop `b`).
+bool matmulReadsAt(mlir::linalg::GenericOp op, unsigned i, unsigned a,
+                   unsigned b);
+
+/// The 1-D tensor (a bias) that `v` broadcasts, if `v` is the result of a
+/// linalg.generic of `rank` parallel loops that yields its one input read
+/// through (d0, ..., d{rank-1}) -> (d{rank-1}) into an identity-mapped init.
+mlir::Value broadcastOfLast(mlir::Value v, unsigned rank);
 
 /// Where `tile` (a value derived from `base` through extract_slice ops and
 /// the iteration arguments of scf.for and scf.forall loops) starts in

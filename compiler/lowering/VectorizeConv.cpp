@@ -44,22 +44,6 @@ struct Seed {
   Value bias, biasFrame; // the bias, and the value its columns are counted in
 };
 
-/// The bias of a broadcast over the first three of four dimensions.
-Value broadcastBias(Value v) {
-  auto g = v.getDefiningOp<linalg::GenericOp>();
-  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
-      g.getNumLoops() != 4 || g.getNumReductionLoops() != 0)
-    return {};
-  MLIRContext *ctx = g.getContext();
-  auto maps = g.getIndexingMapsArray();
-  Block &body = g.getRegion().front();
-  if (maps[0] != AffineMap::get(4, 0, {getAffineDimExpr(3, ctx)}, ctx) ||
-      !maps[1].isIdentity() || body.getOperations().size() != 1 ||
-      cast<linalg::YieldOp>(body.getTerminator()).getValues()[0] != body.getArgument(0))
-    return {};
-  return g.getDpsInputs()[0];
-}
-
 /// Takes what `op`'s output starts as into `seed` and points the output at
 /// an uninitialized tensor instead (every element is then written once).
 Seed takeSeed(linalg::GenericOp op, bool biasAllowed) {
@@ -71,7 +55,7 @@ Seed takeSeed(linalg::GenericOp op, bool biasAllowed) {
       seed.constant = f.getValueAsDouble();
       init.assign(fill.getOutputs()[0]);
     }
-  } else if (Value bias = biasAllowed ? broadcastBias(init.get()) : Value()) {
+  } else if (Value bias = biasAllowed ? lathe::broadcastOfLast(init.get(), 4) : Value()) {
     seed.bias = bias;
     seed.biasFrame = init.get().getDefiningOp<linalg::GenericOp>().getDpsInits()[0];
     init.assign(seed.biasFrame);
@@ -87,10 +71,13 @@ int64_t strideOf(linalg::GenericOp op, bool forward) {
   return op.getIndexingMapsArray()[0].compose(at)[1];
 }
 
+/// Builds a register kernel at a tile: `rows` accumulators of `vt`.
 struct Kernel {
   RewriterBase &rw;
   Location loc;
   VectorType vt;
+  Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0));
+  Value zero = index(0);
 
   Value index(int64_t v) { return arith::ConstantIndexOp::create(rw, loc, v); }
 
@@ -99,7 +86,6 @@ struct Kernel {
   SmallVector<Value> start(const Seed &seed, Value out, int64_t rows,
                            function_ref<SmallVector<Value>(int64_t)> at) {
     SmallVector<Value> acc;
-    Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0));
     Value biasRow;
     if (seed.bias) {
       Value f0 = lathe::offsetIn(rw, loc, out, seed.biasFrame, 3);
@@ -119,6 +105,31 @@ struct Kernel {
     return acc;
   }
 
+  /// The reduction: loops of `extents` (outermost first) carrying `acc`;
+  /// each step reads the vector of `columns` at (iv..., 0) and adds it,
+  /// times the broadcast of `value(row)`, to each row's accumulator.
+  SmallVector<Value>
+  reduce(ArrayRef<int64_t> extents, ArrayRef<Value> acc, Value columns,
+         function_ref<Value(OpBuilder &, Location, ValueRange, int64_t)> value) {
+    SmallVector<Value> lbs(extents.size(), zero), steps(extents.size(), index(1)), ubs;
+    for (int64_t e : extents)
+      ubs.push_back(index(e));
+    scf::LoopNest nest = scf::buildLoopNest(
+        rw, loc, lbs, ubs, steps, acc,
+        [&](OpBuilder &b, Location l, ValueRange iv, ValueRange args) {
+          SmallVector<Value> at(iv.begin(), iv.end());
+          at.push_back(zero);
+          Value v = vector::TransferReadOp::create(b, l, vt, columns, at, pad,
+                                                   ArrayRef<bool>{true});
+          scf::ValueVector out;
+          for (auto [row, a] : llvm::enumerate(args))
+            out.push_back(vector::FMAOp::create(
+                b, l, vector::BroadcastOp::create(b, l, vt, value(b, l, iv, row)), v, a));
+          return out;
+        });
+    return nest.results;
+  }
+
   /// `out` with row r of the tile replaced by `acc[r]`.
   Value finish(Value out, ArrayRef<Value> acc,
                function_ref<SmallVector<Value>(int64_t)> at) {
@@ -131,78 +142,55 @@ struct Kernel {
 };
 
 /// Replaces the register tile `t` of a forward convolution (loops 1, 1, mt,
-/// nt, kh, kw, c) with its kernel.
+/// nt, kh, kw, c) with its kernel: each step one window tap (i, j, c), the
+/// filter's columns there, the input at each row's window.
 void forwardKernel(RewriterBase &rw, linalg::GenericOp t, int64_t s, const Seed &seed) {
-  Location loc = t.getLoc();
   SmallVector<int64_t> r = t.getStaticLoopRanges();
-  int64_t mt = r[2], nt = r[3];
   Value xs = t.getDpsInputs()[0], ws = t.getDpsInputs()[1], ys = t.getDpsInits()[0];
   rw.setInsertionPoint(t);
-  Kernel k{rw, loc, VectorType::get({nt}, rw.getF32Type())};
-  Value zero = k.index(0);
-  auto at = [&](int64_t row) -> SmallVector<Value> { return {zero, zero, k.index(row), zero}; };
-  SmallVector<Value> acc = k.start(seed, ys, mt, at);
-  Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0));
-  scf::LoopNest nest = scf::buildLoopNest(
-      rw, loc, {zero, zero, zero}, {k.index(r[4]), k.index(r[5]), k.index(r[6])},
-      {k.index(1), k.index(1), k.index(1)}, acc,
-      [&](OpBuilder &b, Location l, ValueRange iv, ValueRange args) {
-        Value w = vector::TransferReadOp::create(b, l, k.vt, ws, ValueRange{iv[0], iv[1], iv[2], zero},
-                                                 pad, ArrayRef<bool>{true});
-        scf::ValueVector out;
-        for (int64_t row = 0; row < mt; ++row) {
-          Value col = arith::AddIOp::create(b, l, iv[1],
-                                            arith::ConstantIndexOp::create(b, l, row * s));
-          Value a = tensor::ExtractOp::create(b, l, xs, ValueRange{zero, iv[0], col, iv[2]});
-          out.push_back(vector::FMAOp::create(b, l, vector::BroadcastOp::create(b, l, k.vt, a), w,
-                                              args[row]));
-        }
-        return out;
-      });
-  rw.replaceOp(t, k.finish(ys, nest.results, at));
+  Kernel k{rw, t.getLoc(), VectorType::get({r[3]}, rw.getF32Type())};
+  auto at = [&](int64_t row) -> SmallVector<Value> {
+    return {k.zero, k.zero, k.index(row), k.zero};
+  };
+  SmallVector<Value> acc = k.start(seed, ys, r[2], at);
+  acc = k.reduce({r[4], r[5], r[6]}, acc, ws,
+                 [&](OpBuilder &b, Location l, ValueRange iv, int64_t row) -> Value {
+                   Value col = arith::AddIOp::create(
+                       b, l, iv[1], arith::ConstantIndexOp::create(b, l, row * s));
+                   return tensor::ExtractOp::create(b, l, xs,
+                                                    ValueRange{k.zero, iv[0], col, iv[2]});
+                 });
+  rw.replaceOp(t, k.finish(ys, acc, at));
 }
 
 /// Replaces the register tile `t` of a filter gradient (loops ti, tj, tc,
-/// nt, n, ho, wo) with its kernel.
+/// nt, n, ho, wo) with its kernel: each step one output position, dy's
+/// columns there, the input under it at each row's tap.
 void filterKernel(RewriterBase &rw, linalg::GenericOp t, int64_t s, const Seed &seed) {
-  Location loc = t.getLoc();
   SmallVector<int64_t> r = t.getStaticLoopRanges();
-  int64_t ti = r[0], tj = r[1], tc = r[2], nt = r[3];
+  int64_t tj = r[1], tc = r[2];
   Value xs = t.getDpsInputs()[0], dys = t.getDpsInputs()[1], gs = t.getDpsInits()[0];
   rw.setInsertionPoint(t);
-  Kernel k{rw, loc, VectorType::get({nt}, rw.getF32Type())};
-  Value zero = k.index(0);
+  Kernel k{rw, t.getLoc(), VectorType::get({r[3]}, rw.getF32Type())};
   auto tap = [&](int64_t row) {
     return std::array<int64_t, 3>{row / (tj * tc), row / tc % tj, row % tc};
   };
   auto at = [&](int64_t row) -> SmallVector<Value> {
     auto [a, b, c] = tap(row);
-    return {k.index(a), k.index(b), k.index(c), zero};
+    return {k.index(a), k.index(b), k.index(c), k.zero};
   };
-  int64_t rows = ti * tj * tc;
-  SmallVector<Value> acc = k.start(seed, gs, rows, at);
-  Value pad = arith::ConstantOp::create(rw, loc, rw.getF32FloatAttr(0));
-  scf::LoopNest nest = scf::buildLoopNest(
-      rw, loc, {zero, zero, zero}, {k.index(r[4]), k.index(r[5]), k.index(r[6])},
-      {k.index(1), k.index(1), k.index(1)}, acc,
-      [&](OpBuilder &b, Location l, ValueRange iv, ValueRange args) {
-        Value dy = vector::TransferReadOp::create(b, l, k.vt, dys, ValueRange{iv[0], iv[1], iv[2], zero},
-                                                  pad, ArrayRef<bool>{true});
-        auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v); };
-        Value h0 = arith::MulIOp::create(b, l, iv[1], cst(s));
-        Value w0 = arith::MulIOp::create(b, l, iv[2], cst(s));
-        scf::ValueVector out;
-        for (int64_t row = 0; row < rows; ++row) {
-          auto [ta, tb, tcc] = tap(row);
-          Value h = arith::AddIOp::create(b, l, h0, cst(ta));
-          Value w = arith::AddIOp::create(b, l, w0, cst(tb));
-          Value a = tensor::ExtractOp::create(b, l, xs, ValueRange{iv[0], h, w, cst(tcc)});
-          out.push_back(vector::FMAOp::create(b, l, vector::BroadcastOp::create(b, l, k.vt, a), dy,
-                                              args[row]));
-        }
-        return out;
-      });
-  rw.replaceOp(t, k.finish(gs, nest.results, at));
+  SmallVector<Value> acc = k.start(seed, gs, r[0] * tj * tc, at);
+  acc = k.reduce({r[4], r[5], r[6]}, acc, dys,
+                 [&](OpBuilder &b, Location l, ValueRange iv, int64_t row) -> Value {
+                   auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, l, v); };
+                   auto [ta, tb, tcc] = tap(row);
+                   Value h = arith::AddIOp::create(
+                       b, l, arith::MulIOp::create(b, l, iv[1], cst(s)), cst(ta));
+                   Value w = arith::AddIOp::create(
+                       b, l, arith::MulIOp::create(b, l, iv[2], cst(s)), cst(tb));
+                   return tensor::ExtractOp::create(b, l, xs, ValueRange{iv[0], h, w, cst(tcc)});
+                 });
+  rw.replaceOp(t, k.finish(gs, acc, at));
 }
 
 /// The largest divisor of `n` that is at most `cap` (at least 1).

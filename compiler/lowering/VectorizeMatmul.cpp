@@ -150,18 +150,8 @@ int64_t reductionBlock(int64_t m, int64_t k, int64_t n, bool transposedA) {
   return k;
 }
 
-/// Whether the matmul (loops i, k, j) reads its operand `i` at (loop `a`,
-/// loop `b`).
-bool readsAt(linalg::GenericOp op, unsigned i, unsigned a, unsigned b) {
-  MLIRContext *ctx = op.getContext();
-  return op.getIndexingMapsArray()[i] ==
-         AffineMap::get(3, 0,
-                        {getAffineDimExpr(a, ctx), getAffineDimExpr(b, ctx)},
-                        ctx);
-}
-
 /// Whether the matmul reads A as (k, i): a weight gradient.
-bool readsATransposed(linalg::GenericOp op) { return readsAt(op, 0, 1, 0); }
+bool readsATransposed(linalg::GenericOp op) { return lathe::matmulReadsAt(op, 0, 1, 0); }
 
 /// The reduction block a piece split off a matmul keeps (an i64 attribute).
 constexpr llvm::StringLiteral kBlockAttr = "lathe.reduction_block";
@@ -231,26 +221,6 @@ splitFirstReductionBlock(RewriterBase &rewriter,
     out.push_back(b);
   }
   return out;
-}
-
-/// `v` if it is a row broadcast of a 1-D tensor (a bias): the generic
-/// yields its input read through (d0, d1) -> (d1) into a 2-D init.
-Value broadcastRows(Value v) {
-  auto g = v.getDefiningOp<linalg::GenericOp>();
-  if (!g || g.getNumDpsInputs() != 1 || g.getNumDpsInits() != 1 ||
-      g.getNumLoops() != 2 || g.getNumReductionLoops() != 0)
-    return {};
-  auto maps = g.getIndexingMapsArray();
-  MLIRContext *ctx = g.getContext();
-  if (maps[0] != AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx) ||
-      !maps[1].isIdentity())
-    return {};
-  Block &body = g.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  if (body.getOperations().size() != 1 ||
-      yield.getValues()[0] != body.getArgument(0))
-    return {};
-  return g.getDpsInputs()[0];
 }
 
 /// B (`kc` x `nc`, read as (k, j)) copied into tile order: `nc / nt` tile
@@ -340,7 +310,7 @@ struct VectorizeMatmulPass
       // What the code below asks of `op`, read before tiling replaces it.
       Location opLoc = op.getLoc();
       bool inForall = op->getParentOfType<scf::ForallOp>() != nullptr;
-      bool plainB = readsAt(op, 1, 1, 2); // B as (k, j)
+      bool plainB = lathe::matmulReadsAt(op, 1, 1, 2); // B as (k, j)
       int64_t kc = reductionBlock(m, ranges[1], n, readsATransposed(op));
       bool splitOff = false;
       if (auto block = op->getAttrOfType<IntegerAttr>(kBlockAttr)) {
@@ -367,7 +337,7 @@ struct VectorizeMatmulPass
       // the bias's slice in registers and the broadcast is never written.
       Value init = op.getDpsInits()[0];
       Value bias =
-          kc > 1 && kc == ranges[1] ? broadcastRows(init) : Value();
+          kc > 1 && kc == ranges[1] ? lathe::broadcastOfLast(init, 2) : Value();
       if (bias) {
         Value c = init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0];
         // A static slice of a bias (a part of a layer cut by lathe-partition)
