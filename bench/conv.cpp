@@ -94,10 +94,18 @@ struct Compiled {
   void (*fn)(void **) = nullptr;
 };
 
+/// What of a convolution is timed.
+enum class Part { Forward, Filter, Input };
+
+const char *partName(Part p) {
+  return p == Part::Forward ? "forward" : p == Part::Filter ? "filter gradient" : "input gradient";
+}
+
 /// A module of one function: the forward product (x, filter, bias) -> y,
-/// or the filter gradient (x, filter, dy) -> dfilter, as the models build
-/// them (linalg on tensors, im2col rows).
-ModuleOp buildConv(MLIRContext &ctx, const ConvShape &s, bool filterGrad) {
+/// the filter gradient (x, filter, dy) -> dfilter or the input gradient
+/// (x, filter, dy) -> dx, as the models build them (linalg on tensors,
+/// im2col rows, window sums).
+ModuleOp buildConv(MLIRContext &ctx, const ConvShape &s, Part part) {
   OpBuilder b(&ctx);
   Location loc = b.getUnknownLoc();
   auto module = ModuleOp::create(loc);
@@ -106,26 +114,25 @@ ModuleOp buildConv(MLIRContext &ctx, const ConvShape &s, bool filterGrad) {
   auto [ho, wo] = s.out();
   auto xt = RankedTensorType::get({s.n, s.h, s.w, s.c}, f32);
   auto ft = RankedTensorType::get({s.k, s.k, s.c, s.f}, f32);
-  auto third = filterGrad ? RankedTensorType::get({s.n, ho, wo, s.f}, f32)
-                          : RankedTensorType::get({s.f}, f32);
-  Type result = filterGrad ? Type(ft) : Type(RankedTensorType::get({s.n, ho, wo, s.f}, f32));
+  auto yt = RankedTensorType::get({s.n, ho, wo, s.f}, f32);
+  auto third = part == Part::Forward ? RankedTensorType::get({s.f}, f32) : yt;
+  Type result = part == Part::Forward ? yt : part == Part::Filter ? ft : xt;
   auto fn = func::FuncOp::create(b, loc, "conv", b.getFunctionType({xt, ft, third}, {result}));
   Block *body = fn.addEntryBlock();
   b.setInsertionPointToEnd(body);
-  Value out = filterGrad
-                  ? lathe::conv2DBackward(b, loc, body->getArgument(0), body->getArgument(1),
-                                          body->getArgument(2), s.s, s.same)[1]
-                  : lathe::lowerConv2D(b, loc, body->getArgument(0), body->getArgument(1),
-                                       body->getArgument(2), s.s, s.same);
+  Value x = body->getArgument(0), w = body->getArgument(1), t = body->getArgument(2);
+  Value out = part == Part::Forward
+                  ? lathe::lowerConv2D(b, loc, x, w, t, s.s, s.same)
+                  : lathe::conv2DBackward(b, loc, x, w, t, s.s, s.same)[part == Part::Filter ? 1 : 0];
   func::ReturnOp::create(b, loc, out);
   return module;
 }
 
 /// The op compiled with lathe-direct-conv's `mode`.
 std::optional<Compiled> compile(MLIRContext &ctx, llvm::TargetMachine &tm,
-                                const ConvShape &s, bool filterGrad,
+                                const ConvShape &s, Part part,
                                 const std::string &mode, std::string &error) {
-  OwningOpRef<ModuleOp> module = buildConv(ctx, s, filterGrad);
+  OwningOpRef<ModuleOp> module = buildConv(ctx, s, part);
   if (failed(lathe::runPipeline(*module, "canonicalize, cse")) ||
       failed(lathe::lowerToLLVMDialect(*module, "", 1, mode))) {
     error = "lowering failed";
@@ -143,8 +150,8 @@ std::optional<Compiled> compile(MLIRContext &ctx, llvm::TargetMachine &tm,
 
 /// Whether `mode=auto` reads the op through its windows (it is tagged
 /// `lathe.conv` after lathe-direct-conv).
-bool autoIsDirect(MLIRContext &ctx, const ConvShape &s, bool filterGrad) {
-  OwningOpRef<ModuleOp> module = buildConv(ctx, s, filterGrad);
+bool autoIsDirect(MLIRContext &ctx, const ConvShape &s, Part part) {
+  OwningOpRef<ModuleOp> module = buildConv(ctx, s, part);
   if (failed(lathe::runPipeline(*module, "canonicalize, cse, func.func(lathe-direct-conv)")))
     return false;
   bool direct = false;
@@ -195,16 +202,18 @@ int main(int argc, char **argv) {
              "direct / im2col | auto picks |\n|---|---|---|---|---|---|\n");
   for (const ConvShape &s : shapes) {
     auto [ho, wo] = s.out();
-    for (bool filterGrad : {false, true}) {
-      auto im2col = compile(ctx, *tm, s, filterGrad, "im2col", error);
-      auto direct = compile(ctx, *tm, s, filterGrad, "direct", error);
+    for (Part part : {Part::Forward, Part::Filter, Part::Input}) {
+      auto im2col = compile(ctx, *tm, s, part, "im2col", error);
+      auto direct = compile(ctx, *tm, s, part, "direct", error);
       if (!im2col || !direct) {
         fmt::print(stderr, "error: {}: {}\n", s.name(), error);
         return 1;
       }
-      int64_t outSize = filterGrad ? s.k * s.k * s.c * s.f : s.n * ho * wo * s.f;
-      lathe::rt::Buffer x(s.n * s.h * s.w * s.c), w(s.k * s.k * s.c * s.f),
-          third(filterGrad ? s.n * ho * wo * s.f : s.f), y1(outSize), y2(outSize);
+      int64_t xSize = s.n * s.h * s.w * s.c, wSize = s.k * s.k * s.c * s.f,
+              ySize = s.n * ho * wo * s.f;
+      int64_t outSize = part == Part::Forward ? ySize : part == Part::Filter ? wSize : xSize;
+      lathe::rt::Buffer x(xSize), w(wSize), third(part == Part::Forward ? s.f : ySize),
+          y1(outSize), y2(outSize);
       std::mt19937 rng(1);
       std::uniform_real_distribution<float> u(-1, 1);
       for (auto *v : {&x, &w, &third})
@@ -215,9 +224,12 @@ int main(int argc, char **argv) {
       void *a1[] = {&px, &pw, &pt, &p1}, *a2[] = {&px, &pw, &pt, &p2};
       im2col->fn(a1);
       direct->fn(a2);
-      // Sums of the same products; the direct kernels add them in the
-      // matmul's order.
-      int64_t terms = filterGrad ? s.n * ho * wo : s.k * s.k * s.c;
+      // Sums of the same products; the direct kernels add the forward
+      // product and the filter gradient in the matmul's order, an input
+      // gradient in another.
+      int64_t terms = part == Part::Forward ? s.k * s.k * s.c
+                      : part == Part::Filter ? s.n * ho * wo
+                                             : s.k * s.k * s.f;
       double err = 0;
       for (int64_t i = 0; i < outSize; ++i)
         err = std::max(err, double(std::fabs(y1[i] - y2[i])));
@@ -231,10 +243,9 @@ int main(int argc, char **argv) {
         for (auto [fn, args, out] : {std::tuple{im2col->fn, a1, &t1}, {direct->fn, a2, &t2}})
           out->push_back(flops / secondsOf([&] { fn(args); }) / 1e9);
       }
-      fmt::print("| {} | {} | {:.1f} | {:.1f} | {:.2f}x | {} |\n", s.name(),
-                 filterGrad ? "filter gradient" : "forward", median(t1), median(t2),
-                 median(t2) / median(t1),
-                 autoIsDirect(ctx, s, filterGrad) ? "direct" : "im2col");
+      fmt::print("| {} | {} | {:.1f} | {:.1f} | {:.2f}x | {} |\n", s.name(), partName(part),
+                 median(t1), median(t2), median(t2) / median(t1),
+                 autoIsDirect(ctx, s, part) ? "direct" : "im2col");
     }
   }
   return 0;

@@ -91,6 +91,25 @@ std::optional<int64_t> dimOf(linalg::LinalgOp op, OpOperand &operand, unsigned l
   return found;
 }
 
+/// Whether every indexing map of `op` grows with each loop (no loop with a
+/// negative coefficient, as in a filter read with its taps flipped):
+/// tiling takes a slice's extent from the map at the tile's first and last
+/// indices, which only holds for such maps.
+bool growsWithLoops(linalg::LinalgOp op) {
+  for (AffineMap map : op.getIndexingMapsArray())
+    for (AffineExpr e : map.getResults()) {
+      bool negative = false;
+      e.walk([&](AffineExpr sub) {
+        if (auto mul = dyn_cast<AffineBinaryOpExpr>(sub); mul && mul.getKind() == AffineExprKind::Mul)
+          if (auto c = dyn_cast<AffineConstantExpr>(mul.getRHS()); c && c.getValue() < 0)
+            negative = true;
+      });
+      if (negative)
+        return false;
+    }
+  return true;
+}
+
 /// A filter gradient of lathe-direct-conv (loops i, j, c, f, n, oh, ow),
 /// whose batch loop is a reduction the parts can share like a matmul's.
 bool isFilterGrad(linalg::LinalgOp op) {
@@ -128,7 +147,7 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     };
     auto decide = [&](linalg::LinalgOp op, unsigned loop) {
       if (op->getBlock() != &body || cuts.count(op) || !fits(op, loop) ||
-          !op.hasPureTensorSemantics())
+          !op.hasPureTensorSemantics() || !growsWithLoops(op))
         return;
       bool reduction = op.getIteratorTypesArray()[loop] == utils::IteratorType::reduction;
       if (reduction && (!(op->hasAttr("lathe.matmul") || isFilterGrad(op)) ||

@@ -188,3 +188,28 @@ func.func @col2im(%cols: tensor<8x12x12x3x3x8xf32>) -> tensor<8x26x26x8xf32>
 // REACH-NOT: linalg.fill
 // REACH: linalg.generic {{.*}} outs(%{{.*}} : tensor<4x25x25x8xf32>)
 // REACH: } {lathe.parts}
+
+// A filter read with its taps flipped (5 - 1 - i): tiling would take the
+// slice of the filter from the map at the first and last tap of a tile,
+// which does not hold where a loop's coefficient is negative, so the op
+// is left whole although it is large.
+// RUN: lathe-opt %s --lathe-partition=parts=2 | FileCheck %s --check-prefix=FLIP
+#flip = affine_map<(i, j, f, c) -> (4 - i, 4 - j, c, f)>
+#id4 = affine_map<(i, j, f, c) -> (i, j, f, c)>
+func.func @flipped(%w: tensor<5x5x64x128xf32>) -> tensor<5x5x128x64xf32>
+    attributes {lathe.params = array<i64>} {
+  %e = tensor.empty() : tensor<5x5x128x64xf32>
+  %r = linalg.generic {indexing_maps = [#flip, #id4],
+                       iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%w : tensor<5x5x64x128xf32>) outs(%e : tensor<5x5x128x64xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<5x5x128x64xf32>
+  return %r : tensor<5x5x128x64xf32>
+}
+
+// FLIP-LABEL: func.func @flipped(
+// FLIP-NOT: scf.forall
+// FLIP: linalg.generic {{.*}} ins(%{{.*}} : tensor<5x5x64x128xf32>) outs(%{{.*}} : tensor<5x5x128x64xf32>)
+// FLIP-NOT: scf.forall
+// FLIP: return
