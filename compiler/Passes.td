@@ -155,9 +155,14 @@ def LatheDirectConv : Pass<"lathe-direct-conv"> {
     writes them) into a direct convolution: a linalg.generic tagged
     `lathe.conv` ("forward": loops n, oh, ow, f, i, j, c; "filter": loops
     i, j, c, f, n, oh, ow) that reads the padded input through the window
-    map, for lathe-vectorize-conv to tile. With `mode=auto` only the shapes
-    measured faster that way are rewritten; `direct` rewrites every one,
-    `im2col` none. The im2col goes when nothing reads it.
+    map, for lathe-vectorize-conv to tile. Window sums (a convolution's
+    input gradient or a transposed convolution: the products dy · Wᵀ
+    added back into the input by col2im) become one stride-1 "forward"
+    convolution per stride phase of the output, of dy padded with zeros
+    and the phase's taps flipped, each written to its phase's rows and
+    columns. With `mode=auto` only the shapes measured faster that way are
+    rewritten; `direct` rewrites every one, `im2col` none. The im2col and
+    the window gradients go when nothing reads them.
   }];
   let options = [
     Option<"mode", "mode", "std::string", /*default=*/"\"auto\"",

@@ -7,8 +7,9 @@
 //  - dfilter = im2col(xpad)ᵀ · dy;
 //  - dx: the window gradients dy · filterᵀ added back into the input
 //    (col2im), the padding cut off.
-// The forward product and the filter gradient are what lathe-direct-conv
-// later reads through the windows on the CPU, where that measured faster.
+// On the CPU lathe-direct-conv later reads the forward product and the
+// filter gradient through the windows, and turns dx into direct
+// convolutions per stride phase, where that measured faster.
 // Max pooling and its argmax are elementwise loops over the output with
 // the window unrolled into k*k operands (no reduction loops, no
 // read-modify-write of the output; faster than linalg's pooling op lowered

@@ -15,6 +15,16 @@
 // The sums run in the same order as the matmuls' (the window in (i, j, c)
 // order, then the batch in (n, oh, ow) order), so the results are the
 // same. The im2col, once no matmul reads it, is gone.
+// The input gradient (and a transposed convolution, the same sums) is
+// written as window gradients dy · Wᵀ [n·ho·wo, kh·kw·c] that col2im adds
+// back into the padded input. Each output position gathers only the taps
+// of its stride phase, so the sums become one stride-1 forward
+// convolution per phase (r, q) of the output's rows and columns:
+//      dx[n, r + s·a, q + s·b, c] = Σ_{t, u, f} dy[n, a − t, b − u, f]
+//                                     · w[r + s·t, q + s·u, c, f],
+// dy padded with zeros where a − t leaves it, the taps flipped. The
+// window gradients (25 times dy's size for a 5x5 filter) are never
+// written, and each output is written once.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
