@@ -146,9 +146,10 @@ cl::opt<unsigned> stepPartsOpt(
 
 cl::opt<std::string> convOpt(
     "conv",
-    cl::desc("How the CPU code computes a convolution and its filter gradient: "
+    cl::desc("How the CPU code computes a convolution and its gradients: "
              "auto (per shape, whichever measured faster), direct (read "
-             "through the windows) or im2col (a matmul over window rows)"),
+             "through the windows; input gradients per stride phase) or "
+             "im2col (a matmul over window rows; col2im)"),
     cl::init("auto"), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
 
 /// This machine's cores, at most `cap`.
