@@ -188,7 +188,7 @@ void rewrite(RewriterBase &rewriter, linalg::GenericOp op, const Windows &w,
 /// gradient of a convolution (or a transposed convolution's forward),
 ///   padded[n, oh·s + i, ow·s + j, c] += Σ_f dy[n, oh, ow, f] · w[i, j, c, f].
 struct WindowSums {
-  linalg::GenericOp col2im, matmul;
+  linalg::GenericOp col2im;
   Value dy, filter; // [n, ho, wo, f], [kh, kw, c, f]
   int64_t stride;
 };
@@ -273,7 +273,7 @@ std::optional<WindowSums> matchWindowSums(linalg::GenericOp g) {
   auto d = [&](unsigned i) { return getAffineDimExpr(i, ctx); };
   for (int64_t s = 1; s <= 8; ++s)
     if (maps[1] == AffineMap::get(6, 0, {d(0), d(1) * s + d(3), d(2) * s + d(4), d(5)}, ctx))
-      return WindowSums{g, mm, dy, filter, s};
+      return WindowSums{g, dy, filter, s};
   return std::nullopt;
 }
 
@@ -439,6 +439,15 @@ struct DirectConvPass : lathe::impl::LatheDirectConvBase<DirectConvPass> {
       windows.insert(op.getDpsInputs()[0].getDefiningOp());
       rewrite(rewriter, op, *w, filterGrad);
     }
+    // The rows and the im2col, where nothing reads them any more.
+    for (Operation *collapse : windows) {
+      if (!collapse->use_empty())
+        continue;
+      Operation *im2col = collapse->getOperand(0).getDefiningOp();
+      rewriter.eraseOp(collapse);
+      if (im2col->use_empty())
+        rewriter.eraseOp(im2col);
+    }
     // Window sums of a matmul's products: an input gradient or a
     // transposed convolution.
     SmallVector<WindowSums> sums;
@@ -449,15 +458,6 @@ struct DirectConvPass : lathe::impl::LatheDirectConvBase<DirectConvPass> {
     });
     for (const WindowSums &w : sums)
       rewriteWindowSums(rewriter, w);
-    // The rows and the im2col, where nothing reads them any more.
-    for (Operation *collapse : windows) {
-      if (!collapse->use_empty())
-        continue;
-      Operation *im2col = collapse->getOperand(0).getDefiningOp();
-      rewriter.eraseOp(collapse);
-      if (im2col->use_empty())
-        rewriter.eraseOp(im2col);
-    }
   }
 };
 } // namespace
