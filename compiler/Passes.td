@@ -296,7 +296,10 @@ def LatheUnshareInits : Pass<"lathe-unshare-inits", "mlir::ModuleOp"> {
     output) its own copy of the op that computes the constant: a
     linalg.fill, a generic or a forall of parts that reads nothing but
     constants and empty tensors. A fill writes once where a copy reads and
-    writes.
+    writes. An empty tensor that strided insert_slices fill piece by piece
+    (the stride phases of an input gradient) gets one empty tensor per such
+    frame when something else writes into it too, so that the pieces are
+    computed in the frame's own buffer rather than copied into it.
   }];
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }

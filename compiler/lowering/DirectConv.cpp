@@ -375,7 +375,10 @@ void rewriteWindowSums(RewriterBase &rw, const WindowSums &w) {
       auto offsets = indices({0, pr.r + s * pr.first - top, pc.r + s * pc.first - left, 0});
       auto sizes = indices({n, pr.count, pc.count, c});
       auto strides = indices({1, s, s, 1});
-      Value dest = tensor::ExtractSliceOp::create(rw, loc, out, offsets, sizes, strides);
+      // Zeros of the phase's shape, which empty-tensor elimination later
+      // places in the phase's rows and columns of the result.
+      Value dest = tensor::EmptyOp::create(rw, loc, ArrayRef<int64_t>{n, pr.count, pc.count, c},
+                                           rw.getF32Type());
       Value part = linalg::FillOp::create(rw, loc, zero, dest).getResult(0);
       if (pr.taps && pc.taps) {
         Value x = tensor::ExtractSliceOp::create(

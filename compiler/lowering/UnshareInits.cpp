@@ -8,7 +8,11 @@
 // read and write of a tensor that is only zeros. Where that tensor is a
 // constant computed from nothing (a fill of an empty tensor, or the forall
 // of parts lathe-partition makes of one), computing it again for each
-// writer costs one write and no read.
+// writer costs one write and no read. An empty tensor that strided
+// insert_slices fill piece by piece (the phases of a strided convolution's
+// input gradient) and another op writes too gets one empty tensor per
+// frame, so that the pieces are computed in the frame's buffer, not copied
+// there.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
@@ -64,9 +68,37 @@ bool writesInto(OpOperand &use) {
   return false;
 }
 
+/// Gives each strided insert_slice into the empty tensor `empty` but one
+/// (when nothing else uses it) an empty tensor of its own: a tensor that
+/// strided insert_slices fill piece by piece (a strided convolution's
+/// input gradient, phase by phase) is then its own buffer, not one that
+/// CSE merged with another op's destination, where the pieces would be
+/// computed elsewhere and copied. (Frames of unit-stride pieces, the
+/// LSTMs' concatenations, are left: there it added buffers and removed no
+/// copy.)
+void unshareFrames(tensor::EmptyOp empty) {
+  SmallVector<OpOperand *> frames;
+  for (OpOperand &use : empty->getUses())
+    if (auto insert = dyn_cast<tensor::InsertSliceOp>(use.getOwner());
+        insert && &use == &insert.getDestMutable() && !insert.hasUnitStride())
+      frames.push_back(&use);
+  size_t first = llvm::range_size(empty->getUses()) == frames.size() ? 1 : 0;
+  for (size_t i = first; i < frames.size(); ++i) {
+    OpBuilder b(empty);
+    frames[i]->set(b.clone(*empty)->getResult(0));
+  }
+}
+
 struct UnshareInitsPass
     : lathe::impl::LatheUnshareInitsBase<UnshareInitsPass> {
   void runOnOperation() override {
+    SmallVector<tensor::EmptyOp> empties;
+    getOperation().walk([&](tensor::EmptyOp op) {
+      if (op->getNumOperands() == 0)
+        empties.push_back(op);
+    });
+    for (tensor::EmptyOp empty : empties)
+      unshareFrames(empty);
     SmallVector<Operation *> inits;
     getOperation().walk([&](Operation *op) {
       if (isConstantInit(op))

@@ -17,9 +17,11 @@
 // CHECK: %[[W:.*]] = linalg.generic {indexing_maps = [#[[FLIP]], {{.*}}]{{.*}} ins(%arg1 : tensor<3x3x8x16xf32>) outs({{.*}} : tensor<3x3x16x8xf32>)
 // CHECK: %[[OUT:.*]] = tensor.empty() : tensor<2x3x3x8xf32>
 // Row phase 0: output row 1 (padded row 2), taps 0 and 2; column phase 0.
-// CHECK: tensor.extract_slice %[[OUT]][0, 1, 1, 0] [2, 1, 1, 8] [1, 2, 2, 1]
+// Each phase starts from zeros of its own shape.
+// CHECK: %[[E1:.*]] = tensor.empty() : tensor<2x1x1x8xf32>
+// CHECK: %[[Z1:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[E1]] : tensor<2x1x1x8xf32>)
 // CHECK: tensor.extract_slice %[[W]][0, 0, 0, 0] [2, 2, 16, 8] [2, 2, 1, 1]
-// CHECK: linalg.generic {indexing_maps = [#[[X]], {{.*}}]{{.*}} ins(%arg0, {{.*}} : tensor<2x2x2x16xf32>, tensor<2x2x16x8xf32>) outs({{.*}} : tensor<2x1x1x8xf32>) attrs = {lathe.conv = "forward"}
+// CHECK: linalg.generic {indexing_maps = [#[[X]], {{.*}}]{{.*}} ins(%arg0, {{.*}} : tensor<2x2x2x16xf32>, tensor<2x2x16x8xf32>) outs(%[[Z1]] : tensor<2x1x1x8xf32>) attrs = {lathe.conv = "forward"}
 // CHECK: %[[P1:.*]] = tensor.insert_slice {{.*}} into %[[OUT]][0, 1, 1, 0] [2, 1, 1, 8] [1, 2, 2, 1]
 // Row phase 0, column phase 1: output columns 0 and 2, tap 1.
 // CHECK: tensor.extract_slice %[[W]][0, 1, 0, 0] [2, 1, 16, 8] [2, 2, 1, 1]

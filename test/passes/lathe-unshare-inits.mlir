@@ -82,3 +82,55 @@ func.func @reader_and_writer() -> tensor<8xf32> {
   } -> tensor<8xf32>
   return %r : tensor<8xf32>
 }
+
+// -----
+
+// An empty tensor that two strided insert_slices fill piece by piece (an
+// input gradient, phase by phase), merged by CSE with another op's
+// destination: the insert_slices get an empty tensor of their own, so the
+// pieces are computed where they go (the frame returned); without the
+// pass the pieces are computed in one buffer and copied into another.
+// CHECK-LABEL: func.func @frame
+// CHECK: %[[FRAME:.*]] = tensor.empty() : tensor<4x4x8xf32>
+// CHECK: %[[OTHER:.*]] = tensor.empty() : tensor<4x4x8xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %[[FRAME]][0, 0, 0] [2, 2, 8] [2, 2, 1]
+// CHECK: linalg.generic {{.*}} outs(%[[OTHER]] : tensor<4x4x8xf32>)
+// BUF-LABEL: func.func @frame
+// BUF: %[[FRAME:.*]] = memref.alloc() {{.*}} : memref<4x4x8xf32>
+// BUF: %[[PIECE:.*]] = memref.subview %[[FRAME]][0, 0, 0] [2, 2, 8] [2, 2, 1]
+// BUF: linalg.generic {{.*}} outs(%[[PIECE]] :
+// BUF: return %[[FRAME]], %{{.*}} :
+// SHARED-LABEL: func.func @frame
+// SHARED: %[[A:.*]] = memref.alloc() {{.*}} : memref<4x4x8xf32>
+// SHARED: %[[PIECE:.*]] = memref.subview %[[A]][0, 0, 0] [2, 2, 8] [2, 2, 1]
+// SHARED: linalg.generic {{.*}} outs(%[[PIECE]] :
+// SHARED: %[[FRAME:.*]] = memref.alloc() {{.*}} : memref<4x4x8xf32>
+// SHARED: memref.copy %[[PIECE]], %{{.*}} : memref<2x2x8xf32
+// SHARED: return %[[FRAME]], %[[A]] :
+#id = affine_map<(a, b, c) -> (a, b, c)>
+func.func @frame(%p: tensor<2x2x8xf32>, %q: tensor<2x2x8xf32>, %x: tensor<4x4x8xf32>) -> (tensor<4x4x8xf32>, tensor<4x4x8xf32>) {
+  %e = tensor.empty() : tensor<4x4x8xf32>
+  %ep = tensor.empty() : tensor<2x2x8xf32>
+  %np = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%p : tensor<2x2x8xf32>) outs(%ep : tensor<2x2x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  } -> tensor<2x2x8xf32>
+  %i1 = tensor.insert_slice %np into %e[0, 0, 0] [2, 2, 8] [2, 2, 1] : tensor<2x2x8xf32> into tensor<4x4x8xf32>
+  %eq = tensor.empty() : tensor<2x2x8xf32>
+  %nq = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%q : tensor<2x2x8xf32>) outs(%eq : tensor<2x2x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  } -> tensor<2x2x8xf32>
+  %i2 = tensor.insert_slice %nq into %i1[1, 1, 0] [2, 2, 8] [2, 2, 1] : tensor<2x2x8xf32> into tensor<4x4x8xf32>
+  %y = linalg.generic {indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel"]}
+      ins(%x : tensor<4x4x8xf32>) outs(%e : tensor<4x4x8xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    %n = arith.negf %v : f32
+    linalg.yield %n : f32
+  } -> tensor<4x4x8xf32>
+  return %i2, %y : tensor<4x4x8xf32>, tensor<4x4x8xf32>
+}
