@@ -22,6 +22,7 @@
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "runtime/Session.h"
+#include "bench/Args.h"
 #include "bench/Timing.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -168,23 +169,21 @@ int main(int argc, char **argv) {
                        "[--repeats R]\n");
     return 1;
   };
-  for (int i = 1; i < argc; i += 2) {
-    std::string arg = argv[i];
-    if (i + 1 >= argc)
-      return usage();
-    if (arg == "--conv") {
-      std::optional<ConvShape> s = parseConv(argv[i + 1]);
-      if (!s)
-        return usage();
-      shapes.push_back(*s);
-      continue;
+  bool read = lathe::bench::readFlags(argc, argv, [&](const std::string &flag, const char *value) {
+    if (flag == "--conv") {
+      std::optional<ConvShape> s = parseConv(value);
+      if (s)
+        shapes.push_back(*s);
+      return s.has_value();
     }
-    char *end = nullptr;
-    long value = std::strtol(argv[i + 1], &end, 10);
-    if (arg != "--repeats" || !end || *end || value < 1)
-      return usage();
-    repeats = int(value);
-  }
+    std::optional<long> n = lathe::bench::positive(value);
+    if (flag != "--repeats" || !n)
+      return false;
+    repeats = int(*n);
+    return true;
+  });
+  if (!read)
+    return usage();
   if (shapes.empty())
     shapes = {{32, 28, 28, 1, 3, 32, 1, false},   // fashion_cnn
               {64, 28, 28, 1, 5, 64, 2, true},    // fashion_dcgan's first
@@ -240,8 +239,8 @@ int main(int argc, char **argv) {
       double flops = 2.0 * s.n * ho * wo * s.f * s.k * s.k * s.c;
       std::vector<double> t1, t2;
       for (int r = 0; r < repeats; ++r) {
-        for (auto [fn, args, out] : {std::tuple{im2col->fn, a1, &t1}, {direct->fn, a2, &t2}})
-          out->push_back(flops / secondsOf([&] { fn(args); }) / 1e9);
+        t1.push_back(flops / secondsOf([&] { im2col->fn(a1); }) / 1e9);
+        t2.push_back(flops / secondsOf([&] { direct->fn(a2); }) / 1e9);
       }
       fmt::print("| {} | {} | {:.1f} | {:.1f} | {:.2f}x | {} |\n", s.name(), partName(part),
                  median(t1), median(t2), median(t2) / median(t1),

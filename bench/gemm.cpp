@@ -22,6 +22,7 @@
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/Pipeline.h"
 #include "runtime/Session.h"
+#include "bench/Args.h"
 #include "bench/Timing.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -112,26 +113,24 @@ int main(int argc, char **argv) {
                "[--repeats R] (N, M, K, R positive integers)\n");
     return 1;
   };
-  for (int i = 1; i < argc; i += 2) {
-    std::string arg = argv[i];
-    if (i + 1 >= argc)
-      return usage();
-    if (arg == "--shape") {
-      std::optional<Shape> shape = parseShape(argv[i + 1]);
-      if (!shape)
-        return usage();
-      shapes.push_back(*shape);
-      continue;
+  bool read = lathe::bench::readFlags(argc, argv, [&](const std::string &flag, const char *value) {
+    if (flag == "--shape") {
+      std::optional<Shape> shape = parseShape(value);
+      if (shape)
+        shapes.push_back(*shape);
+      return shape.has_value();
     }
-    char *end = nullptr;
-    long value = std::strtol(argv[i + 1], &end, 10);
-    if ((arg != "--size" && arg != "--repeats") || !end || *end || value < 1)
-      return usage();
-    if (arg == "--size")
-      shapes.push_back({value, value, value, false, false});
+    std::optional<long> n = lathe::bench::positive(value);
+    if ((flag != "--size" && flag != "--repeats") || !n)
+      return false;
+    if (flag == "--size")
+      shapes.push_back({*n, *n, *n, false, false});
     else
-      repeats = int(value);
-  }
+      repeats = int(*n);
+    return true;
+  });
+  if (!read)
+    return usage();
   if (shapes.empty())
     shapes = {{512, 512, 512, false, false}, {1024, 1024, 1024, false, false}};
   lathe::registerAllPasses();
