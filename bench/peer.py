@@ -19,6 +19,8 @@ threads = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 device = torch.device(sys.argv[4] if len(sys.argv) > 4 else "cpu")
 batch_override = int(sys.argv[5]) if len(sys.argv) > 5 else 0
 torch.set_num_threads(threads)
+# Subnormals flushed to zero, as Lathe's runtime does (runtime/FloatMode.h).
+torch.set_flush_denormal(True)
 torch.manual_seed(0)
 
 

@@ -1,6 +1,7 @@
 //===- Gan.cpp - Training and sampling a GAN ------------------------------===//
 #include "runtime/Gan.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/FloatMode.h"
 #include "runtime/Plot.h"
 #include "runtime/Safetensors.h"
 
@@ -46,6 +47,7 @@ public:
       : info(info), entry(entry), g(info.gparams, info.gstate),
         d(info.dparams, info.dstate) {
     keepAllocatorMemory();
+    flushSubnormals();
     int64_t B = info.batch;
     real = Buffer(B * info.inputSize());
     fake = Buffer(B * info.inputSize());

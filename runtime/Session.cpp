@@ -3,6 +3,7 @@
 #include "runtime/Parallel.h"
 #include "runtime/CudaDriver.h"
 #include "runtime/BatchQueue.h"
+#include "runtime/FloatMode.h"
 
 #include <algorithm>
 #include <fmt/core.h>
@@ -114,6 +115,7 @@ void lathe::rt::keepAllocatorMemory() {
 Session::Session(const ModelInfo &info, EntryPoints entry)
     : info_(info), entry_(entry) {
   keepAllocatorMemory();
+  flushSubnormals();
   for (const TensorSpec &t : info_.params) {
     params_.emplace_back(t.size());
     nextParams_.emplace_back(t.size());
