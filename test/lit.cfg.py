@@ -28,6 +28,14 @@ llvm_config.add_tool_substitutions(["mlir-opt", "mlir-runner", "llvm-readelf"], 
 config.substitutions.append(
     ("%mlir_lib_dir", os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")))
 
+# A host CPU with AVX-512: tests of code compiled for this machine's own
+# vectors (the others pass --cpu or --mattr, or do not look at them).
+try:
+    if any(l.startswith("flags") and " avx512f" in l for l in open("/proc/cpuinfo")):
+        config.available_features.add("host-avx512")
+except OSError:
+    pass
+
 # NVIDIA's PTX assembler, where a CUDA toolkit is installed: the NVPTX
 # target's kernels must assemble (tests that need it report UNSUPPORTED
 # without it).
