@@ -4,6 +4,19 @@
 
 include "mlir/Pass/PassBase.td"
 
+def LathePoolFirst : Pass<"lathe-pool-first", "mlir::ModuleOp"> {
+  let summary = "Max-pool before a monotone activation (relu, leaky_relu)";
+  let description = [{
+    Rewrites `maxpool2d(relu(x))` into `relu(maxpool2d(x))` (and so for
+    `leaky_relu` with alpha >= 0) where the activation has no other use.
+    An activation that never reverses the order of two values commutes with
+    taking a window's maximum, exactly in floating point; pooled first, it
+    runs on a quarter of the values (2x2 windows), and the gradient reads
+    the pooling's input and the pooled values instead of a full-size
+    activation. Runs on the network functions before lathe-autodiff.
+  }];
+}
+
 def LatheAutodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
   let summary = "Build train_step, grad, eval_step and predict for each recipe";
   let description = [{

@@ -78,7 +78,7 @@ std::string attrText(Attribute a) {
 } // namespace
 
 LogicalResult lathe::buildTrainingFunctions(ModuleOp module) {
-  return runPipeline(module, "lathe-autodiff");
+  return runPipeline(module, "lathe-pool-first, lathe-autodiff");
 }
 
 namespace {
