@@ -137,14 +137,27 @@ constexpr int64_t kPackRows = 128;
 constexpr int64_t kPackColumns = 256;
 constexpr int64_t kPackDepth = 64;
 
+/// A result of at most this many bytes is cheap to read and write once per
+/// reduction block (it stays in L1 or L2), so its reduction is cut into
+/// blocks of kSmallResultBlockBytes: every row tile of C sweeps the block's
+/// rows of B, and with few row tiles and a long reduction (an LSTM's weight
+/// gradients over all time steps, 32 x 3200 x 128; a dense layer over a
+/// CNN's 5408 features) a 1-2 MB block went back to L3 between sweeps
+/// (32 x 3200 x 128 at 35-40% of the FMA peak, in 256 KB blocks 50-60%).
+constexpr int64_t kSmallResultBytes = int64_t(256) << 10;
+constexpr int64_t kSmallResultBlockBytes = int64_t(256) << 10;
+
 /// The reduction block for a matmul of these sizes (`k` itself: none):
 /// the largest divisor of `k` whose rows of B, and of A when it is read
-/// transposed, fit kReductionBlockBytes; at least 16 rows.
+/// transposed, fit kReductionBlockBytes (kSmallResultBlockBytes for a small
+/// C); at least 16 rows.
 int64_t reductionBlock(int64_t m, int64_t k, int64_t n, bool transposedA) {
   int64_t rowBytes = 4 * (n + (transposedA ? m : 0));
-  if (k * rowBytes <= 2 * kReductionBlockBytes)
+  bool smallC = 4 * m * n <= kSmallResultBytes;
+  int64_t blockBytes = smallC ? kSmallResultBlockBytes : kReductionBlockBytes;
+  if (k * rowBytes <= 2 * blockBytes)
     return k;
-  for (int64_t kc = kReductionBlockBytes / rowBytes; kc >= 16; --kc)
+  for (int64_t kc = blockBytes / rowBytes; kc >= 16; --kc)
     if (k % kc == 0)
       return kc;
   return k;

@@ -161,9 +161,10 @@ func.func @bias_init(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>, %bias: tensor
 
 // A weight gradient, A read transposed (the im2col rows of a convolution,
 // 1024 x 512): one sweep of the reduction would touch 1024 rows of A and B
-// 2304 bytes apart, 2.3 MB, more than the L2 cache and its TLB hold. The
-// reduction is cut into blocks of 256 rows (1 MB: 256 * (512 + 64) * 4
-// bytes); each block runs the tiled matmul over all of C. The first block
+// 2816 bytes apart, 2.8 MB, more than the L2 cache and its TLB hold. The
+// reduction is cut into blocks of 256 rows (704 KB: 256 * (512 + 192) * 4
+// bytes, the most rows that divide 1024 in 1 MB); each block runs the
+// tiled matmul over all of C (384 KB). The first block
 // is split off: its tiles start from zeros in registers, C is never filled
 // in memory; the other three (768 rows, which alone would fit the
 // two-block allowance) keep the blocks of 256 and add into C.
@@ -180,18 +181,42 @@ func.func @bias_init(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>, %bias: tensor
 #at = affine_map<(i, k, j) -> (k, i)>
 #b = affine_map<(i, k, j) -> (k, j)>
 #c = affine_map<(i, k, j) -> (i, j)>
-func.func @reduction_blocks(%a: tensor<1024x512xf32>, %b: tensor<1024x64xf32>) -> tensor<512x64xf32> {
+func.func @reduction_blocks(%a: tensor<1024x512xf32>, %b: tensor<1024x192xf32>) -> tensor<512x192xf32> {
   %zero = arith.constant 0.0 : f32
-  %e = tensor.empty() : tensor<512x64xf32>
-  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<512x64xf32>) -> tensor<512x64xf32>
+  %e = tensor.empty() : tensor<512x192xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%e : tensor<512x192xf32>) -> tensor<512x192xf32>
   %r = linalg.generic {indexing_maps = [#at, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
-    ins(%a, %b : tensor<1024x512xf32>, tensor<1024x64xf32>) outs(%c : tensor<512x64xf32>) attrs = {lathe.matmul} {
+    ins(%a, %b : tensor<1024x512xf32>, tensor<1024x192xf32>) outs(%c : tensor<512x192xf32>) attrs = {lathe.matmul} {
   ^bb0(%x: f32, %y: f32, %o: f32):
     %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
     %s = arith.addf %o, %p fastmath<reassoc,contract> : f32
     linalg.yield %s : f32
-  } -> tensor<512x64xf32>
-  return %r : tensor<512x64xf32>
+  } -> tensor<512x192xf32>
+  return %r : tensor<512x192xf32>
+}
+
+// -----
+
+// A small C (32 x 128, 16 KB) over a long reduction (an LSTM's weight
+// gradient over 100 time steps of a batch of 32): C costs little to read
+// and write once per block, so the reduction is cut into blocks of 256 KB
+// (400 rows of 512 bytes; 3200 rows would be 1.6 MB, swept by each of the
+// four row tiles).
+// CHECK-LABEL: func.func @small_result
+// CHECK: scf.for %{{.*}} = %c0 to %c3200 step %c400
+// CHECK: scf.for %{{.*}} = %c0 to %c400 step %c1
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @small_result(%a: tensor<32x3200xf32>, %b: tensor<3200x128xf32>, %c: tensor<32x128xf32>) -> tensor<32x128xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<32x3200xf32>, tensor<3200x128xf32>) outs(%c : tensor<32x128xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+    %s = arith.addf %o, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<32x128xf32>
+  return %r : tensor<32x128xf32>
 }
 
 // -----
