@@ -141,24 +141,27 @@ struct Kernel {
   }
 };
 
-/// Replaces the register tile `t` of a forward convolution (loops 1, 1, mt,
-/// nt, kh, kw, c) with its kernel: each step one window tap (i, j, c), the
-/// filter's columns there, the input at each row's window.
+/// Replaces the register tile `t` of a forward convolution (loops tb, 1,
+/// mt, nt, kh, kw, c: mt output positions of a row in each of tb images)
+/// with its kernel: each step one window tap (i, j, c), the filter's
+/// columns there, the input at each position's window.
 void forwardKernel(RewriterBase &rw, linalg::GenericOp t, int64_t s, const Seed &seed) {
   SmallVector<int64_t> r = t.getStaticLoopRanges();
   Value xs = t.getDpsInputs()[0], ws = t.getDpsInputs()[1], ys = t.getDpsInits()[0];
   rw.setInsertionPoint(t);
   Kernel k{rw, t.getLoc(), VectorType::get({r[3]}, rw.getF32Type())};
   auto at = [&](int64_t row) -> SmallVector<Value> {
-    return {k.zero, k.zero, k.index(row), k.zero};
+    return {k.index(row / r[2]), k.zero, k.index(row % r[2]), k.zero};
   };
-  SmallVector<Value> acc = k.start(seed, ys, r[2], at);
+  SmallVector<Value> acc = k.start(seed, ys, r[0] * r[2], at);
   acc = k.reduce({r[4], r[5], r[6]}, acc, ws,
                  [&](OpBuilder &b, Location l, ValueRange iv, int64_t row) -> Value {
                    Value col = arith::AddIOp::create(
-                       b, l, iv[1], arith::ConstantIndexOp::create(b, l, row * s));
-                   return tensor::ExtractOp::create(b, l, xs,
-                                                    ValueRange{k.zero, iv[0], col, iv[2]});
+                       b, l, iv[1], arith::ConstantIndexOp::create(b, l, row % r[2] * s));
+                   return tensor::ExtractOp::create(
+                       b, l, xs,
+                       ValueRange{arith::ConstantIndexOp::create(b, l, row / r[2]), iv[0],
+                                  col, iv[2]});
                  });
   rw.replaceOp(t, k.finish(ys, acc, at));
 }
@@ -206,6 +209,10 @@ int64_t divisorUpTo(int64_t n, int64_t cap) {
 /// DCGAN's second convolution (64 images of 14x14x64, 5x5 to 128
 /// channels), unblocked 0.82x the im2col matmul's speed, in blocks 1.2x.
 constexpr int64_t kBatchBlockBytes = int64_t(512) << 10;
+
+/// Output positions of a forward convolution's register tile at most, two
+/// vectors of accumulators each.
+constexpr int64_t kMaxTilePositions = 14;
 
 /// Bytes of a forward convolution's filter above which it is cut into
 /// blocks of columns, outermost (16 images of 7x7x256, 3x3 to 256
@@ -301,7 +308,11 @@ struct VectorizeConvPass : lathe::impl::LatheVectorizeConvBase<VectorizeConvPass
           }
           target = blocks->tiledOps.back();
         }
-        auto tiled = lathe::tileOp(rw, target, {1, 1, mt, nt, 0, 0, 0});
+        // A short row (a 7x7 output: 7 positions, 14 accumulators) is
+        // tiled with the same row of other images, up to 14 positions (28
+        // accumulators): more independent FMAs in flight.
+        int64_t tb = mt == w && mt < 12 ? divisorUpTo(r[0], kMaxTilePositions / mt) : 1;
+        auto tiled = lathe::tileOp(rw, target, {tb, 1, mt, nt, 0, 0, 0});
         if (failed(tiled)) {
           mlir::emitError(opLoc, "convolution could not be tiled");
           return signalPassFailure();

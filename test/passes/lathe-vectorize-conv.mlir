@@ -4,16 +4,21 @@
 // Forward, output rows of 14: split into 8 and 6 positions, each tile of
 // 32 columns starting from the bias in registers (the broadcast is never
 // written), the window's (i, j, c) loops carrying one vector a row; each
-// step broadcasts one input value a row and does one FMA a row.
+// step broadcasts one input value a row and does one FMA a row. The
+// 6-position rows are tiled with the same row of the other image: 12
+// accumulators, not 6 (up to 14 positions a tile).
 // CHECK-LABEL: func.func @forward
 // CHECK-NOT: linalg.generic
 // CHECK: vector.transfer_read %arg2{{.*}} : tensor<32xf32>, vector<32xf32>
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
 // CHECK-COUNT-8: vector.fma
 // CHECK-COUNT-8: vector.transfer_write
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
-// CHECK-COUNT-6: vector.fma
-// CHECK-COUNT-6: vector.transfer_write
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>, vector<32xf32>)
+// CHECK: tensor.extract %{{.*}}[%c0, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<2x5x15x4xf32>
+// CHECK: tensor.extract %{{.*}}[%c1, %{{.*}}, %{{.*}}, %{{.*}}] : tensor<2x5x15x4xf32>
+// CHECK: vector.fma
+// CHECK-COUNT-12: vector.transfer_write
+// CHECK-NOT: vector.transfer_write
 #x = affine_map<(n, oh, ow, f, i, j, c) -> (n, oh * 2 + i, ow * 2 + j, c)>
 #w = affine_map<(n, oh, ow, f, i, j, c) -> (i, j, c, f)>
 #y = affine_map<(n, oh, ow, f, i, j, c) -> (n, oh, ow, f)>
