@@ -39,26 +39,41 @@ extern "C" void memrefCopy(int64_t elemSize, Unranked *src, Unranked *dst) {
   for (int64_t i = 0; i < rank; ++i)
     if (sizes[i] == 0)
       return;
-  std::vector<int64_t> index(rank, 0);
-  int64_t inner = rank - 1;
-  bool contiguous = sStrides[inner] == 1 && dStrides[inner] == 1;
+  // The innermost dimensions that both sides lay out densely are one run
+  // of `run` elements: an LSTM step's 32x128 gates into the buffer of all
+  // steps is 32 runs of 128, a whole contiguous view one run.
+  int64_t inner = rank - 1, run = sizes[inner];
+  bool dense = sStrides[inner] == 1 && dStrides[inner] == 1;
+  while (dense && inner > 0 && sStrides[inner - 1] == run &&
+         dStrides[inner - 1] == run) {
+    --inner;
+    run *= sizes[inner];
+  }
+  if (!dense)
+    run = 1;
+  // The index over the dimensions outside the run (on the stack: these
+  // copies run inside training steps, some once per time step).
+  int64_t stackIndex[8] = {};
+  std::vector<int64_t> heapIndex;
+  int64_t *index = stackIndex;
+  if (rank > 8) {
+    heapIndex.assign(rank, 0);
+    index = heapIndex.data();
+  }
+  int64_t outer = dense ? inner : rank; // dimensions the loop walks
+  int64_t so = 0, dofs = 0;
   while (true) {
-    int64_t so = 0, dofs = 0;
-    for (int64_t i = 0; i < inner; ++i) {
-      so += index[i] * sStrides[i];
-      dofs += index[i] * dStrides[i];
-    }
-    if (contiguous) {
-      std::memcpy(dp + dofs * elemSize, sp + so * elemSize,
-                  sizes[inner] * elemSize);
-    } else {
-      for (int64_t j = 0; j < sizes[inner]; ++j)
-        std::memcpy(dp + (dofs + j * dStrides[inner]) * elemSize,
-                    sp + (so + j * sStrides[inner]) * elemSize, elemSize);
-    }
-    int64_t i = inner - 1;
-    while (i >= 0 && ++index[i] == sizes[i])
+    std::memcpy(dp + dofs * elemSize, sp + so * elemSize, run * elemSize);
+    int64_t i = outer - 1;
+    while (i >= 0) {
+      so += sStrides[i];
+      dofs += dStrides[i];
+      if (++index[i] < sizes[i])
+        break;
+      so -= sizes[i] * sStrides[i];
+      dofs -= sizes[i] * dStrides[i];
       index[i--] = 0;
+    }
     if (i < 0)
       return;
   }
