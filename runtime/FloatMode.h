@@ -9,7 +9,7 @@ namespace lathe::rt {
 /// makes them: Adam's first moment of a weight whose gradient is zero for
 /// many steps (a pixel that is background in most images) decays by β₁
 /// each step through the subnormal range, and on Intel cores every
-/// operation on one takes a microcode assist (the MLP's update ran ~4x
+/// operation on one takes a microcode assist (the MLP's update ran ten times
 /// slower). The threads of the compiled code's parallel regions take the
 /// mode of the thread that forks them (LLVM's OpenMP runtime copies it at
 /// each fork). No-op where the CPU has no such mode.

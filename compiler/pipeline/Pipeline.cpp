@@ -307,7 +307,7 @@ lathe::createTargetMachine(const std::string &cpu, const std::string &features,
     // loops it vectorizes itself (elementwise ops, optimizer updates, an
     // LSTM cell's gates), against the clock drop of early AVX-512 parts.
     // The register kernels are 512-bit either way; with the loops 512-bit
-    // too, the spam LSTM trained 8% faster on a 4th-generation Xeon.
+    // too, the spam LSTM trained 8% faster on an Intel Xeon.
     if (host.lookup("avx512f"))
       feats += ",-prefer-256-bit";
   }
