@@ -167,11 +167,13 @@ func.func @bias_init(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>, %bias: tensor
 // tiled matmul over all of C (384 KB). The first block
 // is split off: its tiles start from zeros in registers, C is never filled
 // in memory; the other three (768 rows, which alone would fit the
-// two-block allowance) keep the blocks of 256 and add into C.
+// two-block allowance) keep the blocks of 256 and add into C. C's 512 rows
+// over a long reduction get tiles of 12 rows: 504 of them, the other 8 a
+// matmul of their own with tiles of 8.
 // CHECK-LABEL: func.func @reduction_blocks
 // CHECK-NOT: linalg.fill
 // CHECK: scf.forall
-// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK: %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<12x32xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c256 step %c1 iter_args({{.*}}, %{{.*}} = %[[ZERO]])
 // CHECK: scf.for %[[K0:.*]] = %c0 to %c768 step %c256
 // CHECK: scf.forall
@@ -262,16 +264,24 @@ func.func @column_blocks(%a: tensor<1024x1024xf32>, %b: tensor<1024x1024xf32>, %
 // The same product starting from zeros: the first block of 256 rows of the
 // reduction, split off to start from zeros in registers, keeps the column
 // blocks of 512 (its own 256 rows would not cut them), as do the other
-// three.
+// three. Its 1024 rows are cut into 1008 for tiles of 12 rows and 16 for
+// tiles of 8, each piece starting from a fill of its own (the 1008 rows'
+// first block from zeros in registers): no fill of all of C in memory,
+// both pieces written into C's buffer.
 // CHECK-LABEL: func.func @first_block_columns
 // CHECK-NOT: linalg.fill
+// CHECK: %[[C:.*]] = tensor.empty() : tensor<1024x1024xf32>
+// CHECK: tensor.empty() : tensor<1008x1024xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c512
 // CHECK-NOT: scf.for %{{.*}} = %c0 to %c768 step %c256
 // CHECK: output_shape [256, 16, 32]
-// CHECK: arith.constant dense<0.000000e+00> : vector<8x32xf32>
+// CHECK: arith.constant dense<0.000000e+00> : vector<12x32xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c1024 step %c512
 // CHECK: scf.for %{{.*}} = %c0 to %c768 step %c256
 // CHECK: output_shape [256, 16, 32]
+// CHECK: %[[UPPER:.*]] = tensor.insert_slice %{{.*}} into %[[C]][0, 0] [1008, 1024] [1, 1]
+// CHECK: linalg.fill {{.*}} -> tensor<16x1024xf32>
+// CHECK: tensor.insert_slice %{{.*}} into %[[UPPER]][1008, 0] [16, 1024] [1, 1]
 #a = affine_map<(i, k, j) -> (i, k)>
 #b = affine_map<(i, k, j) -> (k, j)>
 #c = affine_map<(i, k, j) -> (i, j)>
