@@ -134,8 +134,10 @@ def LatheVectorizeMatmul : Pass<"lathe-vectorize-matmul"> {
   let summary = "Register-tile and vectorize the matmuls (on tensors)";
   let description = [{
     Tiles every `lathe.matmul`-tagged linalg.generic (loops i, k, j) into
-    register tiles of up to 8 rows by 32 columns (sizes dividing the static
-    shape, so no tile is partial), with the reduction loop innermost, turns
+    register tiles of up to 8 rows by 32 columns (12 rows for at least 96
+    rows over a reduction of at least 256, the rows split into a multiple
+    of 12 and a rest; sizes dividing the static shape, so no tile is
+    partial), with the reduction loop innermost, turns
     each tile into a `vector.contract`, and hoists the tile of C out of the
     reduction loop into vector loop-carried values: the k loop then does
     broadcasts of A, loads of B and FMAs only. Where C starts as a constant

@@ -1,9 +1,9 @@
 //===- VectorizeMatmul.cpp - Register tiles for the matmuls ---------------===//
 //
 // The tile of C stays in registers across the whole reduction: tiles are
-// (mt x nt) with mt <= 8 rows (12 when that is all of them) and nt <= 32
-// columns (two 512-bit vectors), the
-// reduction loop is innermost with step 1, so each step is mt broadcasts of
+// (mt x nt) with mt <= 8 rows (12 when that is all of them, or for many
+// rows over a long reduction) and nt <= 32 columns (two 512-bit vectors),
+// the reduction loop is innermost with step 1, so each step is mt broadcasts of
 // A, nt/16 loads of B and mt*nt/16 FMAs. Tile sizes divide the shape (no
 // partial tiles, no masks); narrow outputs (10 classes, 1 logit) get narrow
 // tiles. A reduction whose rows span more than the L2 cache is cut into
