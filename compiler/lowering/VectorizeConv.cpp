@@ -26,6 +26,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -71,6 +72,11 @@ int64_t strideOf(linalg::GenericOp op, bool forward) {
   return op.getIndexingMapsArray()[0].compose(at)[1];
 }
 
+/// Steps up to which a filter gradient's innermost loop (over a row of
+/// output positions) is unrolled whole: the DCGAN's rows of 7 ran at 66%
+/// of the FMA peak as a loop of 7 steps, unrolled at 70%.
+constexpr int64_t kMaxUnrolledSteps = 8;
+
 /// Builds a register kernel at a tile: `rows` accumulators of `vt`.
 struct Kernel {
   RewriterBase &rw;
@@ -107,10 +113,13 @@ struct Kernel {
 
   /// The reduction: loops of `extents` (outermost first) carrying `acc`;
   /// each step reads the vector of `columns` at (iv..., 0) and adds it,
-  /// times the broadcast of `value(row)`, to each row's accumulator.
+  /// times the broadcast of `value(row)`, to each row's accumulator. With
+  /// `unrollInner`, an innermost loop of at most kMaxUnrolledSteps steps is
+  /// unrolled whole.
   SmallVector<Value>
   reduce(ArrayRef<int64_t> extents, ArrayRef<Value> acc, Value columns,
-         function_ref<Value(OpBuilder &, Location, ValueRange, int64_t)> value) {
+         function_ref<Value(OpBuilder &, Location, ValueRange, int64_t)> value,
+         bool unrollInner = false) {
     SmallVector<Value> lbs(extents.size(), zero), steps(extents.size(), index(1)), ubs;
     for (int64_t e : extents)
       ubs.push_back(index(e));
@@ -127,6 +136,8 @@ struct Kernel {
                 b, l, vector::BroadcastOp::create(b, l, vt, value(b, l, iv, row)), v, a));
           return out;
         });
+    if (unrollInner && extents.back() <= kMaxUnrolledSteps && !nest.loops.empty())
+      (void)loopUnrollFull(nest.loops.back());
     return nest.results;
   }
 
@@ -192,7 +203,8 @@ void filterKernel(RewriterBase &rw, linalg::GenericOp t, int64_t s, const Seed &
                    Value w = arith::AddIOp::create(
                        b, l, arith::MulIOp::create(b, l, iv[2], cst(s)), cst(tb));
                    return tensor::ExtractOp::create(b, l, xs, ValueRange{iv[0], h, w, cst(tcc)});
-                 });
+                 },
+                 /*unrollInner=*/true);
   rw.replaceOp(t, k.finish(gs, acc, at));
 }
 

@@ -74,11 +74,18 @@ func.func @filter(%x: tensor<16x28x28x1xf32>, %dy: tensor<16x26x26x32xf32>) -> t
 // -----
 
 // A filter gradient that fits: no blocks, the tiles start from zeros in
-// registers and the fill is never written; 8 channels a tile.
+// registers and the fill is never written; 8 channels a tile. The loop
+// over a row of 4 output positions is unrolled: loops over the images and
+// the output rows only, each step 4 x 8 FMAs.
 // CHECK-LABEL: func.func @small
 // CHECK-NOT: linalg.fill
 // CHECK: arith.constant dense<0.000000e+00> : vector<16xf32>
-// CHECK-COUNT-8: vector.fma
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK-NOT: scf.for
+// CHECK-COUNT-32: vector.fma
+// CHECK-NOT: vector.fma
+// CHECK: scf.yield
 #x = affine_map<(i, j, c, f, n, oh, ow) -> (n, oh + i, ow + j, c)>
 #dy = affine_map<(i, j, c, f, n, oh, ow) -> (n, oh, ow, f)>
 #g = affine_map<(i, j, c, f, n, oh, ow) -> (i, j, c, f)>
