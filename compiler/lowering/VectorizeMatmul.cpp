@@ -198,11 +198,19 @@ constexpr int64_t kPackDepth = 64;
 constexpr int64_t kSmallResultBytes = int64_t(256) << 10;
 constexpr int64_t kSmallResultBlockBytes = int64_t(256) << 10;
 
+/// Reductions up to this many rows are never cut into blocks: with C as
+/// wide as B's rows (a dense layer to 6272 units over 100 inputs), blocks
+/// of 25 rows read and wrote all of C (1.6 MB) four times for 80 MFLOP.
+/// Their B's columns are cut instead (below).
+constexpr int64_t kShortReduction = 128;
+
 /// The reduction block for a matmul of these sizes (`k` itself: none):
 /// the largest divisor of `k` whose rows of B, and of A when it is read
 /// transposed, fit kReductionBlockBytes (kSmallResultBlockBytes for a small
 /// C); at least 16 rows.
 int64_t reductionBlock(int64_t m, int64_t k, int64_t n, bool transposedA) {
+  if (k <= kShortReduction)
+    return k;
   int64_t rowBytes = 4 * (n + (transposedA ? m : 0));
   bool smallC = 4 * m * n <= kSmallResultBytes;
   int64_t blockBytes = smallC ? kSmallResultBlockBytes : kReductionBlockBytes;
@@ -420,8 +428,12 @@ struct VectorizeMatmulPass
       }
       Operation *target = op;
       // (The first block split off a blocked reduction keeps its column
-      // blocks too.)
-      int64_t nc = kc < ranges[1] || splitOff ? columnBlock(kc, n, nt) : n;
+      // blocks too.) A short reduction is not cut; where its rows of B
+      // are wide, their columns are, so that the row tiles sweep a block
+      // of B that stays in L2.
+      bool wideShortB = kc == ranges[1] && kc <= kShortReduction &&
+                        4 * kc * n > kColumnBlockBytes && m / mt >= 2;
+      int64_t nc = kc < ranges[1] || splitOff || wideShortB ? columnBlock(kc, n, nt) : n;
       if (kc < ranges[1] || nc < n) { // column blocks outermost, then k blocks
         auto blocks = lathe::tileOp(rewriter, target,
                            {0, kc < ranges[1] ? kc : 0, nc < n ? nc : 0},

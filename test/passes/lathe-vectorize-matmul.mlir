@@ -223,6 +223,30 @@ func.func @small_result(%a: tensor<32x3200xf32>, %b: tensor<3200x128xf32>, %c: t
 
 // -----
 
+// A dense layer to 6272 units over 100 inputs (the DCGAN generator's
+// first): the reduction is short and not cut (blocks of 25 rows would
+// read and write all of C, 1.6 MB, four times); B's 2.5 MB of rows are cut
+// into column blocks of 896 (350 KB) that the row tiles sweep in L2.
+// CHECK-LABEL: func.func @short_wide
+// CHECK: scf.for %{{.*}} = %c0 to %c6272 step %c896
+// CHECK-NOT: step %c25
+// CHECK: scf.for %{{.*}} = %c0 to %c100 step %c1
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+func.func @short_wide(%a: tensor<64x100xf32>, %b: tensor<100x6272xf32>, %c: tensor<64x6272xf32>) -> tensor<64x6272xf32> {
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<64x100xf32>, tensor<100x6272xf32>) outs(%c : tensor<64x6272xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+    %s = arith.addf %o, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<64x6272xf32>
+  return %r : tensor<64x6272xf32>
+}
+
+// -----
+
 // A wide 1024^3 matmul: the reduction is cut into blocks of 256 rows (1 MB
 // of B each), and C's columns into blocks of 512 (512 KB of B), the column
 // blocks outermost, so the row tiles sweep a part of B that stays in L2.
