@@ -202,20 +202,10 @@ Value rowsOf(Value v) {
   return collapse.getSrc();
 }
 
-/// The value `v` is the materialized transpose of (a 2-D generic that
-/// yields its input read through (d0, d1) -> (d1, d0)), if it is one.
+/// The input of `v`, if `v` is a materialized transpose (lathe::isTranspose).
 Value transposeOf(Value v) {
   auto g = v ? v.getDefiningOp<linalg::GenericOp>() : nullptr;
-  if (!g || g.getNumDpsInputs() != 1 || g.getNumLoops() != 2 || g.getNumReductionLoops())
-    return {};
-  MLIRContext *ctx = g.getContext();
-  Block &body = g.getRegion().front();
-  auto maps = g.getIndexingMapsArray();
-  if (maps[0] != AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx) ||
-      !maps[1].isIdentity() || body.getOperations().size() != 1 ||
-      cast<linalg::YieldOp>(body.getTerminator()).getValues()[0] != body.getArgument(0))
-    return {};
-  return g.getDpsInputs()[0];
+  return g && lathe::isTranspose(g) ? g.getDpsInputs()[0] : Value();
 }
 
 bool isZeroFill(Value v) {

@@ -31,6 +31,21 @@ Value lathe::broadcastOfLast(Value v, unsigned rank) {
   return g.getDpsInputs()[0];
 }
 
+bool lathe::isTranspose(linalg::GenericOp op) {
+  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
+      op.getNumLoops() != 2 || op.getNumReductionLoops() != 0)
+    return false;
+  auto maps = op.getIndexingMapsArray();
+  AffineMap swapped =
+      AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, op.getContext());
+  if (maps[0] != swapped || !maps[1].isIdentity())
+    return false;
+  Block &body = op.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  return body.getOperations().size() == 1 &&
+         yield.getValues()[0] == body.getArgument(0);
+}
+
 Value lathe::offsetIn(OpBuilder &b, Location loc, Value tile, Value base,
                       unsigned dim) {
   Value offset = arith::ConstantIndexOp::create(b, loc, 0);

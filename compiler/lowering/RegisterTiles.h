@@ -1,9 +1,10 @@
 //===- RegisterTiles.h - Tile sizes and tiling for register kernels -*- C++ -*-===//
 //
-// Shared by lathe-vectorize-matmul, lathe-vectorize-conv and
-// lathe-direct-conv: the choice of a tile size that divides a static
-// extent, tiling an op into scf loops in a given order, and the forms of
-// the matmuls and bias broadcasts they match.
+// Shared by lathe-vectorize-matmul, lathe-vectorize-conv,
+// lathe-vectorize-transpose and lathe-direct-conv: the choice of a tile
+// size that divides a static extent, tiling an op into scf loops in a
+// given order, and the forms of the matmuls, bias broadcasts and
+// transposes they match.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LATHE_LOWERING_REGISTERTILES_H
@@ -57,6 +58,10 @@ bool matmulReadsAt(mlir::linalg::GenericOp op, unsigned i, unsigned a,
 /// linalg.generic of `rank` parallel loops that yields its one input read
 /// through (d0, ..., d{rank-1}) -> (d{rank-1}) into an identity-mapped init.
 mlir::Value broadcastOfLast(mlir::Value v, unsigned rank);
+
+/// Whether `op` is a 2-D generic that only copies its one input
+/// transposed.
+bool isTranspose(mlir::linalg::GenericOp op);
 
 /// Where `tile` (a value derived from `base` through extract_slice ops and
 /// the iteration arguments of scf.for and scf.forall loops) starts in

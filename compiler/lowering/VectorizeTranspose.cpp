@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/lowering/RegisterTiles.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
@@ -25,28 +26,12 @@ using namespace mlir;
 namespace {
 constexpr int64_t kBlock = 16;
 
-/// A 2-D generic that only copies its input transposed.
-bool isTranspose(linalg::GenericOp op) {
-  if (op.getNumDpsInputs() != 1 || op.getNumDpsInits() != 1 ||
-      op.getNumLoops() != 2 || op.getNumReductionLoops() != 0)
-    return false;
-  auto maps = op.getIndexingMapsArray();
-  MLIRContext *ctx = op.getContext();
-  AffineMap swapped = AffineMap::getPermutationMap(ArrayRef<unsigned>{1, 0}, ctx);
-  if (maps[0] != swapped || !maps[1].isIdentity())
-    return false;
-  Block &body = op.getRegion().front();
-  auto yield = cast<linalg::YieldOp>(body.getTerminator());
-  return body.getOperations().size() == 1 &&
-         yield.getValues()[0] == body.getArgument(0);
-}
-
 struct VectorizeTransposePass
     : lathe::impl::LatheVectorizeTransposeBase<VectorizeTransposePass> {
   void runOnOperation() override {
     SmallVector<linalg::GenericOp> ops;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (!isTranspose(op))
+      if (!lathe::isTranspose(op))
         return;
       SmallVector<int64_t> ranges = op.getStaticLoopRanges();
       if (llvm::all_of(ranges, [](int64_t r) {
