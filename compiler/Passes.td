@@ -307,11 +307,13 @@ def LatheUnshareInits : Pass<"lathe-unshare-inits", "mlir::ModuleOp"> {
     copies the one filled buffer for every op that writes into it after the
     first: the DCGAN copied a 4.7 MB zero buffer every step. Run after the
     last CSE and before bufferization, this pass gives each writing use
-    (a destination operand, an insert_slice's destination, a loop's shared
-    output) its own copy of the op that computes the constant: a
-    linalg.fill, a generic or a forall of parts that reads nothing but
-    constants and empty tensors. A fill writes once where a copy reads and
-    writes. An empty tensor that strided insert_slices fill piece by piece
+    (a destination operand, an insert_slice's destination, a forall's
+    shared output, an scf.for's initial iteration argument) its own copy of
+    the op that computes the constant: a linalg.fill, a generic or a forall
+    of parts that reads nothing but constants and empty tensors, or the
+    insert of such a constant at a static place of an empty tensor (an
+    LSTM's states of h and of c, zeros in row 0 only). A fill writes once
+    where a copy reads and writes. An empty tensor that strided insert_slices fill piece by piece
     (the stride phases of an input gradient) gets one empty tensor per such
     frame when something else writes into it too, so that the pieces are
     computed in the frame's own buffer rather than copied into it.

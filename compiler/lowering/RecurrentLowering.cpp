@@ -263,10 +263,20 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
   Value z0 = expandLeading(
       b, loc, tb::matmul(b, loc, f.xFlat, kernel, false, false, biasRows),
       steps);
-  Value states = tb::filled(b, loc, {steps + 1, batch, units}, 0.0);
+  // The states of h and of c, row t + 1 written by step t over row 0's
+  // zeros: each its own tensor (one tensor for both was filled whole, then
+  // copied twice by bufferization, 0.4 MB each for the spam LSTM per step),
+  // only row 0 filled.
+  auto states = [&] {
+    return setRow(b, loc, tb::filled(b, loc, {batch, units}, 0.0),
+                  tensor::EmptyOp::create(b, loc, {steps + 1, batch, units},
+                                          b.getF32Type()),
+                  b.getIndexAttr(0));
+  };
+  Value h0 = states(), c0 = states();
   auto loop = scf::ForOp::create(
       b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1),
-      ValueRange{z0, states, states},
+      ValueRange{z0, h0, c0},
       [&](OpBuilder &lb, Location ll, Value t, ValueRange it) {
         Value z = it[0], h = it[1], c = it[2];
         Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));

@@ -12,7 +12,8 @@
 // insert_slices fill piece by piece (the phases of a strided convolution's
 // input gradient) and another op writes too gets one empty tensor per
 // frame, so that the pieces are computed in the frame's buffer, not copied
-// there.
+// there. The same for a loop that starts two iteration arguments from one
+// constant (an LSTM's states of h and of c).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
@@ -42,7 +43,17 @@ bool isLeaf(Value v) {
 
 /// Whether `op` computes a constant tensor from empty tensors and constants
 /// only, without effects: it can be computed again anywhere after them.
+/// Also a constant inserted at a static place of an empty tensor (an
+/// LSTM's states, zeros in row 0 only): computed again, it gets an empty
+/// tensor of its own and shares the constant it inserts, which it only
+/// reads.
 bool isConstantInit(Operation *op) {
+  if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
+    Operation *source = insert.getSource().getDefiningOp();
+    return isLeaf(insert.getDest()) && insert.getOffsets().empty() &&
+           insert.getSizes().empty() && insert.getStrides().empty() &&
+           (isLeaf(insert.getSource()) || (source && isConstantInit(source)));
+  }
   if (!isa<linalg::FillOp, linalg::GenericOp, scf::ForallOp>(op) ||
       op->getNumResults() != 1 || !isa<RankedTensorType>(op->getResult(0).getType()) ||
       !isMemoryEffectFree(op))
@@ -55,9 +66,13 @@ bool isConstantInit(Operation *op) {
 }
 
 /// Whether `use` writes into the tensor it names: a destination operand, an
-/// insert_slice's destination, a forall's shared output.
+/// insert_slice's destination, a forall's shared output, a loop's initial
+/// value of an iteration argument (which its body updates in place).
 bool writesInto(OpOperand &use) {
   Operation *user = use.getOwner();
+  if (auto loop = dyn_cast<scf::ForOp>(user))
+    return llvm::is_contained(
+        llvm::make_pointer_range(loop.getInitArgsMutable()), &use);
   if (auto dps = dyn_cast<DestinationStyleOpInterface>(user))
     return dps.isDpsInit(&use);
   if (auto insert = dyn_cast<tensor::InsertSliceOp>(user))

@@ -134,3 +134,37 @@ func.func @frame(%p: tensor<2x2x8xf32>, %q: tensor<2x2x8xf32>, %x: tensor<4x4x8x
   } -> tensor<4x4x8xf32>
   return %i2, %y : tensor<4x4x8xf32>, tensor<4x4x8xf32>
 }
+
+// -----
+
+// A loop that starts two iteration arguments from one constant (an LSTM's
+// states of h and of c: zeros in row 0 of an empty tensor, the loop writing
+// the other rows): the second gets the insert into an empty tensor of its
+// own, reading the same zeros, and no copy of the whole tensor is made.
+// CHECK-LABEL: func.func @two_states
+// CHECK: %[[Z:.*]] = linalg.fill
+// CHECK: %[[S1:.*]] = tensor.insert_slice %[[Z]] into %{{.*}}[0, 0, 0] [1, 4, 8]
+// CHECK: %[[S2:.*]] = tensor.insert_slice %[[Z]] into %{{.*}}[0, 0, 0] [1, 4, 8]
+// CHECK: scf.for {{.*}} iter_args(%{{.*}} = %[[S2]], %{{.*}} = %[[S1]])
+// BUF-LABEL: func.func @two_states
+// BUF-NOT: memref.copy {{.*}} : memref<6x4x8xf32> to memref<6x4x8xf32>
+// BUF: return
+// SHARED-LABEL: func.func @two_states
+// SHARED: memref.copy {{.*}} : memref<6x4x8xf32> to memref<6x4x8xf32>
+func.func @two_states(%x: tensor<4x8xf32>) -> (tensor<6x4x8xf32>, tensor<6x4x8xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c5 = arith.constant 5 : index
+  %e = tensor.empty() : tensor<4x8xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %states = tensor.empty() : tensor<6x4x8xf32>
+  %s = tensor.insert_slice %z into %states[0, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<6x4x8xf32>
+  %r:2 = scf.for %t = %c0 to %c5 step %c1 iter_args(%h = %s, %c = %s) -> (tensor<6x4x8xf32>, tensor<6x4x8xf32>) {
+    %next = arith.addi %t, %c1 : index
+    %h2 = tensor.insert_slice %x into %h[%next, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<6x4x8xf32>
+    %c2 = tensor.insert_slice %x into %c[%next, 0, 0] [1, 4, 8] [1, 1, 1] : tensor<4x8xf32> into tensor<6x4x8xf32>
+    scf.yield %h2, %c2 : tensor<6x4x8xf32>, tensor<6x4x8xf32>
+  }
+  return %r#0, %r#1 : tensor<6x4x8xf32>, tensor<6x4x8xf32>
+}
