@@ -275,6 +275,25 @@ def LatheScheduleThreads : Pass<"lathe-schedule-threads", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def LatheWorkspace : Pass<"lathe-workspace", "mlir::ModuleOp"> {
+  let summary = "Serve each entry point's buffers from one preallocated block";
+  let description = [{
+    After bufferization (and lathe-split-functions): every buffer of static
+    size that an entry point (`lathe.entry`: a training step, an
+    evaluation, a prediction) allocates in its top block and frees there
+    becomes a view at a fixed offset of one private global,
+    `lathe.workspace`, which all entry points share, reserved for the
+    program's life; its deallocations are erased. Buffers whose uses (first
+    to last) do not overlap share bytes; each starts at a multiple of 64
+    bytes. A step then calls no allocator. Buffers allocated in nested
+    regions (a parallel body's, one per thread) are left alone. The entry
+    points are not reentrant afterwards: concurrent calls would share the
+    workspace.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def LatheSplitFunctions : Pass<"lathe-split-functions", "mlir::ModuleOp"> {
   let summary = "Cut large functions into calls of pieces compiled in parallel";
   let description = [{

@@ -198,7 +198,8 @@ LogicalResult lathe::lowerToLinalg(ModuleOp module) {
 LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
                                         const std::string &debugIR,
                                         unsigned stepParts,
-                                        const std::string &conv) {
+                                        const std::string &conv,
+                                        bool workspace) {
   std::string partition, schedule;
   if (stepParts > 1) {
     partition = fmt::format("lathe-partition{{parts={}}}, func.func(canonicalize, cse), ", stepParts);
@@ -225,6 +226,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           "lathe-unshare-inits, "
           "func.func(eliminate-empty-tensors), one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
+          "func.func(buffer-loop-hoisting), "
           "buffer-results-to-out-params{hoist-static-allocs=true modify-public-functions=true}, "
           // MLIR's buffer-deallocation-pipeline, with its function-level
           // passes nested under func.func.
@@ -235,7 +237,9 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           "convert-bufferization-to-memref, " +
           schedule + "lathe-split-functions, "
           // Tasks and pieces that came out identical are kept once.
-          "duplicate-function-elimination, "
+          "duplicate-function-elimination, " +
+          // After the cut: the pieces get the buffers as noalias arguments.
+          std::string(workspace ? "lathe-workspace, " : "") +
           // Flattened again on buffers: what had to stay N-D on tensors
           // (updates of returned weights) is contiguous memory now.
           "func.func(lathe-flatten-elementwise, convert-linalg-to-loops, "

@@ -1,0 +1,167 @@
+//===- Workspace.cpp - A step's buffers in one preallocated block ---------===//
+//
+// After bufferization, an entry point (a training step, an evaluation, a
+// prediction) allocates its intermediate buffers at its top and frees them
+// before it returns: every call of the step called malloc and free for
+// each (the spam LSTM 22 times a step, the DCGAN's steps 40). Each such
+// buffer of static size becomes a view at a fixed offset of one block of
+// memory per entry point, a global reserved once for the life of the
+// program (zero pages until first touched), so a step allocates nothing.
+// Buffers whose lives (first use to last) do not overlap share their
+// bytes.
+// Buffers allocated inside loops or parallel regions are left alone (a
+// buffer of a parallel body is one per thread).
+//
+// The entry points are not reentrant afterwards: two concurrent calls
+// would share the workspace. The runtime calls them from one thread, one
+// at a time.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/SymbolTable.h"
+
+#include <limits>
+
+namespace lathe {
+#define GEN_PASS_DEF_LATHEWORKSPACE
+#include "compiler/Passes.h.inc"
+} // namespace lathe
+
+using namespace mlir;
+
+namespace {
+/// Alignment of each buffer in the workspace (a cache line; the
+/// allocations ask for 64).
+constexpr int64_t kAlign = 64;
+
+/// Bytes of a buffer of `type` when it can live in a workspace: a static
+/// shape, the identity layout and an element type of whole bytes; 0 when
+/// it cannot.
+int64_t workspaceBytes(MemRefType type) {
+  if (!type.hasStaticShape() || !type.getLayout().isIdentity() ||
+      type.getMemorySpace())
+    return 0;
+  Type e = type.getElementType();
+  if (!e.isIntOrFloat() || e.getIntOrFloatBitWidth() % 8)
+    return 0;
+  return type.getNumElements() * (e.getIntOrFloatBitWidth() / 8);
+}
+
+/// A buffer of an entry point: its allocation, its bytes in the
+/// workspace, the positions of the first and last ops of the entry block
+/// that use it, and its offset.
+struct Buffer {
+  memref::AllocOp alloc;
+  int64_t bytes, first, last, offset = 0;
+};
+
+struct WorkspacePass : lathe::impl::LatheWorkspaceBase<WorkspacePass> {
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SymbolTable symbols(module);
+    SmallVector<std::pair<func::FuncOp, SmallVector<Buffer>>> entries;
+    int64_t size = 0;
+    for (auto f : llvm::to_vector(module.getOps<func::FuncOp>())) {
+      if (f.isExternal() || !f->hasAttr("lathe.entry"))
+        continue;
+      Block &entry = f.getBody().front();
+      // The entry block's allocations freed only in the entry block, each
+      // live from its first use to its last (positions of the entry
+      // block's ops that hold them; the deallocations, which are erased,
+      // all come at the end).
+      DenseMap<Operation *, int64_t> position;
+      for (Operation &op : entry)
+        position[&op] = position.size();
+      SmallVector<Buffer> buffers;
+      for (auto alloc : entry.getOps<memref::AllocOp>()) {
+        int64_t bytes = workspaceBytes(alloc.getType());
+        if (!bytes || (alloc.getAlignment() && kAlign % *alloc.getAlignment()))
+          continue;
+        Buffer buf{alloc, (bytes + kAlign - 1) / kAlign * kAlign,
+                   std::numeric_limits<int64_t>::max(), 0};
+        // Its uses, and those of every buffer an op of the entry block
+        // makes of it (a view, a loop's result).
+        bool freedElsewhere = false;
+        SmallVector<Value> values = {alloc.getResult()};
+        DenseSet<Value> seen(values.begin(), values.end());
+        while (!values.empty()) {
+          for (Operation *user : values.pop_back_val().getUsers()) {
+            if (isa<memref::DeallocOp>(user)) {
+              freedElsewhere |= user->getBlock() != &entry;
+              continue;
+            }
+            Operation *at = entry.findAncestorOpInBlock(*user);
+            buf.first = std::min(buf.first, position[at]);
+            buf.last = std::max(buf.last, position[at]);
+            for (Value r : at->getResults())
+              if (isa<BaseMemRefType>(r.getType()) && seen.insert(r).second)
+                values.push_back(r);
+          }
+        }
+        if (freedElsewhere)
+          continue;
+        buffers.push_back(buf);
+      }
+      // First fit, in order of first use: the lowest offset that no buffer
+      // live at the same time holds.
+      llvm::stable_sort(buffers, [](const Buffer &a, const Buffer &b) {
+        return a.first < b.first;
+      });
+      int64_t total = 0;
+      for (size_t i = 0; i < buffers.size(); ++i) {
+        Buffer &buf = buffers[i];
+        SmallVector<std::pair<int64_t, int64_t>> taken; // [begin, end)
+        for (size_t j = 0; j < i; ++j)
+          if (buffers[j].last >= buf.first && buffers[j].first <= buf.last)
+            taken.push_back({buffers[j].offset, buffers[j].offset + buffers[j].bytes});
+        llvm::sort(taken);
+        int64_t at = 0;
+        for (auto [begin, end] : taken) {
+          if (at + buf.bytes <= begin)
+            break;
+          at = std::max(at, end);
+        }
+        buf.offset = at;
+        total = std::max(total, at + buf.bytes);
+      }
+      if (!buffers.empty())
+        entries.push_back({f, std::move(buffers)});
+      size = std::max(size, total);
+    }
+    if (entries.empty())
+      return;
+    // One workspace for all the entry points, which run one at a time:
+    // the DCGAN's two steps, each in a block of its own, ran 6% slower than
+    // in the memory malloc gave them; in one block, as fast.
+    OpBuilder b(module.getBodyRegion());
+    b.setInsertionPointToStart(module.getBody());
+    auto blockType = MemRefType::get({size}, b.getI8Type());
+    auto global = memref::GlobalOp::create(
+        b, module.getLoc(), "lathe.workspace", b.getStringAttr("private"),
+        blockType, b.getUnitAttr(), /*constant=*/false,
+        b.getI64IntegerAttr(kAlign));
+    symbols.insert(global);
+    for (auto &[f, buffers] : entries) {
+      b.setInsertionPointToStart(&f.getBody().front());
+      Value block = memref::GetGlobalOp::create(b, f.getLoc(), blockType,
+                                                global.getSymName());
+      for (auto &[alloc, bytes, first, last, offset] : buffers) {
+        for (Operation *user : llvm::to_vector(alloc->getUsers()))
+          if (isa<memref::DeallocOp>(user))
+            user->erase();
+        b.setInsertionPoint(alloc);
+        Value at = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
+        Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
+                                            block, at, ValueRange{});
+        alloc.replaceAllUsesWith(view);
+        alloc.erase();
+      }
+    }
+  }
+};
+} // namespace
