@@ -58,6 +58,7 @@ int64_t workspaceBytes(MemRefType type) {
 struct Buffer {
   memref::AllocOp alloc;
   int64_t bytes, first, last, offset = 0;
+  SmallVector<Operation *> deallocs; // of it or of a view of it
 };
 
 struct WorkspacePass : lathe::impl::LatheWorkspaceBase<WorkspacePass> {
@@ -83,18 +84,21 @@ struct WorkspacePass : lathe::impl::LatheWorkspaceBase<WorkspacePass> {
         if (!bytes || (alloc.getAlignment() && kAlign % *alloc.getAlignment()))
           continue;
         Buffer buf{alloc, (bytes + kAlign - 1) / kAlign * kAlign,
-                   std::numeric_limits<int64_t>::max(), 0};
+                   std::numeric_limits<int64_t>::max(), 0, 0, {}};
         // Its uses, and those of every buffer an op of the entry block
-        // makes of it (a view, a loop's result).
-        bool freedElsewhere = false;
+        // makes of it (a view, a loop's result). One returned, or freed in
+        // a nested region, stays an allocation.
+        bool keep = false;
         SmallVector<Value> values = {alloc.getResult()};
         DenseSet<Value> seen(values.begin(), values.end());
         while (!values.empty()) {
           for (Operation *user : values.pop_back_val().getUsers()) {
             if (isa<memref::DeallocOp>(user)) {
-              freedElsewhere |= user->getBlock() != &entry;
+              keep |= user->getBlock() != &entry;
+              buf.deallocs.push_back(user);
               continue;
             }
+            keep |= isa<func::ReturnOp>(user);
             Operation *at = entry.findAncestorOpInBlock(*user);
             buf.first = std::min(buf.first, position[at]);
             buf.last = std::max(buf.last, position[at]);
@@ -103,14 +107,15 @@ struct WorkspacePass : lathe::impl::LatheWorkspaceBase<WorkspacePass> {
                 values.push_back(r);
           }
         }
-        if (freedElsewhere)
+        if (keep)
           continue;
         buffers.push_back(buf);
       }
       // First fit, in order of first use: the lowest offset that no buffer
       // live at the same time holds.
-      llvm::stable_sort(buffers, [](const Buffer &a, const Buffer &b) {
-        return a.first < b.first;
+      llvm::sort(buffers, [&](const Buffer &a, const Buffer &b) {
+        return std::make_pair(a.first, position[a.alloc]) <
+               std::make_pair(b.first, position[b.alloc]);
       });
       int64_t total = 0;
       for (size_t i = 0; i < buffers.size(); ++i) {
@@ -150,10 +155,9 @@ struct WorkspacePass : lathe::impl::LatheWorkspaceBase<WorkspacePass> {
       b.setInsertionPointToStart(&f.getBody().front());
       Value block = memref::GetGlobalOp::create(b, f.getLoc(), blockType,
                                                 global.getSymName());
-      for (auto &[alloc, bytes, first, last, offset] : buffers) {
-        for (Operation *user : llvm::to_vector(alloc->getUsers()))
-          if (isa<memref::DeallocOp>(user))
-            user->erase();
+      for (auto &[alloc, bytes, first, last, offset, deallocs] : buffers) {
+        for (Operation *dealloc : deallocs)
+          dealloc->erase();
         b.setInsertionPoint(alloc);
         Value at = arith::ConstantIndexOp::create(b, alloc.getLoc(), offset);
         Value view = memref::ViewOp::create(b, alloc.getLoc(), alloc.getType(),
