@@ -340,6 +340,36 @@ def LatheUnshareInits : Pass<"lathe-unshare-inits", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def LatheUpdateInPlace : Pass<"lathe-update-in-place", "mlir::ModuleOp"> {
+  let summary = "Write a step's new parameters and optimizer state over the old";
+  let description = [{
+    Before bufferization: each result of an entry point that its
+    `lathe.updates` attribute (set by lathe-autodiff: result i is the new
+    value of argument updates[i]) maps to an argument is materialized in
+    that argument (bufferization.materialize_in_destination). With
+    eliminate-empty-tensors, one-shot-bufferize and
+    lathe-drop-argument-results after it, the optimizer's update writes
+    the argument's buffer in place and the result leaves the signature: a
+    step reads and writes one set of parameter and state buffers, not two.
+    An update cut into parts (an scf.forall) reads the old values through
+    its shared output. Where the old value is read after the update, the
+    update is computed aside and copied into the argument at the end.
+  }];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect"];
+}
+
+def LatheDropArgumentResults : Pass<"lathe-drop-argument-results", "mlir::ModuleOp"> {
+  let summary = "Drop the results a step wrote into its arguments";
+  let description = [{
+    After one-shot-bufferize, for each entry point with `lathe.updates`
+    (left by lathe-update-in-place): result i must be argument updates[i]
+    itself (the update was written in place; fails otherwise), and is
+    removed from the return and the signature. MLIR's
+    drop-equivalent-buffer-results does the same for private functions
+    only.
+  }];
+}
+
 def LatheApproximateMath : Pass<"lathe-approximate-math"> {
   let summary = "f32 exp, log and tanh as polynomials that vectorize";
   let description = [{

@@ -20,24 +20,17 @@ using namespace lathe::rt;
 namespace {
 using Clock = std::chrono::steady_clock;
 
-/// Parameters, optimizer state and their next-step buffers of one network.
+/// Parameters and optimizer state of one network (the steps update them in
+/// place).
 struct Net {
   std::vector<TensorSpec> params, state;
-  std::vector<Buffer> p, s, p2, s2;
+  std::vector<Buffer> p, s;
   Net(const std::vector<TensorSpec> &params, const std::vector<TensorSpec> &state)
       : params(params), state(state) {
-    for (const TensorSpec &t : params) {
+    for (const TensorSpec &t : params)
       p.emplace_back(t.size());
-      p2.emplace_back(t.size());
-    }
-    for (const TensorSpec &t : state) {
+    for (const TensorSpec &t : state)
       s.emplace_back(t.size());
-      s2.emplace_back(t.size());
-    }
-  }
-  void swap() {
-    std::swap(p, p2);
-    std::swap(s, s2);
   }
 };
 
@@ -93,20 +86,16 @@ public:
     PackedCall call;
     call << g.p << d.p << d.s;
     call.in(hyper).in(real).in(mask).in(z);
-    call << d.p2 << d.s2;
     call.out(dLoss).out(dReal).out(dFake);
     call.run(entry.dStep);
-    d.swap();
   }
 
   void generatorStep() {
     PackedCall call;
     call << g.p << g.s << d.p;
     call.in(hyper).in(z);
-    call << g.p2 << g.s2;
     call.out(gLoss);
     call.run(entry.gStep);
-    g.swap();
   }
 
   void generate(const Buffer &noiseBatch, Buffer &images) {

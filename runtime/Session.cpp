@@ -116,14 +116,10 @@ Session::Session(const ModelInfo &info, EntryPoints entry)
     : info_(info), entry_(entry) {
   keepAllocatorMemory();
   flushSubnormals();
-  for (const TensorSpec &t : info_.params) {
+  for (const TensorSpec &t : info_.params)
     params_.emplace_back(t.size());
-    nextParams_.emplace_back(t.size());
-  }
-  for (const TensorSpec &t : info_.state) {
+  for (const TensorSpec &t : info_.state)
     state_.emplace_back(t.size());
-    nextState_.emplace_back(t.size());
-  }
   pred_ = Buffer(info_.batch * info_.outputSize());
   loss_ = Buffer(1);
   hyper_ = Buffer(4);
@@ -361,11 +357,8 @@ float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
   call.in(batch.x);
   addTargets(call, batch);
   call.in(batch.mask);
-  call << nextParams_ << nextState_;
   call.out(loss_).out(pred_);
-  call.run(entry_.trainStep);
-  std::swap(params_, nextParams_);
-  std::swap(state_, nextState_);
+  call.run(entry_.trainStep); // updates params_ and state_ in place
   accumulate(batch, pred_, loss_[0], stats);
   return loss_[0];
 }

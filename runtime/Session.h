@@ -16,9 +16,10 @@ namespace lathe::rt {
 /// The compiled code: each entry point takes an array of pointers, one per
 /// argument, each pointing at that argument's buffer pointer (MLIR's packed
 /// calling convention over bare-pointer memrefs). Results are out-buffers
-/// after the inputs.
+/// after the inputs; the training steps write the new parameters and
+/// optimizer state over the old, in the argument buffers.
 struct EntryPoints {
-  void (*trainStep)(void **) = nullptr; ///< params, state, hyper, x, y, mask -> params', state', loss, pred
+  void (*trainStep)(void **) = nullptr; ///< params, state (updated), hyper, x, y, mask -> loss, pred
   void (*grad)(void **) = nullptr;      ///< params, x, y, mask -> loss, grads
   void (*evalStep)(void **) = nullptr;  ///< params, x, y, mask -> loss, pred
   void (*predict)(void **) = nullptr;   ///< params, x -> pred
@@ -193,7 +194,7 @@ private:
 
   ModelInfo info_;
   EntryPoints entry_;
-  std::vector<Buffer> params_, state_, nextParams_, nextState_;
+  std::vector<Buffer> params_, state_;
   Buffer pred_, loss_, hyper_;
   Buffer seed_; ///< the dropout seed (an i32), where kernels can read it
   int64_t step_ = 0;

@@ -148,6 +148,7 @@ private:
     Block &body = fn.getBody().front();
     OpBuilder fb = OpBuilder::atBlockEnd(&body);
     unsigned np = params.size(), ns = states.size();
+    setUpdatedArgs(fn, 0, np + np * ns);
     ValueRange ps = body.getArguments().take_front(np);
     ValueRange st = body.getArguments().slice(np, np * ns);
     unsigned a = np + np * ns;

@@ -45,6 +45,13 @@ NamedAttrList lathe::argRole(Builder &b, StringRef role, StringAttr param,
   return l;
 }
 
+void lathe::setUpdatedArgs(func::FuncOp fn, unsigned first, unsigned count) {
+  SmallVector<int64_t> args;
+  for (unsigned i = 0; i < count; ++i)
+    args.push_back(first + i);
+  fn->setAttr("lathe.updates", DenseI64ArrayAttr::get(fn.getContext(), args));
+}
+
 bool lathe::needsSeed(func::FuncOp net) {
   return !net.getBody().getOps<DropoutOp>().empty();
 }

@@ -23,6 +23,12 @@ mlir::NamedAttrList argRole(mlir::Builder &b, llvm::StringRef role,
                             mlir::StringAttr param = {},
                             mlir::StringAttr init = {});
 
+/// Marks the first `count` results of training step `fn` as the new values
+/// of its arguments `first`, `first + 1`, ... (parameters, then optimizer
+/// state): `lathe.updates`, which lathe-update-in-place reads to write them
+/// into those arguments' buffers.
+void setUpdatedArgs(mlir::func::FuncOp fn, unsigned first, unsigned count);
+
 /// Whether `net` has a layer that draws random numbers while training.
 bool needsSeed(mlir::func::FuncOp net);
 

@@ -125,6 +125,7 @@ private:
     Block &body = fn.getBody().front();
     OpBuilder fb = OpBuilder::atBlockEnd(&body);
     unsigned ng = gen.types.size();
+    setUpdatedArgs(fn, ng, nd + nd * ns);
     ValueRange gp = body.getArguments().take_front(ng);
     ValueRange dp = body.getArguments().slice(ng, nd);
     ValueRange ds = body.getArguments().slice(ng + nd, nd * ns);
@@ -169,6 +170,7 @@ private:
       results.append(ns, t);
     results.push_back(scalar);
     auto fn = makeFunc("g_step", a, results);
+    setUpdatedArgs(fn, 0, ng + ng * ns);
     Block &body = fn.getBody().front();
     OpBuilder fb = OpBuilder::atBlockEnd(&body);
     ValueRange gp = body.getArguments().take_front(ng);

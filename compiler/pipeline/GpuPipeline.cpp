@@ -34,9 +34,10 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip,
       module,
       fmt::format(
           "lathe-approximate-math, lathe-gpu-loop-order, canonicalize, cse, "
-          "eliminate-empty-tensors, "
+          "lathe-update-in-place, eliminate-empty-tensors, "
           "one-shot-bufferize{{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}}, "
+          "lathe-drop-argument-results, "
           "buffer-results-to-out-params{{hoist-static-allocs=true "
           "modify-public-functions=true}}, "
           "buffer-deallocation-pipeline, convert-bufferization-to-memref, "

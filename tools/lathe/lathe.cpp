@@ -407,10 +407,12 @@ std::string header(const rt::ModelInfo &info) {
                      list("gparam", info.gparams), list("dparam", info.dparams),
                      list("gstate", info.gstate), list("dstate", info.dstate));
     h += "/* d_step: gparams, dparams, dstate, hyper[4], real, mask, z -> "
-         "dparams', dstate', d_loss, D(real), D(G(z)) */\n"
+         "d_loss, D(real), D(G(z)).\n   It writes the new dparams and "
+         "dstate over the old, in their buffers. */\n"
          "void lathe_d_step(void **args);\n"
-         "/* g_step: gparams, gstate, dparams, hyper[4], z -> gparams', "
-         "gstate', g_loss */\n"
+         "/* g_step: gparams, gstate, dparams, hyper[4], z -> g_loss.\n   It "
+         "writes the new gparams and gstate over the old, in their buffers. "
+         "*/\n"
          "void lathe_g_step(void **args);\n"
          "/* generate: gparams, z -> images */\n"
          "void lathe_generate(void **args);\n";
@@ -420,7 +422,8 @@ std::string header(const rt::ModelInfo &info) {
     // A model with dropout takes an int32 seed of its masks when training.
     const char *seed = info.dropout ? "seed (int32), " : "";
     h += fmt::format("/* train_step: params, state, hyper[4], {}x, y, mask -> "
-                     "params', state', loss, predictions\n{}*/\n"
+                     "loss, predictions.\n   It writes the new params and state "
+                     "over the old, in their buffers. State:\n{}*/\n"
                      "void lathe_train_step(void **args);\n",
                      seed, list("state", info.state));
     h += fmt::format("/* grad: params, {}x, y, mask -> loss, gradients */\n",
