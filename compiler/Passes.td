@@ -346,8 +346,9 @@ def LatheUpdateInPlace : Pass<"lathe-update-in-place", "mlir::ModuleOp"> {
     Before bufferization: each result of an entry point that its
     `lathe.updates` attribute (set by lathe-autodiff: result i is the new
     value of argument updates[i]) maps to an argument is materialized in
-    that argument (bufferization.materialize_in_destination). With
-    eliminate-empty-tensors, one-shot-bufferize and
+    that argument (bufferization.materialize_in_destination), and the
+    module's empty tensors are eliminated (MLIR's empty-tensor elimination,
+    analysing function boundaries). With one-shot-bufferize and
     lathe-drop-argument-results after it, the optimizer's update writes
     the argument's buffer in place and the result leaves the signature: a
     step reads and writes one set of parameter and state buffers, not two.

@@ -14,7 +14,9 @@
 // materializes the result in that argument's tensor
 // (bufferization.materialize_in_destination) and eliminates the empty
 // tensors the updates start from, so that each update writes straight into
-// its argument. An update cut into per-thread parts (an scf.forall whose
+// its argument. (It runs MLIR's empty-tensor elimination on the whole
+// module, with the analysis of function boundaries that sees the updated
+// arguments as writable: the pipeline needs no other run of it.) An update cut into per-thread parts (an scf.forall whose
 // shared output is now the argument) still reads the old value from the
 // argument itself, which one-shot bufferization takes for a read of what
 // the loop overwrites; it is made to read its slice of the shared output

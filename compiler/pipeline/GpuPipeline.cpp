@@ -34,7 +34,7 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip,
       module,
       fmt::format(
           "lathe-approximate-math, lathe-gpu-loop-order, canonicalize, cse, "
-          "lathe-update-in-place, eliminate-empty-tensors, "
+          "lathe-update-in-place, "
           "one-shot-bufferize{{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}}, "
           "lathe-drop-argument-results, "

@@ -223,10 +223,9 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           "lathe-vectorize-transpose, lathe-flatten-elementwise, "
           "lathe-approximate-math, canonicalize, cse), "
           // After the last CSE, which would merge its fills again.
+          // (It also eliminates the module's empty tensors.)
           "lathe-unshare-inits, lathe-update-in-place, "
-          // On the module: its analysis then sees the arguments that the
-          // steps update in place as writable.
-          "eliminate-empty-tensors, one-shot-bufferize{bufferize-function-boundaries=true "
+          "one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
           "lathe-drop-argument-results, "
           "func.func(buffer-loop-hoisting), "
