@@ -16,11 +16,11 @@
 // tensors the updates start from, so that each update writes straight into
 // its argument. (It runs MLIR's empty-tensor elimination on the whole
 // module, with the analysis of function boundaries that sees the updated
-// arguments as writable: the pipeline needs no other run of it.) An update cut into per-thread parts (an scf.forall whose
-// shared output is now the argument) still reads the old value from the
-// argument itself, which one-shot bufferization takes for a read of what
-// the loop overwrites; it is made to read its slice of the shared output
-// instead, the same values. (Where the old value is still read after the
+// arguments as writable: the pipeline needs no other run of it.) An update
+// cut into per-thread parts (an scf.forall whose shared output is now the
+// argument) still reads the old value from the argument itself, which
+// one-shot bufferization takes for a read of what the loop overwrites; it
+// is made to read its slice of the shared output instead, the same values. (Where the old value is still read after the
 // update, the update keeps a buffer of its own and bufferization copies it
 // into the argument at the end: correct, one copy slower.)
 // lathe-drop-argument-results then removes the result, which is now the
@@ -114,7 +114,6 @@ struct UpdateInPlacePass
         ret.setOperand(result, bufferization::MaterializeInDestinationOp::create(
                                    b, ret.getLoc(), value, dest)
                                    .getResult());
-        fn.setArgAttr(arg, "bufferization.writable", b.getBoolAttr(true));
       }
     }
     IRRewriter rewriter(&getContext());

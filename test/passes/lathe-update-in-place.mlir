@@ -9,8 +9,7 @@
 
 #id = affine_map<(d0) -> (d0)>
 // CHECK-LABEL: func.func @step(
-// CHECK-SAME: %[[W:[a-z0-9]+]]: tensor<8xf32> {bufferization.writable = true}
-// CHECK-SAME: %[[M:[a-z0-9]+]]: tensor<8xf32> {bufferization.writable = true}
+// CHECK-SAME: %[[W:[a-z0-9]+]]: tensor<8xf32>, %[[M:[a-z0-9]+]]: tensor<8xf32>
 // (The attribute stays for lathe-drop-argument-results.)
 // CHECK-SAME: lathe.updates = array<i64: 0, 1>
 // CHECK: %[[NEWW:.*]] = linalg.generic {{.*}} ins(%[[W]], %{{.*}} : tensor<8xf32>, tensor<8xf32>) outs(%[[W]] : tensor<8xf32>)
