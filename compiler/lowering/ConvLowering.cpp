@@ -22,6 +22,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Matchers.h"
 
 using namespace mlir;
 using namespace lathe;
@@ -191,7 +192,31 @@ Value lathe::lowerConv2D(OpBuilder &b, Location loc, Value x, Value filter,
 
 namespace {
 /// Σ over batch and space: the bias gradient.
+/// Marks the loop that spreads a max pool's gradient over its input.
+constexpr llvm::StringLiteral kMaxPoolGradAttr = "lathe.max_pool_grad";
+
+/// What `dy` sums to over its positions, channel by channel, read from a
+/// smaller tensor where there is one: a max pool's gradient puts each
+/// window's gradient at one position of the window and zeros elsewhere
+/// (and zeros where no window reaches), so it sums to the gradient it
+/// spreads. A convolution's bias gradient under a 2x2 max pool then reads a
+/// quarter of the data (the CNN's: 0.7 MB, not 2.8 MB).
+Value spatialSumSource(Value dy) {
+  Value v = dy;
+  if (auto embed = v.getDefiningOp<tensor::InsertSliceOp>()) {
+    auto fill = embed.getDest().getDefiningOp<linalg::FillOp>();
+    if (!fill || !matchPattern(fill.getInputs()[0], m_AnyZeroFloat()))
+      return dy;
+    v = embed.getSource();
+  }
+  auto spread = v.getDefiningOp<linalg::GenericOp>();
+  if (!spread || !spread->hasAttr(kMaxPoolGradAttr))
+    return dy;
+  return spread.getDpsInputs()[0];
+}
+
 Value sumSpatial(OpBuilder &b, Location loc, Value dy) {
+  dy = spatialSumSource(dy);
   MLIRContext *ctx = b.getContext();
   auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
   int64_t f = tb::shapeOf(dy)[3];
@@ -377,6 +402,7 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
         return Value(arith::SelectOp::create(nb, nl, hit, a[0],
                                              tb::f32(nb, nl, 0)));
       });
+  covered.getDefiningOp()->setAttr(kMaxPoolGradAttr, b.getUnitAttr());
   if (ch == xs[1] && cw == xs[2])
     return covered;
   return embed(b, loc, covered, xs, {0, 0, 0, 0}, {1, 1, 1, 1});
