@@ -191,7 +191,6 @@ Value lathe::lowerConv2D(OpBuilder &b, Location loc, Value x, Value filter,
 }
 
 namespace {
-/// Σ over batch and space: the bias gradient.
 /// Marks the loop that spreads a max pool's gradient over its input.
 constexpr llvm::StringLiteral kMaxPoolGradAttr = "lathe.max_pool_grad";
 
@@ -215,6 +214,7 @@ Value spatialSumSource(Value dy) {
   return spread.getDpsInputs()[0];
 }
 
+/// Σ over batch and space: the bias gradient.
 Value sumSpatial(OpBuilder &b, Location loc, Value dy) {
   dy = spatialSumSource(dy);
   MLIRContext *ctx = b.getContext();
