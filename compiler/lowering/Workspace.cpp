@@ -5,8 +5,9 @@
 // before it returns: every call of the step called malloc and free for
 // each (the spam LSTM 22 times a step, the DCGAN's steps 40). Each such
 // buffer of static size becomes a view at a fixed offset of one block of
-// memory per entry point, a global reserved once for the life of the
-// program (zero pages until first touched), so a step allocates nothing.
+// memory that all the entry points share, a global reserved once for the
+// life of the program (zero pages until first touched), so a step
+// allocates nothing.
 // Buffers whose lives (first use to last) do not overlap share their
 // bytes.
 // Buffers allocated inside loops or parallel regions are left alone (a

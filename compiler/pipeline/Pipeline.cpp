@@ -222,8 +222,9 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           "func.func(lathe-vectorize-conv, lathe-loop-order, lathe-vectorize-matmul, "
           "lathe-vectorize-transpose, lathe-flatten-elementwise, "
           "lathe-approximate-math, canonicalize, cse), "
-          // After the last CSE, which would merge its fills again.
-          // (It also eliminates the module's empty tensors.)
+          // After the last CSE, which would merge its fills again;
+          // lathe-update-in-place also eliminates the module's empty
+          // tensors.
           "lathe-unshare-inits, lathe-update-in-place, "
           "one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
@@ -243,7 +244,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           // After the cut: the pieces get the buffers as noalias arguments.
           std::string(workspace ? "lathe-workspace, " : "") +
           // Flattened again on buffers: what had to stay N-D on tensors
-          // (updates of returned weights) is contiguous memory now.
+          // (updates of weights cut into parts) is contiguous memory now.
           "func.func(lathe-flatten-elementwise, convert-linalg-to-loops, "
           "lathe-lower-vectors, "
           "scf-forall-to-parallel), convert-scf-to-openmp, "
