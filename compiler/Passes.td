@@ -266,6 +266,11 @@ def LatheScheduleThreads : Pass<"lathe-schedule-threads", "mlir::ModuleOp"> {
     views' offsets, evaluated per iteration. Allocations move before the
     region and deallocations stay after it. A function in which a value
     that thread 0 computes alone would feed a parts loop is left as it is.
+    Between the two barriers where the other threads wait longest for
+    thread 0's ops (by an estimate of their loop iterations), they call
+    `lathe_idle_work()` before the closing barrier: the runtime gathers the
+    next batch there. The module gets a weak definition that does nothing,
+    for programs without the runtime.
   }];
   let options = [
     Option<"parts", "parts", "int64_t", /*default=*/"2", "Parts (threads) of the loops">,

@@ -1,5 +1,6 @@
 //===- BatchQueue.cpp - Batches assembled ahead on a worker thread --------===//
 #include "runtime/BatchQueue.h"
+#include "runtime/Parallel.h"
 
 #include <algorithm>
 
@@ -33,6 +34,10 @@ BatchQueue::BatchQueue(const Session &session, const Dataset &data,
     parallelFill_ =
         session.info().target != "nvptx" && bytes >= kThreadedBytes;
     slots_.push_back(std::move(probe));
+    if (parallelFill_ && steps_ > 1) {
+      overlap_ = true;
+      slots_.push_back(session.makeBatch());
+    }
     return;
   }
   slotCount_ = std::clamp<int64_t>((int64_t(8) << 20) / bytes, 4, 64);
@@ -42,6 +47,8 @@ BatchQueue::BatchQueue(const Session &session, const Dataset &data,
 }
 
 BatchQueue::~BatchQueue() {
+  if (offered_)
+    withdrawIdleWork(); // a pass cut short: no thread may fill it later
   if (!worker_.joinable())
     return;
   {
@@ -77,12 +84,26 @@ void BatchQueue::work() {
 
 const Batch &BatchQueue::next() {
   if (!worker_.joinable()) {
-    // The next batch's rows arrive while this one trains.
-    int64_t b = session_.info().batch;
-    session_.fill(data_, order_, released_ * b, slots_[0], parallelFill_,
-                  (released_ + 1) * b);
-    ++released_;
-    return slots_[0];
+    int64_t b = session_.info().batch, s = released_++;
+    Batch &batch = slots_[s % slots_.size()];
+    // Gathered during the last step, or else now; the next batch's rows
+    // arrive while this one trains.
+    bool gathered = offered_ && withdrawIdleWork();
+    if (offered_ && !gathered)
+      overlap_ = false;
+    offered_ = false;
+    if (!gathered)
+      session_.fill(data_, order_, s * b, batch, parallelFill_, (s + 1) * b);
+    if (overlap_ && s + 1 < steps_) {
+      Batch &following = slots_[(s + 1) % slots_.size()];
+      job_ = [this, &following, s, b] {
+        session_.fill(data_, order_, (s + 1) * b, following, false,
+                      (s + 2) * b);
+      };
+      offerIdleWork(job_);
+      offered_ = true;
+    }
+    return batch;
   }
   std::unique_lock<std::mutex> lock(mutex_);
   // The batch handed out last time is done with now.

@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -16,8 +17,10 @@ namespace lathe::rt {
 /// thread gathers the next one (rows of a shuffled data set are scattered
 /// over memory, so gathering them costs about a tenth of a small model's
 /// step) when a core is left to it; small batches, or with every core
-/// computing, batches are gathered in place. The batches are exactly those `Session::fill` makes, in order, so
-/// results do not change.
+/// computing, batches are gathered in place: the first by all threads, each
+/// next one during the step before it by a thread that the step leaves
+/// waiting (offerIdleWork), when the step has one. The batches are exactly
+/// those `Session::fill` makes, in order, so results do not change.
 class BatchQueue {
 public:
   /// Auto: ahead on a worker thread when batches are large and a core is
@@ -56,6 +59,11 @@ private:
   int64_t released_ = 0; // batches the consumer is done with
   bool handed_ = false, workerWaits_ = false, consumerWaits_ = false, stop_ = false;
   bool parallelFill_ = false; // in place, over the compiled code's threads
+  // In place, each batch but the first is gathered during the step before
+  // it, by a thread the step leaves waiting (offerIdleWork), into the other
+  // of two slots; stopped after a step that left no thread waiting.
+  bool overlap_ = false, offered_ = false;
+  std::function<void()> job_;
   std::thread worker_;
 };
 

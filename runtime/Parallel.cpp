@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "runtime/Parallel.h"
 
+#include <atomic>
+
 namespace {
 struct Ident {
   int32_t reserved1, flags, reserved2, reserved3;
@@ -49,4 +51,39 @@ void lathe::rt::parallelRanges(
                      ";lathe;parallelRanges;0;0;;"};
   Job job{n, &body};
   __kmpc_fork_call(&ident, 1, reinterpret_cast<Microtask>(&runPart), &job);
+}
+
+namespace {
+enum IdleState : int { kNone, kOffered, kRunning, kDone };
+std::atomic<int> idleState{kNone};
+const std::function<void()> *idleJob = nullptr; // published by idleState
+} // namespace
+
+void lathe::rt::offerIdleWork(const std::function<void()> &job) {
+  idleJob = &job;
+  idleState.store(kOffered, std::memory_order_release);
+}
+
+bool lathe::rt::withdrawIdleWork() {
+  int state = kOffered;
+  if (idleState.compare_exchange_strong(state, kNone,
+                                        std::memory_order_acquire))
+    return false;
+  while (state == kRunning)
+    state = idleState.load(std::memory_order_acquire);
+  idleState.store(kNone, std::memory_order_relaxed);
+  return state == kDone;
+}
+
+bool lathe::rt::idleWorkOffered() {
+  return idleState.load(std::memory_order_acquire) == kOffered;
+}
+
+extern "C" void lathe_idle_work() {
+  int state = kOffered;
+  if (!idleState.compare_exchange_strong(state, kRunning,
+                                         std::memory_order_acquire))
+    return;
+  (*idleJob)();
+  idleState.store(kDone, std::memory_order_release);
 }

@@ -15,6 +15,24 @@ namespace lathe::rt {
 void parallelRanges(int64_t n,
                     const std::function<void(int64_t, int64_t)> &body);
 
+/// Work for a thread that would otherwise wait: a compiled step whose
+/// threads wait while one of them computes alone (a small layer, a loss)
+/// has the waiting threads call lathe_idle_work(), which runs the job
+/// offered here, once, on the first of them. One job at a time; it must
+/// not touch what the step touches.
+void offerIdleWork(const std::function<void()> &job);
+/// Takes the offered job back: true once it has run (waiting for it to
+/// finish if a thread is running it), false if no thread took it (it is
+/// withdrawn unrun).
+bool withdrawIdleWork();
+/// Whether a job is offered and no thread has taken it yet.
+bool idleWorkOffered();
+
 } // namespace lathe::rt
+
+/// Called by compiled code from threads with nothing to do until another
+/// finishes (see offerIdleWork); compiled modules carry a weak one that does
+/// nothing, for programs without this runtime.
+extern "C" void lathe_idle_work();
 
 #endif

@@ -24,7 +24,7 @@ if config.lathe_fuzzer:
     config.available_features.add("fuzzer")
 llvm_config.add_tool_substitutions(tools, [config.lathe_tools_dir, config.llvm_tools_dir])
 # Upstream tools for tests that run a lowered function (mlir-22-tools).
-llvm_config.add_tool_substitutions(["mlir-opt", "mlir-runner", "llvm-readelf"], [config.llvm_tools_dir])
+llvm_config.add_tool_substitutions(["mlir-opt", "mlir-runner", "llvm-readelf", "llvm-objdump"], [config.llvm_tools_dir])
 config.substitutions.append(
     ("%mlir_lib_dir", os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")))
 

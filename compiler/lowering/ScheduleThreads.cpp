@@ -23,6 +23,7 @@
 #include "compiler/lowering/Outlining.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 #include "mlir/Dialect/UB/IR/UBOps.h"
@@ -60,6 +61,9 @@ bool overlap(const Access &a, const Access &b) {
 
 
 enum class Kind { Parts, Once, Everyone };
+
+/// What threads call while they wait for thread 0 (runtime/Parallel.h).
+constexpr llvm::StringLiteral kIdleWork = "lathe_idle_work";
 
 struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThreadsPass> {
   using LatheScheduleThreadsBase::LatheScheduleThreadsBase;
@@ -188,6 +192,38 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
         isa<MemRefType>(op.getResult(0).getType()))
       return false;
     return isPure(&op) || isa<memref::LoadOp>(op);
+  }
+
+  /// About how many loop iterations `op` runs (loops nested through the
+  /// functions it calls), to compare stretches of a step.
+  static int64_t estimateWork(Operation *op, ModuleOp module, int depth = 0) {
+    if (depth > 8)
+      return 1;
+    if (auto l = dyn_cast<linalg::LinalgOp>(op)) {
+      int64_t n = 1;
+      for (int64_t s : l.getStaticLoopRanges())
+        n *= ShapedType::isDynamic(s) ? 1 : s;
+      return n;
+    }
+    if (auto call = dyn_cast<func::CallOp>(op)) {
+      auto callee = module.lookupSymbol<func::FuncOp>(call.getCallee());
+      if (!callee || callee.isExternal())
+        return 1;
+      int64_t n = 0;
+      for (Operation &inner : callee.getBody().front())
+        n += estimateWork(&inner, module, depth + 1);
+      return n;
+    }
+    int64_t inner = 0;
+    for (Region &r : op->getRegions())
+      for (Block &b : r)
+        for (Operation &o : b)
+          inner += estimateWork(&o, module, depth + 1);
+    int64_t trips = 1;
+    if (auto loop = dyn_cast<scf::ForOp>(op))
+      if (std::optional<APInt> t = loop.getStaticTripCount())
+        trips = t->getSExtValue();
+    return 1 + trips * inner;
   }
 
   static bool isView(Operation &op) {
@@ -360,6 +396,26 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
     inside.assign(units.begin(), units.end());
     barrierBefore.assign(unitBarrier.begin(), unitBarrier.end());
 
+    // Between two barriers, the other threads wait while thread 0 runs its
+    // ops that run once. In the stretch where they wait longest, they call
+    // lathe_idle_work() before the barrier that ends it: the runtime hands
+    // it a job (gathering the next batch) that would otherwise run between
+    // steps, on its own.
+    auto module = fn->getParentOfType<ModuleOp>();
+    int64_t idleStretch = -1, stretch = 0, longest = 0, onceWork = 0;
+    for (size_t i = 0; i <= inside.size(); ++i) {
+      if (i == inside.size() || barrierBefore[i]) {
+        if (onceWork > longest) {
+          longest = onceWork;
+          idleStretch = stretch;
+        }
+        onceWork = 0;
+        ++stretch;
+      }
+      if (i < inside.size() && kind[inside[i]] == Kind::Once)
+        onceWork += estimateWork(inside[i], module);
+    }
+
     // Build the region.
     MLIRContext *ctx = fn.getContext();
     OpBuilder b(ctx);
@@ -369,7 +425,6 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
       return;
     for (Operation *op : before)
       op->moveBefore(first);
-    auto module = fn->getParentOfType<ModuleOp>();
     auto declare = [&](StringRef name) {
       if (!module.lookupSymbol<func::FuncOp>(name)) {
         OpBuilder mb = OpBuilder::atBlockBegin(module.getBody());
@@ -391,13 +446,31 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
     Value tid = idx("omp_get_thread_num"), count = idx("omp_get_num_threads");
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, zero);
+    Value isOther = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, tid, zero);
     auto term = omp::TerminatorOp::create(b, loc);
+    auto idle = [&] {
+      if (!module.lookupSymbol<func::FuncOp>(kIdleWork)) {
+        // A weak one that does nothing, for programs without the runtime.
+        OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+        auto f = func::FuncOp::create(mb, loc, kIdleWork, FunctionType::get(ctx, {}, {}));
+        f->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Weak));
+        OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+        func::ReturnOp::create(fb, loc);
+      }
+      auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, isOther, /*withElse=*/false);
+      OpBuilder ib = OpBuilder::atBlockBegin(ifOp.thenBlock());
+      func::CallOp::create(ib, loc, kIdleWork, TypeRange{}, ValueRange{});
+    };
 
+    stretch = 0;
     for (size_t i = 0; i < inside.size(); ++i) {
       Operation *op = inside[i];
       b.setInsertionPoint(term);
-      if (barrierBefore[i])
+      if (barrierBefore[i]) {
+        if (stretch++ == idleStretch)
+          idle();
         omp::BarrierOp::create(b, loc);
+      }
       switch (kind[op]) {
       case Kind::Everyone:
         op->moveBefore(term);
@@ -440,6 +513,10 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
         break;
       }
       }
+    }
+    if (stretch == idleStretch) {
+      b.setInsertionPoint(term);
+      idle();
     }
   }
 };

@@ -15,6 +15,7 @@
 using namespace lathe;
 
 extern "C" void memrefCopy(int64_t, void *, void *); // runtime/MemrefCopy.cpp
+extern "C" void lathe_idle_work();                    // runtime/Parallel.cpp
 
 struct JitModel::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
@@ -65,6 +66,11 @@ std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error, bool poison) {
   llvm::orc::SymbolMap helpers;
   helpers[mangle("memrefCopy")] = {
       llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
+      llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+  // A step's waiting threads gather the next batch (runtime/Parallel.h);
+  // defined here, it takes the place of the module's weak one.
+  helpers[mangle("lathe_idle_work")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&lathe_idle_work),
       llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
   if (poison)
     helpers[mangle("malloc")] = {

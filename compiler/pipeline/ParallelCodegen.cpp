@@ -112,6 +112,10 @@ SmallVector<OwningOpRef<ModuleOp>> lathe::splitModule(ModuleOp module,
         Operation *decl = op.cloneWithoutRegions();
         if (auto g = dyn_cast<LLVM::GlobalOp>(decl))
           g.removeValueAttr();
+        // A declaration links externally, whatever the definition's
+        // linkage: declared `weak`, a function's calls were dropped.
+        if (auto f = dyn_cast<LLVM::LLVMFuncOp>(decl))
+          f.setLinkage(LLVM::Linkage::External);
         // A declaration may not carry the definition's subprogram (LLVM
         // rejects a module whose declarations have !dbg; --debug-ir).
         if (auto loc = dyn_cast<FusedLoc>(decl->getLoc()))

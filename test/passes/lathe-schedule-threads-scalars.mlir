@@ -47,6 +47,9 @@ func.func @step(%x: memref<256xf32>, %s: memref<f32>, %t: memref<f32>) {
 // CHECK-NEXT: scf.if %{{.*}} {
 // CHECK-NEXT: func.call @step.task1(%arg0, %arg1, %arg2)
 // CHECK-NEXT: }
+// CHECK-NEXT: scf.if %{{.*}} {
+// CHECK-NEXT: func.call @lathe_idle_work()
+// CHECK-NEXT: }
 // CHECK-NEXT: omp.barrier
 // CHECK-NEXT: %[[U:.*]] = memref.load %arg2[]
 // CHECK: scf.for

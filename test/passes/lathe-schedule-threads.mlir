@@ -4,8 +4,9 @@
 // scalar loads. Barriers go only where a thread touches what another one
 // wrote since the last barrier: none between two loops whose parts use the
 // same halves, one before thread 0 reads all of y, one before the others
-// load what thread 0 stored. Allocations stay before the region,
-// deallocations after it.
+// load what thread 0 stored. While thread 0 sums y, the others call
+// lathe_idle_work (weak in the module, to do nothing without the runtime).
+// Allocations stay before the region, deallocations after it.
 // RUN: lathe-opt %s --lathe-schedule-threads=parts=2 | FileCheck %s
 
 #id = affine_map<(i) -> (i)>
@@ -61,6 +62,7 @@ func.func @step(%x: memref<256xf32>, %y: memref<256xf32>, %s: memref<f32>) {
 // CHECK: %[[N:.*]] = func.call @omp_get_num_threads()
 // CHECK: %[[NI:.*]] = arith.index_cast %[[N]]
 // CHECK: %[[FIRST:.*]] = arith.cmpi eq, %[[TI]], %{{.*}}
+// CHECK: %[[OTHER:.*]] = arith.cmpi ne, %[[TI]], %{{.*}}
 // CHECK: scf.for %[[P:.*]] = %[[TI]] to %{{.*}} step %[[NI]] {
 // CHECK: func.call @step.task0(
 // CHECK-NOT: omp.barrier
@@ -69,7 +71,12 @@ func.func @step(%x: memref<256xf32>, %y: memref<256xf32>, %s: memref<f32>) {
 // CHECK: omp.barrier
 // CHECK-NEXT: scf.if %[[FIRST]] {
 // CHECK-NEXT: func.call @step.task2(
-// CHECK: omp.barrier
+// CHECK-NEXT: }
+// The other threads wait here: they pick up the runtime's idle work.
+// CHECK-NEXT: scf.if %[[OTHER]] {
+// CHECK-NEXT: func.call @lathe_idle_work()
+// CHECK-NEXT: }
+// CHECK-NEXT: omp.barrier
 // CHECK-NEXT: %[[V:.*]] = memref.load %arg2[]
 // CHECK: scf.for %{{.*}} = %[[TI]] to %{{.*}} step %[[NI]] {
 // CHECK: func.call @step.task3(%{{.*}}, %arg0, %[[V]])
@@ -84,3 +91,7 @@ func.func @step(%x: memref<256xf32>, %y: memref<256xf32>, %s: memref<f32>) {
 // CHECK-SAME: llvm.linkage = #llvm.linkage<internal>
 // CHECK: memref.subview
 // CHECK: func.func private @step.task1(%{{.*}}: index, %{{.*}}: memref<256xf32> {llvm.noalias}, %{{.*}}: memref<256xf32>)
+
+// CHECK: func.func @lathe_idle_work()
+// CHECK-SAME: llvm.linkage = #llvm.linkage<weak>
+// CHECK-NEXT: return

@@ -1,7 +1,8 @@
 //===- BatchQueueTest.cpp - Batches gathered ahead equal those filled in turn ===//
 //
 // Gathered ahead on the worker thread and in place (by two OpenMP threads,
-// each its share of the rows), for passes shorter
+// each its share of the rows, or by a thread a step leaves waiting: see
+// offerIdleWork), for passes shorter
 // than, equal to and longer than the queue's ring, with a partial last
 // batch, for one-hot, class and token inputs: every batch the queue hands
 // out equals the one Session::fill makes. Prints one line per
@@ -10,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "runtime/BatchQueue.h"
+#include "runtime/Parallel.h"
 #include "test/unit/Expect.h"
 
 #include <fmt/format.h>
@@ -31,7 +33,25 @@ bool same(const Buffer &a, const Buffer &b) {
   return true;
 }
 
-void check(const std::string &model, int64_t n, BatchQueue::Gather how) {
+/// How the steps between the queue's batches treat lathe_idle_work: not at
+/// all, or called from thread 1 (as a compiled step's waiting thread does)
+/// every step or only in the first few.
+enum class Idle { None, Always, FirstSteps };
+
+/// Whether thread 1 took an offered batch.
+bool step(Idle idle, int64_t s) {
+  if (idle == Idle::None || (idle == Idle::FirstSteps && s >= 3) ||
+      !idleWorkOffered())
+    return false;
+  parallelRanges(2, [](int64_t begin, int64_t) {
+    if (begin == 1)
+      lathe_idle_work();
+  });
+  return !idleWorkOffered();
+}
+
+void check(const std::string &model, int64_t n, BatchQueue::Gather how,
+           Idle idle = Idle::None) {
   ModelInfo info;
   std::string error;
   if (!parseModelInfo(model, info, error)) {
@@ -57,7 +77,7 @@ void check(const std::string &model, int64_t n, BatchQueue::Gather how) {
 
   BatchQueue queue(session, d, order, how);
   Batch want = session.makeBatch();
-  int64_t steps = (n + info.batch - 1) / info.batch;
+  int64_t steps = (n + info.batch - 1) / info.batch, taken = 0;
   expect(queue.size() == steps, fmt::format("{} samples: {} batches, want {}",
                                             n, queue.size(), steps));
   for (int64_t s = 0; s < steps; ++s) {
@@ -66,10 +86,17 @@ void check(const std::string &model, int64_t n, BatchQueue::Gather how) {
     expect(got.count == want.count && same(got.x, want.x) &&
                same(got.y, want.y) && same(got.mask, want.mask) &&
                got.labels == want.labels,
-           fmt::format("{} samples ({}, {}): batch {} differs", n, info.name,
+           fmt::format("{} samples ({}, {}, idle work {}): batch {} differs",
+                       n, info.name,
                        how == BatchQueue::Gather::Ahead ? "ahead" : "in place",
-                       s));
+                       int(idle), s));
+    taken += step(idle, s);
   }
+  // Batches of 100 KB are offered (smaller ones are gathered by one thread).
+  if (idle == Idle::Always && info.name == "onehot" && steps > 1)
+    expect(taken == steps - 1,
+           fmt::format("{} samples: thread 1 gathered {} batches, want {}", n,
+                       taken, steps - 1));
 }
 } // namespace
 
@@ -97,6 +124,36 @@ int main() {
       check(classes, n, how);
     for (int64_t n : {4, 5, 2001})
       check(tokens, n, how);
+  }
+  // In place, the next batch is offered to the step's waiting threads: it
+  // is the same whether they take it every step, only in the first steps
+  // (then the queue gathers the rest itself), or never.
+  for (Idle idle : {Idle::Always, Idle::FirstSteps}) {
+    for (int64_t n : {1, 33, 64 * 32 + 5, 300 * 32 + 17})
+      check(onehot, n, BatchQueue::Gather::InPlace, idle);
+    for (int64_t n : {3, 1000})
+      check(classes, n, BatchQueue::Gather::InPlace, idle);
+  }
+  // A queue destroyed before its pass ends withdraws the batch it offered:
+  // no later step gathers into it.
+  {
+    ModelInfo info;
+    std::string error;
+    parseModelInfo(onehot, info, error);
+    Session session(info, EntryPoints{});
+    Dataset d;
+    d.n = 100;
+    d.features = info.inputSize();
+    d.x.assign(size_t(d.n * d.features), 1.0f);
+    d.labels.assign(size_t(d.n), 0);
+    std::vector<int64_t> order(size_t(d.n));
+    std::iota(order.begin(), order.end(), 0);
+    {
+      BatchQueue queue(session, d, order, BatchQueue::Gather::InPlace);
+      queue.next();
+      expect(idleWorkOffered(), "no batch offered to a step's waiting threads");
+    }
+    expect(!idleWorkOffered(), "a destroyed queue left its batch offered");
   }
   return lathe::test::summary();
 }
