@@ -116,8 +116,10 @@ def LathePartition : Pass<"lathe-partition", "mlir::ModuleOp"> {
     (`big-work` iterations) no parameter reached are then cut along their
     first parallel loop. Part t of every op then touches the
     same slices of the weights, their gradients and the optimizer's moments,
-    so the thread that runs it keeps them in its cache. Steps with loops at
-    the top (recurrences) are left as they are.
+    so the thread that runs it keeps them in its cache. A weight's gradient
+    that only its optimizer update reads is computed in the update's parts
+    (where lathe-fuse-gradient-update then computes it in blocks). Steps
+    with loops at the top (recurrences) are left as they are.
   }];
   let options = [
     Option<"parts", "parts", "int64_t", /*default=*/"2", "Parts (threads)">,
@@ -222,6 +224,21 @@ def LatheVectorizeTranspose : Pass<"lathe-vectorize-transpose"> {
   }];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::vector::VectorDialect",
                            "mlir::tensor::TensorDialect"];
+}
+
+def LatheFuseGradientUpdate : Pass<"lathe-fuse-gradient-update", "mlir::func::FuncOp"> {
+  let summary = "Compute a weight's gradient block by block inside its optimizer update";
+  let description = [{
+    For an elementwise linalg.generic over whole operands (an optimizer
+    update) that reads the result of a `lathe.matmul` op nothing else reads
+    (a weight's gradient), in the same block: tiles the update along its
+    first loop in blocks of 8 rows (scf.for) and fuses the matmul and the
+    fill it starts from into each block, from a block-sized empty tensor.
+    The gradient then never goes to memory whole. Runs after
+    lathe-partition, which computes such a gradient in the parts of its
+    update.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::tensor::TensorDialect"];
 }
 
 def LatheFlattenElementwise : Pass<"lathe-flatten-elementwise"> {

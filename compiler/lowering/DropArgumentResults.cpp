@@ -11,6 +11,8 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 namespace lathe {
@@ -21,6 +23,21 @@ namespace lathe {
 using namespace mlir;
 
 namespace {
+/// The buffer `v` is: through an scf.for (an update in blocks) that hands
+/// on the buffer it started from, that buffer.
+Value underlying(Value v) {
+  while (auto r = dyn_cast<OpResult>(v)) {
+    auto loop = dyn_cast<scf::ForOp>(r.getOwner());
+    if (!loop)
+      break;
+    unsigned i = r.getResultNumber();
+    if (loop.getYieldedValues()[i] != loop.getRegionIterArgs()[i])
+      break;
+    v = loop.getInitArgs()[i];
+  }
+  return v;
+}
+
 struct DropArgumentResultsPass
     : lathe::impl::LatheDropArgumentResultsBase<DropArgumentResultsPass> {
   void runOnOperation() override {
@@ -33,7 +50,7 @@ struct DropArgumentResultsPass
       llvm::BitVector drop(ret.getNumOperands());
       for (auto [result, arg] : llvm::enumerate(updates.asArrayRef())) {
         if (result >= ret.getNumOperands() || arg >= fn.getNumArguments() ||
-            ret.getOperand(result) != fn.getArgument(arg)) {
+            underlying(ret.getOperand(result)) != fn.getArgument(arg)) {
           fn.emitError("result ")
               << result << " was not written into argument " << arg
               << " in place";

@@ -26,12 +26,16 @@
 // from is computed inside each part, so that a matmul's tiles still start
 // from it in registers. A cut reduction is such a loop too: iteration t
 // adds up its share into zeros, as slice t of a stacked [parts, ...]
-// tensor, and an elementwise op sums the slices after the loop.
+// tensor, and an elementwise op sums the slices after the loop. A weight's
+// gradient that only its optimizer update reads is computed in the
+// update's parts, on their rows (when lathe-fuse-gradient-update then
+// computes it in blocks of rows there), not in parts of its own.
 // lathe-schedule-threads later runs iteration t of every parts loop on
 // thread t.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/lowering/GradientBlocks.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -252,6 +256,16 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     }
   }
 
+  /// An optimizer update: an elementwise op that reads a parameter (a
+  /// function argument).
+  static bool isUpdate(linalg::LinalgOp op) {
+    return op.getNumReductionLoops() == 0 &&
+           llvm::any_of(op.getDpsInputs(), [](Value v) {
+             auto arg = dyn_cast<BlockArgument>(v);
+             return arg && isa<func::FuncOp>(arg.getOwner()->getParentOp());
+           });
+  }
+
   /// A producer worth computing inside its consumer's parts: a fill or a
   /// broadcast (a bias), which then starts each part's matmul in registers.
   static bool fusable(Operation *op) {
@@ -285,6 +299,43 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     auto forall = cast<scf::ForallOp>(result->loops.front().getOperation());
     forall->setAttr("lathe.parts", rewriter.getUnitAttr());
     rewriter.replaceOp(op, result->replacements);
+    // A weight's gradient that only this update reads is computed in the
+    // update's parts too, on the rows each part updates
+    // (lathe-fuse-gradient-update then computes it block by block).
+    if (isUpdate(op))
+      for (Operation *tiled : result->tiledOps) {
+        SmallVector<int64_t> ranges = cast<linalg::LinalgOp>(tiled).getStaticLoopRanges();
+        if (ranges.size() < 2 || ShapedType::isDynamic(ranges.front()) ||
+            ShapedType::isDynamic(ranges.back()) ||
+            !lathe::updatesInBlocks(ranges.front(), ranges.back()))
+          continue;
+        for (Value in : cast<linalg::LinalgOp>(tiled).getDpsInputs()) {
+          auto slice = in.getDefiningOp<tensor::ExtractSliceOp>();
+          auto grad = slice ? slice.getSource().getDefiningOp<linalg::LinalgOp>() : nullptr;
+          if (!grad || !grad->hasAttr("lathe.matmul") || grad->getNumResults() != 1 ||
+              !grad->getResult(0).hasOneUse())
+            continue;
+          auto start = grad.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+          std::optional<scf::SCFFuseProducerOfSliceResult> part =
+              scf::tileAndFuseProducerOfSlice(rewriter, slice, result->loops);
+          if (!part || part->tiledOps.size() != 1)
+            continue;
+          if (grad->use_empty()) {
+            fused.push_back(grad);
+            rewriter.eraseOp(grad);
+          }
+          // And the zeros it starts from, on those rows only.
+          auto gradPart = cast<linalg::LinalgOp>(part->tiledOps.front());
+          auto startSlice = gradPart.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>();
+          if (!start || !startSlice || startSlice.getSource() != start.getResult(0) ||
+              !scf::tileAndFuseProducerOfSlice(rewriter, startSlice, result->loops))
+            continue;
+          if (start->use_empty()) {
+            fused.push_back(start);
+            rewriter.eraseOp(start);
+          }
+        }
+      }
     for (unsigned i = 0; i < forall.getOutputs().size(); ++i) {
       Value init = forall.getOutputs()[i];
       auto producer = init.getDefiningOp<linalg::LinalgOp>();

@@ -46,7 +46,7 @@ namespace lathe {
 using namespace mlir;
 
 namespace {
-bool sameSubset(tensor::ExtractSliceOp read, tensor::ParallelInsertSliceOp write) {
+template <typename Write> bool sameSubset(tensor::ExtractSliceOp read, Write write) {
   auto same = [](ArrayRef<OpFoldResult> a, ArrayRef<OpFoldResult> b) {
     return a.size() == b.size() &&
            llvm::all_of(llvm::zip(a, b), [](auto p) {
@@ -90,6 +90,30 @@ void readThroughSharedOutputs(RewriterBase &rewriter, func::FuncOp fn) {
   DominanceInfo dom;
   for (scf::ForallOp loop : changed)
     eliminateCommonSubExpressions(rewriter, dom, loop);
+
+  // The same one level down: an update in blocks (an scf.for, from
+  // lathe-fuse-gradient-update) whose iteration argument starts as the
+  // value it updates reads each block through the iteration argument.
+  SmallVector<scf::ForOp> blocks;
+  fn.walk([&](scf::ForOp loop) {
+    auto yield = cast<scf::YieldOp>(loop.getBody()->getTerminator());
+    for (auto [init, carried, yielded] :
+         llvm::zip(loop.getInitArgs(), loop.getRegionIterArgs(), yield.getOperands())) {
+      auto write = yielded.getDefiningOp<tensor::InsertSliceOp>();
+      if (!write || write.getDest() != carried)
+        continue;
+      for (Operation *user : llvm::make_early_inc_range(init.getUsers())) {
+        auto read = dyn_cast<tensor::ExtractSliceOp>(user);
+        if (!read || !loop->isProperAncestor(read) || !sameSubset(read, write))
+          continue;
+        read.getSourceMutable().assign(carried);
+        if (blocks.empty() || blocks.back() != loop)
+          blocks.push_back(loop);
+      }
+    }
+  });
+  for (scf::ForOp loop : blocks)
+    eliminateCommonSubExpressions(rewriter, dom, loop);
 }
 
 struct UpdateInPlacePass
@@ -119,6 +143,16 @@ struct UpdateInPlacePass
     IRRewriter rewriter(&getContext());
     if (failed(bufferization::eliminateEmptyTensors(rewriter, getOperation())))
       return signalPassFailure();
+    // An update in blocks (an scf.for) that now starts from the argument
+    // writes it in place by itself; materialized into it again, one-shot
+    // bufferization reports a conflict it cannot resolve.
+    getOperation().walk([&](bufferization::MaterializeInDestinationOp m) {
+      auto r = dyn_cast<OpResult>(m.getSource());
+      auto loop = r ? dyn_cast<scf::ForOp>(r.getOwner()) : nullptr;
+      if (loop && loop.getInitArgs()[r.getResultNumber()] == m.getDest()) {
+        rewriter.replaceOp(m, m.getSource());
+      }
+    });
     for (auto fn : getOperation().getOps<func::FuncOp>())
       if (fn->hasAttr("lathe.updates"))
         readThroughSharedOutputs(rewriter, fn);

@@ -11,7 +11,8 @@
 // Buffers whose lives (first use to last) do not overlap share their
 // bytes.
 // Buffers allocated inside loops or parallel regions are left alone (a
-// buffer of a parallel body is one per thread).
+// buffer of a parallel body is one per thread); a small one at the top of
+// the function a thread runs for its part goes on that thread's stack.
 //
 // The entry points are not reentrant afterwards: two concurrent calls
 // would share the workspace. The runtime calls them from one thread, one
@@ -36,6 +37,8 @@ namespace lathe {
 using namespace mlir;
 
 namespace {
+/// The largest buffer of a task that goes on the stack.
+constexpr int64_t kStackBytes = 16 << 10;
 /// Alignment of each buffer in the workspace (a cache line; the
 /// allocations ask for 64).
 constexpr int64_t kAlign = 64;
@@ -63,8 +66,42 @@ struct Buffer {
 };
 
 struct WorkspacePass : lathe::impl::LatheWorkspaceBase<WorkspacePass> {
+  /// A small buffer at the top of a function that is not an entry point
+  /// (a part's block of a weight gradient, in the task a thread runs)
+  /// lives on the stack of the thread that runs it.
+  static void stackSmallBuffers(func::FuncOp f) {
+    Block &entry = f.getBody().front();
+    for (auto alloc : llvm::make_early_inc_range(entry.getOps<memref::AllocOp>())) {
+      int64_t bytes = workspaceBytes(alloc.getType());
+      if (!bytes || bytes > kStackBytes)
+        continue;
+      SmallVector<Operation *> deallocs;
+      bool local = true;
+      for (Operation *user : alloc->getUsers()) {
+        if (isa<memref::DeallocOp>(user)) {
+          local &= user->getBlock() == &entry;
+          deallocs.push_back(user);
+        } else {
+          local &= !isa<func::ReturnOp>(user);
+        }
+      }
+      if (!local)
+        continue;
+      OpBuilder b(alloc);
+      auto stack = memref::AllocaOp::create(b, alloc.getLoc(), alloc.getType(), ValueRange{},
+                                            b.getI64IntegerAttr(kAlign));
+      alloc.replaceAllUsesWith(stack.getResult());
+      for (Operation *d : deallocs)
+        d->erase();
+      alloc.erase();
+    }
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    for (auto f : module.getOps<func::FuncOp>())
+      if (!f.isExternal() && !f->hasAttr("lathe.entry"))
+        stackSmallBuffers(f);
     SymbolTable symbols(module);
     SmallVector<std::pair<func::FuncOp, SmallVector<Buffer>>> entries;
     int64_t size = 0;

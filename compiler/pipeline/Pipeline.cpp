@@ -216,6 +216,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           // Before the cut, which then cuts the direct convolutions.
           fmt::format("func.func(lathe-direct-conv{{mode={}}}), ", conv) +
           partition +
+          "func.func(lathe-fuse-gradient-update, canonicalize, cse), "
           // Function-level passes are nested under func.func, where MLIR
           // runs them on several functions (the steps, later their pieces)
           // at once.

@@ -1,8 +1,10 @@
 // An entry point's buffers become views of one global block that all entry
 // points share: its size is the largest entry point's, buffers whose uses
 // do not overlap share bytes, each starts at a multiple of 64 bytes, and
-// their deallocations are erased. A buffer allocated in a loop body, and
-// the buffers of a function that is not an entry point, stay allocations.
+// their deallocations are erased. A buffer allocated in a loop body stays
+// an allocation. A function that is not an entry point (a task a thread
+// runs) keeps its buffers too, but those of at most 16 KB at its top go on
+// the stack: one per thread.
 // RUN: lathe-opt %s --lathe-workspace | FileCheck %s
 
 // CHECK: memref.global "private" @lathe.workspace : memref<1088xi8> = uninitialized {alignment = 64 : i64}
@@ -27,7 +29,10 @@
 // CHECK: memref.view {{.*}} : memref<1088xi8> to memref<4xf32>
 // CHECK-NOT: memref.dealloc
 // CHECK-LABEL: func.func @helper
-// CHECK: memref.alloc
+// CHECK: memref.alloca() {alignment = 64 : i64} : memref<4xf32>
+// CHECK-NOT: memref.dealloc
+// CHECK-LABEL: func.func @big_helper
+// CHECK: memref.alloc() : memref<8192xf32>
 // CHECK: memref.dealloc
 func.func @step(%x: memref<16x16xf32>, %y: memref<8x8xf32>, %s: memref<3xf32>) attributes {lathe.entry} {
   %c0 = arith.constant 0 : index
@@ -65,5 +70,12 @@ func.func @helper(%x: memref<4xf32>) {
   %a = memref.alloc() : memref<4xf32>
   memref.copy %x, %a : memref<4xf32> to memref<4xf32>
   memref.dealloc %a : memref<4xf32>
+  return
+}
+
+func.func @big_helper(%x: memref<8192xf32>) {
+  %a = memref.alloc() : memref<8192xf32>
+  memref.copy %x, %a : memref<8192xf32> to memref<8192xf32>
+  memref.dealloc %a : memref<8192xf32>
   return
 }
