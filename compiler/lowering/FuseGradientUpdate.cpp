@@ -53,15 +53,15 @@ linalg::LinalgOp fusableGradient(linalg::GenericOp update) {
   if (!llvm::any_of(update.getDpsInputs(), parameter))
     return nullptr;
   SmallVector<int64_t> ranges = update.getStaticLoopRanges();
-  if (ShapedType::isDynamic(ranges[0]) || ShapedType::isDynamic(ranges.back()) ||
-      !lathe::updatesInBlocks(ranges[0], ranges.back()))
+  if (ShapedType::isDynamic(ranges[0]) || ShapedType::isDynamic(ranges.back()))
     return nullptr;
   for (OpOperand *in : update.getDpsInputOperands()) {
     auto mm = in->get().getDefiningOp<linalg::LinalgOp>();
     if (mm && mm->hasAttr("lathe.matmul") && mm->getBlock() == update->getBlock() &&
         mm->getNumResults() == 1 && mm->getResult(0).hasOneUse() &&
         mm.getNumDpsInits() == 1 &&
-        mm.getMatchingIndexingMap(mm.getDpsInitOperand(0)).isProjectedPermutation())
+        mm.getMatchingIndexingMap(mm.getDpsInitOperand(0)).isProjectedPermutation() &&
+        lathe::updatesInBlocks(ranges[0], ranges.back(), lathe::reductionSize(mm)))
       return mm;
   }
   return nullptr;

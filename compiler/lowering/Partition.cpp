@@ -306,14 +306,14 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
       for (Operation *tiled : result->tiledOps) {
         SmallVector<int64_t> ranges = cast<linalg::LinalgOp>(tiled).getStaticLoopRanges();
         if (ranges.size() < 2 || ShapedType::isDynamic(ranges.front()) ||
-            ShapedType::isDynamic(ranges.back()) ||
-            !lathe::updatesInBlocks(ranges.front(), ranges.back()))
+            ShapedType::isDynamic(ranges.back()))
           continue;
         for (Value in : cast<linalg::LinalgOp>(tiled).getDpsInputs()) {
           auto slice = in.getDefiningOp<tensor::ExtractSliceOp>();
           auto grad = slice ? slice.getSource().getDefiningOp<linalg::LinalgOp>() : nullptr;
           if (!grad || !grad->hasAttr("lathe.matmul") || grad->getNumResults() != 1 ||
-              !grad->getResult(0).hasOneUse())
+              !grad->getResult(0).hasOneUse() ||
+              !lathe::updatesInBlocks(ranges.front(), ranges.back(), lathe::reductionSize(grad)))
             continue;
           auto start = grad.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
           std::optional<scf::SCFFuseProducerOfSliceResult> part =

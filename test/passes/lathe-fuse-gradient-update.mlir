@@ -2,8 +2,10 @@
 // nothing else reads) computes the gradient in blocks of 8 rows: an
 // scf.for whose body fills a block-sized tensor with zeros, computes the
 // gradient's rows into it and updates those rows. The whole gradient is
-// never built. Not fused: a gradient of fewer than 16 columns, a gradient
-// something else reads too, and an elementwise op that reads no parameter.
+// never built. Not fused: a gradient of fewer than 16 columns, one that
+// sums more products than it has rows (an LSTM kernel's, over batch x time
+// steps), a gradient something else reads too, and an elementwise op that
+// reads no parameter.
 // RUN: lathe-opt %s --pass-pipeline='builtin.module(func.func(lathe-fuse-gradient-update))' | FileCheck %s
 // The CNN's dense weight on two threads: lathe-partition computes the
 // gradient in the update's two parts of 2704 rows, each part in blocks.
@@ -124,6 +126,29 @@ func.func @epilogue(%h: tensor<64x32xf32>, %x: tensor<16x64xf32>, %dy: tensor<16
       ins(%g : tensor<64x32xf32>) outs(%e : tensor<64x32xf32>) {
   ^bb0(%gv: f32, %o: f32):
     %n = arith.mulf %gv, %c : f32
+    linalg.yield %n : f32
+  } -> tensor<64x32xf32>
+  return %u : tensor<64x32xf32>
+}
+
+// CHECK-LABEL: func.func @long_sum(
+// CHECK-NOT: scf.for
+// CHECK: return
+func.func @long_sum(%w: tensor<64x32xf32>, %x: tensor<128x64xf32>, %dy: tensor<128x32xf32>) -> tensor<64x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<64x32xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<64x32xf32>) -> tensor<64x32xf32>
+  %g = linalg.generic {indexing_maps = [#x, #dy, #g], iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %dy : tensor<128x64xf32>, tensor<128x32xf32>) outs(%z : tensor<64x32xf32>) attrs = {lathe.matmul} {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %m = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<64x32xf32>
+  %u = linalg.generic {indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %g : tensor<64x32xf32>, tensor<64x32xf32>) outs(%e : tensor<64x32xf32>) {
+  ^bb0(%wv: f32, %gv: f32, %o: f32):
+    %n = arith.subf %wv, %gv : f32
     linalg.yield %n : f32
   } -> tensor<64x32xf32>
   return %u : tensor<64x32xf32>
