@@ -259,32 +259,7 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
     if (next >= 0)
       ask(next, first, last);
   };
-  static bool cols = getenv("LATHE_COLFILL") != nullptr;
-  if (parallel && cols && !info_.tokenInput) {
-    parallelRanges(2, [&](int64_t p0, int64_t p1) {
-      int64_t c0 = f * p0 / 2, c1 = f * p1 / 2;
-      for (int64_t r = 0; r < batch.count; ++r) {
-        int64_t i = order[begin + r];
-        const uint8_t *b = d.bytes.data() + i * f;
-        float *o = batch.x.data() + r * f;
-        for (int64_t j = c0; j < c1; ++j)
-          o[j] = float(b[j]) * d.byteScale + d.byteShift;
-      }
-      if (p0 == 0)
-        for (int64_t r = 0; r < B; ++r) {
-          bool real = r < batch.count;
-          batch.mask[r] = real ? 1.0f : 0.0f;
-          if (!real) continue;
-          int64_t i = order[begin + r];
-          if (info_.task == Task::OneHot) batch.y[r * out + d.labels[i]] = 1.0f;
-          else if (!batch.labels.empty()) batch.labels[r] = d.labels[i];
-        }
-      if (next >= 0)
-        for (int64_t r = next; r < std::min<int64_t>(next + B, order.size()); ++r)
-          __builtin_prefetch(d.bytes.data() + order[r] * f + c0),
-          __builtin_prefetch(d.bytes.data() + order[r] * f + (c0 + c1) / 2);
-    });
-  } else if (parallel)
+  if (parallel)
     parallelRanges(B, rows);
   else
     rows(0, B);
