@@ -298,11 +298,12 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
       return failure();
     auto forall = cast<scf::ForallOp>(result->loops.front().getOperation());
     forall->setAttr("lathe.parts", rewriter.getUnitAttr());
+    bool update = isUpdate(op);
     rewriter.replaceOp(op, result->replacements);
     // A weight's gradient that only this update reads is computed in the
     // update's parts too, on the rows each part updates
     // (lathe-fuse-gradient-update then computes it block by block).
-    if (isUpdate(op))
+    if (update)
       for (Operation *tiled : result->tiledOps) {
         SmallVector<int64_t> ranges = cast<linalg::LinalgOp>(tiled).getStaticLoopRanges();
         if (ranges.size() < 2 || ShapedType::isDynamic(ranges.front()) ||
@@ -320,6 +321,8 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
               scf::tileAndFuseProducerOfSlice(rewriter, slice, result->loops);
           if (!part || part->tiledOps.size() != 1)
             continue;
+          if (slice->use_empty())
+            rewriter.eraseOp(slice);
           if (grad->use_empty()) {
             fused.push_back(grad);
             rewriter.eraseOp(grad);
@@ -330,6 +333,8 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
           if (!start || !startSlice || startSlice.getSource() != start.getResult(0) ||
               !scf::tileAndFuseProducerOfSlice(rewriter, startSlice, result->loops))
             continue;
+          if (startSlice->use_empty())
+            rewriter.eraseOp(startSlice);
           if (start->use_empty()) {
             fused.push_back(start);
             rewriter.eraseOp(start);
