@@ -70,14 +70,14 @@ linalg::LinalgOp fusableGradient(linalg::GenericOp update) {
 struct FuseGradientUpdatePass
     : lathe::impl::LatheFuseGradientUpdateBase<FuseGradientUpdatePass> {
   void runOnOperation() override {
-    SmallVector<linalg::GenericOp> updates;
+    SmallVector<std::pair<linalg::GenericOp, linalg::LinalgOp>> updates;
     getOperation().walk([&](linalg::GenericOp g) {
-      if (fusableGradient(g))
-        updates.push_back(g);
+      if (linalg::LinalgOp grad = fusableGradient(g))
+        updates.push_back({g, grad});
     });
     IRRewriter rewriter(&getContext());
-    for (linalg::GenericOp update : updates)
-      fuse(rewriter, update, fusableGradient(update));
+    for (auto [update, grad] : updates)
+      fuse(rewriter, update, grad);
   }
 
   void fuse(IRRewriter &rewriter, linalg::GenericOp update, linalg::LinalgOp grad) {

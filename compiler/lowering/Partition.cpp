@@ -300,6 +300,21 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
     forall->setAttr("lathe.parts", rewriter.getUnitAttr());
     bool update = isUpdate(op);
     rewriter.replaceOp(op, result->replacements);
+    // Computes the producer of `slice` in the parts; the producer goes once
+    // nothing else reads it.
+    auto fuseIntoParts = [&](tensor::ExtractSliceOp slice, Operation *producer) {
+      std::optional<scf::SCFFuseProducerOfSliceResult> part =
+          scf::tileAndFuseProducerOfSlice(rewriter, slice, result->loops);
+      if (!part)
+        return part;
+      if (slice->use_empty())
+        rewriter.eraseOp(slice);
+      if (producer->use_empty()) {
+        fused.push_back(producer);
+        rewriter.eraseOp(producer);
+      }
+      return part;
+    };
     // A weight's gradient that only this update reads is computed in the
     // update's parts too, on the rows each part updates
     // (lathe-fuse-gradient-update then computes it block by block).
@@ -317,28 +332,14 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
               !lathe::updatesInBlocks(ranges.front(), ranges.back(), lathe::reductionSize(grad)))
             continue;
           auto start = grad.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
-          std::optional<scf::SCFFuseProducerOfSliceResult> part =
-              scf::tileAndFuseProducerOfSlice(rewriter, slice, result->loops);
+          std::optional<scf::SCFFuseProducerOfSliceResult> part = fuseIntoParts(slice, grad);
           if (!part || part->tiledOps.size() != 1)
             continue;
-          if (slice->use_empty())
-            rewriter.eraseOp(slice);
-          if (grad->use_empty()) {
-            fused.push_back(grad);
-            rewriter.eraseOp(grad);
-          }
           // And the zeros it starts from, on those rows only.
           auto gradPart = cast<linalg::LinalgOp>(part->tiledOps.front());
           auto startSlice = gradPart.getDpsInits()[0].getDefiningOp<tensor::ExtractSliceOp>();
-          if (!start || !startSlice || startSlice.getSource() != start.getResult(0) ||
-              !scf::tileAndFuseProducerOfSlice(rewriter, startSlice, result->loops))
-            continue;
-          if (startSlice->use_empty())
-            rewriter.eraseOp(startSlice);
-          if (start->use_empty()) {
-            fused.push_back(start);
-            rewriter.eraseOp(start);
-          }
+          if (start && startSlice && startSlice.getSource() == start.getResult(0))
+            (void)fuseIntoParts(startSlice, start);
         }
       }
     for (unsigned i = 0; i < forall.getOutputs().size(); ++i) {

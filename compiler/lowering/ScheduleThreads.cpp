@@ -446,7 +446,9 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
     Value tid = idx("omp_get_thread_num"), count = idx("omp_get_num_threads");
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
     Value isFirst = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, zero);
-    Value isOther = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, tid, zero);
+    Value isOther = idleStretch < 0
+                        ? Value()
+                        : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, tid, zero);
     auto term = omp::TerminatorOp::create(b, loc);
     auto idle = [&] {
       if (!module.lookupSymbol<func::FuncOp>(kIdleWork)) {
