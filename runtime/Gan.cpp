@@ -162,15 +162,11 @@ bool writeGrid(const ModelInfo &info, const Buffer &images, int64_t count,
 
 int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
                         const TrainOptions &opts) {
-  if (!outputsWritable(opts))
-    return 1;
-  ModelInfo info = withOptions(modelInfo, opts);
+  ModelInfo info;
   Splits data;
-  std::string error;
-  if (!loadData(info, data, error)) {
-    fmt::print(stderr, "error: {}\n", error);
+  if (!prepareTraining(modelInfo, opts, info, data))
     return 1;
-  }
+  std::string error;
   Dataset train = std::move(data.train);
   if (opts.limit > 0)
     train.truncate(opts.limit);

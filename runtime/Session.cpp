@@ -349,11 +349,7 @@ float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
   PackedCall call;
   call << params_ << state_;
   call.in(hyper_);
-  if (info_.dropout) {
-    int32_t seed = dropoutSeed(step_);
-    std::memcpy(seed_.data(), &seed, sizeof seed);
-    call.in(seed_);
-  }
+  passDropoutSeed(call);
   call.in(batch.x);
   addTargets(call, batch);
   call.in(batch.mask);
@@ -388,17 +384,21 @@ float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
     grads.emplace_back(t.size());
   PackedCall call;
   call << params_;
-  if (info_.dropout) {
-    int32_t seed = dropoutSeed(step_);
-    std::memcpy(seed_.data(), &seed, sizeof seed);
-    call.in(seed_);
-  }
+  passDropoutSeed(call);
   call.in(batch.x);
   addTargets(call, batch);
   call.in(batch.mask).out(loss_);
   call << grads;
   call.run(entry_.grad);
   return loss_[0];
+}
+
+void Session::passDropoutSeed(PackedCall &call) {
+  if (!info_.dropout)
+    return;
+  int32_t seed = dropoutSeed(step_);
+  std::memcpy(seed_.data(), &seed, sizeof seed);
+  call.in(seed_);
 }
 
 int32_t Session::dropoutSeed(int64_t step) const {

@@ -189,6 +189,8 @@ public:
   void setStep(int64_t s) { step_ = s; }
 
 private:
+  /// For a model with dropout, passes the current step's seed to `call`.
+  void passDropoutSeed(PackedCall &call);
   void accumulate(const Batch &batch, const Buffer &pred, float loss,
                   Evaluation &e) const;
 

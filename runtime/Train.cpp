@@ -190,18 +190,27 @@ bool lathe::rt::outputsWritable(const TrainOptions &opts) {
   return ok;
 }
 
-int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
-                     const TrainOptions &opts) {
+bool lathe::rt::prepareTraining(const ModelInfo &modelInfo,
+                                const TrainOptions &opts, ModelInfo &info,
+                                Splits &data) {
   if (!outputsWritable(opts))
-    return 1;
-  ModelInfo info = withOptions(modelInfo, opts);
-
-  Splits data;
+    return false;
+  info = withOptions(modelInfo, opts);
   std::string error;
   if (!loadData(info, data, error)) {
     fmt::print(stderr, "error: {}\n", error);
-    return 1;
+    return false;
   }
+  return true;
+}
+
+int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
+                     const TrainOptions &opts) {
+  ModelInfo info;
+  Splits data;
+  if (!prepareTraining(modelInfo, opts, info, data))
+    return 1;
+  std::string error;
   // Keras-style validation split: the last fraction of the training data.
   // The training part is the data set itself, cut short (no copy); the
   // validation part a copy of the tail.

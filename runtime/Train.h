@@ -43,6 +43,12 @@ void overrideData(ModelInfo &info, const std::string &binding);
 /// and validation split applied.
 ModelInfo withOptions(const ModelInfo &info, const TrainOptions &opts);
 
+/// What training starts with: checks that its outputs can be written,
+/// applies the command line to `modelInfo` (into `info`) and loads the
+/// data. Prints the error and returns false when one of them fails.
+bool prepareTraining(const ModelInfo &modelInfo, const TrainOptions &opts,
+                     ModelInfo &info, Splits &data);
+
 /// Loads the data, trains for the configured epochs with a live progress
 /// line, evaluates on the test split and prints the figures. Returns the
 /// process exit code.
