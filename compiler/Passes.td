@@ -362,6 +362,24 @@ def LatheUnshareInits : Pass<"lathe-unshare-inits", "mlir::ModuleOp"> {
   let dependentDialects = ["mlir::tensor::TensorDialect"];
 }
 
+def LatheReadInsertedSlices : Pass<"lathe-read-inserted-slices", "mlir::func::FuncOp"> {
+  let summary = "Read a value inserted into a larger tensor from the insert's result";
+  let description = [{
+    Just before bufferization: where a tensor is inserted into a larger
+    one (`tensor.insert_slice %v into %d`) and `%v` is read again after
+    the insert, those later reads take the same slice of the insert's
+    result instead. The values are the same. One-shot bufferization
+    computes `%v` in place in `%d`'s buffer only when nothing reads `%v`
+    after the insert writes that buffer; otherwise it gives `%v` a buffer
+    of its own, copies its destination's old contents there and copies
+    `%v` into `%d` again. This is the pattern of a padded gradient whose
+    unpadded value a filter gradient also reads: the DCGAN copied 1.6 MB
+    twice for each such gradient in each step. It must run after the last
+    canonicalization, which folds such a slice back to `%v`.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def LatheUpdateInPlace : Pass<"lathe-update-in-place", "mlir::ModuleOp"> {
   let summary = "Write a step's new parameters and optimizer state over the old";
   let description = [{

@@ -227,6 +227,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           // lathe-update-in-place also eliminates the module's empty
           // tensors.
           "lathe-unshare-inits, lathe-update-in-place, "
+          "func.func(lathe-read-inserted-slices), "
           "one-shot-bufferize{bufferize-function-boundaries=true "
           "function-boundary-type-conversion=identity-layout-map}, "
           "lathe-drop-argument-results, "
