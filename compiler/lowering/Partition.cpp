@@ -9,7 +9,8 @@
 //
 //  - Each large parameter (a weight) is split along its first dimension
 //    (a dense layer's input features: contiguous rows, so that the
-//    optimizer's flattened update splits into two runs of memory). The
+//    optimizer's flattened update splits into two runs of memory), a
+//    wide, short one along its second (wideCut). The
 //    split is propagated through
 //    the ops that read or write the parameter or a value split the same way:
 //    where the split dimension is a parallel loop of an op, the op is cut
@@ -114,6 +115,26 @@ bool growsWithLoops(linalg::LinalgOp op) {
   return true;
 }
 
+/// The dimension a weight is cut along: its first (a dense layer's input
+/// features), so that each part's rows are one run of memory; but a wide,
+/// short 2-D weight (the DCGAN generator's first layer, 100 x 6272) along
+/// its second: cut by its few rows, the forward matmul's short reduction
+/// was cut too, each part writing a partial 64 x 6272 result that thread 0
+/// then added up alone. Its parts' rows are runs of at least kWideRunBytes,
+/// long enough that the two cores' prefetchers do not pull each other's
+/// lines (cut by columns, the MLP's 784 x 128 weight, runs of 256 bytes,
+/// trained 2.3x slower).
+constexpr int64_t kWideRatio = 8;
+constexpr int64_t kWideRunBytes = 4096;
+int64_t wideCut(RankedTensorType t, int64_t parts) {
+  if (t.getRank() != 2)
+    return 0;
+  int64_t rows = t.getDimSize(0), cols = t.getDimSize(1);
+  bool wide = cols >= kWideRatio * rows && cols % parts == 0 &&
+              cols / parts * 4 >= kWideRunBytes;
+  return wide ? 1 : 0;
+}
+
 /// A filter gradient of lathe-direct-conv (loops i, j, c, f, n, oh, ow),
 /// whose batch loop is a reduction the parts can share like a matmul's.
 bool isFilterGrad(linalg::LinalgOp op) {
@@ -186,7 +207,8 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
       }
     };
 
-    // Seeds: the parameters, largest first, along their last dimension.
+    // Seeds: the parameters, largest first, along their first dimension
+    // (wideCut: a wide, short weight along its second).
     SmallVector<BlockArgument> params;
     for (int64_t i : cast<DenseI64ArrayAttr>(fn->getAttr("lathe.params")).asArrayRef())
       if (auto t = dyn_cast<RankedTensorType>(fn.getArgument(i).getType());
@@ -197,7 +219,7 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
              cast<RankedTensorType>(b.getType()).getNumElements();
     });
     for (BlockArgument a : params) {
-      work_.push_back({a, 0});
+      work_.push_back({a, wideCut(cast<RankedTensorType>(a.getType()), parts)});
       propagate();
     }
     // Then the large ops no parameter reached, along their first parallel loop.

@@ -213,3 +213,51 @@ func.func @flipped(%w: tensor<5x5x64x128xf32>) -> tensor<5x5x128x64xf32>
 // FLIP: linalg.generic {{.*}} ins(%{{.*}} : tensor<5x5x64x128xf32>) outs(%{{.*}} : tensor<5x5x128x64xf32>)
 // FLIP-NOT: scf.forall
 // FLIP: return
+
+// A wide, short weight (a generator's first layer: 16 inputs to 2048
+// units) is cut along its columns: the forward matmul into parts of 1024
+// columns, each over the whole reduction, with no partial sums; the update
+// by the same columns.
+// RUN: lathe-opt %s --lathe-partition=parts=2 | FileCheck %s --check-prefix=WIDE
+#wx = affine_map<(i, k, j) -> (i, k)>
+#ww = affine_map<(i, k, j) -> (k, j)>
+#wy = affine_map<(i, k, j) -> (i, j)>
+#wid = affine_map<(i, j) -> (i, j)>
+func.func @wide(%w: tensor<16x2048xf32>, %z: tensor<8x16xf32>, %g: tensor<16x2048xf32>)
+    -> (tensor<8x2048xf32>, tensor<16x2048xf32>)
+    attributes {lathe.params = array<i64: 0>} {
+  %zero = arith.constant 0.0 : f32
+  %lr = arith.constant 0.1 : f32
+  %e = tensor.empty() : tensor<8x2048xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<8x2048xf32>) -> tensor<8x2048xf32>
+  %y = linalg.generic {indexing_maps = [#wx, #ww, #wy],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%z, %w : tensor<8x16xf32>, tensor<16x2048xf32>) outs(%f : tensor<8x2048xf32>)
+      attrs = {lathe.matmul} {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<8x2048xf32>
+  %we = tensor.empty() : tensor<16x2048xf32>
+  %w2 = linalg.generic {indexing_maps = [#wid, #wid, #wid], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %g : tensor<16x2048xf32>, tensor<16x2048xf32>) outs(%we : tensor<16x2048xf32>) {
+  ^bb0(%p: f32, %d: f32, %o: f32):
+    %m = arith.mulf %d, %lr : f32
+    %s = arith.subf %p, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<16x2048xf32>
+  return %y, %w2 : tensor<8x2048xf32>, tensor<16x2048xf32>
+}
+// WIDE-LABEL: func.func @wide(
+// WIDE-NOT: tensor<2x8x2048xf32>
+// WIDE: %[[Y:.*]] = scf.forall (%[[J:.*]]) = (0) to (2048) step (1024) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<8x2048xf32>)
+// WIDE: tensor.extract_slice %arg0[0, %[[J]]] [16, 1024] [1, 1]
+// WIDE: linalg.fill
+// WIDE: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<8x16xf32>, tensor<16x1024xf32>) {{.*}} attrs = {lathe.matmul}
+// WIDE: } {lathe.parts}
+// WIDE: %[[W2:.*]] = scf.forall (%[[J2:.*]]) = (0) to (2048) step (1024)
+// WIDE: tensor.extract_slice %arg0[0, %[[J2]]] [16, 1024] [1, 1]
+// WIDE: arith.subf
+// WIDE: } {lathe.parts}
+// WIDE: return %[[Y]], %[[W2]]
