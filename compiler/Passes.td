@@ -283,6 +283,9 @@ def LatheScheduleThreads : Pass<"lathe-schedule-threads", "mlir::ModuleOp"> {
     views' offsets, evaluated per iteration. Allocations move before the
     region and deallocations stay after it. A function in which a value
     that thread 0 computes alone would feed a parts loop is left as it is.
+    Ops thread 0 runs alone after the last parts loop (small layers'
+    optimizer updates) first move up to just after the last op they depend
+    on, so that the other threads do not wait for them at the region's end.
     Between the two barriers where the other threads wait longest for
     thread 0's ops (by an estimate of their loop iterations), they call
     `lathe_idle_work()` before the closing barrier: the runtime gathers the

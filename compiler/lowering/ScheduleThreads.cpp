@@ -231,6 +231,50 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
                memref::CollapseShapeOp, memref::ReinterpretCastOp, memref::GetGlobalOp>(op);
   }
 
+  /// Moves each op that runs once after the last parts loop of `inside`
+  /// to just after the last op before it that it depends on (see
+  /// schedule), keeping `touched` in step and the IR in the same order.
+  static void hoistTail(SmallVector<Operation *> &inside,
+                        SmallVector<SmallVector<SmallVector<Access>>> &touched,
+                        DenseMap<Operation *, Kind> &kind) {
+    int64_t lastParts = -1;
+    for (size_t i = 0; i < inside.size(); ++i)
+      if (kind[inside[i]] == Kind::Parts)
+        lastParts = int64_t(i);
+    if (lastParts < 0)
+      return;
+    auto dependsOn = [&](size_t i, size_t j) {
+      Operation *later = inside[i], *earlier = inside[j];
+      bool uses = false;
+      later->walk([&](Operation *o) {
+        for (Value v : o->getOperands())
+          if (v.getDefiningOp() == earlier)
+            uses = true;
+      });
+      if (uses)
+        return true;
+      for (const auto &a : touched[i])
+        for (const Access &x : a)
+          for (const auto &b : touched[j])
+            for (const Access &y : b)
+              if (overlap(x, y))
+                return true;
+      return false;
+    };
+    for (size_t i = size_t(lastParts) + 1; i < inside.size(); ++i) {
+      if (kind[inside[i]] != Kind::Once)
+        continue;
+      size_t to = i;
+      while (to > 0 && !dependsOn(i, to - 1))
+        --to;
+      if (to == i)
+        continue;
+      inside[i]->moveBefore(inside[to]);
+      std::rotate(inside.begin() + to, inside.begin() + i, inside.begin() + i + 1);
+      std::rotate(touched.begin() + to, touched.begin() + i, touched.begin() + i + 1);
+    }
+  }
+
   void schedule(func::FuncOp fn) {
     Block &body = fn.getBody().front();
     // The ops that stay outside: allocations, constants and views of them
@@ -327,6 +371,16 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
       }
       touched.push_back(std::move(perThread));
     }
+
+    // Ops thread 0 runs alone after the last parts loop (the small layers'
+    // optimizer updates) keep the other threads waiting at the region's
+    // end. Each moves up to just after the last op it depends on (a value
+    // it uses, or a box of a buffer that one of them writes and the other
+    // touches): in a stretch where the others are busy too, or where they
+    // wait for thread 0 anyway, it costs nothing. Where it lands in a
+    // stretch thread 0 already ends last, it costs there what it saved at
+    // the end.
+    hoistTail(inside, touched, kind);
 
     // Barriers: before an op whose accesses on some thread conflict with
     // another thread's since the last barrier.

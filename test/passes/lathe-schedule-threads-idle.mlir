@@ -10,6 +10,7 @@
 func.func @step(%x: memref<256xf32>, %small: memref<16xf32>, %big: memref<4096xf32>,
                 %s: memref<f32>, %t: memref<f32>) {
   %two = arith.constant 2.0 : f32
+  %c0 = arith.constant 0 : index
   scf.forall (%i) = (0) to (256) step (128) {
     %xs = memref.subview %x[%i] [128] [1] : memref<256xf32> to memref<128xf32, strided<[1], offset: ?>>
     linalg.generic {indexing_maps = [#id], iterator_types = ["parallel"]}
@@ -40,10 +41,13 @@ func.func @step(%x: memref<256xf32>, %small: memref<16xf32>, %big: memref<4096xf
   // Thread 0 alone, 4096 iterations, after the parts that wrote x.
   %xb = memref.subview %x[128] [16] [1] : memref<256xf32> to memref<16xf32, strided<[1], offset: 128>>
   memref.copy %xb, %small : memref<16xf32, strided<[1], offset: 128>> to memref<16xf32>
+  // (Scaled by what the copy wrote: it stays after the parts.)
   linalg.generic {indexing_maps = [#id, #all], iterator_types = ["reduction"]}
       ins(%big : memref<4096xf32>) outs(%t : memref<f32>) {
   ^bb0(%in: f32, %out: f32):
-    %m = arith.addf %in, %out : f32
+    %w = memref.load %small[%c0] : memref<16xf32>
+    %p = arith.mulf %in, %w : f32
+    %m = arith.addf %p, %out : f32
     linalg.yield %m : f32
   }
   return
