@@ -37,6 +37,11 @@ BatchQueue::BatchQueue(const Session &session, const Dataset &data,
     if (parallelFill_ && steps_ > 1) {
       overlap_ = true;
       slots_.push_back(session.makeBatch());
+      // Made once: a std::function holding more than two words allocates.
+      job_ = [this] {
+        int64_t b = session_.info().batch;
+        session_.fill(data_, order_, jobBegin_, *jobBatch_, false, jobBegin_ + b);
+      };
     }
     return;
   }
@@ -95,11 +100,8 @@ const Batch &BatchQueue::next() {
     if (!gathered)
       session_.fill(data_, order_, s * b, batch, parallelFill_, (s + 1) * b);
     if (overlap_ && s + 1 < steps_) {
-      Batch &following = slots_[(s + 1) % slots_.size()];
-      job_ = [this, &following, s, b] {
-        session_.fill(data_, order_, (s + 1) * b, following, false,
-                      (s + 2) * b);
-      };
+      jobBatch_ = &slots_[(s + 1) % slots_.size()];
+      jobBegin_ = (s + 1) * b;
       offerIdleWork(job_);
       offered_ = true;
     }

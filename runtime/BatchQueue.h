@@ -63,7 +63,9 @@ private:
   // it, by a thread the step leaves waiting (offerIdleWork), into the other
   // of two slots; stopped after a step that left no thread waiting.
   bool overlap_ = false, offered_ = false;
-  std::function<void()> job_;
+  std::function<void()> job_; // gathers *jobBatch_ from jobBegin_
+  Batch *jobBatch_ = nullptr;
+  int64_t jobBegin_ = 0;
   std::thread worker_;
 };
 

@@ -83,7 +83,7 @@ public:
   }
 
   void discriminatorStep() {
-    PackedCall call;
+    PackedCall &call = call_.clear();
     call << g.p << d.p << d.s;
     call.in(hyper).in(real).in(mask).in(z);
     call.out(dLoss).out(dReal).out(dFake);
@@ -91,7 +91,7 @@ public:
   }
 
   void generatorStep() {
-    PackedCall call;
+    PackedCall &call = call_.clear();
     call << g.p << g.s << d.p;
     call.in(hyper).in(z);
     call.out(gLoss);
@@ -99,7 +99,7 @@ public:
   }
 
   void generate(const Buffer &noiseBatch, Buffer &images) {
-    PackedCall call;
+    PackedCall &call = call_.clear();
     call << g.p;
     call.in(noiseBatch).out(images);
     call.run(entry.generate);
@@ -128,6 +128,7 @@ public:
   EntryPoints entry;
   Net g, d;
   Buffer real, fake, mask, z, hyper, dLoss, gLoss, dReal, dFake;
+  PackedCall call_; // kept between steps: packing allocates nothing
   int64_t step = 0;
 };
 

@@ -260,7 +260,9 @@ void Session::fill(const Dataset &d, const std::vector<int64_t> &order,
       ask(next, first, last);
   };
   if (parallel)
-    parallelRanges(B, rows);
+    // (Through one reference: a std::function holding `rows` itself, with
+    // its many captures, would allocate on every batch.)
+    parallelRanges(B, [&rows](int64_t first, int64_t last) { rows(first, last); });
   else
     rows(0, B);
 }
@@ -304,23 +306,22 @@ void Session::accumulate(const Batch &batch, const Buffer &pred, float loss,
 
 void PackedCall::run(void (*fn)(void **)) {
   // On a GPU the staged arguments are swapped for their GPU-side buffers;
-  // `host` keeps the originals for the outputs' copies back.
+  // `host_` keeps the originals for the outputs' copies back.
   bool staging = gpuStaging() && !staged_.empty();
-  std::vector<void *> host;
   if (staging) {
-    host = ptrs_;
+    host_ = ptrs_;
     for (const Staged &s : staged_)
-      ptrs_[s.index] = s.out ? gpuOutput(host[s.index], size_t(s.bytes))
-                             : gpuInput(host[s.index], size_t(s.bytes));
+      ptrs_[s.index] = s.out ? gpuOutput(host_[s.index], size_t(s.bytes))
+                             : gpuInput(host_[s.index], size_t(s.bytes));
   }
-  std::vector<void *> args;
+  args_.clear();
   for (void *&p : ptrs_)
-    args.push_back(&p);
-  fn(args.data());
+    args_.push_back(&p);
+  fn(args_.data());
   if (staging)
     for (const Staged &s : staged_)
       if (s.out)
-        gpuFetch(host[s.index], ptrs_[s.index], size_t(s.bytes));
+        gpuFetch(host_[s.index], ptrs_[s.index], size_t(s.bytes));
 }
 
 namespace {
@@ -346,7 +347,7 @@ float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
   hyper_[1] = float(1 - std::pow(b1, double(step_)));
   hyper_[2] = float(1 - std::pow(b2, double(step_)));
   hyper_[3] = 0;
-  PackedCall call;
+  PackedCall &call = newCall();
   call << params_ << state_;
   call.in(hyper_);
   passDropoutSeed(call);
@@ -367,7 +368,7 @@ Evaluation Session::evaluate(const Dataset &d) {
   BatchQueue batches(*this, d, order);
   for (int64_t s = 0; s < batches.size(); ++s) {
     const Batch &batch = batches.next();
-    PackedCall call;
+    PackedCall &call = newCall();
     call << params_;
     call.in(batch.x);
     addTargets(call, batch);
@@ -382,7 +383,7 @@ float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
   grads.clear();
   for (const TensorSpec &t : info_.params)
     grads.emplace_back(t.size());
-  PackedCall call;
+  PackedCall &call = newCall();
   call << params_;
   passDropoutSeed(call);
   call.in(batch.x);
@@ -418,7 +419,7 @@ float Session::loss(const Batch &batch) {
 }
 
 float Session::evalBatch(const Batch &batch) {
-  PackedCall call;
+  PackedCall &call = newCall();
   call << params_;
   call.in(batch.x);
   addTargets(call, batch);
@@ -440,7 +441,7 @@ std::vector<float> Session::predict(const Dataset &d) {
   int64_t width = info_.outputSize();
   for (int64_t begin = 0; begin < d.n; begin += info_.batch) {
     fill(d, order, begin, batch);
-    PackedCall call;
+    PackedCall &call = newCall();
     call << params_;
     call.in(batch.x).out(pred_);
     call.run(entry_.predict);

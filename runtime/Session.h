@@ -52,9 +52,16 @@ private:
 };
 
 /// The arguments of one call of a packed entry point, in order: each is a
-/// buffer pointer; the entry point gets an array pointing at them.
+/// buffer pointer; the entry point gets an array pointing at them. Kept
+/// and cleared between calls, it allocates nothing in a training loop.
 class PackedCall {
 public:
+  /// Forgets the last call's arguments (keeping their storage).
+  PackedCall &clear() {
+    ptrs_.clear();
+    staged_.clear();
+    return *this;
+  }
   PackedCall &operator<<(const void *p) {
     ptrs_.push_back(const_cast<void *>(p));
     return *this;
@@ -89,7 +96,7 @@ private:
     int64_t bytes;
     bool out;
   };
-  std::vector<void *> ptrs_;
+  std::vector<void *> ptrs_, args_, host_;
   std::vector<Staged> staged_;
 };
 
@@ -191,6 +198,8 @@ public:
 private:
   /// For a model with dropout, passes the current step's seed to `call`.
   void passDropoutSeed(PackedCall &call);
+  /// The call every entry point's arguments are packed in, cleared.
+  PackedCall &newCall() { return call_.clear(); }
   void accumulate(const Batch &batch, const Buffer &pred, float loss,
                   Evaluation &e) const;
 
@@ -199,6 +208,7 @@ private:
   std::vector<Buffer> params_, state_;
   Buffer pred_, loss_, hyper_;
   Buffer seed_; ///< the dropout seed (an i32), where kernels can read it
+  PackedCall call_;
   int64_t step_ = 0;
   uint64_t runSeed_ = 0;
 };

@@ -18,7 +18,7 @@ config.substitutions.append(("%lathe_obj", config.lathe_obj_root))
 config.substitutions.append(("%data", os.path.join(config.lathe_src_root, ".data")))
 
 llvm_config.use_default_substitutions()
-tools = ["lathe", "lathe-opt", "lathe-unit-text", "lathe-unit-batch-queue", "lathe-unit-parallel", "lathe-unit-float-mode", "lathe-unit-memref-copy", "lathe-unit-split", "lathe-unit-jit-init", "lathe-unit-gradcheck", "lathe-gemm-bench", "lathe-conv-bench"]
+tools = ["lathe", "lathe-opt", "lathe-unit-text", "lathe-unit-batch-queue", "lathe-unit-parallel", "lathe-unit-float-mode", "lathe-unit-memref-copy", "lathe-unit-step-allocations", "lathe-unit-split", "lathe-unit-jit-init", "lathe-unit-gradcheck", "lathe-gemm-bench", "lathe-conv-bench"]
 if config.lathe_fuzzer:
     tools.append("lathe-fuzz")
     config.available_features.add("fuzzer")
