@@ -247,7 +247,8 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           std::string(workspace ? "lathe-workspace, " : "") +
           // Flattened again on buffers: what had to stay N-D on tensors
           // (updates of weights cut into parts) is contiguous memory now.
-          "func.func(lathe-flatten-elementwise, convert-linalg-to-loops, "
+          "func.func(lathe-flatten-elementwise, lathe-strided-copies, "
+          "convert-linalg-to-loops, "
           "lathe-lower-vectors, "
           "scf-forall-to-parallel), convert-scf-to-openmp, "
           "func.func(convert-vector-to-scf{full-unroll=true}, canonicalize, "
