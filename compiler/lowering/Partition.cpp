@@ -131,7 +131,7 @@ int64_t wideCut(RankedTensorType t, int64_t parts) {
     return 0;
   int64_t rows = t.getDimSize(0), cols = t.getDimSize(1);
   bool wide = cols >= kWideRatio * rows && cols % parts == 0 &&
-              cols / parts * 4 >= kWideRunBytes;
+              cols / parts * t.getElementTypeBitWidth() / 8 >= kWideRunBytes;
   return wide ? 1 : 0;
 }
 

@@ -243,15 +243,10 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
         lastParts = int64_t(i);
     if (lastParts < 0)
       return;
-    auto dependsOn = [&](size_t i, size_t j) {
-      Operation *later = inside[i], *earlier = inside[j];
-      bool uses = false;
-      later->walk([&](Operation *o) {
-        for (Value v : o->getOperands())
-          if (v.getDefiningOp() == earlier)
-            uses = true;
-      });
-      if (uses)
+    // (`producers`: the ops whose results inside[i], nested ops included,
+    // uses.)
+    auto dependsOn = [&](size_t i, size_t j, const DenseSet<Operation *> &producers) {
+      if (producers.contains(inside[j]))
         return true;
       for (const auto &a : touched[i])
         for (const Access &x : a)
@@ -264,8 +259,14 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
     for (size_t i = size_t(lastParts) + 1; i < inside.size(); ++i) {
       if (kind[inside[i]] != Kind::Once)
         continue;
+      DenseSet<Operation *> producers;
+      inside[i]->walk([&](Operation *o) {
+        for (Value v : o->getOperands())
+          if (Operation *def = v.getDefiningOp())
+            producers.insert(def);
+      });
       size_t to = i;
-      while (to > 0 && !dependsOn(i, to - 1))
+      while (to > 0 && !dependsOn(i, to - 1, producers))
         --to;
       if (to == i)
         continue;
