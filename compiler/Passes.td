@@ -277,7 +277,9 @@ def LatheScheduleThreads : Pass<"lathe-schedule-threads", "mlir::ModuleOp"> {
     function's work becomes one omp.parallel region. Thread t runs
     iteration t of every parts loop (all iterations when it runs alone),
     thread 0 runs the other ops in scf.if, and every thread runs the scalar
-    loads and arithmetic. An omp.barrier goes before an op only where one
+    loads and arithmetic. A barrier (a call of `lathe_barrier()`, the
+    runtime's spinning barrier; the module gets a weak definition that is
+    omp.barrier) goes before an op only where one
     thread would read or write a box of a buffer that another thread wrote
     (or read, for a write) since the last barrier; boxes come from the
     views' offsets, evaluated per iteration. Allocations move before the

@@ -9,6 +9,7 @@
 #include "runtime/Parallel.h"
 
 #include <atomic>
+#include <sched.h>
 
 namespace {
 struct Ident {
@@ -86,4 +87,53 @@ extern "C" void lathe_idle_work() {
     return;
   (*idleJob)();
   idleState.store(kDone, std::memory_order_release);
+}
+
+namespace {
+// One barrier for the team of the step that runs (one at a time, as with
+// the idle job above): the arrivals, and the generation that the last to
+// arrive advances, each on its own cache line.
+struct alignas(64) Counter {
+  std::atomic<unsigned> value{0};
+};
+Counter arrived, generation;
+
+inline void pause() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
+}
+} // namespace
+
+extern "C" void lathe_barrier() {
+  int threads = omp_get_num_threads ? omp_get_num_threads() : 1;
+  if (threads < 2)
+    return;
+  // Read before arriving: the generation cannot move on until this thread
+  // has arrived.
+  unsigned g = generation.value.load(std::memory_order_relaxed);
+  if (arrived.value.fetch_add(1, std::memory_order_acq_rel) + 1 == unsigned(threads)) {
+    arrived.value.store(0, std::memory_order_relaxed);
+    generation.value.store(g + 1, std::memory_order_release);
+    return;
+  }
+  // Spin: the others are microseconds away on a step's tight schedule, as
+  // OpenMP's threads spin between parallel regions. The one awaited may
+  // need this core, though: with more threads than cores at once, and
+  // after a long wait (other programs running) between spins.
+  static const int cores = [] {
+    cpu_set_t set;
+    return sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
+  }();
+  unsigned spins = threads > cores ? 0 : 1u << 12;
+  while (generation.value.load(std::memory_order_acquire) == g) {
+    if (spins) {
+      --spins;
+      pause();
+    } else {
+      sched_yield();
+    }
+  }
 }

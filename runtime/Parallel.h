@@ -35,4 +35,10 @@ bool idleWorkOffered();
 /// nothing, for programs without this runtime.
 extern "C" void lathe_idle_work();
 
+/// A barrier for the threads of the compiled step that runs: returns once
+/// every thread of its OpenMP team has called it. It spins where OpenMP's
+/// barrier takes a few hundred nanoseconds more on each of a step's
+/// barriers; compiled modules carry a weak one that is OpenMP's barrier.
+extern "C" void lathe_barrier();
+
 #endif

@@ -13,7 +13,10 @@
 //  - a barrier separates two ops only where a thread would touch what
 //    another thread wrote since the last barrier (or write what another one
 //    read): the accesses are compared as boxes of the buffers, computed per
-//    iteration from the views' constant offsets.
+//    iteration from the views' constant offsets. The barrier is the
+//    runtime's lathe_barrier(), which spins: OpenMP's takes a few hundred
+//    nanoseconds more, several times a step (the module's weak definition
+//    is OpenMP's, for programs without the runtime).
 //
 // Allocations move before the region, deallocations after it. A step whose
 // values would cross threads other than through memory is left as it is.
@@ -64,6 +67,8 @@ enum class Kind { Parts, Once, Everyone };
 
 /// What threads call while they wait for thread 0 (runtime/Parallel.h).
 constexpr llvm::StringLiteral kIdleWork = "lathe_idle_work";
+/// The barrier between two stretches of the step (runtime/Parallel.h).
+constexpr llvm::StringLiteral kBarrier = "lathe_barrier";
 
 struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThreadsPass> {
   using LatheScheduleThreadsBase::LatheScheduleThreadsBase;
@@ -518,6 +523,19 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
       OpBuilder ib = OpBuilder::atBlockBegin(ifOp.thenBlock());
       func::CallOp::create(ib, loc, kIdleWork, TypeRange{}, ValueRange{});
     };
+    auto barrier = [&] {
+      if (!module.lookupSymbol<func::FuncOp>(kBarrier)) {
+        // A weak one that is OpenMP's barrier, for programs without the
+        // runtime.
+        OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+        auto f = func::FuncOp::create(mb, loc, kBarrier, FunctionType::get(ctx, {}, {}));
+        f->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Weak));
+        OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+        omp::BarrierOp::create(fb, loc);
+        func::ReturnOp::create(fb, loc);
+      }
+      func::CallOp::create(b, loc, kBarrier, TypeRange{}, ValueRange{});
+    };
 
     stretch = 0;
     for (size_t i = 0; i < inside.size(); ++i) {
@@ -526,7 +544,7 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
       if (barrierBefore[i]) {
         if (stretch++ == idleStretch)
           idle();
-        omp::BarrierOp::create(b, loc);
+        barrier();
       }
       switch (kind[op]) {
       case Kind::Everyone:

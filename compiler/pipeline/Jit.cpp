@@ -16,6 +16,7 @@ using namespace lathe;
 
 extern "C" void memrefCopy(int64_t, void *, void *); // runtime/MemrefCopy.cpp
 extern "C" void lathe_idle_work();                    // runtime/Parallel.cpp
+extern "C" void lathe_barrier();                      // runtime/Parallel.cpp
 
 struct JitModel::Impl {
   std::unique_ptr<llvm::orc::LLJIT> jit;
@@ -71,6 +72,9 @@ std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error, bool poison) {
   // defined here, it takes the place of the module's weak one.
   helpers[mangle("lathe_idle_work")] = {
       llvm::orc::ExecutorAddr::fromPtr(&lathe_idle_work),
+      llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+  helpers[mangle("lathe_barrier")] = {
+      llvm::orc::ExecutorAddr::fromPtr(&lathe_barrier),
       llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
   if (poison)
     helpers[mangle("malloc")] = {

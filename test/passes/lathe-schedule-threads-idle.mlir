@@ -58,14 +58,14 @@ func.func @step(%x: memref<256xf32>, %small: memref<16xf32>, %big: memref<4096xf
 // CHECK: %[[OTHER:.*]] = arith.cmpi ne
 // CHECK: func.call @step.task0(
 // CHECK-NOT: lathe_idle_work
-// CHECK: omp.barrier
+// CHECK: func.call @lathe_barrier()
 // CHECK: func.call @step.task1(
 // CHECK-NOT: lathe_idle_work
-// CHECK: omp.barrier
+// CHECK: func.call @lathe_barrier()
 // CHECK: memref.load
 // CHECK: func.call @step.task2(
 // CHECK-NOT: lathe_idle_work
-// CHECK: omp.barrier
+// CHECK: func.call @lathe_barrier()
 // CHECK-NEXT: scf.if %{{.*}} {
 // CHECK-NEXT: func.call @step.task3(
 // CHECK-NEXT: }

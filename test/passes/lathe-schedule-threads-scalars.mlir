@@ -43,18 +43,18 @@ func.func @step(%x: memref<256xf32>, %s: memref<f32>, %t: memref<f32>) {
 // CHECK: omp.parallel {
 // CHECK: scf.for
 // CHECK: func.call @step.task0(
-// CHECK: omp.barrier
+// CHECK: func.call @lathe_barrier()
 // CHECK-NEXT: scf.if %{{.*}} {
 // CHECK-NEXT: func.call @step.task1(%arg0, %arg1, %arg2)
 // CHECK-NEXT: }
 // CHECK-NEXT: scf.if %{{.*}} {
 // CHECK-NEXT: func.call @lathe_idle_work()
 // CHECK-NEXT: }
-// CHECK-NEXT: omp.barrier
+// CHECK-NEXT: func.call @lathe_barrier()
 // CHECK-NEXT: %[[U:.*]] = memref.load %arg2[]
 // CHECK: scf.for
 // CHECK: func.call @step.task2(%{{.*}}, %arg0, %[[U]])
-// CHECK-NOT: omp.barrier
+// CHECK-NOT: func.call @lathe_barrier()
 // CHECK: omp.terminator
 // The reduction, the load of its result, the division and the fill are
 // thread 0's one group.

@@ -62,13 +62,13 @@ func.func @step(%x: memref<256xf32>, %y: memref<256xf32>, %g: memref<f32>,
 // CHECK-LABEL: func.func @step(
 // CHECK: omp.parallel {
 // CHECK: func.call @step.task0(
-// CHECK: omp.barrier
+// CHECK: func.call @lathe_barrier()
 // The gradient and the update of %b, thread 0, in one task.
 // CHECK: scf.if
 // CHECK-NEXT: func.call @step.task1(%{{.*}}, %{{.*}}, %{{.*}}) : (memref<256xf32>, memref<f32>, memref<16xf32>) -> ()
-// CHECK-NOT: omp.barrier
+// CHECK-NOT: func.call @lathe_barrier()
 // CHECK: func.call @step.task2(
-// CHECK: omp.barrier
+// CHECK: func.call @lathe_barrier()
 // Only the update of %c after the last barrier.
 // CHECK: scf.if
 // CHECK-NEXT: func.call @step.task3(%{{.*}}, %{{.*}}, %{{.*}}) : (memref<256xf32>, memref<f32>, memref<16xf32>) -> ()

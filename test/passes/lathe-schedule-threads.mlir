@@ -6,6 +6,8 @@
 // same halves, one before thread 0 reads all of y, one before the others
 // load what thread 0 stored. While thread 0 sums y, the others call
 // lathe_idle_work (weak in the module, to do nothing without the runtime).
+// The barriers are calls of lathe_barrier, the runtime's spinning barrier
+// (weak in the module: OpenMP's barrier).
 // Allocations stay before the region, deallocations after it.
 // RUN: lathe-opt %s --lathe-schedule-threads=parts=2 | FileCheck %s
 
@@ -65,10 +67,10 @@ func.func @step(%x: memref<256xf32>, %y: memref<256xf32>, %s: memref<f32>) {
 // CHECK: %[[OTHER:.*]] = arith.cmpi ne, %[[TI]], %{{.*}}
 // CHECK: scf.for %[[P:.*]] = %[[TI]] to %{{.*}} step %[[NI]] {
 // CHECK: func.call @step.task0(
-// CHECK-NOT: omp.barrier
+// CHECK-NOT: func.call @lathe_barrier()
 // CHECK: scf.for %{{.*}} = %[[TI]] to %{{.*}} step %[[NI]] {
 // CHECK: func.call @step.task1(
-// CHECK: omp.barrier
+// CHECK: func.call @lathe_barrier()
 // CHECK-NEXT: scf.if %[[FIRST]] {
 // CHECK-NEXT: func.call @step.task2(
 // CHECK-NEXT: }
@@ -76,11 +78,11 @@ func.func @step(%x: memref<256xf32>, %y: memref<256xf32>, %s: memref<f32>) {
 // CHECK-NEXT: scf.if %[[OTHER]] {
 // CHECK-NEXT: func.call @lathe_idle_work()
 // CHECK-NEXT: }
-// CHECK-NEXT: omp.barrier
+// CHECK-NEXT: func.call @lathe_barrier()
 // CHECK-NEXT: %[[V:.*]] = memref.load %arg2[]
 // CHECK: scf.for %{{.*}} = %[[TI]] to %{{.*}} step %[[NI]] {
 // CHECK: func.call @step.task3(%{{.*}}, %arg0, %[[V]])
-// CHECK-NOT: omp.barrier
+// CHECK-NOT: func.call @lathe_barrier()
 // CHECK: omp.terminator
 // CHECK: memref.dealloc %[[A]]
 // CHECK-NEXT: return
@@ -92,6 +94,10 @@ func.func @step(%x: memref<256xf32>, %y: memref<256xf32>, %s: memref<f32>) {
 // CHECK: memref.subview
 // CHECK: func.func private @step.task1(%{{.*}}: index, %{{.*}}: memref<256xf32> {llvm.noalias}, %{{.*}}: memref<256xf32>)
 
+// CHECK: func.func @lathe_barrier()
+// CHECK-SAME: llvm.linkage = #llvm.linkage<weak>
+// CHECK-NEXT: omp.barrier
+// CHECK-NEXT: return
 // CHECK: func.func @lathe_idle_work()
 // CHECK-SAME: llvm.linkage = #llvm.linkage<weak>
 // CHECK-NEXT: return
