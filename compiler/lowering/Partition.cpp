@@ -142,6 +142,10 @@ bool isFilterGrad(linalg::LinalgOp op) {
   return kind && kind.getValue() == "filter";
 }
 constexpr unsigned kFilterGradBatchLoop = 4;
+/// The shortest matmul reduction that is cut into parts (see decide).
+constexpr int64_t kMinCutReduction = 128;
+/// The narrowest parts a matmul's columns are cut into (see decide).
+constexpr int64_t kMinCutColumns = 32;
 
 struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
   using LathePartitionBase::LathePartitionBase;
@@ -157,10 +161,6 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
 
   void partition(func::FuncOp fn) {
     Block &body = fn.getBody().front();
-    // Recurrent steps keep their loops on one thread.
-    for (Operation &op : body)
-      if (isa<scf::ForOp, scf::WhileOp>(op))
-        return;
     llvm::MapVector<Operation *, Cut> cuts;
     DenseMap<Value, int64_t> split; // value -> tensor dimension it is cut along
     std::deque<std::pair<Value, int64_t>> work_;
@@ -177,6 +177,17 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
       bool reduction = op.getIteratorTypesArray()[loop] == utils::IteratorType::reduction;
       if (reduction && (!(op->hasAttr("lathe.matmul") || isFilterGrad(op)) ||
                         op.getNumDpsInits() != 1))
+        return;
+      // A short reduction over many rows (an LSTM's input projection: 32
+      // inputs, 3,200 rows) is not cut: each part's partial sums would be
+      // as large as the result and take as long to add up as to compute.
+      if (reduction && !isFilterGrad(op) && op.getStaticLoopRanges()[loop] < kMinCutReduction)
+        return;
+      // Nor a matmul's columns into parts narrower than its register tile
+      // (two vectors, 32 values): an LSTM's input gradient, [6400, 32],
+      // would run on tiles of half the width (it is cut by its rows then).
+      if (op->hasAttr("lathe.matmul") && loop == 2 &&
+          op.getStaticLoopRanges()[loop] / parts < kMinCutColumns)
         return;
       // Every operand must be indexed by the loop plainly or not at all.
       for (OpOperand &o : op->getOpOperands())

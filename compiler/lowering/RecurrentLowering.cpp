@@ -139,6 +139,78 @@ SmallVector<Value> gateSlices(OpBuilder &b, Location loc, Value z, int64_t u) {
   return gates;
 }
 
+/// The part of the batch a recurrence runs on: `dim` of `v` cut into
+/// `parts`, part `p` (a value).
+Value batchPart(OpBuilder &b, Location loc, Value v, int64_t dim, Value p,
+                int64_t parts) {
+  ArrayRef<int64_t> shape = tb::shapeOf(v);
+  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)), sizes,
+      strides(shape.size(), b.getIndexAttr(1));
+  for (int64_t s : shape)
+    sizes.push_back(b.getIndexAttr(s));
+  offsets[dim] = arith::MulIOp::create(b, loc, p, cidx(b, loc, shape[dim] / parts)).getResult();
+  sizes[dim] = b.getIndexAttr(shape[dim] / parts);
+  return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
+}
+
+/// A value and the dimension of it that is the batch.
+struct Batched {
+  Value v;
+  int64_t dim;
+};
+using PartBody =
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange, ValueRange)>;
+
+/// `body(ins, outs)` over the whole batch, or, with `parts` > 1, once per
+/// part of it: an scf.forall of `parts` iterations (tagged `lathe.parts`,
+/// one per thread of the step) in which body gets part p of each of `ins`
+/// and `outs` and returns part p of each result, which is written into
+/// `outs` in place. The rows of a batch are independent through a
+/// recurrence: cut, its loop runs on the threads side by side, computing
+/// exactly what it would whole.
+SmallVector<Value> perBatchPart(OpBuilder &b, Location loc, int64_t parts,
+                                ArrayRef<Batched> ins, ArrayRef<Batched> outs,
+                                PartBody body) {
+  auto values = [](ArrayRef<Batched> xs) {
+    SmallVector<Value> v;
+    for (const Batched &x : xs)
+      v.push_back(x.v);
+    return v;
+  };
+  if (parts <= 1)
+    return body(b, loc, values(ins), values(outs));
+  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(parts)},
+                                      values(outs), std::nullopt);
+  forall->setAttr("lathe.parts", b.getUnitAttr());
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value p = forall.getInductionVar(0);
+  SmallVector<Value> partIns, partOuts;
+  for (const Batched &x : ins)
+    partIns.push_back(batchPart(b, loc, x.v, x.dim, p, parts));
+  for (auto [x, arg] : llvm::zip(outs, forall.getRegionIterArgs()))
+    partOuts.push_back(batchPart(b, loc, arg, x.dim, p, parts));
+  SmallVector<Value> results = body(b, loc, partIns, partOuts);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  for (auto [r, part, arg] : llvm::zip(results, partOuts, forall.getRegionIterArgs())) {
+    auto slice = part.getDefiningOp<tensor::ExtractSliceOp>();
+    tensor::ParallelInsertSliceOp::create(b, loc, r, arg, slice.getMixedOffsets(),
+                                          slice.getMixedSizes(), slice.getMixedStrides());
+  }
+  return SmallVector<Value>(forall.getResults());
+}
+
+/// Parts of the batch a recurrence is cut into: the module's
+/// `lathe.step_parts` (set for the CPU, where a step runs on that many
+/// threads), when it divides the batch.
+int64_t recurrenceParts(OpBuilder &b, int64_t batch) {
+  Operation *at = b.getInsertionBlock()->getParentOp();
+  auto module = isa<ModuleOp>(at) ? cast<ModuleOp>(at) : at->getParentOfType<ModuleOp>();
+  auto attr = module ? module->getAttrOfType<IntegerAttr>("lathe.step_parts") : IntegerAttr();
+  int64_t parts = attr ? attr.getInt() : 1;
+  return parts > 1 && batch % parts == 0 && batch / parts >= 8 ? parts : 1;
+}
+
 /// A token id as a row index: ids outside [0, vocab) read row 0.
 Value rowIndex(OpBuilder &b, Location loc, Value id, int64_t vocab) {
   Value zero = ci32(b, loc, 0);
@@ -274,9 +346,11 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
                   b.getIndexAttr(0));
   };
   Value h0 = states(), c0 = states();
+  auto recurrence = [&](OpBuilder &b, Location loc, ValueRange,
+                        ValueRange outs) -> SmallVector<Value> {
   auto loop = scf::ForOp::create(
       b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1),
-      ValueRange{z0, h0, c0},
+      outs,
       [&](OpBuilder &lb, Location ll, Value t, ValueRange it) {
         Value z = it[0], h = it[1], c = it[2];
         Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
@@ -303,9 +377,13 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
         h = setRow(lb, ll, hc[1], h, next);
         scf::YieldOp::create(lb, ll, ValueRange{z, h, c});
       });
-  f.z = loop.getResult(0);
-  f.h = loop.getResult(1);
-  f.c = loop.getResult(2);
+  return SmallVector<Value>(loop.getResults());
+  };
+  SmallVector<Value> r = perBatchPart(b, loc, recurrenceParts(b, batch), {},
+                                      {{z0, 1}, {h0, 1}, {c0, 1}}, recurrence);
+  f.z = r[0];
+  f.h = r[1];
+  f.c = r[2];
   if (returnSequences) {
     Value seq = tensor::ExtractSliceOp::create(
         b, loc, f.h, ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(0), b.getIndexAttr(0)},
@@ -328,16 +406,6 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
   Value dSeq = returnSequences ? swapLeading(b, loc, dy) : Value();
   Value zeros = tb::filled(b, loc, {batch, units}, 0.0);
   Value dh0 = returnSequences ? zeros : dy;
-  // One [steps, batch, units] tensor per gate: the cell writes each gate's
-  // gradient into its own row in place. (Four column blocks of one
-  // [steps, batch, 4u] tensor, written by one op, would be inserted one
-  // after the other, and bufferization copies all but the first.)
-  SmallVector<Value> iters;
-  for (int64_t k = 0; k < 4; ++k)
-    iters.push_back(tensor::EmptyOp::create(b, loc, {steps, batch, units},
-                                            b.getF32Type()));
-  iters.push_back(dh0);
-  iters.push_back(zeros);
   // Rᵀ once, not at every step (a transposed operand is materialized); its
   // rows k·u .. (k+1)·u are gate k's.
   Value recurrentT = tb::transposed(b, loc, recurrent);
@@ -348,17 +416,33 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
         ArrayRef<OpFoldResult>{b.getIndexAttr(k * units), b.getIndexAttr(0)},
         ArrayRef<OpFoldResult>{b.getIndexAttr(units), b.getIndexAttr(units)},
         ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(2, b.getIndexAttr(1)))));
+  // Per part of the batch (fwd.z, fwd.c, the starting dh and dc, and
+  // dSeq as `from`): the gates' gradients side by side in `dzAll`,
+  // [T, B, 4u].
+  auto recurrence = [&](OpBuilder &b, Location loc, ValueRange from,
+                        ValueRange dzAll) -> SmallVector<Value> {
+  Value fz = from[0], fc = from[1], dSeqPart = returnSequences ? from[4] : Value();
+  int64_t rows = tb::shapeOf(fz)[1];
+  // One [steps, rows, units] tensor per gate: the cell writes each gate's
+  // gradient into its own row in place. (Four column blocks of one
+  // [steps, rows, 4u] tensor, written by one op, would be inserted one
+  // after the other, and bufferization copies all but the first.)
+  SmallVector<Value> carried;
+  for (int64_t k = 0; k < 4; ++k)
+    carried.push_back(tensor::EmptyOp::create(b, loc, {steps, rows, units},
+                                              b.getF32Type()));
+  carried.append({from[2], from[3]});
   auto loop = scf::ForOp::create(
-      b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1), iters,
+      b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1), carried,
       [&](OpBuilder &lb, Location ll, Value s, ValueRange it) {
         Value dh = it[4], dc = it[5];
         Value t = arith::SubIOp::create(lb, ll, cidx(lb, ll, steps - 1), s);
         Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
-        Value zt = row(lb, ll, fwd.z, t);
-        SmallVector<Value> ins{row(lb, ll, fwd.c, t), row(lb, ll, fwd.c, next),
+        Value zt = row(lb, ll, fz, t);
+        SmallVector<Value> ins{row(lb, ll, fc, t), row(lb, ll, fc, next),
                                dh};
         if (returnSequences)
-          ins.push_back(row(lb, ll, dSeq, t));
+          ins.push_back(row(lb, ll, dSeqPart, t));
         ins.append(gateSlices(lb, ll, zt, units));
         SmallVector<Value> outs;
         for (int64_t k = 0; k < 4; ++k)
@@ -403,26 +487,35 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
         yields.push_back(r[4]);
         scf::YieldOp::create(lb, ll, yields);
       });
-  // The gates side by side again, [T*B, 4u], for the matmuls over all
-  // steps (one each, rather than one per gate: less code to compile).
-  // Four copies into column blocks, each made after the previous insert so
-  // that each is computed in place.
-  Value dzFlat = tensor::EmptyOp::create(b, loc, {steps * batch, 4 * units},
-                                         b.getF32Type());
-  auto id2 = AffineMap::getMultiDimIdentityMap(2, b.getContext());
+  // The gates side by side again, for the matmuls over all steps (one
+  // each, rather than one per gate: less code to compile). Four copies
+  // into column blocks, each made after the previous insert so that each
+  // is computed in place; in the part, on its rows.
+  Value dz = dzAll[0];
+  auto id3 = AffineMap::getMultiDimIdentityMap(3, b.getContext());
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(steps), b.getIndexAttr(rows),
+                                  b.getIndexAttr(units)};
+  SmallVector<OpFoldResult> ones(3, b.getIndexAttr(1));
   for (int64_t k = 0; k < 4; ++k) {
+    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                      b.getIndexAttr(k * units)};
+    Value block = tensor::ExtractSliceOp::create(b, loc, dz, offsets, sizes, ones);
     Value gate = tb::generic(
-        b, loc, {collapseLeading(b, loc, loop.getResult(k))}, {id2},
-        tensor::EmptyOp::create(b, loc, {steps * batch, units},
-                                b.getF32Type()),
-        id2, {IteratorType::parallel, IteratorType::parallel},
+        b, loc, {loop.getResult(k)}, {id3}, block, id3,
+        SmallVector<IteratorType>(3, IteratorType::parallel),
         [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    dzFlat = tensor::InsertSliceOp::create(
-        b, loc, gate, dzFlat, colOffsets(b, k, units),
-        ArrayRef<OpFoldResult>{b.getIndexAttr(steps * batch),
-                               b.getIndexAttr(units)},
-        ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(2, b.getIndexAttr(1))));
+    dz = tensor::InsertSliceOp::create(b, loc, gate, dz, offsets, sizes, ones);
   }
+  return {dz};
+  };
+  SmallVector<Batched> from{{fwd.z, 1}, {fwd.c, 1}, {dh0, 0}, {zeros, 0}};
+  if (returnSequences)
+    from.push_back({dSeq, 1});
+  Value dzAll = tensor::EmptyOp::create(b, loc, {steps, batch, 4 * units},
+                                        b.getF32Type());
+  Value dzFlat = collapseLeading(
+      b, loc, perBatchPart(b, loc, recurrenceParts(b, batch), from, {{dzAll, 1}},
+                           recurrence)[0]);
   Value db = tb::sumFirst(b, loc, dzFlat);
   Value dk = tb::matmul(b, loc, fwd.xFlat, dzFlat, true, false);
   Value hPrev = tensor::ExtractSliceOp::create(

@@ -92,6 +92,16 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
       return at;
     if (std::optional<int64_t> c = getConstantIntValue(v))
       return c;
+    if (auto mul = v.getDefiningOp<arith::MulIOp>()) {
+      std::optional<int64_t> x = evaluate(mul.getLhs(), iv, at),
+                             y = evaluate(mul.getRhs(), iv, at);
+      return x && y ? std::optional<int64_t>(*x * *y) : std::nullopt;
+    }
+    if (auto add = v.getDefiningOp<arith::AddIOp>()) {
+      std::optional<int64_t> x = evaluate(add.getLhs(), iv, at),
+                             y = evaluate(add.getRhs(), iv, at);
+      return x && y ? std::optional<int64_t>(*x + *y) : std::nullopt;
+    }
     if (auto apply = v.getDefiningOp<affine::AffineApplyOp>()) {
       SmallVector<Attribute> operands;
       for (Value o : apply.getMapOperands()) {
@@ -186,7 +196,15 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
           ok = false;
           continue;
         }
-        out.push_back(resolve(v, iv, at, isa<MemoryEffects::Write>(e.getEffect())));
+        Access a = resolve(v, iv, at, isa<MemoryEffects::Write>(e.getEffect()));
+        // A buffer that a loop carries (a block argument other than the
+        // function's) is not known by itself: it could be any buffer.
+        if (auto arg = dyn_cast<BlockArgument>(a.root);
+            arg && !isa<func::FuncOp>(arg.getOwner()->getParentOp())) {
+          ok = false;
+          continue;
+        }
+        out.push_back(a);
       }
     });
     return success(ok);
@@ -229,6 +247,67 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
       if (std::optional<APInt> t = loop.getStaticTripCount())
         trips = t->getSExtValue();
     return 1 + trips * inner;
+  }
+
+  /// The largest buffer a part may allocate for itself: the workspace puts
+  /// such a buffer on the stack of the thread that runs the part; a larger
+  /// one, a view of one buffer before the region (see hoistPartBuffers).
+  static constexpr int64_t kPartStackBytes = 16 << 10;
+
+  /// A large buffer that each part allocates and frees (an LSTM's states
+  /// of its rows of the batch, where evaluation keeps none of them)
+  /// becomes a view of one buffer allocated before the region, a slice of
+  /// it per iteration: the parts then allocate nothing, and the step's
+  /// workspace holds that buffer.
+  static void hoistPartBuffers(func::FuncOp fn, scf::ForallOp forall) {
+    if (forall.getRank() != 1)
+      return;
+    std::optional<int64_t> lb = getConstantIntValue(forall.getMixedLowerBound()[0]),
+                           ub = getConstantIntValue(forall.getMixedUpperBound()[0]),
+                           step = getConstantIntValue(forall.getMixedStep()[0]);
+    if (!lb || !ub || !step || *step <= 0)
+      return;
+    int64_t iterations = (*ub - *lb + *step - 1) / *step;
+    Block &body = forall.getRegion().front();
+    Block &entry = fn.getBody().front();
+    for (auto alloc : llvm::make_early_inc_range(body.getOps<memref::AllocOp>())) {
+      MemRefType type = alloc.getType();
+      if (!type.hasStaticShape() || !type.getLayout().isIdentity() || type.getMemorySpace() ||
+          !type.getElementType().isIntOrFloat() ||
+          type.getElementType().getIntOrFloatBitWidth() % 8)
+        continue;
+      int64_t bytes = type.getNumElements() * (type.getElementType().getIntOrFloatBitWidth() / 8);
+      if (bytes <= kPartStackBytes)
+        continue;
+      SmallVector<Operation *> deallocs;
+      bool local = true;
+      for (Operation *user : alloc->getUsers()) {
+        if (isa<memref::DeallocOp>(user))
+          deallocs.push_back(user);
+        local &= forall->isProperAncestor(user) &&
+                 !isa<scf::YieldOp, scf::InParallelOp>(user);
+      }
+      if (!local)
+        continue;
+      int64_t slice = (bytes + 63) / 64 * 64;
+      Location loc = alloc.getLoc();
+      OpBuilder top = OpBuilder::atBlockBegin(&entry);
+      auto whole = memref::AllocOp::create(
+          top, loc, MemRefType::get({iterations * slice}, top.getI8Type()), ValueRange{},
+          top.getI64IntegerAttr(64));
+      OpBuilder end(entry.getTerminator());
+      memref::DeallocOp::create(end, loc, whole);
+      OpBuilder b(alloc);
+      auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
+      Value part = arith::DivUIOp::create(
+          b, loc, arith::SubIOp::create(b, loc, forall.getInductionVar(0), cst(*lb)), cst(*step));
+      Value shift = arith::MulIOp::create(b, loc, part, cst(slice));
+      auto view = memref::ViewOp::create(b, loc, type, whole, shift, ValueRange{});
+      alloc.replaceAllUsesWith(view.getResult());
+      for (Operation *d : deallocs)
+        d->erase();
+      alloc.erase();
+    }
   }
 
   static bool isView(Operation &op) {
@@ -441,6 +520,7 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
       }
       if (kind[op] == Kind::Parts) {
         auto forall = cast<scf::ForallOp>(op);
+        hoistPartBuffers(fn, forall);
         Block &fb = forall.getRegion().front();
         SmallVector<Operation *> bodyOps;
         for (Operation &inner : fb.without_terminator())

@@ -630,6 +630,12 @@ int main(int argc, char **argv) {
   if (top && emit == Emit::Lathe)
     return printModule();
 
+  // On the CPU a step runs on stepParts() threads: the recurrences are cut
+  // by the batch into that many parts as they are built.
+  if (targetOpt == Target::CPU && stepParts() > 1)
+    (*module)->setAttr("lathe.step_parts",
+                       mlir::IntegerAttr::get(mlir::IntegerType::get(module->getContext(), 64),
+                                              stepParts()));
   if (mlir::failed(buildTrainingFunctions(*module)))
     return 1;
   times.done("autodiff");
