@@ -261,3 +261,60 @@ func.func @wide(%w: tensor<16x2048xf32>, %z: tensor<8x16xf32>, %g: tensor<16x204
 // WIDE: arith.subf
 // WIDE: } {lathe.parts}
 // WIDE: return %[[Y]], %[[W2]]
+
+// An LSTM's input kernel (32 inputs to 128 gate units) reaches two matmuls
+// over all time steps, neither cut its way: the input projection's
+// reduction is only 32 long (its partial sums, [2, 3200, 128], would be as
+// large as the product), and the input gradient through the transposed
+// kernel has 32 columns, less than two register tiles' width. Both are cut
+// by their 3,200 rows instead.
+// RUN: lathe-opt %s --lathe-partition=parts=2 | FileCheck %s --check-prefix=SHORT
+#sx = affine_map<(i, k, j) -> (i, k)>
+#sw = affine_map<(i, k, j) -> (k, j)>
+#sy = affine_map<(i, k, j) -> (i, j)>
+#sid = affine_map<(i, j) -> (i, j)>
+#st = affine_map<(i, j) -> (j, i)>
+func.func @short(%k: tensor<32x128xf32>, %x: tensor<3200x32xf32>, %dz: tensor<3200x128xf32>)
+    -> (tensor<3200x128xf32>, tensor<3200x32xf32>)
+    attributes {lathe.params = array<i64: 0>} {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3200x128xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<3200x128xf32>) -> tensor<3200x128xf32>
+  %z = linalg.generic {indexing_maps = [#sx, #sw, #sy],
+                       iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %k : tensor<3200x32xf32>, tensor<32x128xf32>) outs(%f : tensor<3200x128xf32>)
+      attrs = {lathe.matmul} {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<3200x128xf32>
+  %te = tensor.empty() : tensor<128x32xf32>
+  %kt = linalg.generic {indexing_maps = [#st, #sid], iterator_types = ["parallel", "parallel"]}
+      ins(%k : tensor<32x128xf32>) outs(%te : tensor<128x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<128x32xf32>
+  %de = tensor.empty() : tensor<3200x32xf32>
+  %df = linalg.fill ins(%zero : f32) outs(%de : tensor<3200x32xf32>) -> tensor<3200x32xf32>
+  %dx = linalg.generic {indexing_maps = [#sx, #sw, #sy],
+                        iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%dz, %kt : tensor<3200x128xf32>, tensor<128x32xf32>) outs(%df : tensor<3200x32xf32>)
+      attrs = {lathe.matmul} {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<3200x32xf32>
+  return %z, %dx : tensor<3200x128xf32>, tensor<3200x32xf32>
+}
+// SHORT-LABEL: func.func @short(
+// SHORT-NOT: tensor<2x3200x128xf32>
+// SHORT: %[[Z:.*]] = scf.forall (%{{.*}}) = (0) to (3200) step (1600) {{.*}} -> (tensor<3200x128xf32>)
+// SHORT: ins(%{{.*}}, %{{.*}} : tensor<1600x32xf32>, tensor<32x128xf32>)
+// SHORT: } {lathe.parts}
+// SHORT-NOT: tensor<3200x16xf32>
+// SHORT: %[[DX:.*]] = scf.forall (%{{.*}}) = (0) to (3200) step (1600) {{.*}} -> (tensor<3200x32xf32>)
+// SHORT: ins(%{{.*}}, %{{.*}} : tensor<1600x128xf32>, tensor<128x32xf32>)
+// SHORT: } {lathe.parts}
+// SHORT: return %[[Z]], %[[DX]]
