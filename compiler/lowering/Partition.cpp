@@ -146,6 +146,24 @@ constexpr unsigned kFilterGradBatchLoop = 4;
 constexpr int64_t kMinCutReduction = 128;
 /// The narrowest parts a matmul's columns are cut into (see decide).
 constexpr int64_t kMinCutColumns = 32;
+/// A lathe.matmul's loops are (rows, reduction, columns).
+constexpr unsigned kMatmulReductionLoop = 1;
+
+/// Whether `op` is a matmul whose reduction (1,024 or more) is long and
+/// whose result (64 KB or less) is small: cut along the reduction, its
+/// partial sums cost little and each part reads half of each operand.
+bool longReductionSmallResult(linalg::LinalgOp op) {
+  if (!op->hasAttr("lathe.matmul") || op.getNumLoops() != 3 || op.getNumDpsInits() != 1)
+    return false;
+  SmallVector<int64_t> r = op.getStaticLoopRanges();
+  if (llvm::any_of(r, ShapedType::isDynamic))
+    return false;
+  auto type = dyn_cast<RankedTensorType>(op.getDpsInits()[0].getType());
+  if (!type || !type.getElementType().isIntOrFloat())
+    return false;
+  int64_t bytes = r[0] * r[2] * int64_t(type.getElementType().getIntOrFloatBitWidth() / 8);
+  return r[1] >= 1024 && bytes <= (64 << 10);
+}
 
 struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
   using LathePartitionBase::LathePartitionBase;
@@ -175,6 +193,15 @@ struct PartitionPass : lathe::impl::LathePartitionBase<PartitionPass> {
           !op.hasPureTensorSemantics() || !growsWithLoops(op))
         return;
       bool reduction = op.getIteratorTypesArray()[loop] == utils::IteratorType::reduction;
+      // A matmul with a long reduction into a small result (an LSTM's
+      // kernel gradient: 3,200 rows into 32 x 128) is cut along the
+      // reduction, whatever cut reached it: each part then reads its share
+      // of both operands, where a cut of the result's rows or columns has
+      // each part read all of the other operand.
+      if (!reduction && longReductionSmallResult(op) && fits(op, kMatmulReductionLoop)) {
+        loop = kMatmulReductionLoop;
+        reduction = true;
+      }
       if (reduction && (!(op->hasAttr("lathe.matmul") || isFilterGrad(op)) ||
                         op.getNumDpsInits() != 1))
         return;

@@ -318,3 +318,46 @@ func.func @short(%k: tensor<32x128xf32>, %x: tensor<3200x32xf32>, %dz: tensor<32
 // SHORT: ins(%{{.*}}, %{{.*}} : tensor<1600x128xf32>, tensor<128x32xf32>)
 // SHORT: } {lathe.parts}
 // SHORT: return %[[Z]], %[[DX]]
+
+// The kernel's gradient sums over all 3,200 rows into 32 x 128 values: the
+// update's cut by the kernel's rows reaches it, but it is cut along its
+// long reduction instead, each part summing its 1,600 rows of both
+// operands (a cut by the result's rows would have each part read all of
+// dz), and the two partial sums are added.
+// RUN: lathe-opt %s --lathe-partition=parts=2 | FileCheck %s --check-prefix=LONG
+#lxt = affine_map<(i, k, j) -> (k, i)>
+#ld = affine_map<(i, k, j) -> (k, j)>
+#lo = affine_map<(i, k, j) -> (i, j)>
+#lid = affine_map<(i, j) -> (i, j)>
+func.func @long(%k: tensor<32x128xf32>, %x: tensor<3200x32xf32>, %dz: tensor<3200x128xf32>)
+    -> tensor<32x128xf32> attributes {lathe.params = array<i64: 0>} {
+  %zero = arith.constant 0.0 : f32
+  %lr = arith.constant 0.1 : f32
+  %e = tensor.empty() : tensor<32x128xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e : tensor<32x128xf32>) -> tensor<32x128xf32>
+  %dk = linalg.generic {indexing_maps = [#lxt, #ld, #lo],
+                        iterator_types = ["parallel", "reduction", "parallel"]}
+      ins(%x, %dz : tensor<3200x32xf32>, tensor<3200x128xf32>) outs(%f : tensor<32x128xf32>)
+      attrs = {lathe.matmul} {
+  ^bb0(%a: f32, %c: f32, %o: f32):
+    %m = arith.mulf %a, %c : f32
+    %s = arith.addf %o, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<32x128xf32>
+  %ue = tensor.empty() : tensor<32x128xf32>
+  %k2 = linalg.generic {indexing_maps = [#lid, #lid, #lid], iterator_types = ["parallel", "parallel"]}
+      ins(%k, %dk : tensor<32x128xf32>, tensor<32x128xf32>) outs(%ue : tensor<32x128xf32>) {
+  ^bb0(%p: f32, %d: f32, %o: f32):
+    %m = arith.mulf %d, %lr : f32
+    %s = arith.subf %p, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<32x128xf32>
+  return %k2 : tensor<32x128xf32>
+}
+// LONG-LABEL: func.func @long(
+// LONG: scf.forall (%[[T:.*]]) in (2) shared_outs(%{{.*}} = %{{.*}}) -> (tensor<2x32x128xf32>)
+// LONG: tensor.extract_slice %arg1[%{{.*}}, 0] [1600, 32] [1, 1]
+// LONG: tensor.extract_slice %arg2[%{{.*}}, 0] [1600, 128] [1, 1]
+// LONG: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1600x32xf32>, tensor<1600x128xf32>) outs(%{{.*}} : tensor<32x128xf32>) attrs = {lathe.matmul}
+// LONG: } {lathe.parts}
+// LONG: return
