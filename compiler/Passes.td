@@ -118,8 +118,14 @@ def LathePartition : Pass<"lathe-partition", "mlir::ModuleOp"> {
     same slices of the weights, their gradients and the optimizer's moments,
     so the thread that runs it keeps them in its cache. A weight's gradient
     that only its optimizer update reads is computed in the update's parts
-    (where lathe-fuse-gradient-update then computes it in blocks). Steps
-    with loops at the top (recurrences) are left as they are.
+    (where lathe-fuse-gradient-update then computes it in blocks). A
+    matmul's reduction shorter than 128 is not cut (its partial sums would
+    be as large as its result), nor its columns into parts narrower than 32
+    (a register tile); a matmul with a reduction of 1,024 or more into a
+    result of 64 KB or less is cut along the reduction whatever cut reached
+    it (each part reads half of each operand). Ops nested in loops (an
+    LSTM's time steps) are not cut; the loops stay whole (thread 0), or
+    come cut already (an LSTM's recurrence, one loop per part of the batch).
   }];
   let options = [
     Option<"parts", "parts", "int64_t", /*default=*/"2", "Parts (threads)">,
@@ -285,7 +291,9 @@ def LatheScheduleThreads : Pass<"lathe-schedule-threads", "mlir::ModuleOp"> {
     views' offsets, evaluated per iteration. Allocations move before the
     region and deallocations stay after it. A function in which a value
     that thread 0 computes alone would feed a parts loop is left as it is.
-    Ops thread 0 runs alone after the last parts loop (small layers'
+    A buffer larger than 16 KB that a part allocates for itself becomes a
+    view of one buffer allocated before the region, at that part's slice.
+    Ops thread 0 runs alone after the last parts loop (small layers
     optimizer updates) first move up to just after the last op they depend
     on, so that the other threads do not wait for them at the region's end.
     Between the two barriers where the other threads wait longest for

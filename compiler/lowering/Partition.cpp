@@ -31,6 +31,13 @@
 // gradient that only its optimizer update reads is computed in the
 // update's parts, on their rows (when lathe-fuse-gradient-update then
 // computes it in blocks of rows there), not in parts of its own.
+// Where cutting costs more than it saves, an op is not cut that way: a
+// matmul's short reduction (partial sums as large as the result) or its
+// columns into parts narrower than a register tile; a matmul with a long
+// reduction into a small result is cut along the reduction instead (an
+// LSTM's kernel gradients over all time steps). Loops at the top of a step
+// (an embedding's gradient) stay whole, and their ops uncut; an LSTM's
+// recurrence comes already cut by the batch (RecurrentLowering).
 // lathe-schedule-threads later runs iteration t of every parts loop on
 // thread t.
 //

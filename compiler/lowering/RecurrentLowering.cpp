@@ -8,6 +8,13 @@
 // one tensor per gate; dK, dR, db and dx are then matmuls and reductions
 // over all steps, one per gate.
 //
+// Where the module says a step runs on several threads
+// (`lathe.step_parts`, set for the CPU), each loop is cut by the batch: an
+// scf.forall of the parts (`lathe.parts`), in which each part runs the
+// time loop on its rows of the batch, in place in the whole batch's
+// tensors. The rows are independent through a recurrence, so the parts
+// compute exactly what the whole loop would.
+//
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"

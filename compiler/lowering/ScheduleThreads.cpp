@@ -18,7 +18,9 @@
 //    nanoseconds more, several times a step (the module's weak definition
 //    is OpenMP's, for programs without the runtime).
 //
-// Allocations move before the region, deallocations after it. A step whose
+// Allocations move before the region, deallocations after it; a large
+// buffer that a part allocates for itself becomes its slice of one buffer
+// allocated before the region. A step whose
 // values would cross threads other than through memory is left as it is.
 //
 //===----------------------------------------------------------------------===//
