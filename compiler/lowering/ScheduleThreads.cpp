@@ -20,8 +20,8 @@
 //
 // Allocations move before the region, deallocations after it; a large
 // buffer that a part allocates for itself becomes its slice of one buffer
-// allocated before the region. A step whose
-// values would cross threads other than through memory is left as it is.
+// allocated before the region. A step whose values would cross threads
+// other than through memory is left as it is.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
