@@ -355,36 +355,36 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
   Value h0 = states(), c0 = states();
   auto recurrence = [&](OpBuilder &b, Location loc, ValueRange,
                         ValueRange outs) -> SmallVector<Value> {
-  auto loop = scf::ForOp::create(
-      b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1),
-      outs,
-      [&](OpBuilder &lb, Location ll, Value t, ValueRange it) {
-        Value z = it[0], h = it[1], c = it[2];
-        Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
-        Value zt = tb::matmul(lb, ll, row(lb, ll, h, t), recurrent, false,
-                              false, row(lb, ll, z, t));
-        Value cPrev = row(lb, ll, c, t);
-        SmallVector<Value> ins{cPrev};
-        ins.append(gateSlices(lb, ll, zt, units));
-        SmallVector<Value> hc = cellGeneric(
-            lb, ll, ins,
-            {row(lb, ll, c, next), row(lb, ll, h, next)},
-            [](OpBuilder &nb, Location nl, ValueRange a) -> SmallVector<Value> {
-              Value i = sigmoid(nb, nl, a[1]), fg = sigmoid(nb, nl, a[2]);
-              Value g = math::TanhOp::create(nb, nl, a[3]);
-              Value o = sigmoid(nb, nl, a[4]);
-              Value cn = add(nb, nl, mul(nb, nl, fg, a[0]), mul(nb, nl, i, g));
-              Value hn = mul(nb, nl, o, math::TanhOp::create(nb, nl, cn));
-              return {cn, hn};
-            });
-        // z[t] is written after the cell reads zt: written before, the
-        // reads of zt would make bufferization copy the slice out and back.
-        z = setRow(lb, ll, zt, z, t);
-        c = setRow(lb, ll, hc[0], c, next);
-        h = setRow(lb, ll, hc[1], h, next);
-        scf::YieldOp::create(lb, ll, ValueRange{z, h, c});
-      });
-  return SmallVector<Value>(loop.getResults());
+    auto loop = scf::ForOp::create(
+        b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1),
+        outs,
+        [&](OpBuilder &lb, Location ll, Value t, ValueRange it) {
+          Value z = it[0], h = it[1], c = it[2];
+          Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
+          Value zt = tb::matmul(lb, ll, row(lb, ll, h, t), recurrent, false,
+                                false, row(lb, ll, z, t));
+          Value cPrev = row(lb, ll, c, t);
+          SmallVector<Value> ins{cPrev};
+          ins.append(gateSlices(lb, ll, zt, units));
+          SmallVector<Value> hc = cellGeneric(
+              lb, ll, ins,
+              {row(lb, ll, c, next), row(lb, ll, h, next)},
+              [](OpBuilder &nb, Location nl, ValueRange a) -> SmallVector<Value> {
+                Value i = sigmoid(nb, nl, a[1]), fg = sigmoid(nb, nl, a[2]);
+                Value g = math::TanhOp::create(nb, nl, a[3]);
+                Value o = sigmoid(nb, nl, a[4]);
+                Value cn = add(nb, nl, mul(nb, nl, fg, a[0]), mul(nb, nl, i, g));
+                Value hn = mul(nb, nl, o, math::TanhOp::create(nb, nl, cn));
+                return {cn, hn};
+              });
+          // z[t] is written after the cell reads zt: written before, the
+          // reads of zt would make bufferization copy the slice out and back.
+          z = setRow(lb, ll, zt, z, t);
+          c = setRow(lb, ll, hc[0], c, next);
+          h = setRow(lb, ll, hc[1], h, next);
+          scf::YieldOp::create(lb, ll, ValueRange{z, h, c});
+        });
+    return SmallVector<Value>(loop.getResults());
   };
   SmallVector<Value> r = perBatchPart(b, loc, recurrenceParts(b, batch), {},
                                       {{z0, 1}, {h0, 1}, {c0, 1}}, recurrence);
@@ -428,92 +428,92 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
   // [T, B, 4u].
   auto recurrence = [&](OpBuilder &b, Location loc, ValueRange from,
                         ValueRange dzAll) -> SmallVector<Value> {
-  Value fz = from[0], fc = from[1], dSeqPart = returnSequences ? from[4] : Value();
-  int64_t rows = tb::shapeOf(fz)[1];
-  // One [steps, rows, units] tensor per gate: the cell writes each gate's
-  // gradient into its own row in place. (Four column blocks of one
-  // [steps, rows, 4u] tensor, written by one op, would be inserted one
-  // after the other, and bufferization copies all but the first.)
-  SmallVector<Value> carried;
-  for (int64_t k = 0; k < 4; ++k)
-    carried.push_back(tensor::EmptyOp::create(b, loc, {steps, rows, units},
-                                              b.getF32Type()));
-  carried.append({from[2], from[3]});
-  auto loop = scf::ForOp::create(
-      b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1), carried,
-      [&](OpBuilder &lb, Location ll, Value s, ValueRange it) {
-        Value dh = it[4], dc = it[5];
-        Value t = arith::SubIOp::create(lb, ll, cidx(lb, ll, steps - 1), s);
-        Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
-        Value zt = row(lb, ll, fz, t);
-        SmallVector<Value> ins{row(lb, ll, fc, t), row(lb, ll, fc, next),
-                               dh};
-        if (returnSequences)
-          ins.push_back(row(lb, ll, dSeqPart, t));
-        ins.append(gateSlices(lb, ll, zt, units));
-        SmallVector<Value> outs;
-        for (int64_t k = 0; k < 4; ++k)
-          outs.push_back(row(lb, ll, it[k], t));
-        outs.push_back(dc); // read, then overwritten with dc of step t - 1
-        bool seq = returnSequences;
-        size_t dcArg = ins.size() + 4;
-        SmallVector<Value> r = cellGeneric(
-            lb, ll, ins, outs,
-            [&](OpBuilder &nb, Location nl,
-                ValueRange a) -> SmallVector<Value> {
-              Value one = tb::f32(nb, nl, 1);
-              Value cPrev = a[0], c = a[1], dh = a[2], dc = a[dcArg];
-              unsigned z = 3;
-              if (seq)
-                dh = add(nb, nl, dh, a[z++]);
-              Value i = sigmoid(nb, nl, a[z]), f = sigmoid(nb, nl, a[z + 1]);
-              Value g = math::TanhOp::create(nb, nl, a[z + 2]);
-              Value o = sigmoid(nb, nl, a[z + 3]);
-              Value tc = math::TanhOp::create(nb, nl, c);
-              Value dtc = sub(nb, nl, one, mul(nb, nl, tc, tc));
-              Value dct = add(nb, nl, dc, mul(nb, nl, mul(nb, nl, dh, o), dtc));
-              Value dzi = mul(nb, nl, mul(nb, nl, dct, g), dsigmoid(nb, nl, i));
-              Value dzf =
-                  mul(nb, nl, mul(nb, nl, dct, cPrev), dsigmoid(nb, nl, f));
-              Value dzg = mul(nb, nl, mul(nb, nl, dct, i),
-                              sub(nb, nl, one, mul(nb, nl, g, g)));
-              Value dzo = mul(nb, nl, mul(nb, nl, dh, tc), dsigmoid(nb, nl, o));
-              return {dzi, dzf, dzg, dzo, mul(nb, nl, dct, f)};
-            });
-        // dh of step t - 1 = Σ_k dz_k Rₖᵀ, written over this step's dh.
-        Value dhPrev =
-            linalg::FillOp::create(lb, ll, tb::f32(lb, ll, 0), dh).getResult(0);
-        for (int64_t k = 0; k < 4; ++k)
-          dhPrev = tb::matmul(lb, ll, r[k], gateRowsT[k], false, false, dhPrev);
-        // The rows are inserted after their last reads, as in the forward
-        // loop, so that they are computed in place.
-        SmallVector<Value> yields;
-        for (int64_t k = 0; k < 4; ++k)
-          yields.push_back(setRow(lb, ll, r[k], it[k], t));
-        yields.push_back(dhPrev);
-        yields.push_back(r[4]);
-        scf::YieldOp::create(lb, ll, yields);
-      });
-  // The gates side by side again, for the matmuls over all steps (one
-  // each, rather than one per gate: less code to compile). Four copies
-  // into column blocks, each made after the previous insert so that each
-  // is computed in place; in the part, on its rows.
-  Value dz = dzAll[0];
-  auto id3 = AffineMap::getMultiDimIdentityMap(3, b.getContext());
-  SmallVector<OpFoldResult> sizes{b.getIndexAttr(steps), b.getIndexAttr(rows),
-                                  b.getIndexAttr(units)};
-  SmallVector<OpFoldResult> ones(3, b.getIndexAttr(1));
-  for (int64_t k = 0; k < 4; ++k) {
-    SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
-                                      b.getIndexAttr(k * units)};
-    Value block = tensor::ExtractSliceOp::create(b, loc, dz, offsets, sizes, ones);
-    Value gate = tb::generic(
-        b, loc, {loop.getResult(k)}, {id3}, block, id3,
-        SmallVector<IteratorType>(3, IteratorType::parallel),
-        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    dz = tensor::InsertSliceOp::create(b, loc, gate, dz, offsets, sizes, ones);
-  }
-  return {dz};
+    Value fz = from[0], fc = from[1], dSeqPart = returnSequences ? from[4] : Value();
+    int64_t rows = tb::shapeOf(fz)[1];
+    // One [steps, rows, units] tensor per gate: the cell writes each gate's
+    // gradient into its own row in place. (Four column blocks of one
+    // [steps, rows, 4u] tensor, written by one op, would be inserted one
+    // after the other, and bufferization copies all but the first.)
+    SmallVector<Value> carried;
+    for (int64_t k = 0; k < 4; ++k)
+      carried.push_back(tensor::EmptyOp::create(b, loc, {steps, rows, units},
+                                                b.getF32Type()));
+    carried.append({from[2], from[3]});
+    auto loop = scf::ForOp::create(
+        b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1), carried,
+        [&](OpBuilder &lb, Location ll, Value s, ValueRange it) {
+          Value dh = it[4], dc = it[5];
+          Value t = arith::SubIOp::create(lb, ll, cidx(lb, ll, steps - 1), s);
+          Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
+          Value zt = row(lb, ll, fz, t);
+          SmallVector<Value> ins{row(lb, ll, fc, t), row(lb, ll, fc, next),
+                                 dh};
+          if (returnSequences)
+            ins.push_back(row(lb, ll, dSeqPart, t));
+          ins.append(gateSlices(lb, ll, zt, units));
+          SmallVector<Value> outs;
+          for (int64_t k = 0; k < 4; ++k)
+            outs.push_back(row(lb, ll, it[k], t));
+          outs.push_back(dc); // read, then overwritten with dc of step t - 1
+          bool seq = returnSequences;
+          size_t dcArg = ins.size() + 4;
+          SmallVector<Value> r = cellGeneric(
+              lb, ll, ins, outs,
+              [&](OpBuilder &nb, Location nl,
+                  ValueRange a) -> SmallVector<Value> {
+                Value one = tb::f32(nb, nl, 1);
+                Value cPrev = a[0], c = a[1], dh = a[2], dc = a[dcArg];
+                unsigned z = 3;
+                if (seq)
+                  dh = add(nb, nl, dh, a[z++]);
+                Value i = sigmoid(nb, nl, a[z]), f = sigmoid(nb, nl, a[z + 1]);
+                Value g = math::TanhOp::create(nb, nl, a[z + 2]);
+                Value o = sigmoid(nb, nl, a[z + 3]);
+                Value tc = math::TanhOp::create(nb, nl, c);
+                Value dtc = sub(nb, nl, one, mul(nb, nl, tc, tc));
+                Value dct = add(nb, nl, dc, mul(nb, nl, mul(nb, nl, dh, o), dtc));
+                Value dzi = mul(nb, nl, mul(nb, nl, dct, g), dsigmoid(nb, nl, i));
+                Value dzf =
+                    mul(nb, nl, mul(nb, nl, dct, cPrev), dsigmoid(nb, nl, f));
+                Value dzg = mul(nb, nl, mul(nb, nl, dct, i),
+                                sub(nb, nl, one, mul(nb, nl, g, g)));
+                Value dzo = mul(nb, nl, mul(nb, nl, dh, tc), dsigmoid(nb, nl, o));
+                return {dzi, dzf, dzg, dzo, mul(nb, nl, dct, f)};
+              });
+          // dh of step t - 1 = Σ_k dz_k Rₖᵀ, written over this step's dh.
+          Value dhPrev =
+              linalg::FillOp::create(lb, ll, tb::f32(lb, ll, 0), dh).getResult(0);
+          for (int64_t k = 0; k < 4; ++k)
+            dhPrev = tb::matmul(lb, ll, r[k], gateRowsT[k], false, false, dhPrev);
+          // The rows are inserted after their last reads, as in the forward
+          // loop, so that they are computed in place.
+          SmallVector<Value> yields;
+          for (int64_t k = 0; k < 4; ++k)
+            yields.push_back(setRow(lb, ll, r[k], it[k], t));
+          yields.push_back(dhPrev);
+          yields.push_back(r[4]);
+          scf::YieldOp::create(lb, ll, yields);
+        });
+    // The gates side by side again, for the matmuls over all steps (one
+    // each, rather than one per gate: less code to compile). Four copies
+    // into column blocks, each made after the previous insert so that each
+    // is computed in place; in the part, on its rows.
+    Value dz = dzAll[0];
+    auto id3 = AffineMap::getMultiDimIdentityMap(3, b.getContext());
+    SmallVector<OpFoldResult> sizes{b.getIndexAttr(steps), b.getIndexAttr(rows),
+                                    b.getIndexAttr(units)};
+    SmallVector<OpFoldResult> ones(3, b.getIndexAttr(1));
+    for (int64_t k = 0; k < 4; ++k) {
+      SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
+                                        b.getIndexAttr(k * units)};
+      Value block = tensor::ExtractSliceOp::create(b, loc, dz, offsets, sizes, ones);
+      Value gate = tb::generic(
+          b, loc, {loop.getResult(k)}, {id3}, block, id3,
+          SmallVector<IteratorType>(3, IteratorType::parallel),
+          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+      dz = tensor::InsertSliceOp::create(b, loc, gate, dz, offsets, sizes, ones);
+    }
+    return {dz};
   };
   SmallVector<Batched> from{{fwd.z, 1}, {fwd.c, 1}, {dh0, 0}, {zeros, 0}};
   if (returnSequences)
