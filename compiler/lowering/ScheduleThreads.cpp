@@ -592,30 +592,28 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
                         ? Value()
                         : arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ne, tid, zero);
     auto term = omp::TerminatorOp::create(b, loc);
+    // The runtime's functions, each with a weak definition in the module
+    // for programs without the runtime: the idle work does nothing there,
+    // the barrier is OpenMP's.
+    auto declareWeak = [&](StringRef name, bool ompBarrier) {
+      if (module.lookupSymbol<func::FuncOp>(name))
+        return;
+      OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
+      auto f = func::FuncOp::create(mb, loc, name, FunctionType::get(ctx, {}, {}));
+      f->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Weak));
+      OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
+      if (ompBarrier)
+        omp::BarrierOp::create(fb, loc);
+      func::ReturnOp::create(fb, loc);
+    };
     auto idle = [&] {
-      if (!module.lookupSymbol<func::FuncOp>(kIdleWork)) {
-        // A weak one that does nothing, for programs without the runtime.
-        OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-        auto f = func::FuncOp::create(mb, loc, kIdleWork, FunctionType::get(ctx, {}, {}));
-        f->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Weak));
-        OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
-        func::ReturnOp::create(fb, loc);
-      }
+      declareWeak(kIdleWork, /*ompBarrier=*/false);
       auto ifOp = scf::IfOp::create(b, loc, TypeRange{}, isOther, /*withElse=*/false);
       OpBuilder ib = OpBuilder::atBlockBegin(ifOp.thenBlock());
       func::CallOp::create(ib, loc, kIdleWork, TypeRange{}, ValueRange{});
     };
     auto barrier = [&] {
-      if (!module.lookupSymbol<func::FuncOp>(kBarrier)) {
-        // A weak one that is OpenMP's barrier, for programs without the
-        // runtime.
-        OpBuilder mb = OpBuilder::atBlockEnd(module.getBody());
-        auto f = func::FuncOp::create(mb, loc, kBarrier, FunctionType::get(ctx, {}, {}));
-        f->setAttr("llvm.linkage", LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Weak));
-        OpBuilder fb = OpBuilder::atBlockBegin(f.addEntryBlock());
-        omp::BarrierOp::create(fb, loc);
-        func::ReturnOp::create(fb, loc);
-      }
+      declareWeak(kBarrier, /*ompBarrier=*/true);
       func::CallOp::create(b, loc, kBarrier, TypeRange{}, ValueRange{});
     };
 
