@@ -361,3 +361,42 @@ func.func @long(%k: tensor<32x128xf32>, %x: tensor<3200x32xf32>, %dz: tensor<320
 // LONG: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1600x32xf32>, tensor<1600x128xf32>) outs(%{{.*}} : tensor<32x128xf32>) attrs = {lathe.matmul}
 // LONG: } {lathe.parts}
 // LONG: return
+
+// A loop at the top of a step (an embedding's gradient, token by token)
+// stays whole, and the ops in it uncut, even one that reads the weight;
+// the step's other ops are cut as ever (the weight's update by its rows).
+// RUN: lathe-opt %s --lathe-partition=parts=2 | FileCheck %s --check-prefix=LOOP
+#pid = affine_map<(i, j) -> (i, j)>
+func.func @loop(%w: tensor<256x64xf32>, %g: tensor<256x64xf32>)
+    -> (tensor<256x64xf32>, tensor<256x64xf32>) attributes {lathe.params = array<i64: 0>} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %lr = arith.constant 0.1 : f32
+  %acc = scf.for %i = %c0 to %c4 step %c1 iter_args(%a = %g) -> (tensor<256x64xf32>) {
+    %s = linalg.generic {indexing_maps = [#pid, #pid], iterator_types = ["parallel", "parallel"]}
+        ins(%w : tensor<256x64xf32>) outs(%a : tensor<256x64xf32>) {
+    ^bb0(%p: f32, %o: f32):
+      %m = arith.addf %o, %p : f32
+      linalg.yield %m : f32
+    } -> tensor<256x64xf32>
+    scf.yield %s : tensor<256x64xf32>
+  }
+  %ue = tensor.empty() : tensor<256x64xf32>
+  %w2 = linalg.generic {indexing_maps = [#pid, #pid, #pid], iterator_types = ["parallel", "parallel"]}
+      ins(%w, %g : tensor<256x64xf32>, tensor<256x64xf32>) outs(%ue : tensor<256x64xf32>) {
+  ^bb0(%p: f32, %d: f32, %o: f32):
+    %m = arith.mulf %d, %lr : f32
+    %s = arith.subf %p, %m : f32
+    linalg.yield %s : f32
+  } -> tensor<256x64xf32>
+  return %acc, %w2 : tensor<256x64xf32>, tensor<256x64xf32>
+}
+// LOOP-LABEL: func.func @loop(
+// LOOP: scf.for
+// LOOP-NOT: scf.forall
+// LOOP: linalg.generic
+// LOOP: scf.yield
+// LOOP: scf.forall (%{{.*}}) = (0) to (256) step (128)
+// LOOP: arith.subf
+// LOOP: } {lathe.parts}
