@@ -281,7 +281,8 @@ def LatheScheduleThreads : Pass<"lathe-schedule-threads", "mlir::ModuleOp"> {
     After bufferization, for each function with `lathe.parts` loops (the
     scf.forall ops lathe-partition made, one iteration per part): the
     function's work becomes one omp.parallel region. Thread t runs
-    iteration t of every parts loop (all iterations when it runs alone),
+    iteration t of every parts loop (all iterations when it runs alone;
+    none where a loop has fewer iterations than threads),
     thread 0 runs the other ops in scf.if, and every thread runs the scalar
     loads and arithmetic. A barrier (a call of `lathe_barrier()`, the
     runtime's spinning barrier; the module gets a weak definition that is

@@ -207,15 +207,18 @@ SmallVector<Value> perBatchPart(OpBuilder &b, Location loc, int64_t parts,
   return SmallVector<Value>(forall.getResults());
 }
 
-/// Parts of the batch a recurrence is cut into: the module's
+/// Parts of the batch a recurrence is cut into: as many as the module's
 /// `lathe.step_parts` (set for the CPU, where a step runs on that many
-/// threads), when it divides the batch.
+/// threads) or fewer, so that they divide the batch into parts of at least
+/// 8 rows (a register tile's).
 int64_t recurrenceParts(OpBuilder &b, int64_t batch) {
   Operation *at = b.getInsertionBlock()->getParentOp();
   auto module = isa<ModuleOp>(at) ? cast<ModuleOp>(at) : at->getParentOfType<ModuleOp>();
   auto attr = module ? module->getAttrOfType<IntegerAttr>("lathe.step_parts") : IntegerAttr();
-  int64_t parts = attr ? attr.getInt() : 1;
-  return parts > 1 && batch % parts == 0 && batch / parts >= 8 ? parts : 1;
+  for (int64_t parts = attr ? attr.getInt() : 1; parts > 1; --parts)
+    if (batch % parts == 0 && batch / parts >= 8)
+      return parts;
+  return 1;
 }
 
 /// A token id as a row index: ids outside [0, vocab) read row 0.

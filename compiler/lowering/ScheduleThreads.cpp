@@ -312,6 +312,12 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
     }
   }
 
+  /// The iterations of a parts loop (static; checked in schedule).
+  static int64_t iterations(scf::ForallOp forall) {
+    return (forall.getStaticUpperBound()[0] - forall.getStaticLowerBound()[0]) /
+           forall.getStaticStep()[0];
+  }
+
   static bool isView(Operation &op) {
     return isa<memref::SubViewOp, memref::CastOp, memref::ExpandShapeOp,
                memref::CollapseShapeOp, memref::ReinterpretCastOp, memref::GetGlobalOp>(op);
@@ -434,8 +440,12 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
           return;
         int64_t lb = forall.getStaticLowerBound()[0], ub = forall.getStaticUpperBound()[0],
                 step = forall.getStaticStep()[0];
+        // As many iterations as threads, or fewer (an LSTM's recurrence cut
+        // into fewer parts than the step, where the batch has too few rows):
+        // thread t runs iteration t, if there is one.
         if (ShapedType::isDynamic(lb) || ShapedType::isDynamic(ub) ||
-            ShapedType::isDynamic(step) || (ub - lb) / step != n || (ub - lb) % step != 0)
+            ShapedType::isDynamic(step) || step <= 0 || (ub - lb) % step != 0 ||
+            (ub - lb) / step > n || (ub - lb) / step < 1)
           return;
       }
       if (k == Kind::Once)
@@ -448,6 +458,8 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
         int64_t at = 0;
         if (k == Kind::Parts) {
           auto forall = cast<scf::ForallOp>(op);
+          if (t >= iterations(forall))
+            continue;
           iv = forall.getInductionVar(0);
           at = forall.getStaticLowerBound()[0] + t * forall.getStaticStep()[0];
         } else if (k == Kind::Once && t > 0) {
@@ -652,7 +664,7 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
       case Kind::Parts: {
         auto forall = cast<scf::ForallOp>(op);
         int64_t lb = forall.getStaticLowerBound()[0], step = forall.getStaticStep()[0];
-        Value nParts = arith::ConstantIndexOp::create(b, loc, n);
+        Value nParts = arith::ConstantIndexOp::create(b, loc, iterations(forall));
         auto loop = scf::ForOp::create(b, loc, tid, nParts, count);
         b.setInsertionPointToStart(loop.getBody());
         Value iv = arith::AddIOp::create(
