@@ -631,7 +631,7 @@ int main(int argc, char **argv) {
     return printModule();
 
   // On the CPU a step runs on stepParts() threads: the recurrences are cut
-  // by the batch into that many parts as they are built.
+  // by the batch into as many parts (or fewer) as they are built.
   if (targetOpt == Target::CPU && stepParts() > 1)
     (*module)->setAttr("lathe.step_parts",
                        mlir::IntegerAttr::get(mlir::IntegerType::get(module->getContext(), 64),
