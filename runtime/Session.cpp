@@ -368,13 +368,8 @@ Evaluation Session::evaluate(const Dataset &d) {
   BatchQueue batches(*this, d, order);
   for (int64_t s = 0; s < batches.size(); ++s) {
     const Batch &batch = batches.next();
-    PackedCall &call = newCall();
-    call << params_;
-    call.in(batch.x);
-    addTargets(call, batch);
-    call.in(batch.mask).out(loss_).out(pred_);
-    call.run(entry_.evalStep);
-    accumulate(batch, pred_, loss_[0], e);
+    float loss = evalBatch(batch);
+    accumulate(batch, pred_, loss, e);
   }
   return e;
 }
