@@ -261,15 +261,10 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
   /// becomes a view of one buffer allocated before the region, a slice of
   /// it per iteration: the parts then allocate nothing, and the step's
   /// workspace holds that buffer.
+  /// (`forall` is a parts loop that schedule checked: one static
+  /// dimension.)
   static void hoistPartBuffers(func::FuncOp fn, scf::ForallOp forall) {
-    if (forall.getRank() != 1)
-      return;
-    std::optional<int64_t> lb = getConstantIntValue(forall.getMixedLowerBound()[0]),
-                           ub = getConstantIntValue(forall.getMixedUpperBound()[0]),
-                           step = getConstantIntValue(forall.getMixedStep()[0]);
-    if (!lb || !ub || !step || *step <= 0)
-      return;
-    int64_t iterations = (*ub - *lb + *step - 1) / *step;
+    int64_t lb = forall.getStaticLowerBound()[0], step = forall.getStaticStep()[0];
     Block &body = forall.getRegion().front();
     Block &entry = fn.getBody().front();
     for (auto alloc : llvm::make_early_inc_range(body.getOps<memref::AllocOp>())) {
@@ -295,14 +290,14 @@ struct ScheduleThreadsPass : lathe::impl::LatheScheduleThreadsBase<ScheduleThrea
       Location loc = alloc.getLoc();
       OpBuilder top = OpBuilder::atBlockBegin(&entry);
       auto whole = memref::AllocOp::create(
-          top, loc, MemRefType::get({iterations * slice}, top.getI8Type()), ValueRange{},
+          top, loc, MemRefType::get({iterations(forall) * slice}, top.getI8Type()), ValueRange{},
           top.getI64IntegerAttr(64));
       OpBuilder end(entry.getTerminator());
       memref::DeallocOp::create(end, loc, whole);
       OpBuilder b(alloc);
       auto cst = [&](int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); };
       Value part = arith::DivUIOp::create(
-          b, loc, arith::SubIOp::create(b, loc, forall.getInductionVar(0), cst(*lb)), cst(*step));
+          b, loc, arith::SubIOp::create(b, loc, forall.getInductionVar(0), cst(lb)), cst(step));
       Value shift = arith::MulIOp::create(b, loc, part, cst(slice));
       auto view = memref::ViewOp::create(b, loc, type, whole, shift, ValueRange{});
       alloc.replaceAllUsesWith(view.getResult());

@@ -65,21 +65,19 @@ std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error, bool poison) {
   llvm::orc::MangleAndInterner mangle((*jit)->getExecutionSession(),
                                       (*jit)->getDataLayout());
   llvm::orc::SymbolMap helpers;
-  helpers[mangle("memrefCopy")] = {
-      llvm::orc::ExecutorAddr::fromPtr(&memrefCopy),
-      llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
-  // A step's waiting threads gather the next batch (runtime/Parallel.h);
-  // defined here, it takes the place of the module's weak one.
-  helpers[mangle("lathe_idle_work")] = {
-      llvm::orc::ExecutorAddr::fromPtr(&lathe_idle_work),
-      llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
-  helpers[mangle("lathe_barrier")] = {
-      llvm::orc::ExecutorAddr::fromPtr(&lathe_barrier),
-      llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+  auto helper = [&](llvm::StringRef name, auto *fn) {
+    helpers[mangle(name)] = {llvm::orc::ExecutorAddr::fromPtr(fn),
+                             llvm::JITSymbolFlags::Exported |
+                                 llvm::JITSymbolFlags::Callable};
+  };
+  helper("memrefCopy", &memrefCopy);
+  // A step's waiting threads gather the next batch, and its threads meet at
+  // the runtime's barrier (runtime/Parallel.h); defined here, these take
+  // the place of the module's weak ones.
+  helper("lathe_idle_work", &lathe_idle_work);
+  helper("lathe_barrier", &lathe_barrier);
   if (poison)
-    helpers[mangle("malloc")] = {
-        llvm::orc::ExecutorAddr::fromPtr(&poisonedMalloc),
-        llvm::JITSymbolFlags::Exported | llvm::JITSymbolFlags::Callable};
+    helper("malloc", &poisonedMalloc);
   if (auto e = dylib.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {
     error = llvm::toString(std::move(e));
     return nullptr;
