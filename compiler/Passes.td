@@ -552,6 +552,33 @@ def LatheGpuSplitReductions : Pass<"lathe-gpu-split-reductions", "mlir::func::Fu
                            "mlir::arith::ArithDialect"];
 }
 
+def LatheGpuMatmulTiles : Pass<"lathe-gpu-matmul-tiles", "mlir::func::FuncOp"> {
+  let summary = "Matmuls as kernels of shared-memory tiles";
+  let description = [{
+    A matmul on buffers (linalg.generic: two parallel dimensions and one
+    reduction, C += A B with A and B each possibly transposed, f32, static
+    shapes) whose reduction has `min-reduction` terms or more becomes a
+    gpu.launch of its own: blocks of 256 threads, each computing a 64 x 64
+    tile of C (32 x 32 when 64 would give fewer than half of `fill-blocks`
+    tiles), 16-deep slices of A and B staged in shared memory (workgroup
+    attributions, a gpu.barrier after staging and after use), each thread
+    holding (edge / 16)^2 sums in registers. When the tiles number fewer
+    than `fill-blocks`, the reduction is cut into chunks of at least 128
+    terms, a third grid dimension, each added to C with atomic adds.
+    Ragged edges are guarded: loads outside the operands read 0, stores
+    outside C are skipped.
+  }];
+  let options = [
+    Option<"minReduction", "min-reduction", "int64_t", "32",
+           "Fewest reduction terms for a matmul to be tiled">,
+    Option<"fillBlocks", "fill-blocks", "int64_t", "264",
+           "Blocks that fill the GPU (two per SM of an H100)">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
+                           "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
+                           "mlir::arith::ArithDialect"];
+}
+
 def LatheGpuRegisterTiles : Pass<"lathe-gpu-register-tiles", "mlir::func::FuncOp"> {
   let summary = "Each thread computes a tile of a matmul's outputs";
   let description = [{

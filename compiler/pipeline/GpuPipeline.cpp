@@ -3,7 +3,8 @@
 // The NVPTX target starts from the same linalg IR as the CPU: every
 // buffer lives in CUDA managed memory (lathe-gpu-buffers), each linalg op
 // becomes a parallel loop with its reductions innermost
-// (lathe-gpu-loop-order), flattened and cut into blocks of 256 threads
+// (lathe-gpu-loop-order) unless it is a matmul, which becomes a kernel of
+// shared-memory tiles (lathe-gpu-matmul-tiles), flattened and cut into blocks of 256 threads
 // (lathe-gpu-map-loops), outlined into kernels that share one GPU module
 // (lathe-gpu-kernel-module), lowered to NVVM and compiled by LLVM's NVPTX
 // back end to PTX (gpu-module-to-binary, format isa: no CUDA toolkit).
@@ -29,7 +30,7 @@ std::string ptxFeatures(const std::string &chip) {
 } // namespace
 
 LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip,
-                                  int64_t registerTile) {
+                                  int64_t registerTile, bool sharedTiles) {
   return runPipeline(
       module,
       fmt::format(
@@ -42,7 +43,8 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip,
           "modify-public-functions=true}}, "
           "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
           "canonicalize, lathe-gpu-buffers, "
-          "func.func(convert-linalg-to-parallel-loops, lathe-gpu-device-scalars, "
+          "func.func({}convert-linalg-to-parallel-loops, "
+          "lathe-gpu-device-scalars, "
           "lathe-gpu-split-reductions, {}"
           "lathe-gpu-map-loops, "
           "gpu-map-parallel-loops, convert-parallel-loops-to-gpu), "
@@ -61,7 +63,7 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip,
           "convert-arith-to-llvm, convert-index-to-llvm, convert-cf-to-llvm, "
           "convert-ub-to-llvm, reconcile-unrealized-casts, "
           "gpu-module-to-binary{{format=isa}}",
-          registerTile > 1
+          sharedTiles ? "lathe-gpu-matmul-tiles, " : "", registerTile > 1
               ? fmt::format("lathe-gpu-register-tiles{{size={}}}, ",
                             registerTile)
               : std::string(),

@@ -33,9 +33,11 @@ mlir::LogicalResult runPipeline(mlir::ModuleOp module, llvm::StringRef pipeline)
 /// blocks and threads, outlines them into one GPU module of kernels and
 /// compiles it to PTX for `chip` (sm_80, sm_90, ...): a gpu.binary, whose
 /// launches the host code (lowered to the LLVM dialect) calls through the
-/// runtime's mgpu* functions.
+/// runtime's mgpu* functions. `sharedTiles`: matmuls become kernels of
+/// shared-memory tiles (lathe-gpu-matmul-tiles).
 mlir::LogicalResult lowerToNVPTX(mlir::ModuleOp module, const std::string &chip,
-                                 int64_t registerTile = 1);
+                                 int64_t registerTile = 1,
+                                 bool sharedTiles = true);
 
 /// The PTX of the kernels lowerToNVPTX compiled.
 mlir::FailureOr<std::string> kernelsPTX(mlir::ModuleOp module);

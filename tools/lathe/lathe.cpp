@@ -108,6 +108,11 @@ cl::opt<unsigned> gpuTileOpt(
              "matmul's outputs (lathe-gpu-register-tiles; default 1: one "
              "output per thread)"),
     cl::init(1), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
+cl::opt<bool> gpuSharedTilesOpt(
+    "gpu-shared-tiles",
+    cl::desc("With --target=nvptx, matmuls become kernels of shared-memory "
+             "tiles (lathe-gpu-matmul-tiles; default true)"),
+    cl::init(true), cl::cat(latheCat), cl::sub(cl::SubCommand::getAll()));
 cl::opt<std::string> gpuArchOpt(
     "gpu-arch", cl::desc("GPU architecture of --target=nvptx (default sm_90)"),
     cl::value_desc("sm_NN"), cl::init("sm_90"), cl::cat(latheCat),
@@ -469,7 +474,7 @@ int linkExecutable(const std::vector<std::string> &objects,
 /// --target=nvptx, --emit=ptx: lowers the linalg module to kernels and
 /// writes their PTX.
 int compileForGPU(mlir::ModuleOp module, PhaseTimes &times) {
-  if (mlir::failed(lowerToNVPTX(module, gpuArchOpt, gpuTileOpt)))
+  if (mlir::failed(lowerToNVPTX(module, gpuArchOpt, gpuTileOpt, gpuSharedTilesOpt)))
     return 1;
   mlir::FailureOr<std::string> ptx = kernelsPTX(module);
   if (mlir::failed(ptx))
@@ -698,7 +703,7 @@ int main(int argc, char **argv) {
     if (targetOpt == Target::NVPTX) {
       if (top && emit != Emit::LLVM)
         return compileForGPU(*module, times);
-      if (mlir::failed(lowerToNVPTX(*module, gpuArchOpt, gpuTileOpt)))
+      if (mlir::failed(lowerToNVPTX(*module, gpuArchOpt, gpuTileOpt, gpuSharedTilesOpt)))
         return 1;
       times.done("GPU kernels to PTX, host code");
     } else {
