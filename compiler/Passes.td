@@ -529,6 +529,21 @@ def LatheGpuDeviceScalars : Pass<"lathe-gpu-device-scalars", "mlir::func::FuncOp
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
+def LatheGpuScatterAtomics : Pass<"lathe-gpu-scatter-atomics", "mlir::func::FuncOp"> {
+  let summary = "Scattered sums (col2im) parallel in every dimension, added atomically";
+  let description = [{
+    A parallel loop whose body is a perfect nest of sequential loops (from
+    0, step 1, fixed ends) around straight-line code that adds a term to
+    an element its indices pick with the sequential loops' variables
+    (out[n, 2i + ky, 2j + kx, c] += cols[...], a convolution's input
+    gradient) runs few threads with long walks. It becomes one parallel
+    loop over all the dimensions whose read-modify-write is one atomic
+    add. The body may read the output nowhere else; sums whose element the
+    sequential loops do not move are left to lathe-gpu-split-reductions.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::memref::MemRefDialect"];
+}
+
 def LatheGpuSplitReductions : Pass<"lathe-gpu-split-reductions", "mlir::func::FuncOp"> {
   let summary = "Sums over long reductions split across threads, added atomically";
   let description = [{

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/gpu/GpuLoops.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -27,13 +28,6 @@ namespace lathe {
 using namespace mlir;
 
 namespace {
-/// The buffer a view is a view of.
-Value rootOf(Value memref) {
-  while (auto view = memref.getDefiningOp<ViewLikeOpInterface>())
-    memref = view.getViewSource();
-  return memref;
-}
-
 /// Whether `op` or an op nested in it may write to a view of `root`.
 bool mayWrite(Operation *op, Value root) {
   WalkResult r = op->walk([&](Operation *inner) {
@@ -49,7 +43,7 @@ bool mayWrite(Operation *op, Value root) {
     effects.getEffects(list);
     for (auto &e : list)
       if (isa<MemoryEffects::Write>(e.getEffect()) &&
-          (!e.getValue() || rootOf(e.getValue()) == root))
+          (!e.getValue() || lathe::rootOf(e.getValue()) == root))
         return WalkResult::interrupt();
     return WalkResult::advance();
   });
@@ -164,7 +158,7 @@ struct GpuDeviceScalarsPass
           if (auto load = dyn_cast<memref::LoadOp>(d))
             for (Operation *between = load->getNextNode(); between != loop;
                  between = between->getNextNode())
-              safe &= !mayWrite(between, rootOf(load.getMemRef()));
+              safe &= !mayWrite(between, lathe::rootOf(load.getMemRef()));
         if (!safe)
           continue;
         rewriter.setInsertionPointToStart(loop.getBody());

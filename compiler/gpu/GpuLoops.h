@@ -1,8 +1,9 @@
 //===- GpuLoops.h - The parallel loops the GPU passes rewrite ---*- C++ -*-===//
 //
-// lathe-gpu-split-reductions, lathe-gpu-register-tiles and
-// lathe-gpu-map-loops each rewrite a function's outermost scf.parallel
-// loops (each becomes one kernel) when their bounds are static.
+// lathe-gpu-split-reductions, lathe-gpu-scatter-atomics,
+// lathe-gpu-register-tiles and lathe-gpu-map-loops each rewrite a
+// function's outermost scf.parallel loops (each becomes one kernel) when
+// their bounds are static.
 //
 //===----------------------------------------------------------------------===//
 #ifndef LATHE_GPU_GPULOOPS_H
@@ -10,6 +11,7 @@
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include <optional>
 
@@ -41,6 +43,13 @@ staticTripCounts(mlir::scf::ParallelOp loop) {
     counts.push_back(*u);
   }
   return counts;
+}
+
+/// The buffer a view is a view of.
+inline mlir::Value rootOf(mlir::Value memref) {
+  while (auto view = memref.getDefiningOp<mlir::ViewLikeOpInterface>())
+    memref = view.getViewSource();
+  return memref;
 }
 
 } // namespace lathe

@@ -4,7 +4,9 @@
 // buffer lives in CUDA managed memory (lathe-gpu-buffers), each linalg op
 // becomes a parallel loop with its reductions innermost
 // (lathe-gpu-loop-order) unless it is a matmul, which becomes a kernel of
-// shared-memory tiles (lathe-gpu-matmul-tiles), flattened and cut into blocks of 256 threads
+// shared-memory tiles (lathe-gpu-matmul-tiles); scattered sums become
+// atomic adds parallel in every dimension (lathe-gpu-scatter-atomics);
+// loops are flattened and cut into blocks of 256 threads
 // (lathe-gpu-map-loops), outlined into kernels that share one GPU module
 // (lathe-gpu-kernel-module), lowered to NVVM and compiled by LLVM's NVPTX
 // back end to PTX (gpu-module-to-binary, format isa: no CUDA toolkit).
@@ -44,7 +46,7 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip,
           "buffer-deallocation-pipeline, convert-bufferization-to-memref, "
           "canonicalize, lathe-gpu-buffers, "
           "func.func({}convert-linalg-to-parallel-loops, "
-          "lathe-gpu-device-scalars, "
+          "lathe-gpu-scatter-atomics, lathe-gpu-device-scalars, "
           "lathe-gpu-split-reductions, {}"
           "lathe-gpu-map-loops, "
           "gpu-map-parallel-loops, convert-parallel-loops-to-gpu), "
