@@ -574,10 +574,12 @@ def LatheGpuMatmulTiles : Pass<"lathe-gpu-matmul-tiles", "mlir::func::FuncOp"> {
     reduction, C += A B with A and B each possibly transposed, f32, static
     shapes) whose reduction has `min-reduction` terms or more becomes a
     gpu.launch of its own: blocks of 256 threads, each computing a 64 x 64
-    tile of C (32 x 32 when 64 would give fewer than half of `fill-blocks`
-    tiles), 16-deep slices of A and B staged in shared memory (workgroup
-    attributions, a gpu.barrier after staging and after use), each thread
-    holding (edge / 16)^2 sums in registers. When the tiles number fewer
+    tile of C (32 x 32 when C has fewer than 64 rows or columns, or when
+    tiles of 64, their chunks included, would number fewer than half of
+    `fill-blocks`), 16-deep
+    slices of A and B staged in shared memory (workgroup attributions of
+    16 x (edge + 4), a gpu.barrier after staging and after use), each
+    thread holding an (edge / 16) x (edge / 16) block of sums in registers. When the tiles number fewer
     than `fill-blocks`, the reduction is cut into chunks of at least 128
     terms, a third grid dimension, each added to C with atomic adds.
     Ragged edges are guarded: loads outside the operands read 0, stores
@@ -591,7 +593,7 @@ def LatheGpuMatmulTiles : Pass<"lathe-gpu-matmul-tiles", "mlir::func::FuncOp"> {
   ];
   let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::scf::SCFDialect",
                            "mlir::math::MathDialect", "mlir::memref::MemRefDialect",
-                           "mlir::arith::ArithDialect"];
+                           "mlir::arith::ArithDialect", "mlir::vector::VectorDialect"];
 }
 
 def LatheGpuRegisterTiles : Pass<"lathe-gpu-register-tiles", "mlir::func::FuncOp"> {
@@ -621,7 +623,8 @@ def LatheGpuKernelModule : Pass<"lathe-gpu-kernel-module", "mlir::ModuleOp"> {
     one PTX file (one ptxas run, one cuModuleLoadData). Each kernel takes
     its old module's name (`model.train_step_kernel_3`) with the
     characters a PTX identifier cannot hold (the dots) replaced by `_`;
-    the launches follow.
+    the launches follow. Shared-memory (workgroup) buffers are aligned to
+    16 bytes, so that vector loads of four floats may read them.
   }];
 }
 

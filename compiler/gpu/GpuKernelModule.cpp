@@ -46,6 +46,13 @@ struct GpuKernelModulePass
         auto from = SymbolRefAttr::get(
             ctx, old.getName(), {FlatSymbolRefAttr::get(ctx, fn.getName())});
         fn->moveBefore(merged.getBody(), merged.getBody()->end());
+        // Shared buffers 16-byte aligned: lathe-gpu-matmul-tiles reads
+        // them as vectors of four.
+        for (unsigned i = 0; i < fn.getNumWorkgroupAttributions(); ++i)
+          if (!fn.getWorkgroupAttributionAttr(i, "llvm.align"))
+            fn.setWorkgroupAttributionAttr(
+                i, StringAttr::get(ctx, "llvm.align"),
+                IntegerAttr::get(IntegerType::get(ctx, 64), 16));
         fn.setName(base);
         kernels.insert(fn); // renames it if the name is taken
         renamed[from] = SymbolRefAttr::get(

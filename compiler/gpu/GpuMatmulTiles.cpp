@@ -4,14 +4,16 @@
 // device memory for every output: a 128x5408x128 dense layer reads each
 // operand 128 times. Here a matmul on buffers (C += A B, each operand
 // possibly transposed) becomes a kernel of its own: a block of 256
-// threads computes a T x T tile of C (T = 64, or 32 when 64 leaves SMs
-// idle), staging 16-deep slices of A and B through shared memory, and
-// each thread accumulates (T/16)^2 outputs in registers, rows ty + 16a
-// and columns tx + 16b (the shared reads of a warp then fall in distinct
-// banks or broadcast, and its stores to C are consecutive). When the
-// tiles are too few to fill the GPU, the reduction is also cut into
-// chunks (a third grid dimension) whose sums are added to C atomically; C
-// already holds the value the linalg op starts from.
+// threads computes a T x T tile of C (T = 64, or 32 when C has fewer than
+// 64 rows or columns or when tiles of 64 would leave half the GPU idle),
+// staging 16-deep slices of A and B through shared
+// memory, and each thread accumulates a (T/16) x (T/16) block of outputs
+// in registers: its operands from one shared row are neighbours, which
+// load as one vector (a warp's reads of A broadcast, its reads of B are
+// one contiguous run). When the tiles are too few to fill the GPU, the
+// reduction is also cut into chunks (a third grid dimension) whose sums
+// are added to C atomically; C already holds the value the linalg op
+// starts from.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
@@ -23,6 +25,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/PatternMatch.h"
 
 namespace lathe {
@@ -145,18 +148,28 @@ struct GpuMatmulTilesPass
   }
 
   void emit(IRRewriter &b, Location loc, const Matmul &mm) {
-    // Tile edge, and chunks of the reduction when the tiles are few.
-    int64_t edge = ceilDiv(mm.m, 64) * ceilDiv(mm.n, 64) >= fillBlocks / 2
+    // Chunks of the reduction when the tiles are few: enough to fill the
+    // GPU, each at least 8 steps long.
+    int64_t steps = ceilDiv(mm.k, kDepth);
+    auto chunksFor = [&](int64_t tiles) {
+      int64_t chunks = 1;
+      if (tiles < fillBlocks)
+        chunks = std::clamp<int64_t>(ceilDiv(fillBlocks, tiles), 1,
+                                     std::max<int64_t>(steps / 8, 1));
+      return ceilDiv(steps, ceilDiv(steps, chunks));
+    };
+    auto tilesFor = [&](int64_t edge) {
+      return ceilDiv(mm.m, edge) * ceilDiv(mm.n, edge);
+    };
+    // Tiles of 64 (twice the multiply-adds per shared load) unless C is
+    // thinner or they would leave over half the GPU idle.
+    int64_t edge = std::min(mm.m, mm.n) >= 64 &&
+                           tilesFor(64) * chunksFor(tilesFor(64)) >=
+                               fillBlocks / 2
                        ? 64
                        : 32;
-    int64_t tiles = ceilDiv(mm.m, edge) * ceilDiv(mm.n, edge);
-    int64_t steps = ceilDiv(mm.k, kDepth);
-    int64_t chunks = 1;
-    if (tiles < fillBlocks)
-      chunks = std::clamp<int64_t>(ceilDiv(fillBlocks, tiles), 1,
-                                   std::max<int64_t>(steps / 8, 1));
+    int64_t chunks = chunksFor(tilesFor(edge));
     int64_t chunkSteps = ceilDiv(steps, chunks);
-    chunks = ceilDiv(steps, chunkSteps);
     int64_t chunk = chunkSteps * kDepth;
     int64_t per = edge / kLanes;        // outputs per thread along each edge
     int64_t loads = edge * kDepth / kThreads; // elements per operand per step
@@ -167,9 +180,10 @@ struct GpuMatmulTilesPass
     Type f32 = b.getF32Type();
     auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
                                                 gpu::AddressSpace::Workgroup);
-    // One padding column: a warp storing along the reduction hits distinct
-    // banks.
-    auto sharedType = MemRefType::get({kDepth, edge + 1}, f32,
+    // Four padding columns: rows stay 16-byte aligned (a thread's
+    // neighbouring operands load as one vector) and a warp storing along
+    // the reduction hits each bank at most twice.
+    auto sharedType = MemRefType::get({kDepth, edge + 4}, f32,
                                       MemRefLayoutAttrInterface{}, workgroup);
     auto launch = gpu::LaunchOp::create(
         b, loc, c(ceilDiv(mm.n, edge)), c(ceilDiv(mm.m, edge)), c(chunks),
@@ -254,19 +268,22 @@ struct GpuMatmulTilesPass
       stage(mm.b, !mm.bTransposed, mm.n, colBase, k0, sharedB);
       gpu::BarrierOp::create(b, loc);
       SmallVector<Value> acc(loop.getRegionIterArgs());
-      SmallVector<Value> rows, cols;
-      for (int64_t a = 0; a < per; ++a) {
-        rows.push_back(arith::AddIOp::create(b, loc, ty, c(a * kLanes)));
-        cols.push_back(arith::AddIOp::create(b, loc, tx, c(a * kLanes)));
-      }
+      Value rowFirst = arith::MulIOp::create(b, loc, ty, c(per));
+      Value colFirst = arith::MulIOp::create(b, loc, tx, c(per));
+      auto vectorType = VectorType::get({per}, f32);
+      auto operands = [&](Value shared, int64_t kk, Value first) {
+        Value v = vector::LoadOp::create(b, loc, vectorType, shared,
+                                         ValueRange{c(kk), first},
+                                         /*nontemporal=*/false,
+                                         llvm::Align(per * 4));
+        SmallVector<Value> out;
+        for (int64_t a = 0; a < per; ++a)
+          out.push_back(vector::ExtractOp::create(b, loc, v, a));
+        return out;
+      };
       for (int64_t kk = 0; kk < kDepth; ++kk) {
-        SmallVector<Value> av, bv;
-        for (int64_t a = 0; a < per; ++a) {
-          av.push_back(memref::LoadOp::create(b, loc, sharedA,
-                                              ValueRange{c(kk), rows[a]}));
-          bv.push_back(memref::LoadOp::create(b, loc, sharedB,
-                                              ValueRange{c(kk), cols[a]}));
-        }
+        SmallVector<Value> av = operands(sharedA, kk, rowFirst);
+        SmallVector<Value> bv = operands(sharedB, kk, colFirst);
         for (int64_t a = 0; a < per; ++a)
           for (int64_t j = 0; j < per; ++j)
             acc[a * per + j] =
@@ -280,9 +297,13 @@ struct GpuMatmulTilesPass
     for (int64_t a = 0; a < per; ++a)
       for (int64_t j = 0; j < per; ++j) {
         Value row = arith::AddIOp::create(
-            b, loc, rowBase, arith::AddIOp::create(b, loc, ty, c(a * kLanes)));
+            b, loc, rowBase,
+            arith::AddIOp::create(
+                b, loc, arith::MulIOp::create(b, loc, ty, c(per)), c(a)));
         Value col = arith::AddIOp::create(
-            b, loc, colBase, arith::AddIOp::create(b, loc, tx, c(j * kLanes)));
+            b, loc, colBase,
+            arith::AddIOp::create(
+                b, loc, arith::MulIOp::create(b, loc, tx, c(per)), c(j)));
         Value sum = loop.getResult(a * per + j);
         Value inside;
         for (auto [v, bound] : {std::pair{row, mm.m}, std::pair{col, mm.n}})

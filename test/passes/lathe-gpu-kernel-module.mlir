@@ -2,7 +2,7 @@
 // entry point (`model.train_step_kernel`). The kernels move into one module,
 // lathe_kernels (one PTX file per model), each named after its old module
 // with the dots PTX identifiers cannot hold replaced by `_`; the launches
-// follow.
+// follow. Shared (workgroup) buffers get 16-byte alignment.
 // RUN: lathe-opt %s --lathe-gpu-kernel-module | FileCheck %s
 
 // CHECK-LABEL: func.func @model.train_step
@@ -10,7 +10,7 @@
 // CHECK: gpu.launch_func @lathe_kernels::@model_train_step_kernel_0 blocks
 // CHECK: gpu.module @lathe_kernels
 // CHECK-DAG: gpu.func @model_train_step_kernel(%{{.*}}: memref<4xf32>) kernel
-// CHECK-DAG: gpu.func @model_train_step_kernel_0(%{{.*}}: memref<4xf32>) kernel
+// CHECK-DAG: gpu.func @model_train_step_kernel_0(%{{.*}}: memref<4xf32>) workgroup(%{{.*}} : memref<4xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}) kernel
 // CHECK-NOT: gpu.module
 module attributes {gpu.container_module} {
   func.func @model.train_step(%m: memref<4xf32>) {
@@ -30,9 +30,11 @@ module attributes {gpu.container_module} {
     }
   }
   gpu.module @model.train_step_kernel_0 {
-    gpu.func @model.train_step_kernel(%m: memref<4xf32>) kernel {
+    gpu.func @model.train_step_kernel(%m: memref<4xf32>) workgroup(%s : memref<4xf32, #gpu.address_space<workgroup>>) kernel {
       %i = gpu.thread_id x
-      %v = memref.load %m[%i] : memref<4xf32>
+      %u = memref.load %m[%i] : memref<4xf32>
+      memref.store %u, %s[%i] : memref<4xf32, #gpu.address_space<workgroup>>
+      %v = memref.load %s[%i] : memref<4xf32, #gpu.address_space<workgroup>>
       %w = arith.mulf %v, %v : f32
       memref.store %w, %m[%i] : memref<4xf32>
       gpu.return

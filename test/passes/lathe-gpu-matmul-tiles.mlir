@@ -1,8 +1,9 @@
 // Matmuls on buffers become kernels of shared-memory tiles: 256 threads
-// per block, two workgroup buffers of 16 x (edge + 1), a barrier after
-// staging and after use, (edge / 16)^2 register sums per thread. Few
-// tiles: the reduction is also cut into chunks added atomically. Ragged
-// edges are guarded; short reductions and thin outputs are left alone.
+// per block, two workgroup buffers of 16 x (edge + 4), a barrier after
+// staging and after use, (edge / 16)^2 register sums per thread, whose
+// operands load as vectors. Few tiles: the reduction is also cut into
+// chunks added atomically. Ragged edges are guarded; short reductions and
+// thin outputs are left alone.
 // RUN: lathe-opt %s --split-input-file --lathe-gpu-matmul-tiles | FileCheck %s
 
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
@@ -12,7 +13,7 @@
 // sums per thread, no guards (64 divides both, 16 divides 128).
 // CHECK-LABEL: func.func @large
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c25, {{.*}} = %c49, {{.*}} = %c1{{[_0-9]*}}) threads({{.*}}) in ({{.*}} = %c256, {{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c1{{[_0-9]*}})
-// CHECK-SAME: workgroup(%[[SA:[^ ]*]] : memref<16x65xf32, #gpu.address_space<workgroup>>, %[[SB:[^ ]*]] : memref<16x65xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: workgroup(%[[SA:[^ ]*]] : memref<16x68xf32, #gpu.address_space<workgroup>>, %[[SB:[^ ]*]] : memref<16x68xf32, #gpu.address_space<workgroup>>)
 // CHECK-NOT: scf.if
 // CHECK: scf.for {{.*}} iter_args({{([^,]*, ){15}[^,]*}})
 // CHECK-NOT: scf.if
@@ -20,6 +21,8 @@
 // CHECK-NOT: scf.if
 // CHECK-COUNT-4: memref.store {{.*}}, %[[SB]]
 // CHECK: gpu.barrier
+// CHECK: vector.load %[[SA]][%c0{{.*}}] {alignment = 16 : i64} : memref<16x68xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK: vector.load %[[SB]][%c0{{.*}}] {alignment = 16 : i64} : memref<16x68xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK-COUNT-256: math.fma
 // CHECK: gpu.barrier
 // CHECK-NOT: memref.atomic_rmw
@@ -41,20 +44,43 @@ func.func @large(%x: memref<3136x128xf32>, %w: memref<128x1600xf32>, %y: memref<
 #a = affine_map<(d0, d1, d2) -> (d0, d2)>
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>
-// 128 x 128 outputs over 5408 terms: 16 tiles of 32, the reduction cut
-// into 17 chunks of 320 (the last one shorter), each added atomically.
+// 128 x 128 outputs over 5408 terms: 4 tiles of 64, the reduction cut
+// into 38 chunks of 144 (the last one shorter), each added atomically.
 // CHECK-LABEL: func.func @few_tiles
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c4{{[_0-9]*}}, {{.*}} = %c4{{[_0-9]*}}, {{.*}} = %c17)
-// CHECK-SAME: workgroup({{.*}} : memref<16x33xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16x33xf32, #gpu.address_space<workgroup>>)
-// CHECK: %[[BEGIN:.*]] = arith.muli %{{.*}}, %c320
-// CHECK: %[[END:.*]] = arith.addi %[[BEGIN]], %c320
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c2{{[_0-9]*}}, {{.*}} = %c38)
+// CHECK-SAME: workgroup({{.*}} : memref<16x68xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16x68xf32, #gpu.address_space<workgroup>>)
+// CHECK: %[[BEGIN:.*]] = arith.muli %{{.*}}, %c144
+// CHECK: %[[END:.*]] = arith.addi %[[BEGIN]], %c144
 // CHECK: %[[CLAMPED:.*]] = arith.minui %[[END]], %c5408
-// CHECK: scf.for {{.*}} = %[[BEGIN]] to %[[CLAMPED]] step %c16{{.*}} iter_args({{([^,]*, ){3}[^,]*}})
-// CHECK-COUNT-64: math.fma
-// CHECK-COUNT-4: memref.atomic_rmw addf
+// CHECK: scf.for {{.*}} = %[[BEGIN]] to %[[CLAMPED]] step %c16{{.*}} iter_args({{([^,]*, ){15}[^,]*}})
+// CHECK-COUNT-256: math.fma
+// CHECK-COUNT-16: memref.atomic_rmw addf
 func.func @few_tiles(%x: memref<128x5408xf32>, %w: memref<5408x128xf32>, %y: memref<128x128xf32>) {
   linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
       ins(%x, %w : memref<128x5408xf32>, memref<5408x128xf32>) outs(%y : memref<128x128xf32>) {
+  ^bb0(%in: f32, %in_0: f32, %out: f32):
+    %0 = arith.mulf %in, %in_0 : f32
+    %1 = arith.addf %out, %0 : f32
+    linalg.yield %1 : f32
+  }
+  return
+}
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+// 128 x 128 outputs over 784 terms: tiles of 64 could take only 6 chunks
+// (24 blocks), so tiles of 32: 16 tiles x 6 chunks of 144 terms.
+// CHECK-LABEL: func.func @short_reduction
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c4{{[_0-9]*}}, {{.*}} = %c4{{[_0-9]*}}, {{.*}} = %c6)
+// CHECK-SAME: workgroup({{.*}} : memref<16x36xf32, #gpu.address_space<workgroup>>, {{.*}} : memref<16x36xf32, #gpu.address_space<workgroup>>)
+// CHECK: arith.muli %{{.*}}, %c144
+// CHECK: vector.load {{.*}} {alignment = 8 : i64} : memref<16x36xf32, #gpu.address_space<workgroup>>, vector<2xf32>
+func.func @short_reduction(%x: memref<128x784xf32>, %w: memref<784x128xf32>, %y: memref<128x128xf32>) {
+  linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%x, %w : memref<128x784xf32>, memref<784x128xf32>) outs(%y : memref<128x128xf32>) {
   ^bb0(%in: f32, %in_0: f32, %out: f32):
     %0 = arith.mulf %in, %in_0 : f32
     %1 = arith.addf %out, %0 : f32
@@ -69,7 +95,7 @@ func.func @few_tiles(%x: memref<128x5408xf32>, %w: memref<5408x128xf32>, %y: mem
 #b = affine_map<(d0, d1, d2) -> (d2, d1)>
 #c = affine_map<(d0, d1, d2) -> (d0, d1)>
 // A kernel gradient, A transposed: 25 x 64 outputs over 1000 terms, 2
-// tiles of 32 and 7 chunks. Rows past 25 and terms past 1000 load 0,
+// tiles of 32 (C has fewer than 64 rows) and 7 chunks. Rows past 25 and terms past 1000 load 0,
 // stores past row 25 are skipped; the transposed A is read [k, m].
 // CHECK-LABEL: func.func @ragged
 // CHECK: gpu.launch blocks({{.*}}) in ({{.*}} = %c2, {{.*}} = %c1{{[_0-9]*}}, {{.*}} = %c7)
