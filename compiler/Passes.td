@@ -615,6 +615,20 @@ def LatheGpuRegisterTiles : Pass<"lathe-gpu-register-tiles", "mlir::func::FuncOp
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
 
+def LatheGpuHostShared : Pass<"lathe-gpu-host-shared", "mlir::func::FuncOp"> {
+  let summary = "Temporaries the host code reaches marked host_shared";
+  let description = [{
+    After gpu-async-region: a gpu.alloc whose buffer (or a view of it) is
+    used by anything but gpu.launch_func and gpu.dealloc (a host loop's
+    load, a call, a return) gets `host_shared`. The runtime places
+    host-shared buffers in managed memory and all others in device
+    memory. gpu-to-llvm lowers no asynchronous host-shared allocation, so
+    such an allocation becomes `gpu.wait [deps]`, a synchronous
+    `gpu.alloc host_shared` and `gpu.wait async` for its token.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
 def LatheGpuKernelModule : Pass<"lathe-gpu-kernel-module", "mlir::ModuleOp"> {
   let summary = "All kernels in one GPU module, with names PTX accepts";
   let description = [{

@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <dlfcn.h>
 #include <fmt/format.h>
+#include <map>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -51,6 +52,7 @@ struct Driver {
   CUresult (*streamCreate)(CUstream *, unsigned) = nullptr;
   CUresult (*streamSynchronize)(CUstream) = nullptr;
   CUresult (*memAllocManaged)(CUdeviceptr *, size_t, unsigned) = nullptr;
+  CUresult (*memAlloc)(CUdeviceptr *, size_t) = nullptr;
   CUresult (*memFree)(CUdeviceptr) = nullptr;
   CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t,
                               CUstream) = nullptr;
@@ -60,12 +62,13 @@ struct Driver {
   CUcontext context = nullptr;
   CUstream stream = nullptr; // every launch goes to this one stream
   std::unordered_map<CUfunction, std::string> kernelNames;
-  // The step's temporary buffers, by size: a freed buffer goes back here
-  // and is handed out again without a driver call or a wait. Every kernel
-  // runs on the one stream, in order, so a later kernel that reuses a
-  // buffer runs after the earlier ones that used it.
-  std::unordered_map<size_t, std::vector<void *>> pool;
-  std::unordered_map<void *, size_t> pooledSize;
+  // The step's temporary buffers, by size and kind (device or managed
+  // memory): a freed buffer goes back here and is handed out again without
+  // a driver call or a wait. Every kernel runs on the one stream, in
+  // order, so a later kernel that reuses a buffer runs after the earlier
+  // ones that used it.
+  std::map<std::pair<size_t, bool>, std::vector<void *>> pool;
+  std::unordered_map<void *, std::pair<size_t, bool>> pooledKind;
   // Device copies of the host's per-call inputs and outputs, by host buffer.
   std::unordered_map<const void *, std::pair<CUdeviceptr, size_t>> staged;
   // LATHE_KERNEL_TIMES=1: each launch waited for and timed, by kernel.
@@ -134,6 +137,7 @@ Driver &driver() {
               bind(d.lib, "cuStreamCreate", d.streamCreate) &&
               bind(d.lib, "cuStreamSynchronize", d.streamSynchronize) &&
               bind(d.lib, "cuMemAllocManaged", d.memAllocManaged) &&
+              bind(d.lib, "cuMemAlloc_v2", d.memAlloc) &&
               bind(d.lib, "cuMemFree_v2", d.memFree) &&
               bind(d.lib, "cuMemcpyHtoDAsync_v2", d.memcpyHtoDAsync) &&
               bind(d.lib, "cuMemcpyDtoH_v2", d.memcpyDtoH) &&
@@ -362,30 +366,39 @@ void mgpuEventSynchronize(void *) {
   check(d, d.streamSynchronize(d.stream), "cuStreamSynchronize");
 }
 
-// Managed memory (CU_MEM_ATTACH_GLOBAL), which the host code reaches too,
-// from the pool when a buffer of the size was freed.
-void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool /*hostShared*/) {
+// A step's temporary: device memory, or managed memory (CU_MEM_ATTACH_GLOBAL)
+// when the host code reaches it too (`host_shared`, lathe-gpu-host-shared);
+// from the pool when a buffer of the size and kind was freed.
+void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
   Driver &d = ready();
+  std::pair<size_t, bool> kind{bytes, hostShared};
   {
     std::lock_guard<std::mutex> lock(d.mutex);
-    auto it = d.pool.find(bytes);
+    auto it = d.pool.find(kind);
     if (it != d.pool.end() && !it->second.empty()) {
       void *ptr = it->second.back();
       it->second.pop_back();
       return ptr;
     }
   }
-  void *ptr = managedAlloc(bytes);
+  void *ptr = nullptr;
+  if (hostShared) {
+    ptr = managedAlloc(bytes);
+  } else {
+    CUdeviceptr device = 0;
+    check(d, d.memAlloc(&device, bytes ? bytes : 1), "cuMemAlloc");
+    ptr = reinterpret_cast<void *>(device);
+  }
   std::lock_guard<std::mutex> lock(d.mutex);
-  d.pooledSize[ptr] = bytes;
+  d.pooledKind[ptr] = kind;
   return ptr;
 }
 
 void mgpuMemFree(void *ptr, void * /*stream*/) {
   Driver &d = ready();
   std::lock_guard<std::mutex> lock(d.mutex);
-  auto it = d.pooledSize.find(ptr);
-  if (it == d.pooledSize.end()) {
+  auto it = d.pooledKind.find(ptr);
+  if (it == d.pooledKind.end()) {
     managedRelease(ptr);
     return;
   }

@@ -1,10 +1,12 @@
 //===- GpuBuffers.cpp - Buffers that both the host and the GPU reach ------===//
 //
-// The NVPTX target keeps every buffer in CUDA managed memory (the
-// runtime's mgpuMemAlloc, from a pool): kernels and the host code between
-// them (loops over time steps) use the same pointers. Parameters and
-// optimizer state, written only by kernels, stay on the device across
-// steps; a call's inputs and outputs are staged by the runtime.
+// The NVPTX target makes every buffer a gpu.alloc (the runtime's
+// mgpuMemAlloc, from a pool): device memory, or managed memory where the
+// host code between kernels (loops over time steps) reaches it too
+// (lathe-gpu-host-shared decides after outlining). Parameters and
+// optimizer state are the runtime's, in managed memory written only by
+// kernels, and stay on the device across steps; a call's inputs and
+// outputs are staged by the runtime.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"

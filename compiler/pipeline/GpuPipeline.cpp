@@ -1,14 +1,16 @@
 //===- GpuPipeline.cpp - linalg on tensors to PTX kernels and host code ---===//
 //
 // The NVPTX target starts from the same linalg IR as the CPU: every
-// buffer lives in CUDA managed memory (lathe-gpu-buffers), each linalg op
+// buffer is a gpu.alloc (lathe-gpu-buffers), each linalg op
 // becomes a parallel loop with its reductions innermost
 // (lathe-gpu-loop-order) unless it is a matmul, which becomes a kernel of
 // shared-memory tiles (lathe-gpu-matmul-tiles); scattered sums become
 // atomic adds parallel in every dimension (lathe-gpu-scatter-atomics);
 // loops are flattened and cut into blocks of 256 threads
 // (lathe-gpu-map-loops), outlined into kernels that share one GPU module
-// (lathe-gpu-kernel-module), lowered to NVVM and compiled by LLVM's NVPTX
+// (lathe-gpu-kernel-module); temporaries the host code reaches are marked
+// (lathe-gpu-host-shared) and stay in managed memory, the others go to
+// device memory; kernels are lowered to NVVM and compiled by LLVM's NVPTX
 // back end to PTX (gpu-module-to-binary, format isa: no CUDA toolkit).
 // The host code launches the kernels in order, each to completion.
 //
@@ -51,7 +53,7 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip,
           "lathe-gpu-map-loops, "
           "gpu-map-parallel-loops, convert-parallel-loops-to-gpu), "
           "gpu-kernel-outlining, lathe-gpu-kernel-module, canonicalize, cse, "
-          "func.func(gpu-async-region), "
+          "func.func(gpu-async-region, lathe-gpu-host-shared), "
           "nvvm-attach-target{{chip={} features={} O=3}}, "
           "gpu.module(expand-strided-metadata, lower-affine, "
           "convert-scf-to-cf, lathe-gpu-math, convert-gpu-to-nvvm, "
