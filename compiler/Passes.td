@@ -616,7 +616,7 @@ def LatheGpuRegisterTiles : Pass<"lathe-gpu-register-tiles", "mlir::func::FuncOp
 }
 
 def LatheGpuHostShared : Pass<"lathe-gpu-host-shared", "mlir::func::FuncOp"> {
-  let summary = "Temporaries the host code reaches marked host_shared";
+  let summary = "Buffers the host code reaches in managed memory";
   let description = [{
     After gpu-async-region: a gpu.alloc whose buffer (or a view of it) is
     used by anything but gpu.launch_func and gpu.dealloc (a host loop's
@@ -625,6 +625,11 @@ def LatheGpuHostShared : Pass<"lathe-gpu-host-shared", "mlir::func::FuncOp"> {
     memory. gpu-to-llvm lowers no asynchronous host-shared allocation, so
     such an allocation becomes `gpu.wait [deps]`, a synchronous
     `gpu.alloc host_shared` and `gpu.wait async` for its token.
+    A memref argument that the host code reaches (a recurrent model's
+    token ids, read in a host loop) is copied on entry into a host-shared
+    buffer that stands for it everywhere, copied back before each return
+    when the host may write it, and freed there; the runtime can then
+    pass every argument in device memory.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }

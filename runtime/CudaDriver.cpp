@@ -57,6 +57,8 @@ struct Driver {
   CUresult (*memcpyHtoDAsync)(CUdeviceptr, const void *, size_t,
                               CUstream) = nullptr;
   CUresult (*memcpyDtoH)(void *, CUdeviceptr, size_t) = nullptr;
+  CUresult (*memcpyAsync)(CUdeviceptr, CUdeviceptr, size_t, CUstream) =
+      nullptr;
   CUresult (*getErrorName)(CUresult, const char **) = nullptr;
   std::string error; // why the driver cannot be used; empty when it can
   CUcontext context = nullptr;
@@ -141,6 +143,7 @@ Driver &driver() {
               bind(d.lib, "cuMemFree_v2", d.memFree) &&
               bind(d.lib, "cuMemcpyHtoDAsync_v2", d.memcpyHtoDAsync) &&
               bind(d.lib, "cuMemcpyDtoH_v2", d.memcpyDtoH) &&
+              bind(d.lib, "cuMemcpyAsync", d.memcpyAsync) &&
               bind(d.lib, "cuGetErrorName", d.getErrorName);
     if (!ok) {
       d.error = "libcuda.so.1 lacks functions Lathe needs: the driver is too "
@@ -253,10 +256,10 @@ CUdeviceptr stagedBuffer(Driver &d, const void *host, size_t bytes) {
       check(d, d.streamSynchronize(d.stream), "cuStreamSynchronize");
       check(d, d.memFree(ptr), "cuMemFree");
     }
-    // Managed, like every buffer the compiled code sees: its host code may
-    // read an input between kernels (a recurrent model's loop over time).
-    check(d, d.memAllocManaged(&ptr, bytes ? bytes : 1, 1),
-          "cuMemAllocManaged");
+    // Device memory: where the host code reads an input between kernels
+    // (a recurrent model's loop over time), the compiled function copies
+    // it into managed memory of its own (lathe-gpu-host-shared).
+    check(d, d.memAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc");
     size = bytes;
   }
   return ptr;
@@ -392,6 +395,14 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
   std::lock_guard<std::mutex> lock(d.mutex);
   d.pooledKind[ptr] = kind;
   return ptr;
+}
+
+void mgpuMemcpy(void *dst, void *src, size_t bytes, void * /*stream*/) {
+  Driver &d = ready();
+  check(d,
+        d.memcpyAsync(reinterpret_cast<CUdeviceptr>(dst),
+                      reinterpret_cast<CUdeviceptr>(src), bytes, d.stream),
+        "cuMemcpyAsync");
 }
 
 void mgpuMemFree(void *ptr, void * /*stream*/) {

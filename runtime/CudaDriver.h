@@ -28,7 +28,7 @@ bool useCudaManagedBuffers(std::string &why);
 bool gpuStaging();
 
 /// The GPU-side copy of `host`'s `bytes` (a batch, hyperparameters), copied
-/// on the kernels' stream: one GPU-side buffer (managed memory) per host
+/// on the kernels' stream: one GPU-side buffer (device memory) per host
 /// buffer, kept.
 void *gpuInput(const void *host, size_t bytes);
 

@@ -1,15 +1,20 @@
-//===- GpuHostShared.cpp - Which temporaries the host code reaches --------===//
+//===- GpuHostShared.cpp - Buffers the host code reaches: managed --------===//
 //
 // After kernel outlining, a step's host code launches kernels and, in a
 // recurrent model, loops over time reading its inputs between them. A
 // temporary buffer (gpu.alloc) that only kernels touch can live in plain
 // device memory; one that the host code reads or writes, or hands to
-// anything but a launch, must be managed memory. The latter get
-// `host_shared`, which reaches the runtime's mgpuMemAlloc.
+// anything but a launch, must be managed memory: it gets `host_shared`,
+// which reaches the runtime's mgpuMemAlloc (as gpu-to-llvm lowers no
+// asynchronous host-shared allocation, each becomes a synchronous one
+// between two waits). The runtime passes a call's inputs and outputs in
+// device memory, so an argument the host code reads is first copied into
+// a host-shared buffer that stands for it.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
@@ -41,15 +46,77 @@ bool hostReaches(Value memref) {
   return false;
 }
 
+/// Whether a user of `memref` (or of a view of it) other than a launch, a
+/// free or a load may write it.
+bool hostMayWrite(Value memref) {
+  for (Operation *user : memref.getUsers()) {
+    if (isa<gpu::LaunchFuncOp, gpu::DeallocOp, memref::LoadOp>(user))
+      continue;
+    if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
+      if (view.getViewSource() == memref &&
+          llvm::none_of(user->getResults(), hostMayWrite))
+        continue;
+      return true;
+    }
+    if (isa<memref::CastOp>(user) && !hostMayWrite(user->getResult(0)))
+      continue;
+    return true;
+  }
+  return false;
+}
+
 struct GpuHostSharedPass
     : lathe::impl::LatheGpuHostSharedBase<GpuHostSharedPass> {
   void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return;
+    // An argument the host code reads: a host-shared copy made on entry
+    // (and copied back before each return when the host may write it), so
+    // that the runtime may hand the function device memory.
+    OpBuilder b(&getContext());
+    Type token = gpu::AsyncTokenType::get(&getContext());
+    Block &entry = func.getBody().front();
+    for (BlockArgument arg : entry.getArguments()) {
+      auto type = dyn_cast<MemRefType>(arg.getType());
+      if (!type || !type.hasStaticShape() || !type.getLayout().isIdentity() ||
+          !hostReaches(arg))
+        continue;
+      Location loc = arg.getLoc();
+      bool writes = hostMayWrite(arg);
+      b.setInsertionPointToStart(&entry);
+      auto copy = gpu::AllocOp::create(b, loc, type, Type(), ValueRange(),
+                                       ValueRange(), ValueRange(),
+                                       /*hostShared=*/true);
+      auto copyOf = [&](Value to, Value from) {
+        Value start = gpu::WaitOp::create(b, loc, token, ValueRange())
+                          .getAsyncToken();
+        auto memcpy =
+            gpu::MemcpyOp::create(b, loc, token, ValueRange{start}, to, from);
+        gpu::WaitOp::create(b, loc, Type(),
+                            ValueRange{memcpy.getAsyncToken()});
+        return memcpy;
+      };
+      gpu::MemcpyOp in = copyOf(copy.getMemref(), arg);
+      arg.replaceAllUsesExcept(copy.getMemref(), in);
+      func.walk([&](func::ReturnOp ret) {
+        b.setInsertionPoint(ret);
+        if (writes)
+          copyOf(arg, copy.getMemref());
+        // gpu-to-llvm lowers only asynchronous frees.
+        Value start = gpu::WaitOp::create(b, loc, token, ValueRange())
+                          .getAsyncToken();
+        auto free = gpu::DeallocOp::create(b, loc, token, ValueRange{start},
+                                           copy.getMemref());
+        gpu::WaitOp::create(b, loc, Type(), ValueRange{free.getAsyncToken()});
+      });
+    }
+
     SmallVector<gpu::AllocOp> shared;
-    getOperation().walk([&](gpu::AllocOp alloc) {
+    func.walk([&](gpu::AllocOp alloc) {
       if (alloc.getHostShared() || hostReaches(alloc.getMemref()))
         shared.push_back(alloc);
     });
-    OpBuilder b(&getContext());
     for (gpu::AllocOp alloc : shared) {
       alloc.setHostShared(true);
       if (!alloc.getAsyncToken())

@@ -2,7 +2,9 @@
 // device memory; one the host code loads from, or hands to a call, gets
 // host_shared (managed memory). An asynchronous one becomes synchronous
 // between two waits (gpu-to-llvm lowers no asynchronous host-shared
-// allocation).
+// allocation). An argument the host reads is copied on entry into a
+// host-shared buffer that stands for it (copied back before the return
+// when the host may write it), so the caller may pass device memory.
 // RUN: lathe-opt %s --lathe-gpu-host-shared | FileCheck %s
 
 // CHECK-LABEL: func.func @step
@@ -46,11 +48,46 @@ module attributes {gpu.container_module} {
     %v = memref.load %h[%c0] : memref<32xi32>
     return %v : i32
   }
+  // CHECK-LABEL: func.func @reads_argument
+  // CHECK-SAME: (%[[IDS:.*]]: memref<8xi32>, %[[OUT:.*]]: memref<8xf32>, %[[ONLY:.*]]: memref<8xf32>)
+  // CHECK: %[[C2:.*]] = gpu.alloc host_shared () : memref<8xf32>
+  // CHECK: %[[W2:.*]] = gpu.wait async
+  // CHECK: %[[M2:.*]] = gpu.memcpy async [%[[W2]]] %[[C2]], %[[OUT]]
+  // CHECK: gpu.wait [%[[M2]]]
+  // CHECK: %[[C1:.*]] = gpu.alloc host_shared () : memref<8xi32>
+  // CHECK: gpu.memcpy async [%{{.*}}] %[[C1]], %[[IDS]]
+  // CHECK-NOT: gpu.alloc host_shared
+  // CHECK: gpu.launch_func @kernels::@ids8 {{.*}} args(%[[C1]] : memref<8xi32>)
+  // CHECK: memref.load %[[C1]]
+  // CHECK: memref.store %{{.*}}, %[[C2]]
+  // CHECK: gpu.launch_func @kernels::@fill8 {{.*}} args(%[[ONLY]] : memref<8xf32>)
+  // CHECK-NOT: gpu.memcpy
+  // CHECK: gpu.dealloc async [%{{.*}}] %[[C1]]
+  // CHECK: gpu.memcpy async [%{{.*}}] %[[OUT]], %[[C2]]
+  // CHECK: %[[FREED:.*]] = gpu.dealloc async [%{{.*}}] %[[C2]]
+  // CHECK-NEXT: gpu.wait [%[[FREED]]]
+  // CHECK-NEXT: return
+  func.func @reads_argument(%ids: memref<8xi32>, %out: memref<8xf32>, %only: memref<8xf32>) {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    gpu.launch_func @kernels::@ids8 blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%ids : memref<8xi32>)
+    %i = memref.load %ids[%c0] : memref<8xi32>
+    %f = arith.sitofp %i : i32 to f32
+    memref.store %f, %out[%c0] : memref<8xf32>
+    gpu.launch_func @kernels::@fill8 blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%only : memref<8xf32>)
+    return
+  }
   gpu.module @kernels {
     gpu.func @fill(%a: memref<32xf32>, %b: memref<32xf32>) kernel {
       gpu.return
     }
     gpu.func @ids(%a: memref<32xi32>) kernel {
+      gpu.return
+    }
+    gpu.func @ids8(%a: memref<8xi32>) kernel {
+      gpu.return
+    }
+    gpu.func @fill8(%a: memref<8xf32>) kernel {
       gpu.return
     }
   }
