@@ -9,6 +9,7 @@
 #define LATHE_RUNTIME_CUDADRIVER_H
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace lathe::rt {
@@ -39,5 +40,29 @@ void *gpuOutput(const void *host, size_t bytes);
 void gpuFetch(void *host, const void *device, size_t bytes);
 
 } // namespace lathe::rt
+
+// What MLIR's gpu-to-llvm host code calls (the signatures of MLIR's
+// CudaRuntimeWrappers), defined over the driver in CudaDriver.cpp; the JIT
+// hands them to the compiled code (compiler/pipeline/Jit.cpp).
+extern "C" {
+void *mgpuModuleLoadJIT(void *ptx, int optLevel);
+void mgpuModuleUnload(void *module);
+void *mgpuModuleGetFunction(void *module, const char *name);
+void *mgpuStreamCreate();
+void mgpuStreamDestroy(void *stream);
+void mgpuStreamSynchronize(void *stream);
+void mgpuLaunchKernel(void *function, intptr_t gridX, intptr_t gridY,
+                      intptr_t gridZ, intptr_t blockX, intptr_t blockY,
+                      intptr_t blockZ, int32_t sharedBytes, void *stream,
+                      void **params, void **extra, size_t paramsCount);
+void *mgpuEventCreate();
+void mgpuEventDestroy(void *event);
+void mgpuEventRecord(void *event, void *stream);
+void mgpuStreamWaitEvent(void *stream, void *event);
+void mgpuEventSynchronize(void *event);
+void *mgpuMemAlloc(uint64_t bytes, void *stream, bool hostShared);
+void mgpuMemcpy(void *dst, void *src, size_t bytes, void *stream);
+void mgpuMemFree(void *ptr, void *stream);
+}
 
 #endif

@@ -1,5 +1,6 @@
 //===- Jit.cpp - Compile a model in memory and get its entry points -------===//
 #include "compiler/pipeline/Jit.h"
+#include "runtime/CudaDriver.h"
 
 #include "llvm/ExecutionEngine/Orc/AbsoluteSymbols.h"
 #include "llvm/ExecutionEngine/Orc/ExecutionUtils.h"
@@ -76,6 +77,23 @@ std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error, bool poison) {
   // the place of the module's weak ones.
   helper("lathe_idle_work", &lathe_idle_work);
   helper("lathe_barrier", &lathe_barrier);
+  // The NVPTX host code's launches, streams and buffers (a static runtime
+  // library keeps no symbol that nothing in lathe itself calls).
+  helper("mgpuModuleLoadJIT", &mgpuModuleLoadJIT);
+  helper("mgpuModuleUnload", &mgpuModuleUnload);
+  helper("mgpuModuleGetFunction", &mgpuModuleGetFunction);
+  helper("mgpuStreamCreate", &mgpuStreamCreate);
+  helper("mgpuStreamDestroy", &mgpuStreamDestroy);
+  helper("mgpuStreamSynchronize", &mgpuStreamSynchronize);
+  helper("mgpuLaunchKernel", &mgpuLaunchKernel);
+  helper("mgpuEventCreate", &mgpuEventCreate);
+  helper("mgpuEventDestroy", &mgpuEventDestroy);
+  helper("mgpuEventRecord", &mgpuEventRecord);
+  helper("mgpuStreamWaitEvent", &mgpuStreamWaitEvent);
+  helper("mgpuEventSynchronize", &mgpuEventSynchronize);
+  helper("mgpuMemAlloc", &mgpuMemAlloc);
+  helper("mgpuMemcpy", &mgpuMemcpy);
+  helper("mgpuMemFree", &mgpuMemFree);
   if (poison)
     helper("malloc", &poisonedMalloc);
   if (auto e = dylib.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {

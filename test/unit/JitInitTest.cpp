@@ -4,8 +4,10 @@
 // `lathe run --target=nvptx` relies on the JIT running it (JitModel::create
 // with `initialize`). Here a module whose constructor stores 42 into a
 // global, read back through a packed wrapper: 42 with `initialize`, 0
-// without. Prints one line per failed expectation and a summary; exits
-// non-zero on any failure. Run by jit-init.test.
+// without. The host code also calls the runtime's mgpu* entry points: a
+// module that calls each one must link in the JIT (it is looked up, not
+// run, so no driver is needed). Prints one line per failed expectation and
+// a summary; exits non-zero on any failure. Run by jit-init.test.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/pipeline/Jit.h"
@@ -68,9 +70,66 @@ int readValue(bool initialize) {
   read(args);
   return out;
 }
+// Calls to every entry point gpu-to-llvm's host code may make.
+const char *kGpuCalls = R"(
+declare ptr @mgpuModuleLoadJIT(ptr, i32)
+declare void @mgpuModuleUnload(ptr)
+declare ptr @mgpuModuleGetFunction(ptr, ptr)
+declare ptr @mgpuStreamCreate()
+declare void @mgpuStreamDestroy(ptr)
+declare void @mgpuStreamSynchronize(ptr)
+declare void @mgpuLaunchKernel(ptr, i64, i64, i64, i64, i64, i64, i32, ptr, ptr, ptr, i64)
+declare ptr @mgpuEventCreate()
+declare void @mgpuEventDestroy(ptr)
+declare void @mgpuEventRecord(ptr, ptr)
+declare void @mgpuStreamWaitEvent(ptr, ptr)
+declare void @mgpuEventSynchronize(ptr)
+declare ptr @mgpuMemAlloc(i64, ptr, i8)
+declare void @mgpuMemcpy(ptr, ptr, i64, ptr)
+declare void @mgpuMemFree(ptr, ptr)
+
+define void @_mlir_calls(ptr %args) {
+  %m = call ptr @mgpuModuleLoadJIT(ptr null, i32 2)
+  %f = call ptr @mgpuModuleGetFunction(ptr %m, ptr null)
+  %s = call ptr @mgpuStreamCreate()
+  call void @mgpuLaunchKernel(ptr %f, i64 1, i64 1, i64 1, i64 1, i64 1, i64 1, i32 0, ptr %s, ptr null, ptr null, i64 0)
+  %e = call ptr @mgpuEventCreate()
+  call void @mgpuEventRecord(ptr %e, ptr %s)
+  call void @mgpuStreamWaitEvent(ptr %s, ptr %e)
+  call void @mgpuEventSynchronize(ptr %e)
+  call void @mgpuEventDestroy(ptr %e)
+  %b = call ptr @mgpuMemAlloc(i64 4, ptr %s, i8 0)
+  call void @mgpuMemcpy(ptr %b, ptr %b, i64 4, ptr %s)
+  call void @mgpuMemFree(ptr %b, ptr %s)
+  call void @mgpuStreamSynchronize(ptr %s)
+  call void @mgpuStreamDestroy(ptr %s)
+  call void @mgpuModuleUnload(ptr %m)
+  ret void
+}
+)";
+
+/// Whether a module calling every mgpu* entry point links in the JIT.
+bool gpuCallsLink() {
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  llvm::SMDiagnostic diag;
+  auto module = llvm::parseAssemblyString(kGpuCalls, diag, *ctx);
+  if (!module) {
+    fmt::print("FAIL: test module: {}\n", diag.getMessage().str());
+    return false;
+  }
+  std::string error;
+  auto jit = lathe::JitModel::create(std::move(module), std::move(ctx), "",
+                                     error, /*initialize=*/false);
+  if (!jit || !jit->lookup("calls", error)) {
+    fmt::print("FAIL: {}\n", error);
+    return false;
+  }
+  return true;
+}
 } // namespace
 
 int main() {
+  expect(gpuCallsLink(), "every mgpu* entry point links in the JIT");
   int with = readValue(true);
   expect(with == 42, fmt::format("with initialize, the constructor ran "
                                  "(read {}, expected 42)",
