@@ -27,42 +27,42 @@ namespace lathe {
 using namespace mlir;
 
 namespace {
-/// Whether anything but a kernel launch or a free uses `memref` or a view
-/// of it.
-bool hostReaches(Value memref) {
+/// Whether `memref`, or a view of it, has a use that `allowed` refuses.
+bool usedOtherwise(Value memref,
+                   llvm::function_ref<bool(Operation *)> allowed) {
   for (Operation *user : memref.getUsers()) {
-    if (isa<gpu::LaunchFuncOp, gpu::DeallocOp>(user))
+    if (allowed(user))
       continue;
     if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
       if (view.getViewSource() == memref &&
-          llvm::none_of(user->getResults(), hostReaches))
+          llvm::none_of(user->getResults(), [&](Value v) {
+            return usedOtherwise(v, allowed);
+          }))
         continue;
       return true;
     }
-    if (isa<memref::CastOp>(user) && !hostReaches(user->getResult(0)))
+    if (isa<memref::CastOp>(user) &&
+        !usedOtherwise(user->getResult(0), allowed))
       continue;
     return true;
   }
   return false;
 }
 
+/// Whether anything but a kernel launch or a free uses `memref` or a view
+/// of it.
+bool hostReaches(Value memref) {
+  return usedOtherwise(memref, [](Operation *op) {
+    return isa<gpu::LaunchFuncOp, gpu::DeallocOp>(op);
+  });
+}
+
 /// Whether a user of `memref` (or of a view of it) other than a launch, a
 /// free or a load may write it.
 bool hostMayWrite(Value memref) {
-  for (Operation *user : memref.getUsers()) {
-    if (isa<gpu::LaunchFuncOp, gpu::DeallocOp, memref::LoadOp>(user))
-      continue;
-    if (auto view = dyn_cast<ViewLikeOpInterface>(user)) {
-      if (view.getViewSource() == memref &&
-          llvm::none_of(user->getResults(), hostMayWrite))
-        continue;
-      return true;
-    }
-    if (isa<memref::CastOp>(user) && !hostMayWrite(user->getResult(0)))
-      continue;
-    return true;
-  }
-  return false;
+  return usedOtherwise(memref, [](Operation *op) {
+    return isa<gpu::LaunchFuncOp, gpu::DeallocOp, memref::LoadOp>(op);
+  });
 }
 
 struct GpuHostSharedPass

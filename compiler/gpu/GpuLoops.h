@@ -45,6 +45,19 @@ staticTripCounts(mlir::scf::ParallelOp loop) {
   return counts;
 }
 
+/// Whether `v` depends, through ops inside `within`, on one of `ivs`.
+inline bool dependsOn(mlir::Value v, llvm::ArrayRef<mlir::Value> ivs,
+                      mlir::Operation *within) {
+  if (llvm::is_contained(ivs, v))
+    return true;
+  mlir::Operation *d = v.getDefiningOp();
+  if (!d || !within->isAncestor(d))
+    return false;
+  return llvm::any_of(d->getOperands(), [&](mlir::Value o) {
+    return dependsOn(o, ivs, within);
+  });
+}
+
 /// The buffer a view is a view of.
 inline mlir::Value rootOf(mlir::Value memref) {
   while (auto view = memref.getDefiningOp<mlir::ViewLikeOpInterface>())

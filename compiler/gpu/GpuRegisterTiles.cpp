@@ -29,17 +29,6 @@ namespace lathe {
 using namespace mlir;
 
 namespace {
-/// Whether `v` depends, inside `body`, on one of `ivs`.
-bool dependsOn(Value v, ArrayRef<Value> ivs, Block *body) {
-  if (llvm::is_contained(ivs, v))
-    return true;
-  Operation *d = v.getDefiningOp();
-  if (!d || d->getBlock() != body)
-    return false;
-  return llvm::any_of(d->getOperands(),
-                      [&](Value o) { return dependsOn(o, ivs, body); });
-}
-
 struct GpuRegisterTilesPass
     : lathe::impl::LatheGpuRegisterTilesBase<GpuRegisterTilesPass> {
   using Base::Base;
@@ -78,7 +67,7 @@ struct GpuRegisterTilesPass
                              body->getArgument(rank - 1)};
     for (Value bound : {reduction.getLowerBound(), reduction.getUpperBound(),
                         reduction.getStep()})
-      if (dependsOn(bound, tiled, body))
+      if (lathe::dependsOn(bound, tiled, loop))
         return;
     // Only loads, stores, atomics and pure ops: each copy touches its own
     // output element.

@@ -28,17 +28,6 @@ namespace lathe {
 using namespace mlir;
 
 namespace {
-/// Whether `v` depends, inside `within`, on one of `ivs`.
-bool dependsOn(Value v, ArrayRef<Value> ivs, Operation *within) {
-  if (llvm::is_contained(ivs, v))
-    return true;
-  Operation *d = v.getDefiningOp();
-  if (!d || !within->isAncestor(d))
-    return false;
-  return llvm::any_of(d->getOperands(),
-                      [&](Value o) { return dependsOn(o, ivs, within); });
-}
-
 /// Whether two index lists are the same values.
 bool sameIndices(ValueRange a, ValueRange b, Operation *within) {
   if (a.size() != b.size())
@@ -135,7 +124,7 @@ struct GpuScatterAtomicsPass
     // A target that no sequential loop moves is a plain reduction
     // (lathe-gpu-split-reductions).
     if (!llvm::any_of(store.getIndices(), [&](Value i) {
-          return dependsOn(i, ivs, nest.front());
+          return lathe::dependsOn(i, ivs, nest.front());
         }))
       return;
 
