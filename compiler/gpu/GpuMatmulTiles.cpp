@@ -135,8 +135,11 @@ struct GpuMatmulTilesPass
   void runOnOperation() override {
     SmallVector<std::pair<linalg::GenericOp, Matmul>> found;
     getOperation().walk([&](linalg::GenericOp op) {
+      // (Grids reach 65,535 blocks along y, the tiles of rows, and z, the
+      // chunks of at least 8 steps.)
       if (std::optional<Matmul> mm = matchMatmul(op))
-        if (mm->k >= minReduction && mm->m >= kLanes && mm->n >= kLanes)
+        if (mm->k >= minReduction && mm->m >= kLanes && mm->n >= kLanes &&
+            ceilDiv(mm->m, 32) <= 65535 && mm->k / (8 * kDepth) <= 65535)
           found.push_back({op, *mm});
     });
     IRRewriter rewriter(&getContext());
