@@ -647,6 +647,20 @@ def LatheGpuKernelModule : Pass<"lathe-gpu-kernel-module", "mlir::ModuleOp"> {
   }];
 }
 
+def LatheGpuNarrowIndices : Pass<"lathe-gpu-narrow-indices"> {
+  let summary = "Kernels' index splits (affine.delinearize_index) in 32 bits";
+  let description = [{
+    A flattened parallel loop splits each thread's linear index back into
+    its dimensions with affine.delinearize_index: a division and a
+    remainder per dimension in 64 bits, which NVIDIA GPUs expand into
+    several 32-bit instructions each. A split with a static basis whose
+    product is below 2^31 is done in i32 instead (an unsigned cast of the
+    index, divui/remui by constants, casts back); the outermost part is
+    what remains after the inner divisions.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect"];
+}
+
 def LatheGpuMath : Pass<"lathe-gpu-math"> {
   let summary = "Kernels' math without libdevice";
   let description = [{

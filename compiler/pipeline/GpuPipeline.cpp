@@ -7,12 +7,15 @@
 // shared-memory tiles (lathe-gpu-matmul-tiles); scattered sums become
 // atomic adds parallel in every dimension (lathe-gpu-scatter-atomics);
 // loops are flattened and cut into blocks of 256 threads
-// (lathe-gpu-map-loops), outlined into kernels that share one GPU module
+// (lathe-gpu-map-loops), their constants sunk into them
+// (gpu-launch-sink-index-computations: outlining would otherwise pass
+// them as arguments), outlined into kernels that share one GPU module
 // (lathe-gpu-kernel-module); temporaries the host code reaches are marked
 // (lathe-gpu-host-shared) and stay in managed memory, the others go to
-// device memory; kernels are lowered to NVVM and compiled by LLVM's NVPTX
-// back end to PTX (gpu-module-to-binary, format isa: no CUDA toolkit).
-// The host code launches the kernels in order, each to completion.
+// device memory; kernels split their indices in 32 bits
+// (lathe-gpu-narrow-indices), are lowered to NVVM and are compiled by
+// LLVM's NVPTX back end to PTX (gpu-module-to-binary, format isa: no CUDA
+// toolkit). The host code launches the kernels in order on one stream.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/pipeline/Pipeline.h"
@@ -51,11 +54,13 @@ LogicalResult lathe::lowerToNVPTX(ModuleOp module, const std::string &chip,
           "lathe-gpu-scatter-atomics, lathe-gpu-device-scalars, "
           "lathe-gpu-split-reductions, {}"
           "lathe-gpu-map-loops, "
-          "gpu-map-parallel-loops, convert-parallel-loops-to-gpu), "
+          "gpu-map-parallel-loops, convert-parallel-loops-to-gpu, "
+          "gpu-launch-sink-index-computations), "
           "gpu-kernel-outlining, lathe-gpu-kernel-module, canonicalize, cse, "
           "func.func(gpu-async-region, lathe-gpu-host-shared), "
           "nvvm-attach-target{{chip={} features={} O=3}}, "
-          "gpu.module(expand-strided-metadata, lower-affine, "
+          "gpu.module(lathe-gpu-narrow-indices, expand-strided-metadata, "
+          "lower-affine, "
           "convert-scf-to-cf, lathe-gpu-math, convert-gpu-to-nvvm, "
           "canonicalize, cse, "
           "reconcile-unrealized-casts), "
