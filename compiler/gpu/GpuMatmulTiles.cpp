@@ -135,6 +135,10 @@ struct GpuMatmulTilesPass
   void runOnOperation() override {
     SmallVector<std::pair<linalg::GenericOp, Matmul>> found;
     getOperation().walk([&](linalg::GenericOp op) {
+      // A launch may sit in the host code's loops, not in parallel ones.
+      if (op->getParentOfType<scf::ParallelOp>() ||
+          op->getParentOfType<scf::ForallOp>())
+        return;
       // (Grids reach 65,535 blocks along y, the tiles of rows, and z, the
       // chunks of at least 8 steps.)
       if (std::optional<Matmul> mm = matchMatmul(op))

@@ -156,3 +156,32 @@ func.func @left_alone(%x: memref<1024x9xf32>, %w: memref<9x32xf32>, %y: memref<1
   }
   return
 }
+
+// -----
+
+#a = affine_map<(d0, d1, d2) -> (d0, d2)>
+#b = affine_map<(d0, d1, d2) -> (d2, d1)>
+#c = affine_map<(d0, d1, d2) -> (d0, d1)>
+// Inside a parallel loop (a kernel to be), a matmul is left to it: a
+// launch may sit in the host code's loops only.
+// CHECK-LABEL: func.func @in_parallel_loop
+// CHECK-NOT: gpu.launch
+// CHECK: linalg.generic
+func.func @in_parallel_loop(%x: memref<2x128x512xf32>, %w: memref<512x128xf32>, %y: memref<2x128x128xf32>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  scf.parallel (%i) = (%c0) to (%c2) step (%c1) {
+    %xi = memref.subview %x[%i, 0, 0] [1, 128, 512] [1, 1, 1] : memref<2x128x512xf32> to memref<128x512xf32, strided<[512, 1], offset: ?>>
+    %yi = memref.subview %y[%i, 0, 0] [1, 128, 128] [1, 1, 1] : memref<2x128x128xf32> to memref<128x128xf32, strided<[128, 1], offset: ?>>
+    linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "parallel", "reduction"]}
+        ins(%xi, %w : memref<128x512xf32, strided<[512, 1], offset: ?>>, memref<512x128xf32>) outs(%yi : memref<128x128xf32, strided<[128, 1], offset: ?>>) {
+    ^bb0(%in: f32, %in_0: f32, %out: f32):
+      %0 = arith.mulf %in, %in_0 : f32
+      %1 = arith.addf %out, %0 : f32
+      linalg.yield %1 : f32
+    }
+    scf.reduce
+  }
+  return
+}
