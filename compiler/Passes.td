@@ -628,7 +628,8 @@ def LatheGpuHostShared : Pass<"lathe-gpu-host-shared", "mlir::func::FuncOp"> {
     A memref argument that the host code reaches (a recurrent model's
     token ids, read in a host loop) is copied on entry into a host-shared
     buffer that stands for it everywhere, copied back before each return
-    when the host may write it, and freed there; the runtime can then
+    unless only host loads use it (a kernel may write it), and freed
+    there; the runtime can then
     pass every argument in device memory.
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect"];

@@ -57,11 +57,11 @@ bool hostReaches(Value memref) {
   });
 }
 
-/// Whether a user of `memref` (or of a view of it) other than a launch, a
-/// free or a load may write it.
-bool hostMayWrite(Value memref) {
+/// Whether anything but a host load or a free uses `memref` or a view of
+/// it: a kernel or the host may write it.
+bool mayBeWritten(Value memref) {
   return usedOtherwise(memref, [](Operation *op) {
-    return isa<gpu::LaunchFuncOp, gpu::DeallocOp, memref::LoadOp>(op);
+    return isa<gpu::DeallocOp, memref::LoadOp>(op);
   });
 }
 
@@ -72,8 +72,8 @@ struct GpuHostSharedPass
     if (func.isExternal())
       return;
     // An argument the host code reads: a host-shared copy made on entry
-    // (and copied back before each return when the host may write it), so
-    // that the runtime may hand the function device memory.
+    // (and copied back before each return unless only host loads read it),
+    // so that the runtime may hand the function device memory.
     OpBuilder b(&getContext());
     Type token = gpu::AsyncTokenType::get(&getContext());
     Block &entry = func.getBody().front();
@@ -83,7 +83,7 @@ struct GpuHostSharedPass
           !hostReaches(arg))
         continue;
       Location loc = arg.getLoc();
-      bool writes = hostMayWrite(arg);
+      bool writes = mayBeWritten(arg);
       b.setInsertionPointToStart(&entry);
       auto copy = gpu::AllocOp::create(b, loc, type, Type(), ValueRange(),
                                        ValueRange(), ValueRange(),

@@ -4,7 +4,7 @@
 // between two waits (gpu-to-llvm lowers no asynchronous host-shared
 // allocation). An argument the host reads is copied on entry into a
 // host-shared buffer that stands for it (copied back before the return
-// when the host may write it), so the caller may pass device memory.
+// unless only host loads use it), so the caller may pass device memory.
 // RUN: lathe-opt %s --lathe-gpu-host-shared | FileCheck %s
 
 // CHECK-LABEL: func.func @step
@@ -49,7 +49,9 @@ module attributes {gpu.container_module} {
     return %v : i32
   }
   // CHECK-LABEL: func.func @reads_argument
-  // CHECK-SAME: (%[[IDS:.*]]: memref<8xi32>, %[[OUT:.*]]: memref<8xf32>, %[[ONLY:.*]]: memref<8xf32>)
+  // CHECK-SAME: (%[[IDS:.*]]: memref<8xi32>, %[[OUT:.*]]: memref<8xf32>, %[[ONLY:.*]]: memref<8xf32>, %[[RO:.*]]: memref<4xi32>)
+  // CHECK: %[[C3:.*]] = gpu.alloc host_shared () : memref<4xi32>
+  // CHECK: gpu.memcpy async [%{{.*}}] %[[C3]], %[[RO]]
   // CHECK: %[[C2:.*]] = gpu.alloc host_shared () : memref<8xf32>
   // CHECK: %[[W2:.*]] = gpu.wait async
   // CHECK: %[[M2:.*]] = gpu.memcpy async [%[[W2]]] %[[C2]], %[[OUT]]
@@ -60,20 +62,26 @@ module attributes {gpu.container_module} {
   // CHECK: gpu.launch_func @kernels::@ids8 {{.*}} args(%[[C1]] : memref<8xi32>)
   // CHECK: memref.load %[[C1]]
   // CHECK: memref.store %{{.*}}, %[[C2]]
+  // CHECK: memref.load %[[C3]]
   // CHECK: gpu.launch_func @kernels::@fill8 {{.*}} args(%[[ONLY]] : memref<8xf32>)
-  // CHECK-NOT: gpu.memcpy
+  // Copied back: the argument a kernel may write, the one the host writes;
+  // the one only host loads read is not.
+  // CHECK: gpu.memcpy async [%{{.*}}] %[[IDS]], %[[C1]]
   // CHECK: gpu.dealloc async [%{{.*}}] %[[C1]]
   // CHECK: gpu.memcpy async [%{{.*}}] %[[OUT]], %[[C2]]
-  // CHECK: %[[FREED:.*]] = gpu.dealloc async [%{{.*}}] %[[C2]]
+  // CHECK: gpu.dealloc async [%{{.*}}] %[[C2]]
+  // CHECK-NOT: gpu.memcpy
+  // CHECK: %[[FREED:.*]] = gpu.dealloc async [%{{.*}}] %[[C3]]
   // CHECK-NEXT: gpu.wait [%[[FREED]]]
   // CHECK-NEXT: return
-  func.func @reads_argument(%ids: memref<8xi32>, %out: memref<8xf32>, %only: memref<8xf32>) {
+  func.func @reads_argument(%ids: memref<8xi32>, %out: memref<8xf32>, %only: memref<8xf32>, %ro: memref<4xi32>) {
     %c0 = arith.constant 0 : index
     %c1 = arith.constant 1 : index
     gpu.launch_func @kernels::@ids8 blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%ids : memref<8xi32>)
     %i = memref.load %ids[%c0] : memref<8xi32>
     %f = arith.sitofp %i : i32 to f32
     memref.store %f, %out[%c0] : memref<8xf32>
+    %r = memref.load %ro[%c0] : memref<4xi32>
     gpu.launch_func @kernels::@fill8 blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%only : memref<8xf32>)
     return
   }
