@@ -221,7 +221,15 @@ void *managedAlloc(size_t bytes) {
   return reinterpret_cast<void *>(ptr);
 }
 
-/// Frees after the stream's kernels, which may still use the buffer.
+void *deviceAlloc(size_t bytes) {
+  Driver &d = ready();
+  CUdeviceptr ptr = 0;
+  check(d, d.memAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc");
+  return reinterpret_cast<void *>(ptr);
+}
+
+/// Frees after the stream's kernels, which may still use the buffer
+/// (managed or device memory).
 void managedRelease(void *ptr) {
   Driver &d = driver();
   if (d.error.empty() && ptr) {
@@ -259,7 +267,7 @@ CUdeviceptr stagedBuffer(Driver &d, const void *host, size_t bytes) {
     // Device memory: where the host code reads an input between kernels
     // (a recurrent model's loop over time), the compiled function copies
     // it into managed memory of its own (lathe-gpu-host-shared).
-    check(d, d.memAlloc(&ptr, bytes ? bytes : 1), "cuMemAlloc");
+    ptr = reinterpret_cast<CUdeviceptr>(deviceAlloc(bytes));
     size = bytes;
   }
   return ptr;
@@ -384,14 +392,7 @@ void *mgpuMemAlloc(uint64_t bytes, void * /*stream*/, bool hostShared) {
       return ptr;
     }
   }
-  void *ptr = nullptr;
-  if (hostShared) {
-    ptr = managedAlloc(bytes);
-  } else {
-    CUdeviceptr device = 0;
-    check(d, d.memAlloc(&device, bytes ? bytes : 1), "cuMemAlloc");
-    ptr = reinterpret_cast<void *>(device);
-  }
+  void *ptr = hostShared ? managedAlloc(bytes) : deviceAlloc(bytes);
   std::lock_guard<std::mutex> lock(d.mutex);
   d.pooledKind[ptr] = kind;
   return ptr;

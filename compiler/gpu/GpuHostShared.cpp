@@ -65,6 +65,18 @@ bool mayBeWritten(Value memref) {
   });
 }
 
+/// An asynchronous op, made by `build(token type, start)` to wait on a
+/// fresh token, that the host then waits for: in effect a synchronous one.
+template <typename Build>
+auto waitedFor(OpBuilder &b, Location loc, Build build) {
+  Type token = gpu::AsyncTokenType::get(b.getContext());
+  Value start =
+      gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
+  auto op = build(token, start);
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{op.getAsyncToken()});
+  return op;
+}
+
 struct GpuHostSharedPass
     : lathe::impl::LatheGpuHostSharedBase<GpuHostSharedPass> {
   void runOnOperation() override {
@@ -75,7 +87,7 @@ struct GpuHostSharedPass
     // (and copied back before each return unless only host loads read it),
     // so that the runtime may hand the function device memory.
     OpBuilder b(&getContext());
-    Type token = gpu::AsyncTokenType::get(&getContext());
+    Type tokenType = gpu::AsyncTokenType::get(&getContext());
     Block &entry = func.getBody().front();
     for (BlockArgument arg : entry.getArguments()) {
       auto type = dyn_cast<MemRefType>(arg.getType());
@@ -89,13 +101,10 @@ struct GpuHostSharedPass
                                        ValueRange(), ValueRange(),
                                        /*hostShared=*/true);
       auto copyOf = [&](Value to, Value from) {
-        Value start = gpu::WaitOp::create(b, loc, token, ValueRange())
-                          .getAsyncToken();
-        auto memcpy =
-            gpu::MemcpyOp::create(b, loc, token, ValueRange{start}, to, from);
-        gpu::WaitOp::create(b, loc, Type(),
-                            ValueRange{memcpy.getAsyncToken()});
-        return memcpy;
+        return waitedFor(b, loc, [&](Type token, Value start) {
+          return gpu::MemcpyOp::create(b, loc, token, ValueRange{start}, to,
+                                       from);
+        });
       };
       gpu::MemcpyOp in = copyOf(copy.getMemref(), arg);
       arg.replaceAllUsesExcept(copy.getMemref(), in);
@@ -104,11 +113,10 @@ struct GpuHostSharedPass
         if (writes)
           copyOf(arg, copy.getMemref());
         // gpu-to-llvm lowers only asynchronous frees.
-        Value start = gpu::WaitOp::create(b, loc, token, ValueRange())
-                          .getAsyncToken();
-        auto free = gpu::DeallocOp::create(b, loc, token, ValueRange{start},
-                                           copy.getMemref());
-        gpu::WaitOp::create(b, loc, Type(), ValueRange{free.getAsyncToken()});
+        waitedFor(b, loc, [&](Type token, Value start) {
+          return gpu::DeallocOp::create(b, loc, token, ValueRange{start},
+                                        copy.getMemref());
+        });
       });
     }
 
@@ -131,8 +139,7 @@ struct GpuHostSharedPass
           b, loc, alloc.getMemref().getType(), Type(), ValueRange(),
           alloc.getDynamicSizes(), alloc.getSymbolOperands(),
           /*hostShared=*/true);
-      auto token = gpu::WaitOp::create(
-          b, loc, gpu::AsyncTokenType::get(&getContext()), ValueRange());
+      auto token = gpu::WaitOp::create(b, loc, tokenType, ValueRange());
       alloc.getMemref().replaceAllUsesWith(sync.getMemref());
       alloc.getAsyncToken().replaceAllUsesWith(token.getAsyncToken());
       alloc.erase();

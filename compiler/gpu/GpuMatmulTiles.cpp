@@ -184,6 +184,16 @@ struct GpuMatmulTilesPass
     auto c = [&](int64_t v) -> Value {
       return arith::ConstantIndexOp::create(b, loc, v);
     };
+    // The conjunction of v < bound over `checks`; null when there are none.
+    auto inBounds = [&](ArrayRef<std::pair<Value, int64_t>> checks) {
+      Value all;
+      for (auto [v, bound] : checks) {
+        Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, v,
+                                         c(bound));
+        all = all ? arith::AndIOp::create(b, loc, all, lt) : lt;
+      }
+      return all;
+    };
     Type f32 = b.getF32Type();
     auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(),
                                                 gpu::AddressSpace::Workgroup);
@@ -237,16 +247,12 @@ struct GpuMatmulTilesPass
         Value gk = arith::AddIOp::create(b, loc, k0, kk);
         SmallVector<Value> index = transposed ? SmallVector<Value>{gk, gi}
                                               : SmallVector<Value>{gi, gk};
-        Value inside;
-        auto within = [&](Value v, int64_t bound) {
-          Value lt = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                           v, c(bound));
-          inside = inside ? arith::AndIOp::create(b, loc, inside, lt) : lt;
-        };
+        SmallVector<std::pair<Value, int64_t>> checks;
         if (extent % edge)
-          within(gi, extent);
+          checks.push_back({gi, extent});
         if (mm.k % kDepth)
-          within(gk, mm.k);
+          checks.push_back({gk, mm.k});
+        Value inside = inBounds(checks);
         Value v;
         if (inside) {
           auto guarded = scf::IfOp::create(b, loc, TypeRange{f32}, inside,
@@ -312,13 +318,12 @@ struct GpuMatmulTilesPass
             arith::AddIOp::create(
                 b, loc, arith::MulIOp::create(b, loc, tx, c(per)), c(j)));
         Value sum = loop.getResult(a * per + j);
-        Value inside;
-        for (auto [v, bound] : {std::pair{row, mm.m}, std::pair{col, mm.n}})
-          if (bound % edge) {
-            Value lt = arith::CmpIOp::create(
-                b, loc, arith::CmpIPredicate::ult, v, c(bound));
-            inside = inside ? arith::AndIOp::create(b, loc, inside, lt) : lt;
-          }
+        SmallVector<std::pair<Value, int64_t>> checks;
+        if (mm.m % edge)
+          checks.push_back({row, mm.m});
+        if (mm.n % edge)
+          checks.push_back({col, mm.n});
+        Value inside = inBounds(checks);
         OpBuilder::InsertionGuard g(b);
         if (inside) {
           auto guarded = scf::IfOp::create(b, loc, inside);
