@@ -2,9 +2,10 @@
 # Packs `lathe run --target=nvptx` for an NVIDIA machine that has a driver
 # and Python but no LLVM: `lathe` itself, linked against LLVM's and MLIR's
 # static libraries (no libLLVM or libMLIR to carry; about 32 MB once
-# compressed with xz), the MLP and CNN model files, and the first 2,000
-# training and 500 test images of Fashion-MNIST. There, `bash DIR/run.sh`
-# trains each model 10 steps with `lathe run` on the CPU and on the GPU and
+# compressed with xz), the MLP, CNN and spam LSTM model files, the first
+# 2,000 training and 500 test images of Fashion-MNIST and the first 100
+# messages of each SpamAssassin group. There, `bash DIR/run.sh` trains
+# each model 10 steps with `lathe run` on the CPU and on the GPU and
 # compares the losses (within 1e-3, test/gpu/same_loss.py), as
 # test/gpu/run-on-gpu.test does on a GPU machine with Lathe built.
 #
@@ -55,7 +56,14 @@ for split, count in (("train", 2000), ("t10k", 500)):
         with gzip.open(f"{target}/{name}", "wb") as f:
             f.write(bytes(header) + body)
 PY
-cp "$root/models/fashion_mlp.lathe" "$root/models/fashion_cnn.lathe" "$out/models/"
+# A slice of the SpamAssassin corpus: the first 100 messages of each group.
+spam=$root/.data/spam-assassin/data
+[ -d "$spam" ] || { echo "gpu-jit-bundle.sh: $spam is missing (scripts/setup.sh fetches it)" >&2; exit 1; }
+for g in "$spam"/*/; do
+  mkdir -p "$out/spam/$(basename "$g")"
+  find "$g" -maxdepth 1 -name '*.txt' | sort | sed -n 1,100p | xargs -I{} cp {} "$out/spam/$(basename "$g")/"
+done
+cp "$root/models/fashion_mlp.lathe" "$root/models/fashion_cnn.lathe" "$root/models/spam_lstm.lathe" "$out/models/"
 cp "$root/test/gpu/same_loss.py" "$out/scripts/"
 cat > "$out/run.sh" <<'RUN'
 #!/bin/bash
@@ -68,10 +76,12 @@ python3 -c 'import lzma, shutil, sys
 with lzma.open(sys.argv[1]) as f, open(sys.argv[2], "wb") as g: shutil.copyfileobj(f, g)' \
   "$here/lathe.static.xz" "$work/lathe" && chmod +x "$work/lathe" || exit 1
 status=0
-for m in fashion_mlp fashion_cnn; do
+for m in fashion_mlp fashion_cnn spam_lstm; do
+  data=fashion_mnist:$here/fashion-mnist
+  [ $m = spam_lstm ] && data=spam_assassin:$here/spam
   for t in cpu nvptx; do
     "$work/lathe" run "$here/models/$m.lathe" --target=$t \
-      --data fashion_mnist:"$here/fashion-mnist" --epochs 1 --limit 320 \
+      --data "$data" --epochs 1 --limit 320 \
       --validation-split 0 --report "$work/$m.$t.json" >"$work/$m.$t.log" 2>&1 ||
       { echo "lathe run $m --target=$t failed:"; tail -5 "$work/$m.$t.log"; status=1; continue 2; }
     echo "$m --target=$t: $(grep -E "^(epoch|test)" "$work/$m.$t.log" | tr "\n" " ")"
