@@ -6,7 +6,8 @@
 # shared libraries they link that such a machine may lack, Fashion-MNIST,
 # the Brown corpus, and the scripts. There, `bash DIR/run.sh` trains each
 # model 10 steps on both targets and compares the losses (within 1e-3,
-# test/gpu/same_loss.py; a GAN's discriminator loss), then runs
+# test/gpu/same_loss.py; a GAN's discriminator loss), evaluates the MLP's
+# GPU checkpoint with both builds (test/gpu/same_eval.py), then runs
 # bench/gpu.py against PyTorch CUDA.
 #
 # Usage: scripts/gpu-bundle.sh DIR [--gpu-arch=sm_NN] [--cpu=CPU]
@@ -44,7 +45,7 @@ ldd "$out/bin/fashion_mlp.gpu" | awk '/=> \// {print $3}' |
   grep -E 'libfmt|libomp' | xargs -r -I{} cp -L {} "$out/lib/"
 cp "$data"/*.gz "$out/fashion-mnist/"
 cp -r "$brown" "$out/brown"
-cp "$root/test/gpu/same_loss.py" "$root/bench/gpu.py" "$root/bench/peer.py" "$out/scripts/"
+cp "$root/test/gpu/same_loss.py" "$root/test/gpu/same_eval.py" "$root/bench/gpu.py" "$root/bench/peer.py" "$out/scripts/"
 cat > "$out/run.sh" <<'RUN'
 #!/bin/bash
 # The GPU checks: same losses as the CPU after 10 steps, then the benchmark.
@@ -66,6 +67,18 @@ for m in fashion_mlp fashion_cnn fashion_dcgan news_lstm; do
   echo -n "$m: "
   python3 "$here/scripts/same_loss.py" "$work/$m.cpu.json" "$work/$m.gpu.json" 1e-3 || status=1
 done
+# The GPU build's checkpoint (its parameters copied back from the device),
+# evaluated by both builds.
+mlp=$here/bin/fashion_mlp
+if "$mlp.gpu" train --data "$data" --epochs 1 --limit 3200 --validation-split 0 \
+     --save "$work/mlp.ckpt" >"$work/ckpt.log" 2>&1 &&
+   "$mlp.cpu" eval --checkpoint "$work/mlp.ckpt" --data "$data" >"$work/eval.cpu" 2>&1 &&
+   "$mlp.gpu" eval --checkpoint "$work/mlp.ckpt" --data "$data" >"$work/eval.gpu" 2>&1; then
+  echo -n "fashion_mlp's checkpoint: "
+  python3 "$here/scripts/same_eval.py" "$work/eval.cpu" "$work/eval.gpu" 1e-3 || status=1
+else
+  echo "fashion_mlp's checkpoint check failed:"; tail -q -n 3 "$work"/ckpt.log "$work"/eval.* 2>/dev/null; status=1
+fi
 python3 "$here/scripts/gpu.py" --exes "$here/bin/batch128" --data "$data" \
   --models fashion_mlp,fashion_cnn,fashion_dcgan "$@" || status=1
 exit $status

@@ -9,12 +9,24 @@
 # compares the losses (within 1e-3, test/gpu/same_loss.py), as
 # test/gpu/run-on-gpu.test does on a GPU machine with Lathe built.
 #
-# Usage: scripts/gpu-jit-bundle.sh DIR
+# Usage: scripts/gpu-jit-bundle.sh DIR [--xz=LEVEL]
+# (BUILD=path/to/build when Lathe was built elsewhere than build/; a lower
+# xz level packs faster and larger: 0 takes seconds, the default 6 about
+# half a minute)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:?usage: scripts/gpu-jit-bundle.sh DIR}
-build=$root/build
-[ -x "$build/bin/lathe" ] || { echo "gpu-jit-bundle.sh: build Lathe first (scripts/build.sh)" >&2; exit 1; }
+out=${1:?usage: scripts/gpu-jit-bundle.sh DIR [--xz=LEVEL]}
+shift
+level=6
+for a in "$@"; do
+  case $a in
+    --xz=[0-9]) level=${a#--xz=} ;;
+    *) echo "gpu-jit-bundle.sh: unknown option $a" >&2; exit 1 ;;
+  esac
+done
+build=${BUILD:-$root/build}
+[ -x "$build/bin/lathe" ] || { echo "gpu-jit-bundle.sh: no $build/bin/lathe: build Lathe first (scripts/build.sh)" >&2; exit 1; }
+build=$(cd "$build" && pwd)
 data=/usr/share/datasets/fashion-mnist
 [ -f $data/train-images-idx3-ubyte.gz ] || { echo "gpu-jit-bundle.sh: $data is missing (apt install dataset-fashion-mnist)" >&2; exit 1; }
 llvm=$(llvm-config-22 --libdir 2>/dev/null || echo /usr/lib/llvm-22/lib)
@@ -35,7 +47,7 @@ link=$(echo "$link" | sed -E \
   -e 's#[^ ]*/libLLVM\.so[.0-9]*#/usr/lib/x86_64-linux-gnu/libzstd.so.1#')
 (cd "$build" && eval "$link")
 llvm-strip-22 "$out/lathe.static" 2>/dev/null || strip "$out/lathe.static"
-xz -T2 -6 -f "$out/lathe.static"
+xz -T2 -$level -f "$out/lathe.static"
 # The shared libraries outside glibc and libstdc++ that it links.
 ldd "$build/bin/lathe" | awk '/=> \// {print $3}' |
   grep -E 'libfmt|libomp' | xargs -r -I{} cp -L {} "$out/lib/"
