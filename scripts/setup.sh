@@ -16,7 +16,8 @@ PKGS=(llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
       dataset-fashion-mnist nodejs npm)
 # The peer with an optimized BLAS: without libopenblas0, Debian's
 # python3-torch runs on the reference BLAS, far slower than it can be.
-[ "${1:-}" = "--tests" ] && PKGS+=(python3-torch libopenblas0-pthread)
+# xz packs scripts/gpu-jit-bundle.sh's lathe (test/gpu/jit-bundle.test).
+[ "${1:-}" = "--tests" ] && PKGS+=(python3-torch libopenblas0-pthread xz-utils)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
