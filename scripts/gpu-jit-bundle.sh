@@ -39,19 +39,21 @@ link=$(ninja -C "$build" -t commands bin/lathe | tail -1)
 case $link in *libMLIR.so*libLLVM.so*) ;; *)
   echo "gpu-jit-bundle.sh: unexpected link command for bin/lathe:" >&2; echo "$link" >&2; exit 1 ;;
 esac
+# libLLVM's compression library, which the archives leave to be linked.
+zstd=/usr/lib/x86_64-linux-gnu/libzstd.so.1
 archives="-Wl,--start-group $(echo "$llvm"/libMLIR*.a "$llvm"/libLLVM*.a) -Wl,--end-group"
 link=$(echo "$link" | sed -E \
   -e 's#^: && ##' -e 's# && :$##' \
   -e "s# -o bin/lathe # -o $out/lathe.static #" \
   -e "s#[^ ]*/libMLIR\.so[.0-9]*#$archives#" \
-  -e 's#[^ ]*/libLLVM\.so[.0-9]*#/usr/lib/x86_64-linux-gnu/libzstd.so.1#')
+  -e "s#[^ ]*/libLLVM\.so[.0-9]*#$zstd#")
 (cd "$build" && eval "$link")
 llvm-strip-22 "$out/lathe.static" 2>/dev/null || strip "$out/lathe.static"
 xz -T2 -$level -f "$out/lathe.static"
 # The shared libraries outside glibc and libstdc++ that it links.
 ldd "$build/bin/lathe" | awk '/=> \// {print $3}' |
   grep -E 'libfmt|libomp' | xargs -r -I{} cp -L {} "$out/lib/"
-cp -L /usr/lib/x86_64-linux-gnu/libzstd.so.1 "$out/lib/"
+cp -L "$zstd" "$out/lib/"
 
 # A slice of Fashion-MNIST in its own format: the first N images and labels.
 /usr/bin/python3 - "$data" "$out/fashion-mnist" <<'PY'
