@@ -395,6 +395,11 @@ LogicalResult SupervisedOp::verify() {
   double split = getValidationSplit().convertToDouble();
   if (!(split >= 0.0 && split < 1.0))
     return emitOpError("validation_split must be in [0, 1)");
+  int64_t patience = int64_t(getEarlyStopping()); // (I64Attr is unsigned)
+  if (patience < 0)
+    return emitOpError("early_stopping must not be negative");
+  if (patience > 0 && split == 0.0)
+    return emitOpError("early_stopping needs a validation_split");
   return success();
 }
 

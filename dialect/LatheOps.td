@@ -331,8 +331,9 @@ def Lathe_SupervisedOp
   let description = [{
     Names the network function (its first argument is the input batch, the
     rest are parameters) and the loss function, and carries the settings of
-    the model file: optimizer, batch, epochs, metrics, validation split and
-    the default data binding.
+    the model file: optimizer, batch, epochs, metrics, validation split, the
+    default data binding and early stopping (the epochs without a lower
+    validation loss after which training stops; 0, the default: off).
 
     ```mlir
     lathe.supervised @fashion_mlp {network = @fashion_mlp_net,
@@ -348,7 +349,8 @@ def Lathe_SupervisedOp
                    ConfinedAttr<I64Attr, [IntPositive]>:$batch,
                    ConfinedAttr<I64Attr, [IntPositive]>:$epochs,
                    StrArrayAttr:$metrics, F64Attr:$validation_split,
-                   I64Attr:$seed, DictionaryAttr:$data);
+                   I64Attr:$seed, DictionaryAttr:$data,
+                   DefaultValuedAttr<I64Attr, "0">:$early_stopping);
   let assemblyFormat = "$sym_name attr-dict";
   let hasVerifier = 1;
 }

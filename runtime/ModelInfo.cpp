@@ -69,6 +69,8 @@ bool lathe::rt::parseModelInfo(const std::string &text, ModelInfo &info,
       s >> info.seed;
     } else if (key == "validation_split") {
       s >> info.validationSplit;
+    } else if (key == "early_stopping") {
+      s >> info.earlyStopping;
     } else if (key == "loss") {
       s >> info.loss;
     } else if (key == "optimizer") {

@@ -32,6 +32,8 @@ struct ModelInfo {
   std::string schedule = "constant"; ///< learning rate over the run
   int64_t batch = 32, epochs = 1, seed = 0;
   double validationSplit = 0;
+  /// Epochs without a lower validation loss before training stops (0: off).
+  int64_t earlyStopping = 0;
   std::vector<std::string> metrics;
   Task task = Task::Regression;
   std::vector<int64_t> input;  ///< one sample, without the batch

@@ -3,6 +3,7 @@
 #include "runtime/CudaDriver.h"
 #include "runtime/BatchQueue.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/EarlyStopping.h"
 #include "runtime/Gan.h"
 #include "runtime/Plot.h"
 #include "runtime/Text.h"
@@ -144,6 +145,8 @@ ModelInfo lathe::rt::withOptions(const ModelInfo &modelInfo,
     info.seed = opts.seed;
   if (opts.validationSplit >= 0)
     info.validationSplit = opts.validationSplit;
+  if (opts.earlyStopping >= 0)
+    info.earlyStopping = opts.earlyStopping;
   if (!opts.schedule.empty())
     info.schedule = opts.schedule;
   return info;
@@ -215,6 +218,14 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   // The training part is the data set itself, cut short (no copy); the
   // validation part a copy of the tail.
   Dataset train = std::move(data.train), validation;
+  if (info.earlyStopping > 0 && !(info.validationSplit > 0)) {
+    fmt::print(stderr, "error: early stopping ({} epochs) watches the "
+                       "validation loss, but there is no validation split "
+                       "(--validation-split F; --early-stopping 0 turns it "
+                       "off)\n",
+               info.earlyStopping);
+    return 1;
+  }
   if (info.validationSplit > 0) {
     int64_t nVal = int64_t(std::llround(train.n * info.validationSplit));
     std::vector<int64_t> vIdx(nVal);
@@ -226,7 +237,7 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     train.truncate(opts.limit);
   fmt::print("data: {}\n", data.description);
   fmt::print("model {}: {} parameters, batch {}, {} epochs, {}{} on {} "
-             "samples{}\n",
+             "samples{}{}\n",
              info.name,
              std::accumulate(info.params.begin(), info.params.end(), int64_t(0),
                              [](int64_t a, const TensorSpec &t) {
@@ -238,7 +249,12 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
                  : fmt::format(" with {} learning-rate decay", info.schedule),
              train.n,
              validation.n ? fmt::format(", {} for validation", validation.n)
-                          : "");
+                          : "",
+             info.earlyStopping > 0
+                 ? fmt::format("; stops after {} epochs without a lower "
+                               "val_loss",
+                               info.earlyStopping)
+                 : "");
   std::fflush(stdout);
 
   Session session(info, entry);
@@ -265,6 +281,8 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   Series trainLoss{"loss", {}, 0x1f77b4}, valLoss{"val_loss", {}, 0xff7f0e};
   auto start = Clock::now();
   double samplesPerSecond = 0;
+  EarlyStopping early(info.earlyStopping);
+  int64_t stoppedAt = 0; // the epoch early stopping ended training after
   for (int64_t e = 1; e < firstEpoch; ++e) // the same order as unbroken
     std::shuffle(order.begin(), order.end(), rng);
   for (int64_t epoch = firstEpoch; epoch <= info.epochs; ++epoch) {
@@ -309,6 +327,8 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
       valLoss.values.push_back(v.metric("loss"));
       line += "  " + metricLine(info, v, "val_");
       valJson = jsonMetrics(info, v);
+      if (info.earlyStopping > 0 && early.stop(session, epoch, v.metric("loss")))
+        stoppedAt = epoch;
     }
     if (info.schedule != "constant")
       line += fmt::format("  lr {:.3g}", lr);
@@ -316,7 +336,7 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     // Long runs print about ten epoch lines; the live line shows the rest.
     int64_t every = std::max<int64_t>(1, (info.epochs + 9) / 10);
     if (info.epochs <= 20 || epoch == 1 || epoch % every == 0 ||
-        epoch == info.epochs)
+        epoch == info.epochs || stoppedAt)
       fmt::print("{}{}\n", live ? "\r" : "", line);
     std::fflush(stdout);
     // A text model's vocabulary goes beside its checkpoint, for `predict`.
@@ -334,10 +354,35 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     epochsJson += fmt::format("{}{{\"epoch\": {}, \"train\": {}, "
                               "\"validation\": {}, \"lr\": {}, "
                               "\"seconds\": {}}}",
-                              epoch > 1 ? ", " : "", epoch,
+                              epochsJson.empty() ? "" : ", ", epoch,
                               jsonMetrics(info, stats), valJson, lr, t);
+    if (stoppedAt)
+      break;
   }
   double wall = seconds(start);
+  std::string earlyJson;
+  if (info.earlyStopping > 0) {
+    if (stoppedAt)
+      fmt::print("early stopping: val_loss has not fallen below {:.4f} (epoch "
+                 "{}) for {} epochs\n",
+                 early.bestLoss(), early.bestEpoch(), early.waited());
+    // Training ends with the best epoch's state, checkpoint included.
+    if (early.restoreBest(session)) {
+      fmt::print("restored epoch {} (the lowest val_loss, {:.4f})\n",
+                 early.bestEpoch(), early.bestLoss());
+      if (!opts.save.empty() &&
+          !saveCheckpoint(session, opts.save, early.bestEpoch(), error,
+                          &data.scaling)) {
+        fmt::print(stderr, "error: {}\n", error);
+        return 1;
+      }
+    }
+    earlyJson = fmt::format(
+        ", \"early_stopping\": {{\"patience\": {}, \"best_epoch\": {}, "
+        "\"best_val_loss\": {}, \"stopped_after_epoch\": {}}}",
+        info.earlyStopping, early.bestEpoch(), early.bestLoss(),
+        stoppedAt ? std::to_string(stoppedAt) : "null");
+  }
   if (!opts.plot.empty()) {
     std::vector<Series> curves{trainLoss};
     if (!valLoss.values.empty())
@@ -363,9 +408,9 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     std::string json = fmt::format(
         "{{\"model\": \"{}\", \"epochs\": [{}], \"test\": {}, "
         "\"samples_per_second\": {}, \"train_seconds\": {}, "
-        "\"compile_seconds\": {}{}}}\n",
+        "\"compile_seconds\": {}{}{}}}\n",
         info.name, epochsJson, jsonMetrics(info, test), samplesPerSecond, wall,
-        opts.compileSeconds, extra);
+        opts.compileSeconds, extra, earlyJson);
     if (!writeAtomically(opts.report, json)) {
       fmt::print(stderr, "error: cannot write report '{}': {}\n", opts.report,
                  std::strerror(errno));
@@ -533,6 +578,7 @@ constexpr OptionCommands kOptionCommands[] = {
     {"--report", "train", "train"},
     {"--plot", "train", "train"},
     {"--lr-schedule", "train", "train"},
+    {"--early-stopping", "train", ""},
     {"--samples", "", "train"},
     {"--seed", "train", "train generate"},
     {"--data", "train eval", "train"},
@@ -586,7 +632,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                "[--limit N] [--threads N]\n"
                "          [--validation-split F] [--save CKPT] [--resume CKPT] "
                "[--report FILE.json]\n          [--plot LOSS.png] "
-               "[--lr-schedule constant|cosine]\n"
+               "[--lr-schedule constant|cosine] [--early-stopping N]\n"
                "       {0} eval --checkpoint CKPT [--data KIND[:PATH]]\n"
                "       {0} predict [--checkpoint CKPT] --input FILE.csv "
                "[--output FILE.csv]\n"
@@ -665,9 +711,11 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
         : a == "--seed" ? !number("--seed", opts.seed)
         : a == "--limit" ? !number("--limit", opts.limit)
         : a == "--threads" ? !number("--threads", opts.threads)
+        : a == "--early-stopping" ? !number("--early-stopping", opts.earlyStopping)
                            : false)
       return 1;
-    if (a == "--epochs" || a == "--seed" || a == "--limit" || a == "--threads")
+    if (a == "--epochs" || a == "--seed" || a == "--limit" ||
+        a == "--threads" || a == "--early-stopping")
       continue;
     if (a == "--validation-split") {
       const char *v = value(a.c_str());

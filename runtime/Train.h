@@ -14,6 +14,7 @@ struct TrainOptions {
   std::string data;         ///< KIND[:PATH] replacing the model's binding
   int64_t limit = 0;        ///< train on at most this many samples (0: all)
   double validationSplit = -1; ///< -1: the model's
+  int64_t earlyStopping = -1;  ///< -1: the model's; 0: off
   std::string report;       ///< write final figures as JSON here
   std::string save;         ///< checkpoint after every epoch here
   std::string plot;         ///< loss curve PNG
@@ -39,8 +40,8 @@ bool outputsWritable(const TrainOptions &opts);
 /// Applies `--data KIND[:PATH]` to the model's data settings.
 void overrideData(ModelInfo &info, const std::string &binding);
 
-/// The model description with the command line's data binding, epochs, seed
-/// and validation split applied.
+/// The model description with the command line's data binding, epochs, seed,
+/// validation split, learning-rate schedule and early stopping applied.
 ModelInfo withOptions(const ModelInfo &info, const TrainOptions &opts);
 
 /// What training starts with: checks that its outputs can be written,

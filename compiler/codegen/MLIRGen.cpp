@@ -314,7 +314,8 @@ private:
         b.getStringAttr(s.lossName), optimizerAttr(s),
         b.getI64IntegerAttr(batch), b.getI64IntegerAttr(epochsOf(s)),
         b.getArrayAttr(metrics), b.getF64FloatAttr(s.validationSplit),
-        b.getI64IntegerAttr(s.seed), dataAttr(s));
+        b.getI64IntegerAttr(s.seed), dataAttr(s),
+        b.getI64IntegerAttr(s.earlyStopping));
   }
 
   void genGan(const Gan &g) {

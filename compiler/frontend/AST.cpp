@@ -149,8 +149,11 @@ void dumpSettings(std::string &out, const Settings &s) {
     out += fmt::format("  Metrics {} {}\n", fmt::join(s.metricNames, ", "),
                        at(s.metricsLoc));
   out += fmt::format("  Train batch={}, epochs={}, validation_split={}, "
-                     "seed={}\n",
-                     s.batch, s.epochs, s.validationSplit, s.seed);
+                     "seed={}{}\n",
+                     s.batch, s.epochs, s.validationSplit, s.seed,
+                     s.earlyStopping ? fmt::format(", early_stopping={}",
+                                                   s.earlyStopping)
+                                     : "");
   if (s.data) {
     std::vector<std::string> a;
     for (const Arg &arg : s.data->args)

@@ -110,6 +110,8 @@ struct Settings {
   std::string lrSchedule = "constant"; ///< how lr changes over the run
   int64_t batch = 32, epochs = 1, seed = 0;
   double validationSplit = 0;
+  /// Epochs without a lower validation loss before training stops (0: off).
+  int64_t earlyStopping = 0;
   std::vector<std::string> metricNames;
 };
 

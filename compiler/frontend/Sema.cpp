@@ -77,8 +77,8 @@ const std::vector<std::string_view> kOptimizers = {"sgd", "rmsprop", "adam"};
 const std::vector<std::string_view> kClassMetrics = {"accuracy", "precision",
                                                      "recall", "f1"};
 const std::vector<std::string_view> kRegressionMetrics = {"mse", "mae"};
-const std::vector<std::string_view> kTrainKeys = {"batch", "epochs",
-                                                  "validation_split", "seed"};
+const std::vector<std::string_view> kTrainKeys = {
+    "batch", "epochs", "validation_split", "seed", "early_stopping"};
 
 /// A dataset kind and the settings it takes (name, expected kind of value).
 struct DataSpec {
@@ -659,7 +659,9 @@ private:
                    "add e.g. `momentum=0.9`");
   }
 
-  void checkTrain(Settings &s) {
+  /// The `train` settings; a gan (`gan`) has no validation loss to stop on.
+  void checkTrain(Settings &s, bool gan) {
+    const Arg *earlyStopping = nullptr;
     for (const Arg &a : s.train) {
       const Literal *v = &a.value;
       if (a.key == "batch" || a.key == "epochs") {
@@ -680,6 +682,18 @@ private:
                                            v->quoted()));
         else
           s.seed = v->i;
+      } else if (a.key == "early_stopping") {
+        earlyStopping = &a;
+        if (gan)
+          diags_.error(a.keyLoc, "a gan has no validation loss to stop on",
+                       "remove `early_stopping`");
+        else if (v->kind != Literal::Int || v->i < 0)
+          diags_.error(v->loc, fmt::format("`early_stopping` must be a "
+                                           "number of epochs (0: off), got {}",
+                                           v->quoted()),
+                       "for example `early_stopping=3`");
+        else
+          s.earlyStopping = v->i;
       } else {
         diags_.error(a.keyLoc,
                      fmt::format("unknown training setting `{}`", a.key),
@@ -690,6 +704,11 @@ private:
     for (const Arg &a : s.train)
       if (!seen.insert(a.key).second)
         diags_.error(a.keyLoc, fmt::format("`{}` is given twice", a.key));
+    if (earlyStopping && s.earlyStopping > 0 && s.validationSplit == 0)
+      diags_.error(earlyStopping->keyLoc,
+                   "`early_stopping` watches the validation loss, but there "
+                   "is no validation split",
+                   "add e.g. `validation_split=0.1`");
   }
 
   /// Checks the data binding; `input` and `classes` (when known) are checked
@@ -913,7 +932,7 @@ private:
     auto out = inferLayers(m.layers, inputOk ? m.input : std::nullopt);
     bool lossOk = checkLossName(s, m.loc);
     checkOptimizer(s, m.loc);
-    checkTrain(s);
+    checkTrain(s, false);
     bool classifier = m.target && m.target->kind != TargetDecl::Tensor;
     checkMetrics(s, classifier);
     int64_t classes = m.target ? m.target->classes : 0;
@@ -968,7 +987,7 @@ private:
       diags_.error(s.loss->loc, "a gan trains with binary_crossentropy",
                    "write `loss binary_crossentropy`");
     checkOptimizer(s, g.loc);
-    checkTrain(s);
+    checkTrain(s, true);
     checkData(s, g.gen ? g.gen->output : std::nullopt, 0);
     if (g.gen && g.noiseDim &&
         g.gen->input.dims != std::vector<int64_t>{g.noiseDim})

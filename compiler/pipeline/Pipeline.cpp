@@ -154,8 +154,9 @@ FailureOr<std::string> lathe::describeModel(ModuleOp module) {
   std::string out = "lathe-model 1\n";
   out += fmt::format("name {}\nbatch {}\nepochs {}\nseed {}\n", r.getSymName().str(),
                      r.getBatch(), r.getEpochs(), r.getSeed());
-  out += fmt::format("validation_split {}\nloss {}\n",
-                     r.getValidationSplit().convertToDouble(), r.getLoss().str());
+  out += fmt::format("validation_split {}\nearly_stopping {}\nloss {}\n",
+                     r.getValidationSplit().convertToDouble(),
+                     r.getEarlyStopping(), r.getLoss().str());
   out += optimizerLine(r.getOptimizer()) + "metrics";
   for (Attribute m : r.getMetrics())
     out += " " + attrText(m);

@@ -349,3 +349,23 @@ func.func @mask_shape(%p: tensor<8x1xf32>, %y: tensor<8x1xf32>, %m: tensor<4xf32
   %0 = lathe.mse %p, %y mask %m : tensor<8x1xf32>, tensor<8x1xf32>, tensor<4xf32>
   return
 }
+
+// -----
+
+func.func @net(%x: tensor<8x4xf32>) -> tensor<8x1xf32> {
+  %0 = "test.unknown"() : () -> tensor<8x1xf32>
+  return %0 : tensor<8x1xf32>
+}
+// expected-error @+1 {{'lathe.supervised' op early_stopping needs a validation_split}}
+lathe.supervised @r {network = @net, loss_fn = @net, loss = "mse", optimizer = {name = "sgd", lr = 0.1 : f64},
+  batch = 8 : i64, epochs = 9 : i64, metrics = [], validation_split = 0.0 : f64, seed = 0 : i64, data = {}, early_stopping = 2 : i64}
+
+// -----
+
+func.func @net(%x: tensor<8x4xf32>) -> tensor<8x1xf32> {
+  %0 = "test.unknown"() : () -> tensor<8x1xf32>
+  return %0 : tensor<8x1xf32>
+}
+// expected-error @+1 {{'lathe.supervised' op early_stopping must not be negative}}
+lathe.supervised @r {network = @net, loss_fn = @net, loss = "mse", optimizer = {name = "sgd", lr = 0.1 : f64},
+  batch = 8 : i64, epochs = 9 : i64, metrics = [], validation_split = 0.1 : f64, seed = 0 : i64, data = {}, early_stopping = -1 : i64}

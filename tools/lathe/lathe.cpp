@@ -197,6 +197,12 @@ cl::opt<double> valSplitOpt("validation-split",
                             cl::desc("Fraction held out for validation "
                                      "(overrides train)"),
                             cl::init(-1), cl::cat(latheCat), cl::sub(runCmd));
+cl::opt<int64_t> earlyStoppingOpt(
+    "early-stopping",
+    cl::desc("Stop after this many epochs without a lower validation loss "
+             "and keep the best epoch's weights (0: off; overrides train)"),
+    cl::value_desc("epochs"), cl::init(-1), cl::cat(latheCat),
+    cl::sub(runCmd));
 cl::opt<std::string> scheduleOpt(
     "lr-schedule",
     cl::desc("Learning rate over the run: constant or cosine (overrides the "
@@ -802,6 +808,13 @@ int main(int argc, char **argv) {
     if (valSplitOpt >= 1)
       return fail("--validation-split must be in [0, 1)");
     opts.validationSplit = valSplitOpt;
+    if (earlyStoppingOpt < -1 ||
+        (earlyStoppingOpt.getNumOccurrences() && earlyStoppingOpt < 0))
+      return fail("--early-stopping needs a number of epochs (0: off)");
+    if (info.gan && earlyStoppingOpt.getNumOccurrences())
+      return fail("a gan has no validation loss to stop on: drop "
+                  "--early-stopping");
+    opts.earlyStopping = earlyStoppingOpt;
     if (!scheduleOpt.empty() && !rt::knownSchedule(scheduleOpt))
       return fail("--lr-schedule must be constant or cosine");
     opts.schedule = scheduleOpt;
