@@ -1,5 +1,6 @@
 //===- MLIRGen.cpp - Checked AST to the Lathe dialect ---------------------===//
 #include "compiler/codegen/MLIRGen.h"
+#include "compiler/frontend/LayerParams.h"
 
 #include "dialect/LatheOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -11,42 +12,6 @@ using namespace mlir;
 using namespace lathe;
 
 namespace {
-
-/// One parameter tensor of a network: its name, shape and initializer.
-struct Param {
-  std::string name;
-  std::vector<int64_t> shape;
-  const char *init;
-};
-
-std::vector<Param> paramsOf(const Layer &l, const std::string &prefix) {
-  std::string n = prefix + l.name;
-  const auto &in = l.input.dims;
-  switch (l.kind) {
-  case LayerKind::Dense: {
-    std::vector<Param> p = {{n + ".weight", {in[0], l.units}, "glorot_uniform"}};
-    if (l.useBias)
-      p.push_back({n + ".bias", {l.units}, "zeros"});
-    return p;
-  }
-  case LayerKind::Conv2D:
-    return {{n + ".filter", {l.kernel, l.kernel, in[2], l.units},
-             "glorot_uniform"},
-            {n + ".bias", {l.units}, "zeros"}};
-  case LayerKind::Conv2DTranspose:
-    return {{n + ".filter", {l.kernel, l.kernel, l.units, in[2]},
-             "glorot_uniform"},
-            {n + ".bias", {l.units}, "zeros"}};
-  case LayerKind::Embedding:
-    return {{n + ".table", {l.kernel, l.units}, "uniform"}};
-  case LayerKind::LSTM:
-    return {{n + ".kernel", {in[1], 4 * l.units}, "glorot_uniform"},
-            {n + ".recurrent", {l.units, 4 * l.units}, "orthogonal"},
-            {n + ".bias", {4 * l.units}, "unit_forget_bias"}};
-  default:
-    return {};
-  }
-}
 
 class Gen {
 public:
@@ -90,12 +55,12 @@ private:
                           const std::vector<Layer> &layers,
                           const SampleType &output, int64_t batch,
                           const std::string &prefix) {
-    std::vector<Param> params;
+    std::vector<ParamSpec> params;
     for (const Layer &l : layers)
-      for (Param &p : paramsOf(l, prefix))
+      for (ParamSpec &p : layerParams(l, prefix))
         params.push_back(std::move(p));
     SmallVector<Type> args{tensor(batch, input.dims, input.elem)};
-    for (const Param &p : params)
+    for (const ParamSpec &p : params)
       args.push_back(tensor(p.shape));
     auto fnType = b.getFunctionType(args, {tensor(batch, output.dims)});
     auto fn = func::FuncOp::create(b, loc(at), name, fnType);

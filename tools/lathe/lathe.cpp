@@ -8,6 +8,7 @@
 #include "compiler/InitAll.h"
 #include "compiler/codegen/MLIRGen.h"
 #include "compiler/frontend/Sema.h"
+#include "compiler/frontend/Summary.h"
 #include "compiler/pipeline/Jit.h"
 #include "compiler/pipeline/ObjectCache.h"
 #include "compiler/pipeline/Pipeline.h"
@@ -55,7 +56,7 @@ namespace cl = llvm::cl;
 using namespace lathe;
 
 namespace {
-enum class Emit { AST, Lathe, Train, Linalg, LLVM, Asm, Obj, Header, PTX };
+enum class Emit { AST, Summary, Lathe, Train, Linalg, LLVM, Asm, Obj, Header, PTX };
 enum class Target { CPU, NVPTX };
 
 cl::OptionCategory latheCat("Lathe options");
@@ -83,6 +84,9 @@ cl::opt<Emit> emit(
     "emit", cl::desc("The stage to print"), cl::init(Emit::Lathe),
     cl::values(
         clEnumValN(Emit::AST, "ast", "checked syntax tree with shapes"),
+        clEnumValN(Emit::Summary, "summary",
+                   "each layer's output shape, parameters and MFLOP per "
+                   "sample; memory and arithmetic of a training step"),
         clEnumValN(Emit::Lathe, "lathe", "Lathe dialect IR"),
         clEnumValN(Emit::Train, "train",
                    "after autodiff: train_step, grad, eval_step, predict"),
@@ -616,12 +620,13 @@ int main(int argc, char **argv) {
     return 1;
   times.done("parse and check");
 
-  if (top && emit == Emit::AST) {
+  if (top && (emit == Emit::AST || emit == Emit::Summary)) {
     std::string error;
     auto out = mlir::openOutputFile(outputFile, &error);
     if (!out)
       return fail(error);
-    out->os() << dumpAST(program, inputFile);
+    out->os() << (emit == Emit::AST ? dumpAST(program, inputFile)
+                                    : summarize(program, inputFile, batchOpt));
     out->keep();
     return 0;
   }

@@ -1,0 +1,58 @@
+//===- LayerParams.cpp - A layer's parameter tensors and arithmetic -------===//
+#include "compiler/frontend/LayerParams.h"
+
+using namespace lathe;
+
+int64_t ParamSpec::size() const {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+std::vector<ParamSpec> lathe::layerParams(const Layer &l,
+                                          const std::string &prefix) {
+  std::string n = prefix + l.name;
+  const auto &in = l.input.dims;
+  switch (l.kind) {
+  case LayerKind::Dense: {
+    std::vector<ParamSpec> p = {
+        {n + ".weight", {in[0], l.units}, "glorot_uniform"}};
+    if (l.useBias)
+      p.push_back({n + ".bias", {l.units}, "zeros"});
+    return p;
+  }
+  case LayerKind::Conv2D:
+    return {{n + ".filter", {l.kernel, l.kernel, in[2], l.units},
+             "glorot_uniform"},
+            {n + ".bias", {l.units}, "zeros"}};
+  case LayerKind::Conv2DTranspose:
+    return {{n + ".filter", {l.kernel, l.kernel, l.units, in[2]},
+             "glorot_uniform"},
+            {n + ".bias", {l.units}, "zeros"}};
+  case LayerKind::Embedding:
+    return {{n + ".table", {l.kernel, l.units}, "uniform"}};
+  case LayerKind::LSTM:
+    return {{n + ".kernel", {in[1], 4 * l.units}, "glorot_uniform"},
+            {n + ".recurrent", {l.units, 4 * l.units}, "orthogonal"},
+            {n + ".bias", {4 * l.units}, "unit_forget_bias"}};
+  default:
+    return {};
+  }
+}
+
+int64_t lathe::layerForwardFlops(const Layer &l) {
+  const auto &in = l.input.dims, &out = l.output.dims;
+  switch (l.kind) {
+  case LayerKind::Dense:
+    return 2 * in[0] * l.units;
+  case LayerKind::Conv2D: // every output pixel: a window of all channels
+    return 2 * out[0] * out[1] * l.units * l.kernel * l.kernel * in[2];
+  case LayerKind::Conv2DTranspose: // every input pixel: spread over a window
+    return 2 * in[0] * in[1] * in[2] * l.kernel * l.kernel * l.units;
+  case LayerKind::LSTM: // four gates from the input and the last state
+    return 2 * in[0] * (in[1] + l.units) * 4 * l.units;
+  default:
+    return 0;
+  }
+}
