@@ -176,12 +176,27 @@ bool checkShape(const ModelInfo &info, int64_t features, int64_t targetWidth,
   return true;
 }
 
+} // namespace
+
+bool lathe::rt::imageFormat(const ModelInfo &info, ImageFormat &out) {
+  if (option(info, "kind") != "fashion_mnist")
+    return false;
+  bool normalize = option(info, "normalize", "true") != "false";
+  bool centered = option(info, "centered", "false") == "true";
+  out.height = out.width = 28;
+  out.scale = centered ? 1 / 127.5f : normalize ? 1 / 255.0f : 1.0f;
+  out.shift = centered ? -1.0f : 0.0f;
+  return true;
+}
+
+namespace {
 bool loadFashionMnist(const ModelInfo &info, Splits &out, std::string &error) {
   std::string dir = option(info, "path", option(info, "dir"));
   if (dir.empty())
     dir = "/usr/share/datasets/fashion-mnist";
-  bool normalize = option(info, "normalize", "true") != "false";
-  bool centered = option(info, "centered", "false") == "true";
+  ImageFormat format;
+  imageFormat(info, format);
+  bool centered = format.shift != 0;
   auto load = [&](const char *images, const char *labels, Dataset &d) {
     std::vector<int64_t> idims, ldims;
     std::vector<uint8_t> px, lb;
@@ -210,8 +225,8 @@ bool loadFashionMnist(const ModelInfo &info, Splits &out, std::string &error) {
     d.features = 28 * 28;
     // Kept as bytes: batches convert the rows they gather.
     d.bytes = std::move(px);
-    d.byteScale = centered ? 1 / 127.5f : normalize ? 1 / 255.0f : 1.0f;
-    d.byteShift = centered ? -1.0f : 0.0f;
+    d.byteScale = format.scale;
+    d.byteShift = format.shift;
     d.labels.assign(lb.begin(), lb.end());
     for (int32_t l : d.labels)
       if (l < 0 || l > 9) {

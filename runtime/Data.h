@@ -80,6 +80,17 @@ struct Splits {
   std::vector<std::string> vocabulary, classNames;
 };
 
+/// How an image data set gives its samples: images of `height` x `width`
+/// bytes, which the model reads as byte * scale + shift.
+struct ImageFormat {
+  int height = 0, width = 0;
+  float scale = 1, shift = 0;
+};
+
+/// The image format of the model's data set; false where it is not one of
+/// images.
+bool imageFormat(const ModelInfo &info, ImageFormat &out);
+
 /// The data setting `key` (`data.KEY` of the model), or `fallback`.
 std::string dataOption(const ModelInfo &info, const std::string &key,
                        const std::string &fallback = "");

@@ -176,6 +176,9 @@ std::string lathe::rt::textBody(const ModelInfo &info, std::string_view raw) {
 std::vector<std::string> lathe::rt::classNames(const ModelInfo &info) {
   if (dataOption(info, "kind") == "spam_assassin")
     return {"ham", "spam"};
+  if (dataOption(info, "kind") == "fashion_mnist" && info.outputSize() == 10)
+    return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+            "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   return dataList(info, "categories");
 }
 

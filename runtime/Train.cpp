@@ -6,6 +6,7 @@
 #include "runtime/EarlyStopping.h"
 #include "runtime/Gan.h"
 #include "runtime/Plot.h"
+#include "runtime/PngRead.h"
 #include "runtime/Text.h"
 
 #include <algorithm>
@@ -44,16 +45,19 @@ std::string liveMetric(const ModelInfo &info, const Evaluation &e) {
                      e.metric(info.metrics.front()));
 }
 
-void printConfusion(const Evaluation &e) {
+/// The confusion matrix, each row ending in its class's name where the
+/// data set names its classes.
+void printConfusion(const ModelInfo &info, const Evaluation &e) {
   size_t k = e.confusion.size();
   if (k == 0 || k > 20)
     return;
+  std::vector<std::string> names = classNames(info);
   fmt::print("confusion matrix (rows: true class, columns: predicted):\n");
   for (size_t i = 0; i < k; ++i) {
     fmt::print("  {:>2} |", i);
     for (size_t j = 0; j < k; ++j)
       fmt::print(" {:>6}", e.confusion[i][j]);
-    fmt::print("\n");
+    fmt::print("{}\n", i < names.size() ? "  " + names[i] : "");
   }
 }
 
@@ -395,7 +399,7 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   }
   Evaluation test = session.evaluate(data.test);
   fmt::print("test ({} samples): {}\n", test.n, metricLine(info, test, ""));
-  printConfusion(test);
+  printConfusion(info, test);
   std::string extra;
   double lsMse = leastSquaresTestMse(info, train, data.test);
   if (lsMse >= 0) {
@@ -436,7 +440,7 @@ int lathe::rt::evaluateCheckpoint(const ModelInfo &modelInfo,
   Evaluation test = session.evaluate(data.test);
   fmt::print("{} after epoch {}\ntest ({} samples): {}\n", opts.resume, epoch,
              test.n, metricLine(info, test, ""));
-  printConfusion(test);
+  printConfusion(info, test);
   return 0;
 }
 
@@ -487,6 +491,57 @@ int predictText(const ModelInfo &info, Session &session,
 }
 } // namespace
 
+namespace {
+/// Classifies PNG images as the data set's images: one line per file with
+/// the class and its probability (or the model's outputs).
+int predictImages(const ModelInfo &info, Session &session,
+                  const ImageFormat &image,
+                  const std::vector<std::string> &files) {
+  Dataset d;
+  d.features = info.inputSize();
+  if (d.features != int64_t(image.height) * image.width) {
+    fmt::print(stderr, "error: the model takes {} values, not {}x{} images\n",
+               d.features, image.height, image.width);
+    return 1;
+  }
+  std::string error;
+  for (const std::string &f : files) {
+    int w = 0, h = 0;
+    std::vector<uint8_t> gray;
+    if (!readPngGray(f, w, h, gray, error)) {
+      fmt::print(stderr, "error: {}\n", error);
+      return 1;
+    }
+    if (w != image.width || h != image.height) {
+      fmt::print(stderr, "error: {} is {}x{} pixels; the model takes {}x{} "
+                         "images\n",
+                 f, w, h, image.width, image.height);
+      return 1;
+    }
+    for (uint8_t p : gray)
+      d.x.push_back(float(p) * image.scale + image.shift);
+    ++d.n;
+  }
+  std::vector<float> pred = session.predict(d);
+  std::vector<std::string> names = classNames(info);
+  int64_t w = info.outputSize();
+  for (int64_t i = 0; i < d.n; ++i) {
+    const float *p = pred.data() + i * w;
+    if (!info.classTargets() && info.task != Task::Binary) {
+      fmt::print("{}: {}\n", files[size_t(i)], fmt::join(p, p + w, ","));
+      continue;
+    }
+    int64_t cls = info.task == Task::Binary ? (p[0] >= 0.5f)
+                                            : std::max_element(p, p + w) - p;
+    float prob = info.task == Task::Binary ? (cls ? p[0] : 1 - p[0]) : p[cls];
+    std::string name = size_t(cls) < names.size() ? names[size_t(cls)]
+                                                   : fmt::format("{}", cls);
+    fmt::print("{}: {} ({:.3f})\n", files[size_t(i)], name, prob);
+  }
+  return 0;
+}
+} // namespace
+
 int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
                            const std::string &checkpoint,
                            const std::string &input,
@@ -503,8 +558,19 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
   }
   if (info.tokenInput)
     return predictText(info, session, checkpoint, texts);
+  ImageFormat image;
+  bool images = imageFormat(info, image);
+  if (images && !texts.empty()) {
+    if (!input.empty()) {
+      fmt::print(stderr, "error: predict takes image files or --input "
+                         "FILE.csv, not both\n");
+      return 1;
+    }
+    return predictImages(info, session, image, texts);
+  }
   if (input.empty()) {
-    fmt::print(stderr, "error: predict needs --input FILE.csv\n");
+    fmt::print(stderr, "error: predict needs --input FILE.csv{}\n",
+               images ? " or PNG image files" : "");
     return 1;
   }
   std::vector<std::vector<std::string>> rows;
@@ -536,6 +602,8 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
         size_t j = d.x.size() % size_t(d.features);
         v = (v - scaling.mean[j]) / scaling.scale[j];
       }
+      if (images) // pixel values as the data set's files hold them
+        v = v * image.scale + image.shift;
       d.x.push_back(v);
     }
     ++d.n;
@@ -638,6 +706,8 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                "[--output FILE.csv]\n"
                "       {0} predict [--checkpoint CKPT] TEXT_FILE... "
                "(a text model)\n"
+               "       {0} predict [--checkpoint CKPT] IMAGE.png... "
+               "(a model of images)\n"
                "       {0} generate --checkpoint CKPT --output GRID.png "
                "[--count N] (a gan)\n"
                "       {0} info\n"
@@ -766,7 +836,9 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                            : opts.resume) = v;
       continue;
     }
-    if (cmd == "predict" && info.tokenInput && a.rfind("-", 0) != 0) {
+    ImageFormat image;
+    if (cmd == "predict" && a.rfind("-", 0) != 0 &&
+        (info.tokenInput || imageFormat(info, image))) {
       texts.push_back(a);
       continue;
     }
