@@ -54,18 +54,36 @@ bool unfilter(const std::vector<unsigned char> &raw, int height, size_t stride,
 
 bool lathe::rt::readPngGray(const std::string &path, int &width, int &height,
                             std::vector<uint8_t> &gray, std::string &error) {
-  auto fail = [&](const std::string &why) {
-    error = fmt::format("{}: {}", path, why);
-    return false;
-  };
   FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f)
-    return fail(fmt::format("cannot read: {}", std::strerror(errno)));
+  if (!f) {
+    error = fmt::format("{}: cannot read: {}", path, std::strerror(errno));
+    return false;
+  }
   std::vector<unsigned char> file;
   unsigned char buf[1 << 16];
   for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;)
     file.insert(file.end(), buf, buf + n);
   std::fclose(f);
+  if (decodePngGray(file.data(), file.size(), width, height, gray, error))
+    return true;
+  error = fmt::format("{}: {}", path, error);
+  return false;
+}
+
+bool lathe::rt::decodePngGray(const uint8_t *bytes, size_t size, int &width,
+                              int &height, std::vector<uint8_t> &gray,
+                              std::string &error) {
+  auto fail = [&](const std::string &why) {
+    error = why;
+    return false;
+  };
+  struct { // the bytes, read as a vector's
+    const uint8_t *p;
+    size_t n;
+    size_t size() const { return n; }
+    const uint8_t *data() const { return p; }
+    const uint8_t &operator[](size_t i) const { return p[i]; }
+  } file{bytes, size};
   static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   if (file.size() < 8 || std::memcmp(file.data(), kSignature, 8) != 0)
     return fail("not a PNG image");
@@ -121,6 +139,10 @@ bool lathe::rt::readPngGray(const std::string &path, int &width, int &height,
     return fail(fmt::format("unreasonable size {}x{}", width, height));
   size_t stride = (size_t(width) * channels * depth + 7) / 8;
   int bpp = std::max(1, channels * depth / 8);
+  // (Deflate expands at most about 1032 to 1: a header that promises more
+  // than its data can hold is refused before any memory is taken for it.)
+  if ((stride + 1) * size_t(height) > idat.size() * 1032 + 1024)
+    return fail("its image data is shorter than its header's size needs");
   std::vector<unsigned char> raw((stride + 1) * size_t(height));
   uLongf got = uLongf(raw.size());
   if (uncompress(raw.data(), &got, idat.data(), uLong(idat.size())) != Z_OK ||

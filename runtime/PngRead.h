@@ -2,6 +2,7 @@
 #ifndef LATHE_RUNTIME_PNGREAD_H
 #define LATHE_RUNTIME_PNGREAD_H
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -16,6 +17,11 @@ namespace lathe::rt {
 /// error naming the file and what is wrong with it otherwise.
 bool readPngGray(const std::string &path, int &width, int &height,
                  std::vector<uint8_t> &gray, std::string &error);
+
+/// The same for a PNG file's bytes; the error says what is wrong with them
+/// (without a file name).
+bool decodePngGray(const uint8_t *data, size_t size, int &width, int &height,
+                   std::vector<uint8_t> &gray, std::string &error);
 
 } // namespace lathe::rt
 

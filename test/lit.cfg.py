@@ -20,7 +20,7 @@ config.substitutions.append(("%data", os.path.join(config.lathe_src_root, ".data
 llvm_config.use_default_substitutions()
 tools = ["lathe", "lathe-opt", "lathe-unit-text", "lathe-unit-batch-queue", "lathe-unit-parallel", "lathe-unit-float-mode", "lathe-unit-memref-copy", "lathe-unit-step-allocations", "lathe-unit-split", "lathe-unit-jit-init", "lathe-unit-gradcheck", "lathe-gemm-bench", "lathe-conv-bench"]
 if config.lathe_fuzzer:
-    tools.append("lathe-fuzz")
+    tools += ["lathe-fuzz", "lathe-fuzz-png"]
     config.available_features.add("fuzzer")
 llvm_config.add_tool_substitutions(tools, [config.lathe_tools_dir, config.llvm_tools_dir])
 # Upstream tools for tests that run a lowered function (mlir-22-tools).
