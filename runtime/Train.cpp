@@ -384,7 +384,9 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     earlyJson = fmt::format(
         ", \"early_stopping\": {{\"patience\": {}, \"best_epoch\": {}, "
         "\"best_val_loss\": {}, \"stopped_after_epoch\": {}}}",
-        info.earlyStopping, early.bestEpoch(), early.bestLoss(),
+        info.earlyStopping, early.bestEpoch(),
+        std::isfinite(early.bestLoss()) ? fmt::format("{}", early.bestLoss())
+                                        : "null",
         stoppedAt ? std::to_string(stoppedAt) : "null");
   }
   if (!opts.plot.empty()) {
