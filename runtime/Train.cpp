@@ -447,6 +447,27 @@ int lathe::rt::evaluateCheckpoint(const ModelInfo &modelInfo,
 }
 
 namespace {
+/// One line per input file: its class and the class's probability, or a
+/// regression's outputs.
+void printPerFile(const ModelInfo &info, const std::vector<float> &pred,
+                  const std::vector<std::string> &files) {
+  std::vector<std::string> names = classNames(info);
+  int64_t w = info.outputSize();
+  for (size_t i = 0; i < files.size(); ++i) {
+    const float *p = pred.data() + int64_t(i) * w;
+    if (!info.classTargets() && info.task != Task::Binary) {
+      fmt::print("{}: {}\n", files[i], fmt::join(p, p + w, ","));
+      continue;
+    }
+    int64_t cls = info.task == Task::Binary ? (p[0] >= 0.5f)
+                                            : std::max_element(p, p + w) - p;
+    float prob = info.task == Task::Binary ? (cls ? p[0] : 1 - p[0]) : p[cls];
+    std::string name = size_t(cls) < names.size() ? names[size_t(cls)]
+                                                   : fmt::format("{}", cls);
+    fmt::print("{}: {} ({:.3f})\n", files[i], name, prob);
+  }
+}
+
 /// Classifies each raw text file with the vocabulary saved beside the
 /// checkpoint: one line per file with the class and its probability.
 int predictText(const ModelInfo &info, Session &session,
@@ -477,18 +498,7 @@ int predictText(const ModelInfo &info, Session &session,
                  d.x.data() + d.n * d.features);
     ++d.n;
   }
-  std::vector<float> pred = session.predict(d);
-  std::vector<std::string> names = classNames(info);
-  int64_t w = info.outputSize();
-  for (int64_t i = 0; i < d.n; ++i) {
-    const float *p = pred.data() + i * w;
-    int64_t cls = info.task == Task::Binary ? (p[0] >= 0.5f)
-                                            : std::max_element(p, p + w) - p;
-    float prob = info.task == Task::Binary ? (cls ? p[0] : 1 - p[0]) : p[cls];
-    std::string name = size_t(cls) < names.size() ? names[size_t(cls)]
-                                                   : fmt::format("{}", cls);
-    fmt::print("{}: {} ({:.3f})\n", files[size_t(i)], name, prob);
-  }
+  printPerFile(info, session.predict(d), files);
   return 0;
 }
 } // namespace
@@ -524,22 +534,7 @@ int predictImages(const ModelInfo &info, Session &session,
       d.x.push_back(float(p) * image.scale + image.shift);
     ++d.n;
   }
-  std::vector<float> pred = session.predict(d);
-  std::vector<std::string> names = classNames(info);
-  int64_t w = info.outputSize();
-  for (int64_t i = 0; i < d.n; ++i) {
-    const float *p = pred.data() + i * w;
-    if (!info.classTargets() && info.task != Task::Binary) {
-      fmt::print("{}: {}\n", files[size_t(i)], fmt::join(p, p + w, ","));
-      continue;
-    }
-    int64_t cls = info.task == Task::Binary ? (p[0] >= 0.5f)
-                                            : std::max_element(p, p + w) - p;
-    float prob = info.task == Task::Binary ? (cls ? p[0] : 1 - p[0]) : p[cls];
-    std::string name = size_t(cls) < names.size() ? names[size_t(cls)]
-                                                   : fmt::format("{}", cls);
-    fmt::print("{}: {} ({:.3f})\n", files[size_t(i)], name, prob);
-  }
+  printPerFile(info, session.predict(d), files);
   return 0;
 }
 } // namespace
