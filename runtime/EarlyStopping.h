@@ -1,4 +1,4 @@
-//===- EarlyStopping.h - Stop when the validation loss stops falling -*- C++ -*-===//
+//===- EarlyStopping.h - Stop when val_loss stops falling -------*- C++ -*-===//
 #ifndef LATHE_RUNTIME_EARLYSTOPPING_H
 #define LATHE_RUNTIME_EARLYSTOPPING_H
 

@@ -24,8 +24,8 @@ int paeth(int a, int b, int c) {
   return pa <= pb && pa <= pc ? a : pb <= pc ? b : c;
 }
 
-/// Undoes the row filters of `raw` (rows of 1 + `stride` bytes) in place
-/// into `out`; false on an unknown filter type.
+/// Undoes the row filters of `raw` (rows of a filter byte and `stride`
+/// bytes) into `out`; false on an unknown filter type.
 bool unfilter(const std::vector<unsigned char> &raw, int height, size_t stride,
               int bpp, std::vector<unsigned char> &out) {
   out.assign(size_t(height) * stride, 0);
@@ -38,12 +38,23 @@ bool unfilter(const std::vector<unsigned char> &raw, int height, size_t stride,
           c = up && x >= size_t(bpp) ? up[x - bpp] : 0;
       int pred;
       switch (in[0]) {
-      case 0: pred = 0; break;
-      case 1: pred = a; break;
-      case 2: pred = b; break;
-      case 3: pred = (a + b) / 2; break;
-      case 4: pred = paeth(a, b, c); break;
-      default: return false;
+      case 0:
+        pred = 0;
+        break;
+      case 1:
+        pred = a;
+        break;
+      case 2:
+        pred = b;
+        break;
+      case 3:
+        pred = (a + b) / 2;
+        break;
+      case 4:
+        pred = paeth(a, b, c);
+        break;
+      default:
+        return false;
       }
       row[x] = (unsigned char)(in[1 + x] + pred);
     }
@@ -84,7 +95,8 @@ bool lathe::rt::decodePngGray(const uint8_t *bytes, size_t size, int &width,
     const uint8_t *data() const { return p; }
     const uint8_t &operator[](size_t i) const { return p[i]; }
   } file{bytes, size};
-  static const unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  static const unsigned char kSignature[8] = {0x89, 'P',  'N',  'G',
+                                              '\r', '\n', 0x1a, '\n'};
   if (file.size() < 8 || std::memcmp(file.data(), kSignature, 8) != 0)
     return fail("not a PNG image");
   int depth = 0, color = -1;
@@ -126,8 +138,12 @@ bool lathe::rt::decodePngGray(const uint8_t *bytes, size_t size, int &width,
     return fail("no IHDR chunk");
   if (!ended)
     return fail("truncated (no IEND chunk)");
-  int channels = color == 0 ? 1 : color == 2 ? 3 : color == 3 ? 1
-                 : color == 4 ? 2 : color == 6 ? 4 : 0;
+  int channels = color == 0   ? 1
+                 : color == 2 ? 3
+                 : color == 3 ? 1
+                 : color == 4 ? 2
+                 : color == 6 ? 4
+                              : 0;
   bool depthOk = depth == 8 || ((color == 0 || color == 3) &&
                                 (depth == 1 || depth == 2 || depth == 4));
   if (!channels || !depthOk)
@@ -172,9 +188,16 @@ bool lathe::rt::decodePngGray(const uint8_t *bytes, size_t size, int &width,
       } else {
         const unsigned char *p = row + size_t(x) * channels;
         switch (color) {
-        case 0: v = p[0]; break;
-        case 4: v = p[0]; alpha = p[1]; break;
-        case 2: v = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2]; break;
+        case 0:
+          v = p[0];
+          break;
+        case 4:
+          v = p[0];
+          alpha = p[1];
+          break;
+        case 2:
+          v = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+          break;
         case 6:
           v = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
           alpha = p[3];

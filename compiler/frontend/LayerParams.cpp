@@ -23,13 +23,13 @@ std::vector<ParamSpec> lathe::layerParams(const Layer &l,
     return p;
   }
   case LayerKind::Conv2D:
-    return {{n + ".filter", {l.kernel, l.kernel, in[2], l.units},
-             "glorot_uniform"},
-            {n + ".bias", {l.units}, "zeros"}};
+    return {
+        {n + ".filter", {l.kernel, l.kernel, in[2], l.units}, "glorot_uniform"},
+        {n + ".bias", {l.units}, "zeros"}};
   case LayerKind::Conv2DTranspose:
-    return {{n + ".filter", {l.kernel, l.kernel, l.units, in[2]},
-             "glorot_uniform"},
-            {n + ".bias", {l.units}, "zeros"}};
+    return {
+        {n + ".filter", {l.kernel, l.kernel, l.units, in[2]}, "glorot_uniform"},
+        {n + ".bias", {l.units}, "zeros"}};
   case LayerKind::Embedding:
     return {{n + ".table", {l.kernel, l.units}, "uniform"}};
   case LayerKind::LSTM:

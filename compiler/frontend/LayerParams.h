@@ -1,4 +1,4 @@
-//===- LayerParams.h - A layer's parameter tensors and arithmetic -*- C++ -*-===//
+//===- LayerParams.h - A layer's parameters and arithmetic ------*- C++ -*-===//
 #ifndef LATHE_FRONTEND_LAYERPARAMS_H
 #define LATHE_FRONTEND_LAYERPARAMS_H
 

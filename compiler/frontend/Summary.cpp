@@ -44,7 +44,7 @@ std::string mflop(int64_t n) {
   if (n == 0)
     return "-";
   double m = double(n) / 1e6;
-  return n < 1000  ? "<0.001"
+  return n < 1000   ? "<0.001"
          : m >= 100 ? fmt::format("{:.0f}", m)
          : m >= 10  ? fmt::format("{:.1f}", m)
          : m >= 1   ? fmt::format("{:.2f}", m)
@@ -69,7 +69,8 @@ std::string table(const std::vector<Layer> &layers, const std::string &prefix,
   struct Row {
     std::string name, kind, output, params, flops;
   };
-  std::vector<Row> rows{{"layer", "kind", "output", "parameters", "MFLOP/sample"}};
+  std::vector<Row> rows{
+      {"layer", "kind", "output", "parameters", "MFLOP/sample"}};
   bool paramsBefore = false;
   for (const Layer &l : layers) {
     int64_t p = 0;
@@ -93,21 +94,23 @@ std::string table(const std::vector<Layer> &layers, const std::string &prefix,
     std::string kind = layerKindName(l.kind);
     if (l.activation != Activation::Linear)
       kind += fmt::format(", {}", activationName(l.activation));
-    rows.push_back({l.name, kind, fmt::format("[{}]", fmt::join(l.output.dims, ", ")),
+    rows.push_back({l.name, kind,
+                    fmt::format("[{}]", fmt::join(l.output.dims, ", ")),
                     grouped(p), mflop(f)});
   }
   rows.push_back({"total", "", "", grouped(t.params), mflop(t.forward)});
   size_t w[5] = {0, 0, 0, 0, 0};
   for (const Row &r : rows) {
-    const std::string *cells[] = {&r.name, &r.kind, &r.output, &r.params, &r.flops};
+    const std::string *cells[] = {&r.name, &r.kind, &r.output, &r.params,
+                                  &r.flops};
     for (int i = 0; i < 5; ++i)
       w[i] = std::max(w[i], cells[i]->size());
   }
   std::string out;
   for (const Row &r : rows)
-    out += fmt::format("  {:<{}}  {:<{}}  {:<{}}  {:>{}}  {:>{}}\n", r.name, w[0],
-                       r.kind, w[1], r.output, w[2], r.params, w[3], r.flops,
-                       w[4]);
+    out += fmt::format("  {:<{}}  {:<{}}  {:<{}}  {:>{}}  {:>{}}\n", r.name,
+                       w[0], r.kind, w[1], r.output, w[2], r.params, w[3],
+                       r.flops, w[4]);
   return out;
 }
 
@@ -126,8 +129,8 @@ int64_t stateValues(const Settings &s) {
 
 std::string memory(const Settings &s, int64_t params) {
   int64_t k = stateValues(s);
-  return fmt::format("parameters: {} ({} as f32); {} keeps {}\n", grouped(params),
-                     bytes(4 * params), s.optimizerName,
+  return fmt::format("parameters: {} ({} as f32); {} keeps {}\n",
+                     grouped(params), bytes(4 * params), s.optimizerName,
                      k ? fmt::format("{} more value{} per parameter ({})", k,
                                      k > 1 ? "s" : "", bytes(4 * k * params))
                        : "no state");
