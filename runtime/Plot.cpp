@@ -99,7 +99,8 @@ void chunk(std::string &out, const char *type, const std::string &data) {
 } // namespace
 
 bool lathe::rt::plotPng(const std::string &path, const std::string &title,
-                        const std::vector<Series> &series, std::string &error) {
+                        const std::vector<Series> &series, std::string &error,
+                        const Mark &mark) {
   Canvas c;
   double lo = INFINITY, hi = -INFINITY;
   size_t n = 0;
@@ -129,6 +130,12 @@ bool lathe::rt::plotPng(const std::string &path, const std::string &title,
   std::string last = fmt::format("{}", std::max<size_t>(n, 1));
   c.text(W - R - 8 * int(last.size()), H - B + 12, last, 0x404040);
   c.text(L, 16, title, 0x000000);
+  if (mark.epoch > 0 && size_t(mark.epoch) <= std::max<size_t>(n, 1)) {
+    int x = px(size_t(mark.epoch - 1));
+    for (int y = T; y < H - B; y += 8)
+      c.line(x, y, x, std::min(y + 4, H - B), mark.rgb, 2);
+    c.text(x + 6, T + 4, mark.label, mark.rgb);
+  }
   int legendX = L + 20;
   for (const Series &s : series) {
     for (size_t i = 1; i < s.values.size(); ++i)

@@ -2,6 +2,7 @@
 #ifndef LATHE_RUNTIME_PLOT_H
 #define LATHE_RUNTIME_PLOT_H
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -18,11 +19,19 @@ struct Series {
 bool writePng(const std::string &path, int width, int height,
               const std::vector<unsigned char> &rgb, std::string &error);
 
+/// An epoch marked on a plot: a dashed vertical line and its label.
+struct Mark {
+  int64_t epoch = 0; ///< 1-based; 0: none
+  std::string label;
+  unsigned rgb = 0x2ca02c;
+};
+
 /// Draws the series against the epoch on shared axes, with the value range
-/// and epoch count written on the axes and a legend, and writes a PNG
-/// (atomically). False with `error` set on failure.
+/// and epoch count written on the axes, a legend and `mark`, and writes a
+/// PNG (atomically). False with `error` set on failure.
 bool plotPng(const std::string &path, const std::string &title,
-             const std::vector<Series> &series, std::string &error);
+             const std::vector<Series> &series, std::string &error,
+             const Mark &mark = {});
 
 } // namespace lathe::rt
 

@@ -393,7 +393,10 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     std::vector<Series> curves{trainLoss};
     if (!valLoss.values.empty())
       curves.push_back(valLoss);
-    if (!plotPng(opts.plot, info.name + " loss", curves, error)) {
+    Mark best;
+    if (info.earlyStopping > 0 && early.bestEpoch() > 0)
+      best = {early.bestEpoch(), "best"};
+    if (!plotPng(opts.plot, info.name + " loss", curves, error, best)) {
       fmt::print(stderr, "error: {}\n", error);
       return 1;
     }

@@ -1,5 +1,7 @@
 """Checks that a file is a well-formed PNG: signature, IHDR, each chunk's
-CRC, and IDAT data that inflates to height * (1 + width * 3) bytes."""
+CRC, and IDAT data that inflates to height * (1 + width * 3) bytes:
+check_png.py FILE [RRGGBB]. With a color (of an image whose rows are not
+filtered, as Lathe writes them), also prints how many pixels have it."""
 import struct
 import sys
 import zlib
@@ -18,5 +20,14 @@ while pos < len(data):
         idat += body
     pos += 12 + n
 w, h = size
-assert len(zlib.decompress(idat)) == h * (1 + 3 * w), "bad image data"
+raw = zlib.decompress(idat)
+assert len(raw) == h * (1 + 3 * w), "bad image data"
 print(f"png {w}x{h}")
+if len(sys.argv) > 2:
+    color = bytes.fromhex(sys.argv[2])
+    count = 0
+    for y in range(h):
+        row = raw[y * (1 + 3 * w):(y + 1) * (1 + 3 * w)]
+        assert row[0] == 0, "a filtered row"
+        count += sum(row[1 + 3 * x:4 + 3 * x] == color for x in range(w))
+    print(f"{sys.argv[2]} pixels: {count}")
