@@ -41,18 +41,28 @@ std::vector<ParamSpec> lathe::layerParams(const Layer &l,
   }
 }
 
-int64_t lathe::layerForwardFlops(const Layer &l) {
+LayerFlops lathe::layerFlops(const Layer &l) {
   const auto &in = l.input.dims, &out = l.output.dims;
+  int64_t f;
   switch (l.kind) {
   case LayerKind::Dense:
-    return 2 * in[0] * l.units;
+    f = 2 * in[0] * l.units;
+    break;
   case LayerKind::Conv2D: // every output pixel: a window of all channels
-    return 2 * out[0] * out[1] * l.units * l.kernel * l.kernel * in[2];
+    f = 2 * out[0] * out[1] * l.units * l.kernel * l.kernel * in[2];
+    break;
   case LayerKind::Conv2DTranspose: // every input pixel: spread over a window
-    return 2 * in[0] * in[1] * in[2] * l.kernel * l.kernel * l.units;
-  case LayerKind::LSTM: // four gates from the input and the last state
-    return 2 * in[0] * (in[1] + l.units) * 4 * l.units;
-  default:
-    return 0;
+    f = 2 * in[0] * in[1] * in[2] * l.kernel * l.kernel * l.units;
+    break;
+  case LayerKind::LSTM: { // four gates from the input and the last state
+    int64_t fromInput = 2 * in[0] * in[1] * 4 * l.units;
+    int64_t fromState = 2 * in[0] * l.units * 4 * l.units;
+    return {fromInput + fromState, fromInput + 2 * fromState, fromInput};
   }
+  default:
+    return {};
+  }
+  // A matmul or convolution: its gradients with respect to the weights and
+  // to the input are each one of the same size.
+  return {f, f, f};
 }

@@ -22,11 +22,19 @@ struct ParamSpec {
 /// named `prefix` + the layer's name + "." + their role.
 std::vector<ParamSpec> layerParams(const Layer &l, const std::string &prefix);
 
-/// The floating-point operations of a layer's forward pass on one sample,
-/// counting a multiply-add as two: its matmul or convolution, the LSTM's
-/// gate products at every time step. Elementwise ops, pooling, lookups and
-/// the loss count as nothing.
-int64_t layerForwardFlops(const Layer &l);
+/// The floating-point operations of a layer on one sample, counting a
+/// multiply-add as two: its matmul or convolution, the LSTM's gate products
+/// at every time step. Elementwise ops, pooling, lookups and the loss count
+/// as nothing.
+struct LayerFlops {
+  int64_t forward = 0;
+  /// Its parameters' gradients (an LSTM's with the gradient through its own
+  /// recurrence, which they need).
+  int64_t weightGrads = 0;
+  /// The gradient of its input.
+  int64_t inputGrad = 0;
+};
+LayerFlops layerFlops(const Layer &l);
 
 } // namespace lathe
 

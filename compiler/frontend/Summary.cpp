@@ -54,8 +54,6 @@ std::string mflop(int64_t n) {
 /// A network's parameters and arithmetic per sample.
 struct Totals {
   int64_t params = 0, forward = 0;
-  /// The parameters' gradients (an LSTM's with its gradient through its
-  /// own recurrence).
   int64_t weightGrads = 0;
   /// The input gradients of the layers that have a layer with parameters
   /// before them, and that of the first layer with parameters (needed only
@@ -76,27 +74,21 @@ std::string table(const std::vector<Layer> &layers, const std::string &prefix,
     int64_t p = 0;
     for (const ParamSpec &s : layerParams(l, prefix))
       p += s.size();
-    int64_t f = layerForwardFlops(l);
+    LayerFlops f = layerFlops(l);
     t.params += p;
-    t.forward += f;
-    int64_t input = l.kind == LayerKind::Embedding ? 0 : f;
-    if (l.kind == LayerKind::LSTM) {
-      input = 2 * l.input.dims[0] * l.input.dims[1] * 4 * l.units;
-      t.weightGrads += f + (f - input); // and through the recurrence
-    } else if (l.kind != LayerKind::Embedding && p) {
-      t.weightGrads += f;
-    }
+    t.forward += f.forward;
+    t.weightGrads += f.weightGrads;
     if (paramsBefore)
-      t.inputGrads += input;
+      t.inputGrads += f.inputGrad;
     else if (p)
-      t.firstInputGrad += input;
+      t.firstInputGrad += f.inputGrad;
     paramsBefore |= p > 0;
     std::string kind = layerKindName(l.kind);
     if (l.activation != Activation::Linear)
       kind += fmt::format(", {}", activationName(l.activation));
     rows.push_back({l.name, kind,
                     fmt::format("[{}]", fmt::join(l.output.dims, ", ")),
-                    grouped(p), mflop(f)});
+                    grouped(p), mflop(f.forward)});
   }
   rows.push_back({"total", "", "", grouped(t.params), mflop(t.forward)});
   size_t w[5] = {0, 0, 0, 0, 0};
