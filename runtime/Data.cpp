@@ -7,7 +7,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <fmt/format.h>
-#include <fstream>
 #include <numeric>
 #include <random>
 #include <sstream>

@@ -174,9 +174,9 @@ std::string lathe::rt::textBody(const ModelInfo &info, std::string_view raw) {
 }
 
 std::vector<std::string> lathe::rt::classNames(const ModelInfo &info) {
-  if (dataOption(info, "kind") == "spam_assassin")
-    return {"ham", "spam"};
   std::string kind = dataOption(info, "kind");
+  if (kind == "spam_assassin")
+    return {"ham", "spam"};
   if (kind == "iris" && info.outputSize() == 3)
     return {"setosa", "versicolor", "virginica"};
   if (kind == "wine" && info.outputSize() == 3)

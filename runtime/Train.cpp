@@ -504,9 +504,7 @@ int predictText(const ModelInfo &info, Session &session,
   printPerFile(info, session.predict(d), files);
   return 0;
 }
-} // namespace
 
-namespace {
 /// Classifies PNG images as the data set's images: one line per file with
 /// the class and its probability (or the model's outputs).
 int predictImages(const ModelInfo &info, Session &session,
@@ -546,7 +544,7 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
                            const std::string &checkpoint,
                            const std::string &input,
                            const std::string &output,
-                           const std::vector<std::string> &texts) {
+                           const std::vector<std::string> &files) {
   Session session(info, entry);
   int64_t epoch = 0;
   std::string error;
@@ -557,16 +555,16 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
     return 1;
   }
   if (info.tokenInput)
-    return predictText(info, session, checkpoint, texts);
+    return predictText(info, session, checkpoint, files);
   ImageFormat image;
   bool images = imageFormat(info, image);
-  if (images && !texts.empty()) {
+  if (images && !files.empty()) {
     if (!input.empty()) {
       fmt::print(stderr, "error: predict takes image files or --input "
                          "FILE.csv, not both\n");
       return 1;
     }
-    return predictImages(info, session, image, texts);
+    return predictImages(info, session, image, files);
   }
   if (input.empty()) {
     fmt::print(stderr, "error: predict needs --input FILE.csv{}\n",
@@ -739,7 +737,11 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
   }
   TrainOptions opts;
   std::string input, output;
-  std::vector<std::string> texts; // predict's raw text files
+  std::vector<std::string> files; // predict's text or image files
+  // (A model of text or of images also predicts for files named as
+  // arguments.)
+  ImageFormat image;
+  bool takesFiles = info.tokenInput || imageFormat(info, image);
   int64_t count = 64;
   for (int i = 2; i < argc; ++i) {
     std::string a = argv[i];
@@ -836,10 +838,8 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                            : opts.resume) = v;
       continue;
     }
-    ImageFormat image;
-    if (cmd == "predict" && a.rfind("-", 0) != 0 &&
-        (info.tokenInput || imageFormat(info, image))) {
-      texts.push_back(a);
+    if (cmd == "predict" && takesFiles && a.rfind("-", 0) != 0) {
+      files.push_back(a);
       continue;
     }
     if (a == "--batch") {
@@ -878,5 +878,5 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
   }
   return cmd == "eval"
              ? evaluateCheckpoint(info, entry, opts)
-             : predictFile(info, entry, opts.resume, input, output, texts);
+             : predictFile(info, entry, opts.resume, input, output, files);
 }

@@ -61,11 +61,12 @@ int evaluateCheckpoint(const ModelInfo &info, EntryPoints entry,
 
 /// Predicts every row of a CSV file of inputs; writes one line per row (the
 /// class first for classifiers, then the outputs). A text model instead
-/// classifies each of the raw text files `texts`. Returns the exit code.
+/// classifies each of the raw text files `files`, a model of images each of
+/// the PNG images `files`. Returns the exit code.
 int predictFile(const ModelInfo &info, EntryPoints entry,
                 const std::string &checkpoint, const std::string &input,
                 const std::string &output,
-                const std::vector<std::string> &texts = {});
+                const std::vector<std::string> &files = {});
 
 /// The command line of a standalone model executable:
 /// `PROG train|eval|predict|info [options]`.

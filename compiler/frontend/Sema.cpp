@@ -88,6 +88,11 @@ struct DataSpec {
 };
 const std::vector<DataSpec> &dataSpecs() {
   using V = Literal;
+  // scikit-learn's files, whose targets are fixed.
+  static const decltype(DataSpec::keys) sklearn = {{"path", V::String},
+                                                   {"features", V::List},
+                                                   {"standardize", V::Name},
+                                                   {"test_split", V::Float}};
   static const std::vector<DataSpec> specs = {
       {"fashion_mnist",
        {{"dir", V::String}, {"normalize", V::Name}, {"centered", V::Name}},
@@ -104,22 +109,10 @@ const std::vector<DataSpec> &dataSpecs() {
        {{"path", V::String}, {"features", V::List}, {"target", V::String},
         {"standardize", V::Name}, {"test_split", V::Float}},
        true},
-      {"iris",
-       {{"path", V::String}, {"features", V::List}, {"standardize", V::Name},
-        {"test_split", V::Float}},
-       false},
-      {"wine",
-       {{"path", V::String}, {"features", V::List}, {"standardize", V::Name},
-        {"test_split", V::Float}},
-       false},
-      {"digits",
-       {{"path", V::String}, {"features", V::List}, {"standardize", V::Name},
-        {"test_split", V::Float}},
-       false},
-      {"diabetes",
-       {{"path", V::String}, {"features", V::List}, {"standardize", V::Name},
-        {"test_split", V::Float}},
-       false},
+      {"iris", sklearn, false},
+      {"wine", sklearn, false},
+      {"digits", sklearn, false},
+      {"diabetes", sklearn, false},
       {"synthetic_linear",
        {{"samples", V::Int}, {"seed", V::Int}, {"test_split", V::Float}},
        false},

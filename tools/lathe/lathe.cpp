@@ -813,8 +813,7 @@ int main(int argc, char **argv) {
     if (valSplitOpt >= 1)
       return fail("--validation-split must be in [0, 1)");
     opts.validationSplit = valSplitOpt;
-    if (earlyStoppingOpt < -1 ||
-        (earlyStoppingOpt.getNumOccurrences() && earlyStoppingOpt < 0))
+    if (earlyStoppingOpt.getNumOccurrences() && earlyStoppingOpt < 0)
       return fail("--early-stopping needs a number of epochs (0: off)");
     if (info.gan && earlyStoppingOpt.getNumOccurrences())
       return fail("a gan has no validation loss to stop on: drop "
