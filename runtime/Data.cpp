@@ -608,13 +608,16 @@ bool lathe::rt::readMaybeGzipped(const std::string &path, std::string &out,
   int n;
   while ((n = gzread(f, buf, sizeof buf)) > 0)
     out.append(buf, size_t(n));
-  int code = 0;
-  const char *why = n < 0 ? gzerror(f, &code) : nullptr;
-  gzclose(f);
-  if (why) {
-    error = fmt::format("{}: cannot read: {}", path, why);
+  if (n < 0) {
+    int code = 0;
+    const char *why = gzerror(f, &code);
+    // (A read the system refused, a folder's, says why in errno.)
+    error = fmt::format("{}: cannot read: {}", path,
+                        code == Z_ERRNO ? std::strerror(errno) : why);
+    gzclose(f);
     return false;
   }
+  gzclose(f);
   return true;
 }
 
