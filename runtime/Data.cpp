@@ -1,5 +1,6 @@
 //===- Data.cpp - Datasets for training and evaluation --------------------===//
 #include "runtime/Data.h"
+#include "runtime/Files.h"
 #include "runtime/Text.h"
 
 #include <algorithm>
@@ -116,11 +117,6 @@ using lathe::rt::dataOption;
 std::string option(const ModelInfo &info, const std::string &key,
                    const std::string &fallback = "") {
   return dataOption(info, key, fallback);
-}
-
-uint32_t be32(const uint8_t *p) {
-  return (uint32_t(p[0]) << 24) | (uint32_t(p[1]) << 16) |
-         (uint32_t(p[2]) << 8) | p[3];
 }
 
 void shuffleSplit(const Dataset &all, double testFraction, uint64_t seed,
@@ -568,7 +564,7 @@ bool lathe::rt::readIdx(const std::string &path, uint32_t magic,
   uint8_t head[4];
   if (gzread(f, head, 4) != 4)
     return fail("truncated header (is it a gzipped IDX file?)");
-  uint32_t m = be32(head);
+  uint32_t m = readBE32(head);
   if (m != magic)
     return fail(fmt::format("magic number {} is not IDX {}", m,
                             magic == 2051 ? "images (2051)" : "labels (2049)"));
@@ -578,7 +574,7 @@ bool lathe::rt::readIdx(const std::string &path, uint32_t magic,
   for (int i = 0; i < ndims; ++i) {
     if (gzread(f, head, 4) != 4)
       return fail("truncated header");
-    dims.push_back(be32(head));
+    dims.push_back(readBE32(head));
     total *= dims.back();
   }
   if (total <= 0 || total > (int64_t(1) << 32))

@@ -1,5 +1,6 @@
 //===- PngRead.cpp - PNG images read as gray pixels -----------------------===//
 #include "runtime/PngRead.h"
+#include "runtime/Files.h"
 
 #include <cerrno>
 #include <cmath>
@@ -12,11 +13,6 @@
 using namespace lathe::rt;
 
 namespace {
-uint32_t be32(const unsigned char *p) {
-  return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 |
-         uint32_t(p[3]);
-}
-
 /// PNG's Paeth predictor.
 int paeth(int a, int b, int c) {
   int p = a + b - c, pa = std::abs(p - a), pb = std::abs(p - b),
@@ -65,17 +61,11 @@ bool unfilter(const std::vector<unsigned char> &raw, int height, size_t stride,
 
 bool lathe::rt::readPngGray(const std::string &path, int &width, int &height,
                             std::vector<uint8_t> &gray, std::string &error) {
-  FILE *f = std::fopen(path.c_str(), "rb");
-  if (!f) {
-    error = fmt::format("{}: cannot read: {}", path, std::strerror(errno));
+  std::string file;
+  if (!readFile(path, file, error))
     return false;
-  }
-  std::vector<unsigned char> file;
-  unsigned char buf[1 << 16];
-  for (size_t n; (n = std::fread(buf, 1, sizeof buf, f)) > 0;)
-    file.insert(file.end(), buf, buf + n);
-  std::fclose(f);
-  if (decodePngGray(file.data(), file.size(), width, height, gray, error))
+  if (decodePngGray(reinterpret_cast<const uint8_t *>(file.data()),
+                    file.size(), width, height, gray, error))
     return true;
   error = fmt::format("{}: {}", path, error);
   return false;
@@ -105,19 +95,19 @@ bool lathe::rt::decodePngGray(const uint8_t *bytes, size_t size, int &width,
   for (size_t at = 8; at < file.size() && !ended;) {
     if (file.size() - at < 12)
       return fail("truncated");
-    uint32_t len = be32(&file[at]);
+    uint32_t len = readBE32(&file[at]);
     if (len > file.size() - at - 12)
       return fail("truncated");
     std::string type(reinterpret_cast<const char *>(&file[at + 4]), 4);
     const unsigned char *data = &file[at + 8];
     if (uint32_t(crc32(crc32(0, &file[at + 4], 4), data, len)) !=
-        be32(data + len))
+        readBE32(data + len))
       return fail(fmt::format("chunk {} is damaged (bad CRC)", type));
     if (type == "IHDR") {
       if (len != 13)
         return fail("bad IHDR chunk");
-      width = int(std::min<uint32_t>(be32(data), 1u << 20));
-      height = int(std::min<uint32_t>(be32(data + 4), 1u << 20));
+      width = int(std::min<uint32_t>(readBE32(data), 1u << 20));
+      height = int(std::min<uint32_t>(readBE32(data + 4), 1u << 20));
       depth = data[8];
       color = data[9];
       if (data[12] != 0)

@@ -1,6 +1,7 @@
 //===- Text.cpp - Tokenizer, vocabulary and text corpora ------------------===//
 #include "runtime/Text.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/Files.h"
 
 #include <algorithm>
 #include <cmath>
@@ -21,16 +22,6 @@ bool separates(unsigned char c) {
   static const std::string_view filters = "!\"#$%&()*+,-./:;<=>?@[\\]^_`{|}~";
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' ||
          c == '\v' || filters.find(char(c)) != std::string_view::npos;
-}
-
-bool readBytes(const std::string &path, std::string &out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in)
-    return false;
-  std::ostringstream s;
-  s << in.rdbuf();
-  out = s.str();
-  return true;
 }
 
 /// Indices [0, n) of each class, shuffled; the first round(n_c * fraction)
@@ -187,15 +178,6 @@ std::vector<std::string> lathe::rt::classNames(const ModelInfo &info) {
   return dataList(info, "categories");
 }
 
-bool lathe::rt::readText(const std::string &path, std::string &out,
-                         std::string &error) {
-  if (!readBytes(path, out)) {
-    error = fmt::format("cannot read {}: {}", path, std::strerror(errno));
-    return false;
-  }
-  return true;
-}
-
 Vocabulary::Vocabulary(std::vector<std::string> words)
     : words_(std::move(words)) {
   for (size_t i = 0; i < words_.size(); ++i)
@@ -256,9 +238,8 @@ bool Vocabulary::save(const std::string &path, std::string &error) const {
 
 bool Vocabulary::load(const std::string &path, std::string &error) {
   std::string text;
-  if (!readBytes(path, text)) {
-    error = fmt::format("cannot read the vocabulary {}: {}", path,
-                        std::strerror(errno));
+  if (!readFile(path, text, error)) {
+    error = fmt::format("the vocabulary {}", error);
     return false;
   }
   std::istringstream in(text);
@@ -317,10 +298,8 @@ bool lathe::rt::loadSpamAssassin(const ModelInfo &info, Splits &out,
     std::sort(files.begin(), files.end());
     for (const std::string &f : files) {
       std::string raw;
-      if (!readBytes(f, raw)) {
-        error = fmt::format("{}: cannot read: {}", f, std::strerror(errno));
+      if (!readFile(f, raw, error))
         return false;
-      }
       docs.push_back(tokenize(emailBody(raw)));
       labels.push_back(spam ? 1 : 0);
       ++counts[spam];
@@ -401,10 +380,8 @@ bool lathe::rt::loadBrown(const ModelInfo &info, Splits &out,
   std::vector<int32_t> textClass;
   for (const auto &[file, cls] : texts) {
     std::string raw, path = dir + "/" + file;
-    if (!readBytes(path, raw)) {
-      error = fmt::format("{}: cannot read: {}", path, std::strerror(errno));
+    if (!readFile(path, raw, error))
       return false;
-    }
     std::vector<std::string> tokens;
     std::istringstream s(raw);
     for (std::string tok; s >> tok;) {

@@ -34,9 +34,6 @@ std::string textBody(const ModelInfo &info, std::string_view raw);
 /// The names of a text model's classes (ham/spam, the Brown categories).
 std::vector<std::string> classNames(const ModelInfo &info);
 
-/// Reads a whole file as bytes.
-bool readText(const std::string &path, std::string &out, std::string &error);
-
 class Vocabulary {
 public:
   Vocabulary() = default;

@@ -4,6 +4,7 @@
 #include "runtime/BatchQueue.h"
 #include "runtime/Checkpoint.h"
 #include "runtime/EarlyStopping.h"
+#include "runtime/Files.h"
 #include "runtime/Gan.h"
 #include "runtime/Plot.h"
 #include "runtime/PngRead.h"
@@ -492,7 +493,7 @@ int predictText(const ModelInfo &info, Session &session,
   d.features = info.inputSize();
   for (const std::string &f : files) {
     std::string raw;
-    if (!readText(f, raw, error)) {
+    if (!readFile(f, raw, error)) {
       fmt::print(stderr, "error: {}\n", error);
       return 1;
     }
