@@ -348,7 +348,7 @@ LogicalResult SparseCategoricalCrossEntropyOp::verify() {
 // Recipes
 //===----------------------------------------------------------------------===//
 
-static const char *const kOptimizers[] = {"sgd", "rmsprop", "adam"};
+static const char *const kOptimizers[] = {"sgd", "rmsprop", "adam", "adamw"};
 static const char *const kLosses[] = {"mse", "binary_crossentropy",
                                       "categorical_crossentropy",
                                       "sparse_categorical_crossentropy"};
@@ -356,10 +356,13 @@ static const char *const kLosses[] = {"mse", "binary_crossentropy",
 static LogicalResult verifyOptimizer(Operation *op, DictionaryAttr opt) {
   auto name = opt.getAs<StringAttr>("name");
   if (!name || !llvm::is_contained(kOptimizers, name.getValue()))
-    return op->emitOpError("optimizer needs a name of sgd, rmsprop or adam");
+    return op->emitOpError("optimizer needs a name of sgd, rmsprop, adam or adamw");
   auto lr = opt.getAs<FloatAttr>("lr");
   if (!lr || !(lr.getValueAsDouble() > 0))
     return op->emitOpError("optimizer needs a positive learning rate `lr`");
+  if (auto wd = opt.getAs<FloatAttr>("weight_decay"))
+    if (!(wd.getValueAsDouble() >= 0))
+      return op->emitOpError("optimizer weight_decay must not be negative");
   if (Attribute s = opt.get("schedule")) {
     auto str = dyn_cast<StringAttr>(s);
     if (!str || !lathe::isSchedule(str.getValue()))

@@ -241,7 +241,8 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   if (opts.limit > 0)
     train.truncate(opts.limit);
   fmt::print("data: {}\n", data.description);
-  fmt::print("model {}: {} parameters, batch {}, {} epochs, {}{} on {} "
+  auto decay = info.optimizerParams.find("weight_decay");
+  fmt::print("model {}: {} parameters, batch {}, {} epochs, {}{}{} on {} "
              "samples{}{}\n",
              info.name,
              std::accumulate(info.params.begin(), info.params.end(), int64_t(0),
@@ -249,6 +250,9 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
                                return a + t.size();
                              }),
              info.batch, info.epochs, info.optimizer,
+             decay != info.optimizerParams.end() && decay->second > 0
+                 ? fmt::format(" (weight decay {})", decay->second)
+                 : "",
              info.schedule == "constant"
                  ? ""
                  : fmt::format(" with {} learning-rate decay", info.schedule),

@@ -23,11 +23,12 @@ OptimizerSpec OptimizerSpec::fromAttr(DictionaryAttr dict) {
   get("beta1", s.beta1);
   get("beta2", s.beta2);
   get("epsilon", s.epsilon);
+  get("weight_decay", s.weightDecay);
   return s;
 }
 
 std::vector<std::string> OptimizerSpec::stateNames() const {
-  if (name == "adam")
+  if (name == "adam" || name == "adamw")
     return {"m", "v"};
   if (name == "rmsprop")
     return momentum > 0 ? std::vector<std::string>{"square_avg", "momentum"}
@@ -50,27 +51,41 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
   Value lr = tb::scalarAt(b, loc, hyper, 0);
   auto c = [&](OpBuilder &nb, Location nl, double v) { return tb::f32(nb, nl, v); };
   using Values = SmallVector<Value>;
+  // L2 decay, as PyTorch's `weight_decay`: each loop reads the gradient
+  // through `grad`, g + weight_decay * p.
+  bool l2 = s.weightDecay > 0 && s.name != "adamw";
+  auto grad = [&](OpBuilder &nb, Location nl, ValueRange a) {
+    return l2 ? add(nb, nl, a[1], mul(nb, nl, a[0], c(nb, nl, s.weightDecay)))
+              : a[1];
+  };
   auto loop = [&](ValueRange xs, unsigned n,
                   function_ref<Values(OpBuilder &, Location, ValueRange)> f) {
     return tb::mapN(b, loc, xs, n, f);
   };
-  if (s.name == "adam") {
+  if (s.name == "adam" || s.name == "adamw") {
     Value bc1 = tb::scalarAt(b, loc, hyper, 1);
     Value bc2 = tb::scalarAt(b, loc, hyper, 2);
     Value stepSize = div(b, loc, lr, bc1);
     // 1/sqrt(1 - beta2^t) once per step, so the loop divides only once.
     Value invSqrtBc2 = div(b, loc, c(b, loc, 1.0), math::SqrtOp::create(b, loc, bc2));
+    // AdamW's decoupled decay: p * (1 - lr * weight_decay) before the step.
+    Value keep;
+    if (s.name == "adamw" && s.weightDecay > 0)
+      keep = sub(b, loc, c(b, loc, 1.0),
+                 mul(b, loc, lr, c(b, loc, s.weightDecay)));
     return loop({p, g, state[0], state[1]}, 3,
                 [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
+                  Value gr = grad(nb, nl, a);
                   Value m = add(nb, nl, mul(nb, nl, a[2], c(nb, nl, s.beta1)),
-                                mul(nb, nl, a[1], c(nb, nl, 1 - s.beta1)));
+                                mul(nb, nl, gr, c(nb, nl, 1 - s.beta1)));
                   Value v = add(nb, nl, mul(nb, nl, a[3], c(nb, nl, s.beta2)),
-                                mul(nb, nl, mul(nb, nl, a[1], a[1]),
+                                mul(nb, nl, mul(nb, nl, gr, gr),
                                     c(nb, nl, 1 - s.beta2)));
                   Value denom = add(
                       nb, nl, mul(nb, nl, math::SqrtOp::create(nb, nl, v), invSqrtBc2),
                       c(nb, nl, s.epsilon));
-                  Value np = sub(nb, nl, a[0],
+                  Value p0 = keep ? mul(nb, nl, a[0], keep) : a[0];
+                  Value np = sub(nb, nl, p0,
                                  mul(nb, nl, stepSize, tb::divByFinite(nb, nl, m, denom)));
                   return {np, m, v};
                 });
@@ -88,17 +103,19 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
     if (s.momentum > 0)
       return loop({p, g, state[0], state[1]}, 3,
                   [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
-                    Value sq = average(nb, nl, a[2], a[1]);
+                    Value gr = grad(nb, nl, a);
+                    Value sq = average(nb, nl, a[2], gr);
                     Value buf = add(nb, nl,
                                     mul(nb, nl, a[3], c(nb, nl, s.momentum)),
-                                    scaled(nb, nl, a[1], sq));
+                                    scaled(nb, nl, gr, sq));
                     return {sub(nb, nl, a[0], mul(nb, nl, lr, buf)), sq, buf};
                   });
     return loop({p, g, state[0]}, 2,
                 [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
-                  Value sq = average(nb, nl, a[2], a[1]);
+                  Value gr = grad(nb, nl, a);
+                  Value sq = average(nb, nl, a[2], gr);
                   return {sub(nb, nl, a[0],
-                              mul(nb, nl, lr, scaled(nb, nl, a[1], sq))),
+                              mul(nb, nl, lr, scaled(nb, nl, gr, sq))),
                           sq};
                 });
   }
@@ -107,15 +124,16 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
     bool nesterov = s.nesterov != 0;
     return loop({p, g, state[0]}, 2,
                 [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
+                  Value gr = grad(nb, nl, a);
                   Value buf = add(nb, nl,
-                                  mul(nb, nl, a[2], c(nb, nl, s.momentum)), a[1]);
-                  Value d = nesterov ? add(nb, nl, a[1],
+                                  mul(nb, nl, a[2], c(nb, nl, s.momentum)), gr);
+                  Value d = nesterov ? add(nb, nl, gr,
                                            mul(nb, nl, buf, c(nb, nl, s.momentum)))
                                      : buf;
                   return {sub(nb, nl, a[0], mul(nb, nl, lr, d)), buf};
                 });
   }
   return loop({p, g}, 1, [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
-    return {sub(nb, nl, a[0], mul(nb, nl, lr, a[1]))};
+    return {sub(nb, nl, a[0], mul(nb, nl, lr, grad(nb, nl, a)))};
   });
 }

@@ -14,7 +14,7 @@ namespace lathe {
 struct OptimizerSpec {
   std::string name = "sgd";
   double momentum = 0, nesterov = 0, rho = 0.9, beta1 = 0.9, beta2 = 0.999,
-         epsilon = 1e-7;
+         epsilon = 1e-7, weightDecay = 0;
   static OptimizerSpec fromAttr(mlir::DictionaryAttr dict);
   /// Names of the per-parameter state tensors, e.g. {"m", "v"} for Adam.
   std::vector<std::string> stateNames() const;
@@ -23,7 +23,9 @@ struct OptimizerSpec {
 /// Builds one step of the optimizer for parameter `p` with gradient `g` and
 /// its state tensors. `hyper` is tensor<4xf32>: [lr, 1 - beta1^t,
 /// 1 - beta2^t, 0]. Returns the new parameter followed by the new state.
-/// The formulas are PyTorch's (torch.optim.SGD, RMSprop, Adam).
+/// The formulas are PyTorch's (torch.optim.SGD, RMSprop, Adam, AdamW): a
+/// `weight_decay` adds weight_decay * p to the gradient, except AdamW's,
+/// which scales p by 1 - lr * weight_decay before the step.
 llvm::SmallVector<mlir::Value> buildUpdate(mlir::OpBuilder &b,
                                            mlir::Location loc,
                                            const OptimizerSpec &spec,

@@ -184,14 +184,13 @@ private:
   }
 
   DictionaryAttr optimizerAttr(const Settings &s) {
-    bool over = !opts.optimizer.empty();
-    SmallVector<NamedAttribute> a{b.getNamedAttr(
-        "name", b.getStringAttr(over ? opts.optimizer : s.optimizerName))};
-    for (auto &[k, v] : over ? opts.optimizerParams : s.optimizerParams)
-      a.push_back(b.getNamedAttr(k, b.getF64FloatAttr(v)));
-    const std::string &schedule = over ? opts.lrSchedule : s.lrSchedule;
-    if (schedule != "constant")
-      a.push_back(b.getNamedAttr("schedule", b.getStringAttr(schedule)));
+    SmallVector<NamedAttribute> a{
+        b.getNamedAttr("name", b.getStringAttr(s.optimizerName))};
+    for (auto &[k, v] : s.optimizerParams)
+      if (k != "weight_decay" || v != 0) // (no decay: left out, as schedules)
+        a.push_back(b.getNamedAttr(k, b.getF64FloatAttr(v)));
+    if (s.lrSchedule != "constant")
+      a.push_back(b.getNamedAttr("schedule", b.getStringAttr(s.lrSchedule)));
     return b.getDictionaryAttr(a);
   }
 

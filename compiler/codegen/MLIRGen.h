@@ -17,10 +17,6 @@ struct GenOptions {
   std::string dataPath; ///< its `path` (or `dir` for image sets)
   int64_t batch = 0;    ///< replaces `train batch=` when positive
   int64_t epochs = 0;   ///< replaces `train epochs=` when positive
-  /// Replaces the `optimizer` when set: its name and all its parameters.
-  std::string optimizer;
-  std::map<std::string, double> optimizerParams;
-  std::string lrSchedule = "constant"; ///< with `optimizer`
 };
 
 /// Builds a module from a program Sema accepted. For a model `m`:

@@ -139,7 +139,8 @@ void dumpSettings(std::string &out, const Settings &s) {
   if (s.optimizer) {
     std::vector<std::string> p;
     for (auto &[k, v] : s.optimizerParams)
-      p.push_back(fmt::format("{}={}", k, v));
+      if (k != "weight_decay" || v != 0)
+        p.push_back(fmt::format("{}={}", k, v));
     if (s.lrSchedule != "constant")
       p.push_back("schedule=" + s.lrSchedule);
     out += fmt::format("  Optimizer {}({}) {}\n", s.optimizerName,

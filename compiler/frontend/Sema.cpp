@@ -73,7 +73,8 @@ const std::vector<std::string_view> kActivations = {
 const std::vector<std::string_view> kLosses = {
     "mse", "binary_crossentropy", "categorical_crossentropy",
     "sparse_categorical_crossentropy"};
-const std::vector<std::string_view> kOptimizers = {"sgd", "rmsprop", "adam"};
+const std::vector<std::string_view> kOptimizers = {"sgd", "rmsprop", "adam",
+                                                   "adamw"};
 const std::vector<std::string_view> kClassMetrics = {"accuracy", "precision",
                                                      "recall", "f1"};
 const std::vector<std::string_view> kRegressionMetrics = {"mse", "mae"};
@@ -639,7 +640,7 @@ private:
     p = optimizerDefaults(c.name);
     std::vector<std::string_view> params;
     for (const char *k : {"lr", "momentum", "nesterov", "rho", "beta1",
-                          "beta2", "epsilon"})
+                          "beta2", "epsilon", "weight_decay"})
       if (p.count(k))
         params.push_back(k);
     params.push_back("schedule");
@@ -1026,12 +1027,80 @@ private:
 
 std::map<std::string, double> lathe::optimizerDefaults(const std::string &n) {
   if (n == "sgd")
-    return {{"lr", 0.01}, {"momentum", 0.0}, {"nesterov", 0.0}};
+    return {{"lr", 0.01},
+            {"momentum", 0.0},
+            {"nesterov", 0.0},
+            {"weight_decay", 0.0}};
   if (n == "rmsprop")
-    return {{"lr", 0.001}, {"rho", 0.9}, {"momentum", 0.0}, {"epsilon", 1e-7}};
-  if (n == "adam")
-    return {{"lr", 0.001}, {"beta1", 0.9}, {"beta2", 0.999}, {"epsilon", 1e-7}};
+    return {{"lr", 0.001},
+            {"rho", 0.9},
+            {"momentum", 0.0},
+            {"epsilon", 1e-7},
+            {"weight_decay", 0.0}};
+  if (n == "adam" || n == "adamw")
+    return {{"lr", 0.001},
+            {"beta1", 0.9},
+            {"beta2", 0.999},
+            {"epsilon", 1e-7},
+            {"weight_decay", n == "adamw" ? 0.01 : 0.0}};
   return {};
+}
+
+bool lathe::overrideOptimizer(Program &program, const std::string &spec,
+                              std::string &error) {
+  std::string_view rest = spec;
+  auto next = [&](char sep) {
+    size_t at = rest.find(sep);
+    std::string_view head = rest.substr(0, at);
+    rest = at == std::string_view::npos ? "" : rest.substr(at + 1);
+    return head;
+  };
+  std::string name(next(':'));
+  std::map<std::string, double> params = optimizerDefaults(name);
+  if (params.empty()) {
+    error = fmt::format("unknown optimizer '{}' ({})", name,
+                        fmt::join(kOptimizers, ", "));
+    return false;
+  }
+  std::string schedule = "constant";
+  while (!rest.empty()) {
+    std::string item(next(','));
+    size_t eq = item.find('=');
+    std::string key = item.substr(0, eq),
+                value = eq == std::string::npos ? "" : item.substr(eq + 1);
+    if (key == "schedule" && isSchedule(value)) {
+      schedule = value;
+      continue;
+    }
+    char *end = nullptr;
+    double v = value.empty() ? NAN : std::strtod(value.c_str(), &end);
+    // The ranges of a model file's optimizer (checkOptimizer).
+    bool positive = key == "lr" || key == "epsilon";
+    bool ok = params.count(key) && end && *end == 0 &&
+              (key == "nesterov" ? v == 0 || v == 1
+               : positive        ? v > 0 && v <= 1e6
+                                 : v >= 0 && v < 1);
+    if (!ok) {
+      error = fmt::format("bad setting '{}' for {}", item, name);
+      return false;
+    }
+    params[key] = v;
+  }
+  if (params.count("nesterov") && params["nesterov"] != 0 &&
+      params["momentum"] == 0) {
+    error = "nesterov needs momentum (add e.g. momentum=0.9)";
+    return false;
+  }
+  auto apply = [&](Settings &s) {
+    s.optimizerName = name;
+    s.optimizerParams = params;
+    s.lrSchedule = schedule;
+  };
+  for (Model &m : program.models)
+    apply(m.settings);
+  for (Gan &g : program.gans)
+    apply(g.settings);
+  return true;
 }
 
 bool lathe::checkProgram(Program &program, DiagnosticEngine &diags) {

@@ -21,6 +21,13 @@ bool parseAndCheck(const SourceFile &file, DiagnosticEngine &diags,
 /// unknown name.
 std::map<std::string, double> optimizerDefaults(const std::string &name);
 
+/// Replaces the optimizer of every model and gan in `program` with
+/// `spec`, as `--optimizer` gives it: NAME[:key=value,...] (`schedule=`
+/// names a learning-rate schedule). Values are checked as in a model file.
+/// False with `error` on an unknown name, key or bad value.
+bool overrideOptimizer(Program &program, const std::string &spec,
+                       std::string &error);
+
 /// Values an element count may reach in one tensor.
 constexpr int64_t kMaxElements = (int64_t(1) << 31) - 1;
 

@@ -112,7 +112,7 @@ int64_t stateValues(const Settings &s) {
     auto it = s.optimizerParams.find(k);
     return it == s.optimizerParams.end() ? 0.0 : it->second;
   };
-  if (s.optimizerName == "adam")
+  if (s.optimizerName == "adam" || s.optimizerName == "adamw")
     return 2;
   if (s.optimizerName == "rmsprop")
     return param("momentum") > 0 ? 2 : 1;

@@ -20,7 +20,8 @@ Families:
          sequences, dropout after them, flatten, dense layers; softmax or sigmoid outputs.
 
 The evaluation step's loss and predictions on the batch are compared too.
-Each model gets one of SGD, SGD with momentum, RMSprop and Adam, and the
+Each model gets one of SGD, SGD with momentum (and weight decay), RMSprop,
+Adam and AdamW, and the
 weights after the trace's three training steps (the cut, fused training
 step, not the gradient function) are compared too.
 
@@ -180,6 +181,8 @@ def classifier(inp, layers, rng, classes=5):
 
 
 OPTIMIZERS = ["sgd(lr=0.1)", "sgd(lr=0.05, momentum=0.9)", "rmsprop(lr=0.001)",
+              "sgd(lr=0.05, momentum=0.9, weight_decay=0.05)",
+              "adamw(lr=0.001, weight_decay=0.1)",
               "adam(lr=0.001)"]
 
 

@@ -113,15 +113,20 @@ def optimizer(spec, params):
     if name == "sgd":
         return torch.optim.SGD(params, lr=kv.get("lr", 0.01),
                                momentum=kv.get("momentum", 0.0),
-                               nesterov=bool(kv.get("nesterov", 0.0)))
+                               nesterov=bool(kv.get("nesterov", 0.0)),
+                               weight_decay=kv.get("weight_decay", 0.0))
     if name == "rmsprop":
         return torch.optim.RMSprop(params, lr=kv.get("lr", 0.001),
                                    alpha=kv.get("rho", 0.9),
                                    eps=kv.get("epsilon", 1e-7),
-                                   momentum=kv.get("momentum", 0.0))
-    return torch.optim.Adam(params, lr=kv.get("lr", 0.001),
-                            betas=(kv.get("beta1", 0.9), kv.get("beta2", 0.999)),
-                            eps=kv.get("epsilon", 1e-7))
+                                   momentum=kv.get("momentum", 0.0),
+                                   weight_decay=kv.get("weight_decay", 0.0))
+    adam = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
+    return adam(params, lr=kv.get("lr", 0.001),
+                betas=(kv.get("beta1", 0.9), kv.get("beta2", 0.999)),
+                eps=kv.get("epsilon", 1e-7),
+                weight_decay=kv.get("weight_decay",
+                                    0.01 if name == "adamw" else 0.0))
 
 
 def main():

@@ -311,6 +311,12 @@ public:
     DiagnosticEngine diags(*source);
     bool ok = parseAndCheck(*source, diags, program);
     diags.print(stderr);
+    std::string error;
+    if (ok && !optimizerOpt.empty() &&
+        !overrideOptimizer(program, optimizerOpt, error)) {
+      fail("--optimizer: " + error);
+      return false;
+    }
     sourceMgr.AddNewSourceBuffer(std::move(*buffer), llvm::SMLoc());
     handler = std::make_unique<mlir::SourceMgrDiagnosticHandler>(sourceMgr,
                                                                   &ctx);
@@ -319,34 +325,6 @@ public:
 
   mlir::OwningOpRef<mlir::ModuleOp> gen(const Program &program) {
     GenOptions opts;
-    if (!optimizerOpt.empty()) {
-      llvm::StringRef name, rest;
-      std::tie(name, rest) = llvm::StringRef(optimizerOpt).split(':');
-      opts.optimizer = name.str();
-      opts.optimizerParams = optimizerDefaults(opts.optimizer);
-      if (opts.optimizerParams.empty()) {
-        fail(fmt::format("--optimizer: unknown optimizer '{}' (sgd, rmsprop, "
-                         "adam)",
-                         opts.optimizer));
-        return nullptr;
-      }
-      while (!rest.empty()) {
-        llvm::StringRef item, key, value;
-        std::tie(item, rest) = rest.split(',');
-        std::tie(key, value) = item.split('=');
-        if (key == "schedule" && rt::knownSchedule(value)) {
-          opts.lrSchedule = value.str();
-          continue;
-        }
-        double v;
-        if (!opts.optimizerParams.count(key.str()) || value.getAsDouble(v)) {
-          fail(fmt::format("--optimizer: bad setting '{}' for {}", item.str(),
-                           opts.optimizer));
-          return nullptr;
-        }
-        opts.optimizerParams[key.str()] = v;
-      }
-    }
     if (!dataOpt.empty()) {
       llvm::StringRef kind, path;
       std::tie(kind, path) = llvm::StringRef(dataOpt).split(':');
