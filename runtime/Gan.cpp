@@ -70,16 +70,7 @@ public:
 
   /// The next step's hyperparameters at learning rate `lr`.
   void setHyper(double lr) {
-    ++step;
-    double b1 = info.optimizerParams.count("beta1")
-                    ? info.optimizerParams.at("beta1")
-                    : 0.9;
-    double b2 = info.optimizerParams.count("beta2")
-                    ? info.optimizerParams.at("beta2")
-                    : 0.999;
-    hyper[0] = float(lr);
-    hyper[1] = float(1 - std::pow(b1, double(step)));
-    hyper[2] = float(1 - std::pow(b2, double(step)));
+    info.stepHyper(++step, lr, hyper.data());
   }
 
   void discriminatorStep() {

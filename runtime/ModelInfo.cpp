@@ -23,6 +23,17 @@ double ModelInfo::learningRate(int64_t step, int64_t total) const {
          (1 + std::cos(M_PI * double(step) / double(total)));
 }
 
+void ModelInfo::stepHyper(int64_t step, double lr, float out[4]) const {
+  auto param = [&](const char *key, double fallback) {
+    auto it = optimizerParams.find(key);
+    return it == optimizerParams.end() ? fallback : it->second;
+  };
+  out[0] = float(lr);
+  out[1] = float(1 - std::pow(param("beta1", 0.9), double(step)));
+  out[2] = float(1 - std::pow(param("beta2", 0.999), double(step)));
+  out[3] = 0;
+}
+
 bool lathe::rt::knownSchedule(std::string_view name) {
   return isSchedule(name);
 }

@@ -58,6 +58,11 @@ struct ModelInfo {
   /// batch.
   double learningRate(int64_t step, int64_t total) const;
 
+  /// The hyperparameters a training step reads, for step `step` (from 1)
+  /// at learning rate `lr`: [lr, 1 - beta1^step, 1 - beta2^step, 0] (Adam's
+  /// bias corrections; the other optimizers read only lr).
+  void stepHyper(int64_t step, double lr, float out[4]) const;
+
   int64_t inputSize() const;
   int64_t outputSize() const;
   int64_t classes() const { return output.empty() ? 0 : output.back(); }

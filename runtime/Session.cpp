@@ -335,18 +335,7 @@ void addTargets(PackedCall &call, const Batch &b) {
 } // namespace
 
 float Session::trainStep(const Batch &batch, double lr, Evaluation &stats) {
-  ++step_;
-  double b1 = 0.9, b2 = 0.999;
-  if (auto it = info_.optimizerParams.find("beta1");
-      it != info_.optimizerParams.end())
-    b1 = it->second;
-  if (auto it = info_.optimizerParams.find("beta2");
-      it != info_.optimizerParams.end())
-    b2 = it->second;
-  hyper_[0] = float(lr);
-  hyper_[1] = float(1 - std::pow(b1, double(step_)));
-  hyper_[2] = float(1 - std::pow(b2, double(step_)));
-  hyper_[3] = 0;
+  info_.stepHyper(++step_, lr, hyper_.data());
   PackedCall &call = newCall();
   call << params_ << state_;
   call.in(hyper_);
