@@ -241,7 +241,14 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   if (opts.limit > 0)
     train.truncate(opts.limit);
   fmt::print("data: {}\n", data.description);
-  auto decay = info.optimizerParams.find("weight_decay");
+  // The optimizer's settings that are off unless given.
+  std::vector<std::string> extras;
+  for (auto [key, what] : {std::pair{"weight_decay", "weight decay {}"},
+                           {"clip_norm", "gradient norm clipped to {}"},
+                           {"clip_value", "gradients clipped to ±{}"}})
+    if (auto it = info.optimizerParams.find(key);
+        it != info.optimizerParams.end() && it->second > 0)
+      extras.push_back(fmt::format(fmt::runtime(what), it->second));
   fmt::print("model {}: {} parameters, batch {}, {} epochs, {}{}{} on {} "
              "samples{}{}\n",
              info.name,
@@ -250,9 +257,8 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
                                return a + t.size();
                              }),
              info.batch, info.epochs, info.optimizer,
-             decay != info.optimizerParams.end() && decay->second > 0
-                 ? fmt::format(" (weight decay {})", decay->second)
-                 : "",
+             extras.empty() ? ""
+                            : fmt::format(" ({})", fmt::join(extras, ", ")),
              info.schedule == "constant"
                  ? ""
                  : fmt::format(" with {} learning-rate decay", info.schedule),

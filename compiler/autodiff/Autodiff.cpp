@@ -163,15 +163,8 @@ private:
     auto grads = backprop(fb, ops, lossOp->getResult(0), ps);
     if (failed(grads))
       return failure();
-    SmallVector<Value> newParams, newStates;
-    for (unsigned i = 0; i < np; ++i) {
-      auto upd = buildUpdate(fb, recipe.getLoc(), spec, hyper, ps[i],
-                             (*grads)[i], st.slice(i * ns, ns));
-      newParams.push_back(upd[0]);
-      newStates.append(upd.begin() + 1, upd.end());
-    }
-    SmallVector<Value> rets = newParams;
-    rets.append(newStates);
+    SmallVector<Value> rets =
+        buildUpdates(fb, recipe.getLoc(), spec, hyper, ps, *grads, st);
     rets.push_back(lossOp->getResult(0));
     rets.push_back(pred);
     func::ReturnOp::create(fb, recipe.getLoc(), rets);

@@ -95,16 +95,7 @@ private:
   /// Updates `params` with `grads`; returns new params then new state.
   SmallVector<Value> update(OpBuilder &fb, Value hyperArg, ValueRange params,
                             ValueRange grads, ValueRange state) {
-    unsigned ns = spec.stateNames().size();
-    SmallVector<Value> newParams, newState;
-    for (unsigned i = 0; i < params.size(); ++i) {
-      auto u = buildUpdate(fb, g.getLoc(), spec, hyperArg, params[i], grads[i],
-                           state.slice(i * ns, ns));
-      newParams.push_back(u[0]);
-      newState.append(u.begin() + 1, u.end());
-    }
-    newParams.append(newState);
-    return newParams;
+    return buildUpdates(fb, g.getLoc(), spec, hyperArg, params, grads, state);
   }
 
   LogicalResult buildDStep() {

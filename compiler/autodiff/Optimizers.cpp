@@ -24,6 +24,8 @@ OptimizerSpec OptimizerSpec::fromAttr(DictionaryAttr dict) {
   get("beta2", s.beta2);
   get("epsilon", s.epsilon);
   get("weight_decay", s.weightDecay);
+  get("clip_norm", s.clipNorm);
+  get("clip_value", s.clipValue);
   return s;
 }
 
@@ -45,18 +47,26 @@ using lathe::tb::sub;
 
 SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
                                       const OptimizerSpec &s, Value hyper,
-                                      Value p, Value g, ValueRange state) {
+                                      Value p, Value g, ValueRange state,
+                                      Value gradScale) {
   // Each update is one loop over the parameter that reads p, g and the
   // state once and writes p' and the new state.
   Value lr = tb::scalarAt(b, loc, hyper, 0);
   auto c = [&](OpBuilder &nb, Location nl, double v) { return tb::f32(nb, nl, v); };
   using Values = SmallVector<Value>;
-  // L2 decay, as PyTorch's `weight_decay`: each loop reads the gradient
-  // through `grad`, g + weight_decay * p.
+  // Each loop reads the gradient through `grad`: clipped (scaled to the
+  // clipped global norm, clamped to clip_value), then with the L2 decay of
+  // PyTorch's `weight_decay`, g + weight_decay * p.
   bool l2 = s.weightDecay > 0 && s.name != "adamw";
   auto grad = [&](OpBuilder &nb, Location nl, ValueRange a) {
-    return l2 ? add(nb, nl, a[1], mul(nb, nl, a[0], c(nb, nl, s.weightDecay)))
-              : a[1];
+    Value g = gradScale ? mul(nb, nl, a[1], gradScale) : a[1];
+    if (s.clipValue > 0)
+      g = arith::MinimumFOp::create(
+          nb, nl,
+          arith::MaximumFOp::create(nb, nl, g, c(nb, nl, -s.clipValue)),
+          c(nb, nl, s.clipValue));
+    return l2 ? add(nb, nl, g, mul(nb, nl, a[0], c(nb, nl, s.weightDecay)))
+              : g;
   };
   auto loop = [&](ValueRange xs, unsigned n,
                   function_ref<Values(OpBuilder &, Location, ValueRange)> f) {
@@ -136,4 +146,30 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
   return loop({p, g}, 1, [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
     return {sub(nb, nl, a[0], mul(nb, nl, lr, grad(nb, nl, a)))};
   });
+}
+
+SmallVector<Value> lathe::buildUpdates(OpBuilder &b, Location loc,
+                                       const OptimizerSpec &s, Value hyper,
+                                       ValueRange params, ValueRange grads,
+                                       ValueRange state) {
+  Value scale;
+  if (s.clipNorm > 0) {
+    Value total = tb::f32(b, loc, 0.0);
+    for (Value g : grads)
+      total = add(b, loc, total, tb::scalarAt(b, loc, tb::sumSquares(b, loc, g)));
+    Value norm = math::SqrtOp::create(b, loc, total);
+    Value coef = div(b, loc, tb::f32(b, loc, s.clipNorm),
+                     add(b, loc, norm, tb::f32(b, loc, 1e-6)));
+    scale = arith::MinimumFOp::create(b, loc, coef, tb::f32(b, loc, 1.0));
+  }
+  unsigned ns = s.stateNames().size();
+  SmallVector<Value> newParams, newState;
+  for (unsigned i = 0; i < params.size(); ++i) {
+    auto u = buildUpdate(b, loc, s, hyper, params[i], grads[i],
+                         state.slice(i * ns, ns), scale);
+    newParams.push_back(u[0]);
+    newState.append(u.begin() + 1, u.end());
+  }
+  newParams.append(newState);
+  return newParams;
 }

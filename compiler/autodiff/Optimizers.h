@@ -14,7 +14,7 @@ namespace lathe {
 struct OptimizerSpec {
   std::string name = "sgd";
   double momentum = 0, nesterov = 0, rho = 0.9, beta1 = 0.9, beta2 = 0.999,
-         epsilon = 1e-7, weightDecay = 0;
+         epsilon = 1e-7, weightDecay = 0, clipNorm = 0, clipValue = 0;
   static OptimizerSpec fromAttr(mlir::DictionaryAttr dict);
   /// Names of the per-parameter state tensors, e.g. {"m", "v"} for Adam.
   std::vector<std::string> stateNames() const;
@@ -26,12 +26,23 @@ struct OptimizerSpec {
 /// The formulas are PyTorch's (torch.optim.SGD, RMSprop, Adam, AdamW): a
 /// `weight_decay` adds weight_decay * p to the gradient, except AdamW's,
 /// which scales p by 1 - lr * weight_decay before the step.
-llvm::SmallVector<mlir::Value> buildUpdate(mlir::OpBuilder &b,
-                                           mlir::Location loc,
-                                           const OptimizerSpec &spec,
-                                           mlir::Value hyper, mlir::Value p,
-                                           mlir::Value g,
-                                           mlir::ValueRange state);
+/// A non-null `gradScale` (an f32 scalar) multiplies the gradient first.
+llvm::SmallVector<mlir::Value>
+buildUpdate(mlir::OpBuilder &b, mlir::Location loc, const OptimizerSpec &spec,
+            mlir::Value hyper, mlir::Value p, mlir::Value g,
+            mlir::ValueRange state, mlir::Value gradScale = {});
+
+/// One optimizer step of all `params` with their `grads` and `state` (each
+/// parameter's `stateNames().size()` tensors in turn). Returns the new
+/// parameters followed by the new state, in the same order. Gradient
+/// clipping applies to the step's gradients together: `clip_norm` scales
+/// them by min(1, clip_norm / (norm + 1e-6)), their global norm taken over
+/// every parameter (PyTorch's clip_grad_norm_), then `clip_value` clamps
+/// each element to [-clip_value, clip_value] (clip_grad_value_).
+llvm::SmallVector<mlir::Value>
+buildUpdates(mlir::OpBuilder &b, mlir::Location loc, const OptimizerSpec &spec,
+             mlir::Value hyper, mlir::ValueRange params, mlir::ValueRange grads,
+             mlir::ValueRange state);
 
 } // namespace lathe
 

@@ -187,7 +187,7 @@ private:
     SmallVector<NamedAttribute> a{
         b.getNamedAttr("name", b.getStringAttr(s.optimizerName))};
     for (auto &[k, v] : s.optimizerParams)
-      if (k != "weight_decay" || v != 0) // (no decay: left out, as schedules)
+      if (optimizerSettingShown(k, v))
         a.push_back(b.getNamedAttr(k, b.getF64FloatAttr(v)));
     if (s.lrSchedule != "constant")
       a.push_back(b.getNamedAttr("schedule", b.getStringAttr(s.lrSchedule)));

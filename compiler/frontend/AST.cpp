@@ -73,6 +73,11 @@ const char *lathe::activationName(Activation a) {
   return "?";
 }
 
+bool lathe::optimizerSettingShown(const std::string &key, double value) {
+  return value != 0 || (key != "weight_decay" && key != "clip_norm" &&
+                        key != "clip_value");
+}
+
 namespace {
 std::string at(Loc l) { return fmt::format("<{}:{}>", l.line, l.col); }
 
@@ -139,7 +144,7 @@ void dumpSettings(std::string &out, const Settings &s) {
   if (s.optimizer) {
     std::vector<std::string> p;
     for (auto &[k, v] : s.optimizerParams)
-      if (k != "weight_decay" || v != 0)
+      if (optimizerSettingShown(k, v))
         p.push_back(fmt::format("{}={}", k, v));
     if (s.lrSchedule != "constant")
       p.push_back("schedule=" + s.lrSchedule);

@@ -75,6 +75,19 @@ const std::vector<std::string_view> kLosses = {
     "sparse_categorical_crossentropy"};
 const std::vector<std::string_view> kOptimizers = {"sgd", "rmsprop", "adam",
                                                    "adamw"};
+/// The values an optimizer's setting takes (`nesterov` is a boolean).
+struct ValueRange {
+  double lo, hi;
+  bool hiInclusive, positive;
+};
+ValueRange optimizerRange(std::string_view key) {
+  if (key == "lr" || key == "epsilon")
+    return {0, 1e6, true, true};
+  if (key == "clip_norm" || key == "clip_value") // (0: off)
+    return {0, 1e6, true, false};
+  return {0, 1, false, false};
+}
+
 const std::vector<std::string_view> kClassMetrics = {"accuracy", "precision",
                                                      "recall", "f1"};
 const std::vector<std::string_view> kRegressionMetrics = {"mse", "mae"};
@@ -640,7 +653,8 @@ private:
     p = optimizerDefaults(c.name);
     std::vector<std::string_view> params;
     for (const char *k : {"lr", "momentum", "nesterov", "rho", "beta1",
-                          "beta2", "epsilon", "weight_decay"})
+                          "beta2", "epsilon", "weight_decay", "clip_norm",
+                          "clip_value"})
       if (p.count(k))
         params.push_back(k);
     params.push_back("schedule");
@@ -655,13 +669,14 @@ private:
         bool b;
         if (boolean(v, k, b))
           p[k] = b;
-      } else if (k == "lr" || k == "epsilon") {
-        if (number(v, k, 0, 1e6, true, x) && x == 0)
+      } else {
+        ValueRange r = optimizerRange(k);
+        if (!number(v, k, r.lo, r.hi, r.hiInclusive, x))
+          continue;
+        if (r.positive && x == 0)
           diags_.error(v->loc, fmt::format("`{}` must be positive", k));
         else
           p[k] = x;
-      } else if (number(v, k, 0, 1, false, x)) {
-        p[k] = x;
       }
     }
     if (p.count("nesterov") && p["nesterov"] != 0 && p["momentum"] == 0)
@@ -1026,24 +1041,20 @@ private:
 } // namespace
 
 std::map<std::string, double> lathe::optimizerDefaults(const std::string &n) {
+  std::map<std::string, double> p;
   if (n == "sgd")
-    return {{"lr", 0.01},
-            {"momentum", 0.0},
-            {"nesterov", 0.0},
-            {"weight_decay", 0.0}};
-  if (n == "rmsprop")
-    return {{"lr", 0.001},
-            {"rho", 0.9},
-            {"momentum", 0.0},
-            {"epsilon", 1e-7},
-            {"weight_decay", 0.0}};
-  if (n == "adam" || n == "adamw")
-    return {{"lr", 0.001},
-            {"beta1", 0.9},
-            {"beta2", 0.999},
-            {"epsilon", 1e-7},
-            {"weight_decay", n == "adamw" ? 0.01 : 0.0}};
-  return {};
+    p = {{"lr", 0.01}, {"momentum", 0.0}, {"nesterov", 0.0}};
+  else if (n == "rmsprop")
+    p = {{"lr", 0.001}, {"rho", 0.9}, {"momentum", 0.0}, {"epsilon", 1e-7}};
+  else if (n == "adam" || n == "adamw")
+    p = {{"lr", 0.001}, {"beta1", 0.9}, {"beta2", 0.999}, {"epsilon", 1e-7}};
+  else
+    return {};
+  // Every optimizer's: decay and gradient clipping, off but for AdamW's.
+  p["weight_decay"] = n == "adamw" ? 0.01 : 0.0;
+  p["clip_norm"] = 0;
+  p["clip_value"] = 0;
+  return p;
 }
 
 bool lathe::overrideOptimizer(Program &program, const std::string &spec,
@@ -1075,11 +1086,12 @@ bool lathe::overrideOptimizer(Program &program, const std::string &spec,
     char *end = nullptr;
     double v = value.empty() ? NAN : std::strtod(value.c_str(), &end);
     // The ranges of a model file's optimizer (checkOptimizer).
-    bool positive = key == "lr" || key == "epsilon";
+    ValueRange r = optimizerRange(key);
     bool ok = params.count(key) && end && *end == 0 &&
-              (key == "nesterov" ? v == 0 || v == 1
-               : positive        ? v > 0 && v <= 1e6
-                                 : v >= 0 && v < 1);
+              (key == "nesterov"
+                   ? v == 0 || v == 1
+                   : v >= r.lo && (r.hiInclusive ? v <= r.hi : v < r.hi) &&
+                         (!r.positive || v > 0));
     if (!ok) {
       error = fmt::format("bad setting '{}' for {}", item, name);
       return false;

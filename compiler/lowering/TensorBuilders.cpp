@@ -204,16 +204,28 @@ Value sumFirst(OpBuilder &b, Location loc, Value x) {
                  });
 }
 
-Value sumAll(OpBuilder &b, Location loc, Value x) {
+/// The sum of every element of `x`, or of their squares, as a 0-d tensor.
+static Value reduceAll(OpBuilder &b, Location loc, Value x, bool squares) {
   unsigned rank = shapeOf(x).size();
   MLIRContext *ctx = b.getContext();
   auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
   SmallVector<IteratorType> iters(rank, IteratorType::reduction);
   Value init = filled(b, loc, {}, 0.0);
   return generic(b, loc, {x}, {id}, init, AffineMap::get(rank, 0, {}, ctx),
-                 iters, [](OpBuilder &nb, Location nl, ValueRange args) {
-                   return Value(arith::AddFOp::create(nb, nl, args[0], args[1]));
+                 iters, [&](OpBuilder &nb, Location nl, ValueRange args) {
+                   Value v = squares ? Value(arith::MulFOp::create(
+                                           nb, nl, args[0], args[0]))
+                                     : args[0];
+                   return Value(arith::AddFOp::create(nb, nl, v, args[1]));
                  });
+}
+
+Value sumAll(OpBuilder &b, Location loc, Value x) {
+  return reduceAll(b, loc, x, false);
+}
+
+Value sumSquares(OpBuilder &b, Location loc, Value x) {
+  return reduceAll(b, loc, x, true);
 }
 
 Value scalarAt(OpBuilder &b, Location loc, Value t, int64_t index) {

@@ -86,6 +86,9 @@ mlir::Value sumFirst(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 /// Sums every element into a 0-d tensor.
 mlir::Value sumAll(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 
+/// Sums the squares of every element into a 0-d tensor.
+mlir::Value sumSquares(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+
 /// Reads a 0-d tensor or one element of a 1-d tensor as a scalar.
 mlir::Value scalarAt(mlir::OpBuilder &b, mlir::Location loc, mlir::Value t,
                      int64_t index = -1);

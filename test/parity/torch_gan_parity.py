@@ -2,7 +2,7 @@
 optimizer) in PyTorch: the discriminator step's loss and update, then the
 generator step's loss and update through the updated discriminator. With
 SGD an update is -lr times the gradient, so comparing updates compares
-gradients. Usage: torch_gan_parity.py LR TRACE_DIR
+gradients. Usage: torch_gan_parity.py LR TRACE_DIR [CLIP_NORM]
 """
 import sys
 
@@ -54,6 +54,9 @@ def discriminator(p, x):
 
 def main():
     lr, trace = float(sys.argv[1]), sys.argv[2]
+    # clip_norm, where the trace was made with one: each step clips the
+    # gradients of the network it updates, together.
+    clip = float(sys.argv[3]) if len(sys.argv) > 3 else 0.0
     init, batch = read(f"{trace}/initial.safetensors"), read(f"{trace}/batch.safetensors")
     dstep, gstep = read(f"{trace}/dstep.safetensors"), read(f"{trace}/gstep.safetensors")
     real, mask, z = batch["real"], batch["mask"] > 0, batch["z"]
@@ -67,6 +70,8 @@ def main():
     d_loss = F.binary_cross_entropy(d_real, torch.ones_like(d_real)) + \
         F.binary_cross_entropy(discriminator(p, fake), torch.zeros(z.shape[0], 1))
     d_loss.backward()
+    if clip:
+        torch.nn.utils.clip_grad_norm_([p[k] for k in dnames], clip)
     checks.append(("d_loss", rel(dstep["d_loss"][0], d_loss.detach())))
     with torch.no_grad():
         for k in dnames:
@@ -79,6 +84,8 @@ def main():
     out = discriminator(p, generator(p, z))
     g_loss = F.binary_cross_entropy(out, torch.ones_like(out))
     g_loss.backward()
+    if clip:
+        torch.nn.utils.clip_grad_norm_([p[k] for k in gnames], clip)
     checks.append(("g_loss", rel(gstep["g_loss"][0], g_loss.detach())))
     for k in gnames:
         checks.append((f"g_step update of {k}", rel(gstep[k] - init[k], -lr * p[k].grad)))

@@ -106,10 +106,37 @@ def loss_fn(model, pred, y, mask):
     return -(y * torch.log(pred)).sum(dim=1).mean()
 
 
+class Clipped:
+    """An optimizer whose step first clips the gradients as Lathe's
+    clip_norm and clip_value do: clip_grad_norm_ over all the parameters
+    together, then clip_grad_value_."""
+
+    def __init__(self, opt, params, norm, value):
+        self.opt, self.params, self.norm, self.value = opt, params, norm, value
+
+    def zero_grad(self):
+        self.opt.zero_grad()
+
+    def step(self):
+        if self.norm:
+            torch.nn.utils.clip_grad_norm_(self.params, self.norm)
+        if self.value:
+            torch.nn.utils.clip_grad_value_(self.params, self.value)
+        self.opt.step()
+
+
 def optimizer(spec, params):
     name, _, rest = spec.partition(":")
     kv = dict(item.split("=") for item in rest.split(",") if item)
     kv = {k: float(v) for k, v in kv.items()}
+    opt = torch_optimizer(name, kv, params)
+    if kv.get("clip_norm", 0) or kv.get("clip_value", 0):
+        return Clipped(opt, params, kv.get("clip_norm", 0),
+                       kv.get("clip_value", 0))
+    return opt
+
+
+def torch_optimizer(name, kv, params):
     if name == "sgd":
         return torch.optim.SGD(params, lr=kv.get("lr", 0.01),
                                momentum=kv.get("momentum", 0.0),
