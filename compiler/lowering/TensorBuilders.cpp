@@ -225,7 +225,38 @@ Value sumAll(OpBuilder &b, Location loc, Value x) {
 }
 
 Value sumSquares(OpBuilder &b, Location loc, Value x) {
-  return reduceAll(b, loc, x, true);
+  // One chain of adds through every element would take an add's latency
+  // per element; summed as rows of `lanes` columns, the columns are
+  // independent sums that vectorize, and only their `lanes` sums remain.
+  ArrayRef<int64_t> shape = shapeOf(x);
+  int64_t n = ShapedType::getNumElements(shape);
+  int64_t lanes = n % 64 == 0 && n >= 256 ? 64 : n % 16 == 0 && n >= 64 ? 16 : 0;
+  if (!lanes)
+    return reduceAll(b, loc, x, true);
+  MLIRContext *ctx = b.getContext();
+  Value flat = x;
+  if (shape.size() != 1) {
+    ReassociationIndices all;
+    for (unsigned d = 0; d < shape.size(); ++d)
+      all.push_back(d);
+    flat = tensor::CollapseShapeOp::create(
+        b, loc, RankedTensorType::get({n}, b.getF32Type()), x,
+        ArrayRef<ReassociationIndices>{all});
+  }
+  Value rows = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({n / lanes, lanes}, b.getF32Type()), flat,
+      ArrayRef<ReassociationIndices>{{0, 1}});
+  // Loops: d0 over the columns, d1 over the rows summed.
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
+  Value columns = generic(
+      b, loc, {rows}, {AffineMap::get(2, 0, {d1, d0}, ctx)},
+      filled(b, loc, {lanes}, 0.0), AffineMap::get(2, 0, {d0}, ctx),
+      {IteratorType::parallel, IteratorType::reduction},
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value sq = arith::MulFOp::create(nb, nl, args[0], args[0]);
+        return Value(arith::AddFOp::create(nb, nl, sq, args[1]));
+      });
+  return reduceAll(b, loc, columns, false);
 }
 
 Value scalarAt(OpBuilder &b, Location loc, Value t, int64_t index) {
