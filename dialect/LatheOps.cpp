@@ -166,13 +166,14 @@ LogicalResult Conv2DTransposeOp::inferReturnTypes(
   return success();
 }
 
-LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *ctx,
-                                            std::optional<Location> loc,
-                                            Adaptor adaptor,
-                                            SmallVectorImpl<Type> &results) {
+/// The result of a pooling op over `size`×`size` windows moved by `stride`.
+template <typename Adaptor>
+static LogicalResult inferPool(MLIRContext *ctx, std::optional<Location> loc,
+                               Adaptor adaptor, const char *what,
+                               SmallVectorImpl<Type> &results) {
   Checker c{loc};
   auto x = tensorOf(adaptor.getInput().getType());
-  if (failed(expectRank(c, x, 4, "maxpool2d input")))
+  if (failed(expectRank(c, x, 4, what)))
     return failure();
   int64_t k = adaptor.getSize(), s = adaptor.getStride();
   if (k <= 0 || s <= 0)
@@ -185,6 +186,31 @@ LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *ctx,
     return failure();
   results.push_back(
       f32Tensor(ctx, {x.getDimSize(0), *h, *w, x.getDimSize(3)}));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferPool(ctx, loc, adaptor, "maxpool2d input", results);
+}
+
+LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferPool(ctx, loc, adaptor, "avgpool2d input", results);
+}
+
+LogicalResult GlobalAvgPoolOp::inferReturnTypes(
+    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto x = tensorOf(adaptor.getInput().getType());
+  if (failed(expectRank(c, x, 4, "global_avgpool input")))
+    return failure();
+  results.push_back(f32Tensor(ctx, {x.getDimSize(0), x.getDimSize(3)}));
   return success();
 }
 

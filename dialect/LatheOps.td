@@ -102,6 +102,39 @@ def Lathe_MaxPool2DOp : Lathe_Op<"maxpool2d", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+def Lathe_AvgPool2DOp : Lathe_Op<"avgpool2d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D average pooling over NHWC windows (no padding)";
+  let description = [{
+    Takes the mean over `size`×`size` windows moved by `stride` (Keras'
+    `AveragePooling2D`, PyTorch's `avg_pool2d` without padding).
+
+    ```mlir
+    %y = lathe.avgpool2d %x {size = 2 : i64, stride = 2 : i64}
+           : tensor<32x26x26x32xf32> -> tensor<32x13x13x32xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$size,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$stride);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Lathe_GlobalAvgPoolOp
+    : Lathe_Op<"global_avgpool", [Pure, InferTypeOpAdaptor]> {
+  let summary = "the mean of each channel over all positions of an NHWC image";
+  let description = [{
+    `[batch, h, w, c] -> [batch, c]` (Keras' `GlobalAveragePooling2D`).
+
+    ```mlir
+    %y = lathe.global_avgpool %x : tensor<32x7x7x64xf32> -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 def Lathe_FlattenOp : Lathe_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
   let summary = "collapse every dimension but the batch into one";
   let description = [{

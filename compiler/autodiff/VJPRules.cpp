@@ -154,6 +154,17 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
                                    int64_t(m.getSize()),
                                    int64_t(m.getStride())));
       })
+      .Case([&](AvgPool2DOp m) -> FailureOr<Grads> {
+        if (m.getStride() < m.getSize())
+          return m.emitError("the gradient of overlapping average pooling "
+                             "windows (stride < size) is not supported yet");
+        return one(avgPoolBackward(b, loc, m.getInput(), dy,
+                                   int64_t(m.getSize()),
+                                   int64_t(m.getStride())));
+      })
+      .Case([&](GlobalAvgPoolOp m) -> FailureOr<Grads> {
+        return one(globalAvgPoolBackward(b, loc, m.getInput(), dy));
+      })
       .Case([&](ReluOp r) -> FailureOr<Grads> {
         return one(elementwise(b, loc, dy, r.getInput(),
                                [](OpBuilder &nb, Location nl, Value g, Value x) {

@@ -110,6 +110,13 @@ private:
       y = MaxPool2DOp::create(b, at, x, b.getI64IntegerAttr(l.kernel),
                               b.getI64IntegerAttr(l.stride));
       break;
+    case LayerKind::AvgPool:
+      y = AvgPool2DOp::create(b, at, x, b.getI64IntegerAttr(l.kernel),
+                              b.getI64IntegerAttr(l.stride));
+      break;
+    case LayerKind::GlobalAvgPool:
+      y = GlobalAvgPoolOp::create(b, at, x);
+      break;
     case LayerKind::Flatten:
       y = FlattenOp::create(b, at, x);
       break;

@@ -47,6 +47,8 @@ const char *lathe::layerKindName(LayerKind k) {
   case LayerKind::Conv2D: return "conv2d";
   case LayerKind::Conv2DTranspose: return "conv2d_transpose";
   case LayerKind::MaxPool: return "maxpool";
+  case LayerKind::AvgPool: return "avgpool";
+  case LayerKind::GlobalAvgPool: return "global_avgpool";
   case LayerKind::Flatten: return "flatten";
   case LayerKind::Reshape: return "reshape";
   case LayerKind::Embedding: return "embedding";
@@ -104,6 +106,7 @@ std::string layerArgs(const Layer &l) {
     act();
     break;
   case LayerKind::MaxPool:
+  case LayerKind::AvgPool:
     a.push_back(fmt::format("size={}", l.kernel));
     a.push_back(fmt::format("stride={}", l.stride));
     break;

@@ -51,6 +51,9 @@ const std::vector<LayerSpec> &layerSpecs() {
        {"filters", "kernel"},
        "conv2d_transpose(64, kernel=5, stride=2, padding=same)"},
       {"maxpool", LayerKind::MaxPool, {"size", "stride"}, 1, {}, "maxpool(2)"},
+      {"avgpool", LayerKind::AvgPool, {"size", "stride"}, 1, {}, "avgpool(2)"},
+      {"global_avgpool", LayerKind::GlobalAvgPool, {}, 0, {},
+       "global_avgpool"},
       {"flatten", LayerKind::Flatten, {}, 0, {}, "flatten"},
       {"reshape", LayerKind::Reshape, {}, 0, {}, "reshape(7, 7, 128)"},
       {"embedding", LayerKind::Embedding, {"vocab", "dim"}, 2,
@@ -395,7 +398,7 @@ private:
       ok &= posInt(v, "kernel", l.kernel);
     if (auto *v = get("vocab"))
       ok &= posInt(v, "vocab", l.kernel);
-    if (spec->kind == LayerKind::MaxPool) {
+    if (spec->kind == LayerKind::MaxPool || spec->kind == LayerKind::AvgPool) {
       l.kernel = 2;
       if (auto *v = get("size"))
         ok &= posInt(v, "size", l.kernel);
@@ -485,16 +488,33 @@ private:
       break;
     }
     case LayerKind::MaxPool:
+    case LayerKind::AvgPool:
       if (d.size() != 3)
-        return fail(fmt::format("maxpool expects [height, width, channels] "
+        return fail(fmt::format("{} expects [height, width, channels] "
                                 "input, got {}",
-                                shapeStr(d)));
+                                layerKindName(l.kind), shapeStr(d)),
+                    "an image input is f32[h, w, c], or `reshape(h, w, c)` "
+                    "before this layer");
+      if (l.stride < l.kernel)
+        return fail(fmt::format("overlapping {} windows (stride {} < size "
+                                "{}) are not supported",
+                                layerKindName(l.kind), l.stride, l.kernel),
+                    "use a stride of at least the size");
       if (l.kernel > d[0] || l.kernel > d[1])
         return fail(fmt::format("pool size {} does not fit input {}",
                                 l.kernel, shapeStr(d)),
                     "use a smaller pool size");
       out.dims = {(d[0] - l.kernel) / l.stride + 1,
                   (d[1] - l.kernel) / l.stride + 1, d[2]};
+      break;
+    case LayerKind::GlobalAvgPool:
+      if (d.size() != 3)
+        return fail(fmt::format("global_avgpool expects [height, width, "
+                                "channels] input, got {}",
+                                shapeStr(d)),
+                    "an image input is f32[h, w, c], or `reshape(h, w, c)` "
+                    "before this layer");
+      out.dims = {d[2]};
       break;
     case LayerKind::Flatten:
       out.dims = {elements(d)};

@@ -407,3 +407,101 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
     return covered;
   return embed(b, loc, covered, xs, {0, 0, 0, 0}, {1, 1, 1, 1});
 }
+
+Value lathe::lowerAvgPool(OpBuilder &b, Location loc, Value x, int64_t k,
+                          int64_t s) {
+  // As lowerMaxPool: the window's k*k reads summed in row-major order, then
+  // scaled by 1 / k^2.
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  int64_t ho = (xs[1] - k) / s + 1, wo = (xs[2] - k) / s + 1;
+  SmallVector<Value> reads(k * k, x);
+  return tb::generic(
+      b, loc, reads, windowMaps(ctx, k, s),
+      tensor::EmptyOp::create(b, loc, {xs[0], ho, wo, xs[3]}, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(4, ctx),
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value sum = a[0];
+        for (int64_t w = 1; w < k * k; ++w)
+          sum = arith::AddFOp::create(nb, nl, sum, a[w]);
+        return Value(arith::MulFOp::create(nb, nl, sum,
+                                           tb::f32(nb, nl, 1.0 / double(k * k))));
+      });
+}
+
+Value lathe::avgPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
+                             int64_t k, int64_t s) {
+  // Loops over the covered input (n, ih, iw, c): the window's gradient over
+  // k^2 where the position lies in the window, zero in the gap between
+  // windows (stride > size).
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x), ys = tb::shapeOf(dy);
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  int64_t ch = ys[1] * s, cw = ys[2] * s;
+  auto win = AffineMap::get(
+      4, 0, {dim(0), dim(1).floorDiv(s), dim(2).floorDiv(s), dim(3)}, ctx);
+  Value covered = tb::generic(
+      b, loc, {dy}, {win},
+      tensor::EmptyOp::create(b, loc, {xs[0], ch, cw, xs[3]}, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(4, ctx),
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value share = arith::MulFOp::create(
+            nb, nl, a[0], tb::f32(nb, nl, 1.0 / double(k * k)));
+        if (s == k)
+          return share;
+        Value sc = arith::ConstantIndexOp::create(nb, nl, s);
+        Value kc = arith::ConstantIndexOp::create(nb, nl, k);
+        auto inWindow = [&](unsigned d) {
+          Value at = arith::RemUIOp::create(
+              nb, nl, linalg::IndexOp::create(nb, nl, d), sc);
+          return arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ult, at,
+                                       kc);
+        };
+        Value inside = arith::AndIOp::create(nb, nl, inWindow(1), inWindow(2));
+        return Value(arith::SelectOp::create(nb, nl, inside, share,
+                                             tb::f32(nb, nl, 0)));
+      });
+  if (ch == xs[1] && cw == xs[2])
+    return covered;
+  return embed(b, loc, covered, xs, {0, 0, 0, 0}, {1, 1, 1, 1});
+}
+
+Value lathe::lowerGlobalAvgPool(OpBuilder &b, Location loc, Value x) {
+  // Loops (n, h, w, c), the channels innermost and contiguous: a sum per
+  // (n, c) over h and w, then scaled.
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  Value sum = tb::generic(
+      b, loc, {x}, {AffineMap::getMultiDimIdentityMap(4, ctx)},
+      tb::filled(b, loc, {xs[0], xs[3]}, 0.0),
+      AffineMap::get(4, 0, {dim(0), dim(3)}, ctx),
+      {IteratorType::parallel, IteratorType::reduction,
+       IteratorType::reduction, IteratorType::parallel},
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
+      });
+  double inv = 1.0 / double(xs[1] * xs[2]);
+  return tb::map(b, loc, {sum}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+    return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
+  });
+}
+
+Value lathe::globalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
+                                   Value dy) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  double inv = 1.0 / double(xs[1] * xs[2]);
+  return tb::generic(
+      b, loc, {dy}, {AffineMap::get(4, 0, {dim(0), dim(3)}, ctx)},
+      tensor::EmptyOp::create(b, loc, xs, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(4, ctx),
+      SmallVector<IteratorType>(4, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return Value(
+            arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
+      });
+}

@@ -60,6 +60,25 @@ mlir::Value maxPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x, mlir::Value dy, int64_t size,
                             int64_t stride);
 
+/// Average pooling: the mean of each window, one elementwise loop over the
+/// output reading the window.
+mlir::Value lowerAvgPool(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                         int64_t size, int64_t stride);
+
+/// Spreads each window's gradient evenly over it (zeros where no window
+/// reaches). Windows must not overlap (stride >= size).
+mlir::Value avgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value x, mlir::Value dy, int64_t size,
+                            int64_t stride);
+
+/// [n, h, w, c] -> [n, c]: the mean over every position.
+mlir::Value lowerGlobalAvgPool(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value x);
+
+/// dx[n, h, w, c] = dy[n, c] / (h * w).
+mlir::Value globalAvgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::Value x, mlir::Value dy);
+
 } // namespace lathe
 
 #endif

@@ -210,6 +210,11 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
   if (auto m = dyn_cast<MaxPool2DOp>(op))
     return lowerMaxPool(b, loc, m.getInput(), int64_t(m.getSize()),
                         int64_t(m.getStride()));
+  if (auto m = dyn_cast<AvgPool2DOp>(op))
+    return lowerAvgPool(b, loc, m.getInput(), int64_t(m.getSize()),
+                        int64_t(m.getStride()));
+  if (auto m = dyn_cast<GlobalAvgPoolOp>(op))
+    return lowerGlobalAvgPool(b, loc, m.getInput());
   if (auto e = dyn_cast<EmbeddingOp>(op))
     return lowerEmbedding(b, loc, e.getIds(), e.getTable());
   if (auto l = dyn_cast<LSTMOp>(op))

@@ -13,7 +13,7 @@ Families:
          dropout between them, with a softmax (class labels or one-hot), sigmoid or linear (mse)
          output.
   conv   image classifiers: 1-3 convolutions (kernel 1-5, stride 1-3, same
-         or valid padding, an activation or none), max pooling, leaky ReLU,
+         or valid padding, an activation or none), max or average pooling, leaky ReLU,
          a transposed convolution, dense layers; or a generator-like stack
          (dense, reshape, transposed convolutions, a convolution).
   rnn    embeddings (or float sequences), one or two LSTMs with or without
@@ -71,7 +71,7 @@ def conv_model(rng):
                       + (f", activation={act})" if act else ")"))
         if rng.random() < 0.3 and size >= 2:
             p = rng.choice([2, 3]) if size >= 3 else 2
-            layers.append(f"maxpool({p})")
+            layers.append(f"{rng.choice(['maxpool', 'avgpool'])}({p})")
             size = (size - p) // p + 1
         if rng.random() < 0.2:
             layers.append("leaky_relu(0.1)")
@@ -79,7 +79,7 @@ def conv_model(rng):
         layers.append(f"conv2d_transpose({rng.choice([2, 4])}, "
                       f"kernel={rng.choice([3, 4, 5])}, "
                       f"stride={rng.choice([1, 2])}, padding=same)")
-    layers.append("flatten")
+    layers.append("global_avgpool" if rng.random() < 0.3 else "flatten")
     if rng.random() < 0.5:
         layers.append(f"dense({rng.choice([16, 32, 64])}, "
                       f"activation={rng.choice(['relu', 'tanh'])})")
@@ -241,6 +241,11 @@ def forward(src, p, x, seed=None):
         elif kind == "maxpool":
             k = int(args)
             h = F.max_pool2d(h.permute(0, 3, 1, 2), k, k).permute(0, 2, 3, 1)
+        elif kind == "avgpool":
+            k = int(args)
+            h = F.avg_pool2d(h.permute(0, 3, 1, 2), k, k).permute(0, 2, 3, 1)
+        elif kind == "global_avgpool":
+            h = h.mean(dim=(1, 2))
         elif kind == "leaky_relu":
             h = F.leaky_relu(h, float(args))
         elif kind == "reshape":
