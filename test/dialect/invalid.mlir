@@ -116,6 +116,24 @@ func.func @pool_rank(%x: tensor<4x10xf32>) {
 
 // -----
 
+func.func @avgpool_rank(%x: tensor<4x10xf32>) {
+  // expected-error @+2 {{avgpool2d input must have rank 4, got [4, 10]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.avgpool2d %x {size = 2 : i64, stride = 2 : i64} : tensor<4x10xf32> -> tensor<4x5xf32>
+  return
+}
+
+// -----
+
+func.func @global_avgpool_rank(%x: tensor<4x10x3xf32>) {
+  // expected-error @+2 {{global_avgpool input must have rank 4, got [4, 10, 3]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.global_avgpool %x : tensor<4x10x3xf32> -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
 func.func @pool_window(%x: tensor<1x3x3x1xf32>) {
   // expected-error @+2 {{window of 4 does not fit input size 3 without padding}}
   // expected-error @+1 {{failed to infer returned types}}

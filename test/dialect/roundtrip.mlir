@@ -31,6 +31,15 @@ func.func @layers(%x: tensor<4x28x28x1xf32>, %f: tensor<3x3x1x8xf32>, %b8: tenso
   return %7 : tensor<4x10xf32>
 }
 
+// CHECK-LABEL: func.func @pools
+func.func @pools(%x: tensor<4x26x26x8xf32>) -> tensor<4x8xf32> {
+  // CHECK: lathe.avgpool2d %{{.*}} {size = 2 : i64, stride = 3 : i64} : tensor<4x26x26x8xf32> -> tensor<4x9x9x8xf32>
+  %0 = lathe.avgpool2d %x {size = 2 : i64, stride = 3 : i64} : tensor<4x26x26x8xf32> -> tensor<4x9x9x8xf32>
+  // CHECK: lathe.global_avgpool %{{.*}} : tensor<4x9x9x8xf32> -> tensor<4x8xf32>
+  %1 = lathe.global_avgpool %0 : tensor<4x9x9x8xf32> -> tensor<4x8xf32>
+  return %1 : tensor<4x8xf32>
+}
+
 // CHECK-LABEL: func.func @text
 func.func @text(%ids: tensor<2x7xi32>, %t: tensor<100x4xf32>, %k: tensor<4x12xf32>,
                 %r: tensor<3x12xf32>, %b: tensor<12xf32>) -> (tensor<2x3x7xf32>, tensor<2x3xf32>) {

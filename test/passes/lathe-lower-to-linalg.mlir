@@ -163,6 +163,24 @@ func.func @conv_pool(%x: tensor<1x8x8x1xf32>, %f: tensor<3x3x1x4xf32>, %b: tenso
 
 // -----
 
+// Average pooling reads its window as max pooling does and scales the sum;
+// global average pooling sums over h and w with the channels innermost.
+// CHECK-LABEL: func.func @avg_pools
+// CHECK: linalg.generic {{.*}} ins(%arg0, %arg0, %arg0, %arg0 : {{.*}}) outs(%{{.*}} : tensor<1x4x4x3xf32>)
+// CHECK: %[[S1:.*]] = arith.addf
+// CHECK: %[[S2:.*]] = arith.addf %[[S1]]
+// CHECK: %[[S3:.*]] = arith.addf %[[S2]]
+// CHECK: arith.mulf %[[S3]], %{{.*}} : f32
+// CHECK: iterator_types = ["parallel", "reduction", "reduction", "parallel"]} ins(%{{.*}} : tensor<1x4x4x3xf32>) outs(%{{.*}} : tensor<1x3xf32>)
+// CHECK: arith.constant 6.250000e-02 : f32
+func.func @avg_pools(%x: tensor<1x8x8x3xf32>) -> tensor<1x3xf32> {
+  %0 = lathe.avgpool2d %x {size = 2 : i64, stride = 2 : i64} : tensor<1x8x8x3xf32> -> tensor<1x4x4x3xf32>
+  %1 = lathe.global_avgpool %0 : tensor<1x4x4x3xf32> -> tensor<1x3xf32>
+  return %1 : tensor<1x3xf32>
+}
+
+// -----
+
 // A transposed convolution is the input gradient of a convolution: each
 // input pixel's contributions to its 5x5x3 window are one matmul with the
 // filter transposed, and col2im adds the overlapping windows into the
