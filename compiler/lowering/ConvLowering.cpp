@@ -324,12 +324,12 @@ static SmallVector<AffineMap> windowMaps(MLIRContext *ctx, int64_t k,
   return maps;
 }
 
-Value lathe::lowerMaxPool(OpBuilder &b, Location loc, Value x, int64_t k,
-                          int64_t s) {
-  // One elementwise loop over the output reading the k*k window positions
-  // as k*k operands (the window unrolled): the output is written once and
-  // the channels are the contiguous innermost loop. The maximum is taken
-  // in the window's row-major order from -inf, as linalg's pooling op does.
+/// One elementwise loop over a pooling's output (n, oh, ow, c) reading the
+/// k*k window positions of `x` as k*k operands (the window unrolled, in
+/// row-major order): the output is written once and the channels are the
+/// contiguous innermost loop. `body` combines the k*k values.
+static Value overWindows(OpBuilder &b, Location loc, Value x, int64_t k,
+                         int64_t s, tb::Body body) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t ho = (xs[1] - k) / s + 1, wo = (xs[2] - k) / s + 1;
@@ -338,8 +338,15 @@ Value lathe::lowerMaxPool(OpBuilder &b, Location loc, Value x, int64_t k,
       b, loc, reads, windowMaps(ctx, k, s),
       tensor::EmptyOp::create(b, loc, {xs[0], ho, wo, xs[3]}, b.getF32Type()),
       AffineMap::getMultiDimIdentityMap(4, ctx),
-      SmallVector<IteratorType>(4, IteratorType::parallel),
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
+      SmallVector<IteratorType>(4, IteratorType::parallel), body);
+}
+
+Value lathe::lowerMaxPool(OpBuilder &b, Location loc, Value x, int64_t k,
+                          int64_t s) {
+  // The maximum is taken in the window's row-major order from -inf, as
+  // linalg's pooling op does.
+  return overWindows(
+      b, loc, x, k, s, [&](OpBuilder &nb, Location nl, ValueRange a) {
         Value m = tb::f32(nb, nl, -std::numeric_limits<double>::infinity());
         for (int64_t w = 0; w < k * k; ++w)
           m = arith::MaximumFOp::create(nb, nl, m, a[w]);
@@ -352,16 +359,10 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x), ys = tb::shapeOf(dy);
   auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
-  // Pass 1, one elementwise loop over the output (n, oh, ow, c) reading the
-  // k*k window positions (unrolled): the position i * k + j of the first
+  // Pass 1, over the output's windows: the position i * k + j of the first
   // maximum of each window, scanning in row-major order from -inf.
-  SmallVector<Value> reads(k * k, x);
-  Value arg = tb::generic(
-      b, loc, reads, windowMaps(ctx, k, s),
-      tensor::EmptyOp::create(b, loc, ys, b.getF32Type()),
-      AffineMap::getMultiDimIdentityMap(4, ctx),
-      SmallVector<IteratorType>(4, IteratorType::parallel),
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
+  Value arg = overWindows(
+      b, loc, x, k, s, [&](OpBuilder &nb, Location nl, ValueRange a) {
         Value best = tb::f32(nb, nl, -std::numeric_limits<double>::infinity());
         Value pos = tb::f32(nb, nl, -1.0);
         for (int64_t w = 0; w < k * k; ++w) {
@@ -410,18 +411,9 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
 
 Value lathe::lowerAvgPool(OpBuilder &b, Location loc, Value x, int64_t k,
                           int64_t s) {
-  // As lowerMaxPool: the window's k*k reads summed in row-major order, then
-  // scaled by 1 / k^2.
-  MLIRContext *ctx = b.getContext();
-  ArrayRef<int64_t> xs = tb::shapeOf(x);
-  int64_t ho = (xs[1] - k) / s + 1, wo = (xs[2] - k) / s + 1;
-  SmallVector<Value> reads(k * k, x);
-  return tb::generic(
-      b, loc, reads, windowMaps(ctx, k, s),
-      tensor::EmptyOp::create(b, loc, {xs[0], ho, wo, xs[3]}, b.getF32Type()),
-      AffineMap::getMultiDimIdentityMap(4, ctx),
-      SmallVector<IteratorType>(4, IteratorType::parallel),
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
+  // The window's k*k reads summed in row-major order, then scaled by 1/k^2.
+  return overWindows(
+      b, loc, x, k, s, [&](OpBuilder &nb, Location nl, ValueRange a) {
         Value sum = a[0];
         for (int64_t w = 1; w < k * k; ++w)
           sum = arith::AddFOp::create(nb, nl, sum, a[w]);
