@@ -203,9 +203,10 @@ LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *ctx,
   return inferPool(ctx, loc, adaptor, "avgpool2d input", results);
 }
 
-LogicalResult GlobalAvgPoolOp::inferReturnTypes(
-    MLIRContext *ctx, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &results) {
+LogicalResult
+GlobalAvgPoolOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
   Checker c{loc};
   auto x = tensorOf(adaptor.getInput().getType());
   if (failed(expectRank(c, x, 4, "global_avgpool input")))
@@ -382,7 +383,8 @@ static const char *const kLosses[] = {"mse", "binary_crossentropy",
 static LogicalResult verifyOptimizer(Operation *op, DictionaryAttr opt) {
   auto name = opt.getAs<StringAttr>("name");
   if (!name || !llvm::is_contained(kOptimizers, name.getValue()))
-    return op->emitOpError("optimizer needs a name of sgd, rmsprop, adam or adamw");
+    return op->emitOpError(
+        "optimizer needs a name of sgd, rmsprop, adam or adamw");
   auto lr = opt.getAs<FloatAttr>("lr");
   if (!lr || !(lr.getValueAsDouble() > 0))
     return op->emitOpError("optimizer needs a positive learning rate `lr`");

@@ -1,4 +1,5 @@
-//===- Files.cpp - Whole files ---------------------------------------------===//
+//===- Files.cpp - Whole files
+//---------------------------------------------===//
 #include "runtime/Files.h"
 
 #include <cerrno>

@@ -1,4 +1,5 @@
-//===- Files.h - Whole files and big-endian words -----------------*- C++ -*-===//
+//===- Files.h - Whole files and big-endian words -----------------*- C++
+//-*-===//
 #ifndef LATHE_RUNTIME_FILES_H
 #define LATHE_RUNTIME_FILES_H
 

@@ -69,9 +69,7 @@ public:
   }
 
   /// The next step's hyperparameters at learning rate `lr`.
-  void setHyper(double lr) {
-    info.stepHyper(++step, lr, hyper.data());
-  }
+  void setHyper(double lr) { info.stepHyper(++step, lr, hyper.data()); }
 
   void discriminatorStep() {
     PackedCall &call = call_.clear();

@@ -64,8 +64,8 @@ bool lathe::rt::readPngGray(const std::string &path, int &width, int &height,
   std::string file;
   if (!readFile(path, file, error))
     return false;
-  if (decodePngGray(reinterpret_cast<const uint8_t *>(file.data()),
-                    file.size(), width, height, gray, error))
+  if (decodePngGray(reinterpret_cast<const uint8_t *>(file.data()), file.size(),
+                    width, height, gray, error))
     return true;
   error = fmt::format("{}: {}", path, error);
   return false;

@@ -1,8 +1,8 @@
 //===- Train.cpp - The training loop and the commands around it -----------===//
 #include "runtime/Train.h"
-#include "runtime/CudaDriver.h"
 #include "runtime/BatchQueue.h"
 #include "runtime/Checkpoint.h"
+#include "runtime/CudaDriver.h"
 #include "runtime/EarlyStopping.h"
 #include "runtime/Files.h"
 #include "runtime/Gan.h"
@@ -249,27 +249,25 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
     if (auto it = info.optimizerParams.find(key);
         it != info.optimizerParams.end() && it->second > 0)
       extras.push_back(fmt::format(fmt::runtime(what), it->second));
-  fmt::print("model {}: {} parameters, batch {}, {} epochs, {}{}{} on {} "
-             "samples{}{}\n",
-             info.name,
-             std::accumulate(info.params.begin(), info.params.end(), int64_t(0),
-                             [](int64_t a, const TensorSpec &t) {
-                               return a + t.size();
-                             }),
-             info.batch, info.epochs, info.optimizer,
-             extras.empty() ? ""
-                            : fmt::format(" ({})", fmt::join(extras, ", ")),
-             info.schedule == "constant"
-                 ? ""
-                 : fmt::format(" with {} learning-rate decay", info.schedule),
-             train.n,
-             validation.n ? fmt::format(", {} for validation", validation.n)
-                          : "",
-             info.earlyStopping > 0
-                 ? fmt::format("; stops after {} epochs without a lower "
-                               "val_loss",
-                               info.earlyStopping)
-                 : "");
+  fmt::print(
+      "model {}: {} parameters, batch {}, {} epochs, {}{}{} on {} "
+      "samples{}{}\n",
+      info.name,
+      std::accumulate(
+          info.params.begin(), info.params.end(), int64_t(0),
+          [](int64_t a, const TensorSpec &t) { return a + t.size(); }),
+      info.batch, info.epochs, info.optimizer,
+      extras.empty() ? "" : fmt::format(" ({})", fmt::join(extras, ", ")),
+      info.schedule == "constant"
+          ? ""
+          : fmt::format(" with {} learning-rate decay", info.schedule),
+      train.n,
+      validation.n ? fmt::format(", {} for validation", validation.n) : "",
+      info.earlyStopping > 0
+          ? fmt::format("; stops after {} epochs without a lower "
+                        "val_loss",
+                        info.earlyStopping)
+          : "");
   std::fflush(stdout);
 
   Session session(info, entry);

@@ -62,11 +62,9 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
     Value g = gradScale ? mul(nb, nl, a[1], gradScale) : a[1];
     if (s.clipValue > 0)
       g = arith::MinimumFOp::create(
-          nb, nl,
-          arith::MaximumFOp::create(nb, nl, g, c(nb, nl, -s.clipValue)),
+          nb, nl, arith::MaximumFOp::create(nb, nl, g, c(nb, nl, -s.clipValue)),
           c(nb, nl, s.clipValue));
-    return l2 ? add(nb, nl, g, mul(nb, nl, a[0], c(nb, nl, s.weightDecay)))
-              : g;
+    return l2 ? add(nb, nl, g, mul(nb, nl, a[0], c(nb, nl, s.weightDecay))) : g;
   };
   auto loop = [&](ValueRange xs, unsigned n,
                   function_ref<Values(OpBuilder &, Location, ValueRange)> f) {
@@ -88,15 +86,16 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
                   Value gr = grad(nb, nl, a);
                   Value m = add(nb, nl, mul(nb, nl, a[2], c(nb, nl, s.beta1)),
                                 mul(nb, nl, gr, c(nb, nl, 1 - s.beta1)));
-                  Value v = add(nb, nl, mul(nb, nl, a[3], c(nb, nl, s.beta2)),
-                                mul(nb, nl, mul(nb, nl, gr, gr),
-                                    c(nb, nl, 1 - s.beta2)));
+                  Value v = add(
+                      nb, nl, mul(nb, nl, a[3], c(nb, nl, s.beta2)),
+                      mul(nb, nl, mul(nb, nl, gr, gr), c(nb, nl, 1 - s.beta2)));
                   Value denom = add(
                       nb, nl, mul(nb, nl, math::SqrtOp::create(nb, nl, v), invSqrtBc2),
                       c(nb, nl, s.epsilon));
                   Value p0 = keep ? mul(nb, nl, a[0], keep) : a[0];
-                  Value np = sub(nb, nl, p0,
-                                 mul(nb, nl, stepSize, tb::divByFinite(nb, nl, m, denom)));
+                  Value np = sub(
+                      nb, nl, p0,
+                      mul(nb, nl, stepSize, tb::divByFinite(nb, nl, m, denom)));
                   return {np, m, v};
                 });
   }
@@ -115,19 +114,19 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
                   [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
                     Value gr = grad(nb, nl, a);
                     Value sq = average(nb, nl, a[2], gr);
-                    Value buf = add(nb, nl,
-                                    mul(nb, nl, a[3], c(nb, nl, s.momentum)),
-                                    scaled(nb, nl, gr, sq));
+                    Value buf =
+                        add(nb, nl, mul(nb, nl, a[3], c(nb, nl, s.momentum)),
+                            scaled(nb, nl, gr, sq));
                     return {sub(nb, nl, a[0], mul(nb, nl, lr, buf)), sq, buf};
                   });
-    return loop({p, g, state[0]}, 2,
-                [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
-                  Value gr = grad(nb, nl, a);
-                  Value sq = average(nb, nl, a[2], gr);
-                  return {sub(nb, nl, a[0],
-                              mul(nb, nl, lr, scaled(nb, nl, gr, sq))),
-                          sq};
-                });
+    return loop(
+        {p, g, state[0]}, 2,
+        [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
+          Value gr = grad(nb, nl, a);
+          Value sq = average(nb, nl, a[2], gr);
+          return {sub(nb, nl, a[0], mul(nb, nl, lr, scaled(nb, nl, gr, sq))),
+                  sq};
+        });
   }
   // SGD, with PyTorch's momentum buffer (buf = mu buf + g) and Nesterov.
   if (s.momentum > 0) {
@@ -135,17 +134,19 @@ SmallVector<Value> lathe::buildUpdate(OpBuilder &b, Location loc,
     return loop({p, g, state[0]}, 2,
                 [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
                   Value gr = grad(nb, nl, a);
-                  Value buf = add(nb, nl,
-                                  mul(nb, nl, a[2], c(nb, nl, s.momentum)), gr);
-                  Value d = nesterov ? add(nb, nl, gr,
-                                           mul(nb, nl, buf, c(nb, nl, s.momentum)))
-                                     : buf;
+                  Value buf =
+                      add(nb, nl, mul(nb, nl, a[2], c(nb, nl, s.momentum)), gr);
+                  Value d = nesterov
+                                ? add(nb, nl, gr,
+                                      mul(nb, nl, buf, c(nb, nl, s.momentum)))
+                                : buf;
                   return {sub(nb, nl, a[0], mul(nb, nl, lr, d)), buf};
                 });
   }
-  return loop({p, g}, 1, [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
-    return {sub(nb, nl, a[0], mul(nb, nl, lr, grad(nb, nl, a)))};
-  });
+  return loop({p, g}, 1,
+              [&](OpBuilder &nb, Location nl, ValueRange a) -> Values {
+                return {sub(nb, nl, a[0], mul(nb, nl, lr, grad(nb, nl, a)))};
+              });
 }
 
 SmallVector<Value> lathe::buildUpdates(OpBuilder &b, Location loc,
@@ -156,7 +157,8 @@ SmallVector<Value> lathe::buildUpdates(OpBuilder &b, Location loc,
   if (s.clipNorm > 0) {
     Value total = tb::f32(b, loc, 0.0);
     for (Value g : grads)
-      total = add(b, loc, total, tb::scalarAt(b, loc, tb::sumSquares(b, loc, g)));
+      total =
+          add(b, loc, total, tb::scalarAt(b, loc, tb::sumSquares(b, loc, g)));
     Value norm = math::SqrtOp::create(b, loc, total);
     Value coef = div(b, loc, tb::f32(b, loc, s.clipNorm),
                      add(b, loc, norm, tb::f32(b, loc, 1e-6)));

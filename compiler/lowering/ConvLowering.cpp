@@ -412,14 +412,14 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
 Value lathe::lowerAvgPool(OpBuilder &b, Location loc, Value x, int64_t k,
                           int64_t s) {
   // The window's k*k reads summed in row-major order, then scaled by 1/k^2.
-  return overWindows(
-      b, loc, x, k, s, [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value sum = a[0];
-        for (int64_t w = 1; w < k * k; ++w)
-          sum = arith::AddFOp::create(nb, nl, sum, a[w]);
-        return Value(arith::MulFOp::create(nb, nl, sum,
-                                           tb::f32(nb, nl, 1.0 / double(k * k))));
-      });
+  return overWindows(b, loc, x, k, s,
+                     [&](OpBuilder &nb, Location nl, ValueRange a) {
+                       Value sum = a[0];
+                       for (int64_t w = 1; w < k * k; ++w)
+                         sum = arith::AddFOp::create(nb, nl, sum, a[w]);
+                       return Value(arith::MulFOp::create(
+                           nb, nl, sum, tb::f32(nb, nl, 1.0 / double(k * k))));
+                     });
 }
 
 Value lathe::avgPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
@@ -452,8 +452,8 @@ Value lathe::avgPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
                                        kc);
         };
         Value inside = arith::AndIOp::create(nb, nl, inWindow(1), inWindow(2));
-        return Value(arith::SelectOp::create(nb, nl, inside, share,
-                                             tb::f32(nb, nl, 0)));
+        return Value(
+            arith::SelectOp::create(nb, nl, inside, share, tb::f32(nb, nl, 0)));
       });
   if (ch == xs[1] && cw == xs[2])
     return covered;
@@ -466,15 +466,15 @@ Value lathe::lowerGlobalAvgPool(OpBuilder &b, Location loc, Value x) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
-  Value sum = tb::generic(
-      b, loc, {x}, {AffineMap::getMultiDimIdentityMap(4, ctx)},
-      tb::filled(b, loc, {xs[0], xs[3]}, 0.0),
-      AffineMap::get(4, 0, {dim(0), dim(3)}, ctx),
-      {IteratorType::parallel, IteratorType::reduction,
-       IteratorType::reduction, IteratorType::parallel},
-      [](OpBuilder &nb, Location nl, ValueRange a) {
-        return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
-      });
+  Value sum =
+      tb::generic(b, loc, {x}, {AffineMap::getMultiDimIdentityMap(4, ctx)},
+                  tb::filled(b, loc, {xs[0], xs[3]}, 0.0),
+                  AffineMap::get(4, 0, {dim(0), dim(3)}, ctx),
+                  {IteratorType::parallel, IteratorType::reduction,
+                   IteratorType::reduction, IteratorType::parallel},
+                  [](OpBuilder &nb, Location nl, ValueRange a) {
+                    return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
+                  });
   double inv = 1.0 / double(xs[1] * xs[2]);
   return tb::map(b, loc, {sum}, [&](OpBuilder &nb, Location nl, ValueRange a) {
     return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
@@ -493,7 +493,6 @@ Value lathe::globalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
       AffineMap::getMultiDimIdentityMap(4, ctx),
       SmallVector<IteratorType>(4, IteratorType::parallel),
       [&](OpBuilder &nb, Location nl, ValueRange a) {
-        return Value(
-            arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
+        return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
       });
 }

@@ -230,7 +230,9 @@ Value sumSquares(OpBuilder &b, Location loc, Value x) {
   // independent sums that vectorize, and only their `lanes` sums remain.
   ArrayRef<int64_t> shape = shapeOf(x);
   int64_t n = ShapedType::getNumElements(shape);
-  int64_t lanes = n % 64 == 0 && n >= 256 ? 64 : n % 16 == 0 && n >= 64 ? 16 : 0;
+  int64_t lanes = n % 64 == 0 && n >= 256  ? 64
+                  : n % 16 == 0 && n >= 64 ? 16
+                                           : 0;
   if (!lanes)
     return reduceAll(b, loc, x, true);
   MLIRContext *ctx = b.getContext();
@@ -248,14 +250,14 @@ Value sumSquares(OpBuilder &b, Location loc, Value x) {
       ArrayRef<ReassociationIndices>{{0, 1}});
   // Loops: d0 over the columns, d1 over the rows summed.
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx);
-  Value columns = generic(
-      b, loc, {rows}, {AffineMap::get(2, 0, {d1, d0}, ctx)},
-      filled(b, loc, {lanes}, 0.0), AffineMap::get(2, 0, {d0}, ctx),
-      {IteratorType::parallel, IteratorType::reduction},
-      [](OpBuilder &nb, Location nl, ValueRange args) {
-        Value sq = arith::MulFOp::create(nb, nl, args[0], args[0]);
-        return Value(arith::AddFOp::create(nb, nl, sq, args[1]));
-      });
+  Value columns =
+      generic(b, loc, {rows}, {AffineMap::get(2, 0, {d1, d0}, ctx)},
+              filled(b, loc, {lanes}, 0.0), AffineMap::get(2, 0, {d0}, ctx),
+              {IteratorType::parallel, IteratorType::reduction},
+              [](OpBuilder &nb, Location nl, ValueRange args) {
+                Value sq = arith::MulFOp::create(nb, nl, args[0], args[0]);
+                return Value(arith::AddFOp::create(nb, nl, sq, args[1]));
+              });
   return reduceAll(b, loc, columns, false);
 }
 
