@@ -79,11 +79,11 @@ const std::vector<std::string_view> kLosses = {
 const std::vector<std::string_view> kOptimizers = {"sgd", "rmsprop", "adam",
                                                    "adamw"};
 /// The values an optimizer's setting takes (`nesterov` is a boolean).
-struct ValueRange {
+struct SettingRange {
   double lo, hi;
   bool hiInclusive, positive;
 };
-ValueRange optimizerRange(std::string_view key) {
+SettingRange optimizerRange(std::string_view key) {
   if (key == "lr" || key == "epsilon")
     return {0, 1e6, true, true};
   if (key == "clip_norm" || key == "clip_value") // (0: off)
@@ -690,7 +690,7 @@ private:
         if (boolean(v, k, b))
           p[k] = b;
       } else {
-        ValueRange r = optimizerRange(k);
+        SettingRange r = optimizerRange(k);
         if (!number(v, k, r.lo, r.hi, r.hiInclusive, x))
           continue;
         if (r.positive && x == 0)
@@ -1106,7 +1106,7 @@ bool lathe::overrideOptimizer(Program &program, const std::string &spec,
     char *end = nullptr;
     double v = value.empty() ? NAN : std::strtod(value.c_str(), &end);
     // The ranges of a model file's optimizer (checkOptimizer).
-    ValueRange r = optimizerRange(key);
+    SettingRange r = optimizerRange(key);
     bool ok = params.count(key) && end && *end == 0 &&
               (key == "nesterov"
                    ? v == 0 || v == 1
