@@ -388,6 +388,12 @@ static LogicalResult verifyOptimizer(Operation *op, DictionaryAttr opt) {
   auto lr = opt.getAs<FloatAttr>("lr");
   if (!lr || !(lr.getValueAsDouble() > 0))
     return op->emitOpError("optimizer needs a positive learning rate `lr`");
+  if (auto w = opt.getAs<FloatAttr>("warmup")) {
+    double v = w.getValueAsDouble();
+    if (!(v >= 0) || v != std::floor(v))
+      return op->emitOpError("optimizer warmup must be a whole number of "
+                             "steps");
+  }
   if (auto wd = opt.getAs<FloatAttr>("weight_decay"))
     if (!(wd.getValueAsDouble() >= 0))
       return op->emitOpError("optimizer weight_decay must not be negative");

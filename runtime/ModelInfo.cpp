@@ -2,8 +2,11 @@
 #include "runtime/ModelInfo.h"
 #include "runtime/Schedules.h"
 
+#include <algorithm>
 #include <cmath>
+#include <fmt/format.h>
 #include <sstream>
+#include <vector>
 
 using namespace lathe::rt;
 
@@ -17,10 +20,31 @@ int64_t TensorSpec::size() const {
 double ModelInfo::learningRate(int64_t step, int64_t total) const {
   auto it = optimizerParams.find("lr");
   double lr = it == optimizerParams.end() ? 1e-3 : it->second;
-  if (schedule != "cosine" || total <= 0)
+  int64_t w = warmupSteps();
+  if (step < w)
+    return lr * double(step) / double(w);
+  if (schedule == "constant" || total - w <= 0)
     return lr;
-  return lr * 0.5 *
-         (1 + std::cos(M_PI * double(step) / double(total)));
+  double progress = double(step - w) / double(total - w);
+  if (schedule == "linear")
+    return lr * std::max(0.0, 1 - progress);
+  return lr * 0.5 * (1 + std::cos(M_PI * progress));
+}
+
+int64_t ModelInfo::warmupSteps() const {
+  auto it = optimizerParams.find("warmup");
+  return it == optimizerParams.end() ? 0 : int64_t(it->second);
+}
+
+std::string ModelInfo::scheduleDescription() const {
+  std::vector<std::string> parts;
+  if (int64_t w = warmupSteps())
+    parts.push_back(fmt::format("{} warmup steps", w));
+  if (schedule != "constant")
+    parts.push_back(fmt::format("{} learning-rate decay", schedule));
+  if (parts.empty())
+    return "";
+  return " with " + (parts.size() == 1 ? parts[0] : parts[0] + " and " + parts[1]);
 }
 
 void ModelInfo::stepHyper(int64_t step, double lr, float out[4]) const {

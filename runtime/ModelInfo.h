@@ -52,11 +52,19 @@ struct ModelInfo {
   /// buffers must then be CUDA managed memory).
   std::string target = "cpu";
 
-  /// The learning rate of step `step` (from 0) of a run of `total` steps:
-  /// `lr` throughout, or with the cosine schedule lr * (1 + cos(pi * step /
-  /// total)) / 2, as PyTorch's CosineAnnealingLR(T_max=total) stepped per
-  /// batch.
+  /// The learning rate of step `step` (from 0) of a run of `total` steps.
+  /// With `warmup` = W steps, it rises as lr * step / W over the first W;
+  /// then, of the remaining steps (progress p from 0 to 1), `constant`
+  /// keeps lr, `cosine` gives lr * (1 + cos(pi * p)) / 2 and `linear`
+  /// lr * (1 - p): with W = 0, PyTorch's CosineAnnealingLR(T_max=total) and
+  /// LinearLR(1, 0, total) stepped per batch; with warmup, the schedules of
+  /// Hugging Face's get_cosine_schedule_with_warmup and
+  /// get_linear_schedule_with_warmup.
   double learningRate(int64_t step, int64_t total) const;
+  /// The optimizer's `warmup` steps (0: none).
+  int64_t warmupSteps() const;
+  /// " with 100 warmup steps and cosine learning-rate decay", or "".
+  std::string scheduleDescription() const;
 
   /// The hyperparameters a training step reads, for step `step` (from 1)
   /// at learning rate `lr`: [lr, 1 - beta1^step, 1 - beta2^step, 0] (Adam's

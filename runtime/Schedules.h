@@ -18,7 +18,8 @@
 namespace lathe {
 
 inline const std::vector<std::string_view> &schedules() {
-  static const std::vector<std::string_view> names = {"constant", "cosine"};
+  static const std::vector<std::string_view> names = {"constant", "cosine",
+                                                      "linear"};
   return names;
 }
 
@@ -27,7 +28,7 @@ inline bool isSchedule(std::string_view name) {
   return std::find(names.begin(), names.end(), name) != names.end();
 }
 
-/// "constant or cosine".
+/// "constant, cosine or linear".
 inline std::string scheduleList() {
   std::string out;
   const auto &names = schedules();

@@ -5,6 +5,7 @@
 #include "runtime/CudaDriver.h"
 #include "runtime/EarlyStopping.h"
 #include "runtime/Files.h"
+#include "runtime/Schedules.h"
 #include "runtime/Gan.h"
 #include "runtime/Plot.h"
 #include "runtime/PngRead.h"
@@ -258,9 +259,7 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
           [](int64_t a, const TensorSpec &t) { return a + t.size(); }),
       info.batch, info.epochs, info.optimizer,
       extras.empty() ? "" : fmt::format(" ({})", fmt::join(extras, ", ")),
-      info.schedule == "constant"
-          ? ""
-          : fmt::format(" with {} learning-rate decay", info.schedule),
+      info.scheduleDescription(),
       train.n,
       validation.n ? fmt::format(", {} for validation", validation.n) : "",
       info.earlyStopping > 0
@@ -343,7 +342,7 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
       if (info.earlyStopping > 0 && early.stop(session, epoch, v.metric("loss")))
         stoppedAt = epoch;
     }
-    if (info.schedule != "constant")
+    if (info.schedule != "constant" || info.warmupSteps() > 0)
       line += fmt::format("  lr {:.3g}", lr);
     line += fmt::format("  {:.0f} samples/s  {:.2f}s", samplesPerSecond, t);
     // Long runs print about ten epoch lines; the live line shows the rest.
@@ -707,7 +706,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                "[--limit N] [--threads N]\n"
                "          [--validation-split F] [--save CKPT] [--resume CKPT] "
                "[--report FILE.json]\n          [--plot LOSS.png] "
-               "[--lr-schedule constant|cosine] [--early-stopping N]\n"
+               "[--lr-schedule constant|cosine|linear] [--early-stopping N]\n"
                "       {0} eval --checkpoint CKPT [--data KIND[:PATH]]\n"
                "       {0} predict [--checkpoint CKPT] --input FILE.csv "
                "[--output FILE.csv]\n"
@@ -817,9 +816,8 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
       if (!v)
         return 1;
       if (!knownSchedule(v)) {
-        fmt::print(stderr, "error: --lr-schedule needs constant or cosine, "
-                           "got '{}'\n",
-                   v);
+        fmt::print(stderr, "error: --lr-schedule needs {}, got '{}'\n",
+                   scheduleList(), v);
         return 1;
       }
       opts.schedule = v;

@@ -77,7 +77,7 @@ const char *lathe::activationName(Activation a) {
 
 bool lathe::optimizerSettingShown(const std::string &key, double value) {
   return value != 0 || (key != "weight_decay" && key != "clip_norm" &&
-                        key != "clip_value");
+                        key != "clip_value" && key != "warmup");
 }
 
 namespace {

@@ -161,7 +161,8 @@ struct Program {
 };
 
 /// Whether an optimizer's setting is printed and put in the IR: those that
-/// are off at 0 (weight decay, gradient clipping) are left out when they are.
+/// are off at 0 (weight decay, gradient clipping, warmup) are left out when
+/// they are.
 bool optimizerSettingShown(const std::string &key, double value);
 
 /// The AST as indented text with locations and the shapes Sema inferred.

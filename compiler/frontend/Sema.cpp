@@ -88,6 +88,8 @@ SettingRange optimizerRange(std::string_view key) {
     return {0, 1e6, true, true};
   if (key == "clip_norm" || key == "clip_value") // (0: off)
     return {0, 1e6, true, false};
+  if (key == "warmup") // steps
+    return {0, 1e9, true, false};
   return {0, 1, false, false};
 }
 
@@ -674,7 +676,7 @@ private:
     std::vector<std::string_view> params;
     for (const char *k : {"lr", "momentum", "nesterov", "rho", "beta1",
                           "beta2", "epsilon", "weight_decay", "clip_norm",
-                          "clip_value"})
+                          "clip_value", "warmup"})
       if (p.count(k))
         params.push_back(k);
     params.push_back("schedule");
@@ -693,7 +695,9 @@ private:
         SettingRange r = optimizerRange(k);
         if (!number(v, k, r.lo, r.hi, r.hiInclusive, x))
           continue;
-        if (r.positive && x == 0)
+        if (k == "warmup" && x != std::floor(x))
+          diags_.error(v->loc, "`warmup` must be a whole number of steps");
+        else if (r.positive && x == 0)
           diags_.error(v->loc, fmt::format("`{}` must be positive", k));
         else
           p[k] = x;
@@ -1074,6 +1078,7 @@ std::map<std::string, double> lathe::optimizerDefaults(const std::string &n) {
   p["weight_decay"] = n == "adamw" ? 0.01 : 0.0;
   p["clip_norm"] = 0;
   p["clip_value"] = 0;
+  p["warmup"] = 0;
   return p;
 }
 
@@ -1111,7 +1116,8 @@ bool lathe::overrideOptimizer(Program &program, const std::string &spec,
               (key == "nesterov"
                    ? v == 0 || v == 1
                    : v >= r.lo && (r.hiInclusive ? v <= r.hi : v < r.hi) &&
-                         (!r.positive || v > 0));
+                         (!r.positive || v > 0)) &&
+              (key != "warmup" || v == std::floor(v));
     if (!ok) {
       error = fmt::format("bad setting '{}' for {}", item, name);
       return false;

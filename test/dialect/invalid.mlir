@@ -292,6 +292,16 @@ func.func @net(%x: tensor<8x4xf32>) -> tensor<8x1xf32> {
   %0 = "test.unknown"() : () -> tensor<8x1xf32>
   return %0 : tensor<8x1xf32>
 }
+// expected-error @+1 {{'lathe.supervised' op optimizer warmup must be a whole number of steps}}
+lathe.supervised @r {network = @net, loss_fn = @net, loss = "mse", optimizer = {name = "adam", lr = 0.1 : f64, warmup = 2.5 : f64},
+  batch = 8 : i64, epochs = 1 : i64, metrics = [], validation_split = 0.0 : f64, seed = 0 : i64, data = {}}
+
+// -----
+
+func.func @net(%x: tensor<8x4xf32>) -> tensor<8x1xf32> {
+  %0 = "test.unknown"() : () -> tensor<8x1xf32>
+  return %0 : tensor<8x1xf32>
+}
 // expected-error @+1 {{'lathe.supervised' op optimizer weight_decay must not be negative}}
 lathe.supervised @r {network = @net, loss_fn = @net, loss = "mse", optimizer = {name = "adamw", lr = 0.1 : f64, weight_decay = -1.0 : f64},
   batch = 8 : i64, epochs = 1 : i64, metrics = [], validation_split = 0.0 : f64, seed = 0 : i64, data = {}}
@@ -302,8 +312,8 @@ func.func @net(%x: tensor<8x4xf32>) -> tensor<8x1xf32> {
   %0 = "test.unknown"() : () -> tensor<8x1xf32>
   return %0 : tensor<8x1xf32>
 }
-// expected-error @+1 {{'lathe.supervised' op optimizer schedule must be constant or cosine}}
-lathe.supervised @r {network = @net, loss_fn = @net, loss = "mse", optimizer = {name = "sgd", lr = 0.1 : f64, schedule = "linear"},
+// expected-error @+1 {{'lathe.supervised' op optimizer schedule must be constant, cosine or linear}}
+lathe.supervised @r {network = @net, loss_fn = @net, loss = "mse", optimizer = {name = "sgd", lr = 0.1 : f64, schedule = "step"},
   batch = 8 : i64, epochs = 1 : i64, metrics = [], validation_split = 0.0 : f64, seed = 0 : i64, data = {}}
 
 // -----

@@ -18,6 +18,7 @@
 #include "runtime/CudaDriver.h"
 #include "runtime/Gan.h"
 #include "runtime/GradCheck.h"
+#include "runtime/Schedules.h"
 #include "runtime/Train.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -209,9 +210,9 @@ cl::opt<int64_t> earlyStoppingOpt(
     cl::sub(runCmd));
 cl::opt<std::string> scheduleOpt(
     "lr-schedule",
-    cl::desc("Learning rate over the run: constant or cosine (overrides the "
-             "optimizer's schedule)"),
-    cl::value_desc("constant|cosine"), cl::cat(latheCat), cl::sub(runCmd));
+    cl::desc("Learning rate over the run: constant, cosine or linear "
+             "(overrides the optimizer's schedule)"),
+    cl::value_desc("constant|cosine|linear"), cl::cat(latheCat), cl::sub(runCmd));
 cl::opt<bool> noCacheOpt(
     "no-cache",
     cl::desc("Compile anew: neither load nor keep object code in the cache "
@@ -798,7 +799,7 @@ int main(int argc, char **argv) {
                   "--early-stopping");
     opts.earlyStopping = earlyStoppingOpt;
     if (!scheduleOpt.empty() && !rt::knownSchedule(scheduleOpt))
-      return fail("--lr-schedule must be constant or cosine");
+      return fail("--lr-schedule must be " + scheduleList());
     opts.schedule = scheduleOpt;
     opts.report = reportOpt;
     opts.save = saveOpt;
