@@ -167,9 +167,9 @@ int lathe::rt::trainGan(const ModelInfo &modelInfo, EntryPoints entry,
     dCount += t.size();
   fmt::print("data: {}\n", data.description);
   fmt::print("gan {}: generator {} parameters, discriminator {}, batch {}, {} "
-             "epochs on {} images, {} noise of {}\n",
-             info.name, gCount, dCount, info.batch, info.epochs, train.n,
-             info.noise, info.noiseDim);
+             "epochs, {} on {} images, {} noise of {}\n",
+             info.name, gCount, dCount, info.batch, info.epochs,
+             info.optimizerDescription(), train.n, info.noise, info.noiseDim);
   GanSession s(info, entry);
   s.initialize(uint64_t(info.seed));
   int64_t first = 1;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <sstream>
 #include <vector>
 
@@ -36,15 +37,26 @@ int64_t ModelInfo::warmupSteps() const {
   return it == optimizerParams.end() ? 0 : int64_t(it->second);
 }
 
-std::string ModelInfo::scheduleDescription() const {
-  std::vector<std::string> parts;
+std::string ModelInfo::optimizerDescription() const {
+  std::string out = optimizer;
+  // The settings that are off unless given.
+  std::vector<std::string> extras;
+  for (auto [key, what] : {std::pair{"weight_decay", "weight decay {}"},
+                           {"clip_norm", "gradient norm clipped to {}"},
+                           {"clip_value", "gradients clipped to ±{}"}})
+    if (auto it = optimizerParams.find(key);
+        it != optimizerParams.end() && it->second > 0)
+      extras.push_back(fmt::format(fmt::runtime(what), it->second));
+  if (!extras.empty())
+    out += fmt::format(" ({})", fmt::join(extras, ", "));
+  std::vector<std::string> over;
   if (int64_t w = warmupSteps())
-    parts.push_back(fmt::format("{} warmup steps", w));
+    over.push_back(fmt::format("{} warmup steps", w));
   if (schedule != "constant")
-    parts.push_back(fmt::format("{} learning-rate decay", schedule));
-  if (parts.empty())
-    return "";
-  return " with " + (parts.size() == 1 ? parts[0] : parts[0] + " and " + parts[1]);
+    over.push_back(fmt::format("{} learning-rate decay", schedule));
+  if (!over.empty())
+    out += fmt::format(" with {}", fmt::join(over, " and "));
+  return out;
 }
 
 void ModelInfo::stepHyper(int64_t step, double lr, float out[4]) const {

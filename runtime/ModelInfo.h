@@ -63,8 +63,9 @@ struct ModelInfo {
   double learningRate(int64_t step, int64_t total) const;
   /// The optimizer's `warmup` steps (0: none).
   int64_t warmupSteps() const;
-  /// " with 100 warmup steps and cosine learning-rate decay", or "".
-  std::string scheduleDescription() const;
+  /// The optimizer in words: "adam (weight decay 0.01, gradient norm
+  /// clipped to 1) with 100 warmup steps and cosine learning-rate decay".
+  std::string optimizerDescription() const;
 
   /// The hyperparameters a training step reads, for step `step` (from 1)
   /// at learning rate `lr`: [lr, 1 - beta1^step, 1 - beta2^step, 0] (Adam's

@@ -242,24 +242,14 @@ int lathe::rt::train(const ModelInfo &modelInfo, EntryPoints entry,
   if (opts.limit > 0)
     train.truncate(opts.limit);
   fmt::print("data: {}\n", data.description);
-  // The optimizer's settings that are off unless given.
-  std::vector<std::string> extras;
-  for (auto [key, what] : {std::pair{"weight_decay", "weight decay {}"},
-                           {"clip_norm", "gradient norm clipped to {}"},
-                           {"clip_value", "gradients clipped to ±{}"}})
-    if (auto it = info.optimizerParams.find(key);
-        it != info.optimizerParams.end() && it->second > 0)
-      extras.push_back(fmt::format(fmt::runtime(what), it->second));
   fmt::print(
-      "model {}: {} parameters, batch {}, {} epochs, {}{}{} on {} "
+      "model {}: {} parameters, batch {}, {} epochs, {} on {} "
       "samples{}{}\n",
       info.name,
       std::accumulate(
           info.params.begin(), info.params.end(), int64_t(0),
           [](int64_t a, const TensorSpec &t) { return a + t.size(); }),
-      info.batch, info.epochs, info.optimizer,
-      extras.empty() ? "" : fmt::format(" ({})", fmt::join(extras, ", ")),
-      info.scheduleDescription(),
+      info.batch, info.epochs, info.optimizerDescription(),
       train.n,
       validation.n ? fmt::format(", {} for validation", validation.n) : "",
       info.earlyStopping > 0
