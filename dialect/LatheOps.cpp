@@ -307,6 +307,22 @@ LogicalResult LeakyReluOp::verify() {
   return success();
 }
 
+LogicalResult LayerNormOp::verify() {
+  auto x = getInput().getType();
+  if (x.getRank() < 2)
+    return emitOpError("input needs a batch and a feature dimension");
+  int64_t f = x.getShape().back();
+  for (auto [what, t] : {std::pair{"gamma", getGamma().getType()},
+                         {"beta", getBeta().getType()}})
+    if (t.getRank() != 1 || t.getDimSize(0) != f)
+      return emitOpError(what) << " must be [" << f << "], got "
+                               << shapeStr(t.getShape());
+  double eps = getEpsilon().convertToDouble();
+  if (!(eps > 0))
+    return emitOpError("epsilon must be positive, got ") << eps;
+  return success();
+}
+
 LogicalResult SoftmaxOp::verify() {
   if (getInput().getType().getRank() < 1)
     return emitOpError("needs at least one dimension");

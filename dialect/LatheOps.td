@@ -270,6 +270,31 @@ def Lathe_LeakyReluOp
   let hasVerifier = 1;
 }
 
+def Lathe_LayerNormOp
+    : Lathe_Op<"layernorm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "layer normalization over the last dimension";
+  let description = [{
+    Each row (every index but the last) is normalized to mean 0 and
+    variance 1 over the last dimension, then scaled by `gamma` and shifted
+    by `beta` (both `[features]`): `(x - mean) / sqrt(var + epsilon) *
+    gamma + beta`, the variance biased (Keras' `LayerNormalization`,
+    PyTorch's `layer_norm`).
+
+    ```mlir
+    %y = lathe.layernorm %x, %g, %b {epsilon = 1.0e-3 : f64}
+           : tensor<32x128xf32>, tensor<128xf32>, tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$gamma,
+                   Lathe_F32Tensor:$beta, F64Attr:$epsilon);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta attr-dict `:` type($input) `,` type($gamma)
+    `,` type($beta)
+  }];
+  let hasVerifier = 1;
+}
+
 def Lathe_SoftmaxOp
     : Lathe_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
   let summary = "softmax over the last dimension";

@@ -27,6 +27,15 @@ constexpr double kStep = 1e-3, kAbsTol = 2e-3, kRelTol = 2e-2;
 
 double tolerance(double g) { return kAbsTol + kRelTol * std::fabs(g); }
 
+/// How many leading values of a parameter are not trained: an embedding
+/// table's row 0, the padding, gets no gradient by definition (PyTorch's
+/// padding_idx), though the ids that read it reach the loss.
+int64_t untrained(const TensorSpec &t) {
+  bool table = t.name.size() > 6 &&
+               t.name.compare(t.name.size() - 6, 6, ".table") == 0;
+  return table && t.shape.size() == 2 ? t.shape[1] : 0;
+}
+
 /// How the compiled derivative `g` compares with the loss at w - h, w and
 /// w + h (`down`, `mid`, `up`).
 struct Comparison {
@@ -66,12 +75,12 @@ int lathe::rt::checkGradients(const ModelInfo &info, EntryPoints entry,
   int failures = 0;
   for (size_t p = 0; p < info.params.size(); ++p) {
     Buffer &w = s.params()[p];
-    int64_t n = w.size();
+    int64_t first = untrained(info.params[p]), n = w.size() - first;
     int checked = 0, skipped = 0;
     double maxErr = 0, maxGrad = 0;
     std::uniform_int_distribution<int64_t> pick(0, n - 1);
     for (int k = 0; k < std::min<int64_t>(coords, n); ++k) {
-      int64_t i = n <= coords ? k : pick(rng);
+      int64_t i = first + (n <= coords ? k : pick(rng));
       float w0 = w[i];
       w[i] = float(w0 + kStep);
       double up = s.loss(batch);
@@ -104,9 +113,10 @@ int lathe::rt::checkGradients(const ModelInfo &info, EntryPoints entry,
   double norm = 0;
   for (size_t p = 0; p < info.params.size(); ++p) {
     v.emplace_back(s.params()[p].size());
-    for (double &x : v.back()) {
-      x = normal(rng);
-      norm += x * x;
+    for (int64_t i = untrained(info.params[p]); i < int64_t(v.back().size());
+         ++i) {
+      v.back()[i] = normal(rng);
+      norm += v.back()[i] * v.back()[i];
     }
   }
   double gv = 0;

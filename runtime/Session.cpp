@@ -175,6 +175,8 @@ void lathe::rt::initTensor(const TensorSpec &t, Buffer &b,
     std::uniform_real_distribution<double> u(-0.05, 0.05);
     for (int64_t j = 0; j < n; ++j)
       b[j] = float(u(rng));
+  } else if (t.init == "ones") {
+    std::fill(b.data(), b.data() + n, 1.0f);
   } else if (t.init == "unit_forget_bias") {
     int64_t units = n / 4; // gates i, f, c, o: the forget gate starts at 1
     for (int64_t j = 0; j < n; ++j)

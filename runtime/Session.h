@@ -113,7 +113,7 @@ int setThreads(int n);
 bool spareCore();
 
 /// Fills `b` from the tensor's initializer (glorot_uniform, orthogonal,
-/// uniform, unit_forget_bias, zeros).
+/// uniform, unit_forget_bias, ones, zeros).
 void initTensor(const TensorSpec &t, Buffer &b, std::mt19937_64 &rng);
 
 /// Class ids of a batch: int32 in a Buffer's storage, so that they live

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/autodiff/VJPRules.h"
 #include "compiler/lowering/ConvLowering.h"
+#include "compiler/lowering/LayerNorm.h"
 #include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
 #include "dialect/LatheOps.h"
@@ -161,6 +162,10 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
         return one(avgPoolBackward(b, loc, m.getInput(), dy,
                                    int64_t(m.getSize()),
                                    int64_t(m.getStride())));
+      })
+      .Case([&](LayerNormOp n) -> FailureOr<Grads> {
+        return layerNormBackward(b, loc, n.getInput(), n.getGamma(), dy,
+                                 n.getEpsilon().convertToDouble());
       })
       .Case([&](GlobalAvgPoolOp m) -> FailureOr<Grads> {
         return one(globalAvgPoolBackward(b, loc, m.getInput(), dy));

@@ -132,6 +132,11 @@ private:
                          b.getBoolAttr(l.returnSequences));
       break;
     }
+    case LayerKind::LayerNorm: {
+      Value gamma = param(), beta = param();
+      y = LayerNormOp::create(b, at, x, gamma, beta, b.getF64FloatAttr(l.rate));
+      break;
+    }
     case LayerKind::Dropout:
       y = DropoutOp::create(b, at, x, Value(), b.getF64FloatAttr(l.rate),
                             b.getI64IntegerAttr(0));

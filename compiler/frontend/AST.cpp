@@ -54,6 +54,7 @@ const char *lathe::layerKindName(LayerKind k) {
   case LayerKind::Embedding: return "embedding";
   case LayerKind::LSTM: return "lstm";
   case LayerKind::Dropout: return "dropout";
+  case LayerKind::LayerNorm: return "layernorm";
   case LayerKind::Relu: return "relu";
   case LayerKind::Sigmoid: return "sigmoid";
   case LayerKind::Tanh: return "tanh";
@@ -127,6 +128,9 @@ std::string layerArgs(const Layer &l) {
     break;
   case LayerKind::LeakyRelu:
     a.push_back(fmt::format("alpha={}", l.rate));
+    break;
+  case LayerKind::LayerNorm:
+    a.push_back(fmt::format("epsilon={}", l.rate));
     break;
   default:
     break;

@@ -72,7 +72,8 @@ struct TargetDecl {
 
 enum class LayerKind {
   Dense, Conv2D, Conv2DTranspose, MaxPool, AvgPool, GlobalAvgPool, Flatten,
-  Reshape, Embedding, LSTM, Dropout, Relu, Sigmoid, Tanh, Softmax, LeakyRelu,
+  Reshape, Embedding, LSTM, Dropout, LayerNorm, Relu, Sigmoid, Tanh, Softmax,
+  LeakyRelu,
 };
 
 enum class Activation { Linear, Relu, Sigmoid, Tanh, Softmax, LeakyRelu };

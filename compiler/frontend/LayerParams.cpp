@@ -32,6 +32,9 @@ std::vector<ParamSpec> lathe::layerParams(const Layer &l,
         {n + ".bias", {l.units}, "zeros"}};
   case LayerKind::Embedding:
     return {{n + ".table", {l.kernel, l.units}, "uniform"}};
+  case LayerKind::LayerNorm:
+    return {{n + ".gamma", {in.back()}, "ones"},
+            {n + ".beta", {in.back()}, "zeros"}};
   case LayerKind::LSTM:
     return {{n + ".kernel", {in[1], 4 * l.units}, "glorot_uniform"},
             {n + ".recurrent", {l.units, 4 * l.units}, "orthogonal"},

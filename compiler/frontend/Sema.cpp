@@ -61,6 +61,7 @@ const std::vector<LayerSpec> &layerSpecs() {
       {"lstm", LayerKind::LSTM, {"units", "return_sequences"}, 1, {"units"},
        "lstm(32, return_sequences=true)"},
       {"dropout", LayerKind::Dropout, {"rate"}, 1, {"rate"}, "dropout(0.2)"},
+      {"layernorm", LayerKind::LayerNorm, {"epsilon"}, 1, {}, "layernorm"},
       {"relu", LayerKind::Relu, {}, 0, {}, "relu"},
       {"sigmoid", LayerKind::Sigmoid, {}, 0, {}, "sigmoid"},
       {"tanh", LayerKind::Tanh, {}, 0, {}, "tanh"},
@@ -434,6 +435,16 @@ private:
       l.rate = 0.01;
       if (auto *v = get("alpha"))
         ok &= number(v, "alpha", 0, 1, false, l.rate);
+    }
+    if (spec->kind == LayerKind::LayerNorm) {
+      l.rate = 1e-3; // epsilon, as Keras' LayerNormalization
+      if (auto *v = get("epsilon")) {
+        ok &= number(v, "epsilon", 0, 1, false, l.rate);
+        if (l.rate == 0) {
+          diags_.error(v->loc, "`epsilon` must be positive");
+          ok = false;
+        }
+      }
     }
     return ok;
   }

@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
 #include "compiler/lowering/ConvLowering.h"
+#include "compiler/lowering/LayerNorm.h"
 #include "compiler/lowering/Lowering.h"
 #include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
@@ -210,6 +211,9 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
   if (auto m = dyn_cast<MaxPool2DOp>(op))
     return lowerMaxPool(b, loc, m.getInput(), int64_t(m.getSize()),
                         int64_t(m.getStride()));
+  if (auto n = dyn_cast<LayerNormOp>(op))
+    return lowerLayerNorm(b, loc, n.getInput(), n.getGamma(), n.getBeta(),
+                          n.getEpsilon().convertToDouble());
   if (auto m = dyn_cast<AvgPool2DOp>(op))
     return lowerAvgPool(b, loc, m.getInput(), int64_t(m.getSize()),
                         int64_t(m.getStride()));
