@@ -566,6 +566,12 @@ private:
       if (!checkParams(l, {d[1] + l.units, 4 * l.units}))
         return false;
       break;
+    case LayerKind::LayerNorm:
+      if (d.back() == 1)
+        return fail("layernorm over 1 feature always outputs its beta",
+                    "normalize a layer of more than one feature");
+      out.dims = d;
+      break;
     default: // dropout and activations keep the shape
       out.dims = d;
       break;

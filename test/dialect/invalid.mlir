@@ -134,6 +134,22 @@ func.func @global_avgpool_rank(%x: tensor<4x10x3xf32>) {
 
 // -----
 
+func.func @layernorm_gamma(%x: tensor<4x16xf32>, %g: tensor<8xf32>, %b: tensor<16xf32>) {
+  // expected-error @+1 {{'lathe.layernorm' op gamma must be [16], got [8]}}
+  %0 = lathe.layernorm %x, %g, %b {epsilon = 1.0e-3 : f64} : tensor<4x16xf32>, tensor<8xf32>, tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @layernorm_epsilon(%x: tensor<4x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) {
+  // expected-error @+1 {{'lathe.layernorm' op epsilon must be positive, got 0}}
+  %0 = lathe.layernorm %x, %g, %b {epsilon = 0.0 : f64} : tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>
+  return
+}
+
+// -----
+
 func.func @pool_window(%x: tensor<1x3x3x1xf32>) {
   // expected-error @+2 {{window of 4 does not fit input size 3 without padding}}
   // expected-error @+1 {{failed to infer returned types}}

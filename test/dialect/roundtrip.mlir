@@ -40,6 +40,13 @@ func.func @pools(%x: tensor<4x26x26x8xf32>) -> tensor<4x8xf32> {
   return %1 : tensor<4x8xf32>
 }
 
+// CHECK-LABEL: func.func @norm
+func.func @norm(%x: tensor<4x7x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) -> tensor<4x7x16xf32> {
+  // CHECK: lathe.layernorm %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-03 : f64} : tensor<4x7x16xf32>, tensor<16xf32>, tensor<16xf32>
+  %0 = lathe.layernorm %x, %g, %b {epsilon = 1.0e-3 : f64} : tensor<4x7x16xf32>, tensor<16xf32>, tensor<16xf32>
+  return %0 : tensor<4x7x16xf32>
+}
+
 // CHECK-LABEL: func.func @text
 func.func @text(%ids: tensor<2x7xi32>, %t: tensor<100x4xf32>, %k: tensor<4x12xf32>,
                 %r: tensor<3x12xf32>, %b: tensor<12xf32>) -> (tensor<2x3x7xf32>, tensor<2x3xf32>) {

@@ -10,14 +10,14 @@ Families:
          discriminator (strided convolutions, leaky ReLU, dense sigmoid):
          one discriminator step and one generator step, at SGD's lr 1.
   dense  1-3 dense layers of odd and even widths on inputs of 1-784 values,
-         dropout between them, with a softmax (class labels or one-hot), sigmoid or linear (mse)
+         dropout and layer normalization between them, with a softmax (class labels or one-hot), sigmoid or linear (mse)
          output.
   conv   image classifiers: 1-3 convolutions (kernel 1-5, stride 1-3, same
          or valid padding, an activation or none), max or average pooling, leaky ReLU,
          a transposed convolution, dense layers; or a generator-like stack
          (dense, reshape, transposed convolutions, a convolution).
   rnn    embeddings (or float sequences), one or two LSTMs with or without
-         sequences, dropout after them, flatten, dense layers; softmax or sigmoid outputs.
+         sequences, dropout and layer normalization after them, flatten, dense layers; softmax or sigmoid outputs.
 
 The evaluation step's loss and predictions on the batch are compared too.
 Each model gets one of SGD, SGD with momentum (and weight decay), RMSprop,
@@ -112,6 +112,8 @@ def rnn_model(rng):
                       + (", return_sequences=true)" if sequences else ")"))
         if rng.random() < 0.3:
             layers.append(f"dropout({rng.choice([0.1, 0.2, 0.5])})")
+        if rng.random() < 0.25:
+            layers.append("layernorm")
     if sequences:
         layers.append("flatten")
     if rng.random() < 0.5:
@@ -129,12 +131,15 @@ def dense_model(rng):
     layers = []
     for _ in range(rng.randint(1, 3)):
         act = rng.choice(["relu", "tanh", "sigmoid", None])
-        layers.append(f"dense({rng.choice([1, 5, 7, 16, 33, 64, 128, 200])}"
+        width = rng.choice([1, 5, 7, 16, 33, 64, 128, 200])
+        layers.append(f"dense({width}"
                       + (f", activation={act})" if act else ")"))
         if rng.random() < 0.2:
             layers.append("leaky_relu(0.2)")
         if rng.random() < 0.25:
             layers.append(f"dropout({rng.choice([0.1, 0.25, 0.5])})")
+        if rng.random() < 0.2 and width > 1:
+            layers.append(rng.choice(["layernorm", "layernorm(epsilon=0.01)"]))
     inp = f"f32[{rng.choice([1, 3, 13, 64, 100, 257, 784])}]"
     kind = rng.choice(["class", "onehot", "binary", "regression"])
     k = rng.choice([2, 3, 10])
@@ -218,7 +223,7 @@ def forward(src, p, x, seed=None):
             continue
         kind, args = m.group(1), m.group(2) or ""
         seen[kind] = seen.get(kind, -1) + 1
-        opts = dict(re.findall(r"(\w+)=(\w+)", args))
+        opts = dict(re.findall(r"(\w+)=([\w.]+)", args))
         act = ACTIVATIONS[opts.get("activation")]
         if kind == "conv2d":
             f = param(kind, "filter")
@@ -246,6 +251,10 @@ def forward(src, p, x, seed=None):
             h = F.avg_pool2d(h.permute(0, 3, 1, 2), k, k).permute(0, 2, 3, 1)
         elif kind == "global_avgpool":
             h = h.mean(dim=(1, 2))
+        elif kind == "layernorm":
+            eps = float(opts.get("epsilon", 1e-3))
+            h = F.layer_norm(h, (h.shape[-1],), param(kind, "gamma"),
+                             param(kind, "beta"), eps)
         elif kind == "leaky_relu":
             h = F.leaky_relu(h, float(args))
         elif kind == "reshape":
