@@ -367,7 +367,17 @@ LogicalResult BinaryCrossEntropyOp::verify() {
                              getTarget().getType());
 }
 
+/// A label smoothing in [0, 1).
+static LogicalResult verifySmoothing(Operation *op, llvm::APFloat e) {
+  double v = e.convertToDouble();
+  if (!(v >= 0 && v < 1))
+    return op->emitOpError("label_smoothing must be in [0, 1), got ") << v;
+  return success();
+}
+
 LogicalResult CategoricalCrossEntropyOp::verify() {
+  if (failed(verifySmoothing(*this, getLabelSmoothing())))
+    return failure();
   if (getPrediction().getType().getRank() != 2)
     return emitOpError("prediction must be [batch, classes], got ")
            << shapeStr(getPrediction().getType().getShape());
@@ -376,6 +386,8 @@ LogicalResult CategoricalCrossEntropyOp::verify() {
 }
 
 LogicalResult SparseCategoricalCrossEntropyOp::verify() {
+  if (failed(verifySmoothing(*this, getLabelSmoothing())))
+    return failure();
   auto p = getPrediction().getType();
   auto t = getTarget().getType();
   if (p.getRank() != 2)

@@ -357,12 +357,17 @@ def Lathe_CategoricalCrossEntropyOp
                    Lathe_F32Tensor> {
   let description = [{
     `prediction` and `target` are `[batch, classes]`; the loss is the batch
-    mean of `-sum(t log p)`.
+    mean of `-sum(q log p)`, where `q = (1 - label_smoothing) * t +
+    label_smoothing / classes` (Keras' and PyTorch's label smoothing; 0 by
+    default: q = t).
 
     ```mlir
     %l = lathe.categorical_crossentropy %p, %y : tensor<32x10xf32>, tensor<32x10xf32>
     ```
   }];
+  let arguments = (ins Lathe_F32Tensor:$prediction, Lathe_F32Tensor:$target,
+                   Optional<Lathe_F32Tensor>:$mask,
+                   DefaultValuedAttr<F64Attr, "0.0">:$label_smoothing);
 }
 
 def Lathe_SparseCategoricalCrossEntropyOp
@@ -371,12 +376,17 @@ def Lathe_SparseCategoricalCrossEntropyOp
                    Lathe_I32Tensor> {
   let description = [{
     `prediction` is `[batch, classes]`, `target` is `[batch]` of i32 labels in
-    `[0, classes)`; the loss is the batch mean of `-log p[label]`.
+    `[0, classes)`; the loss is the batch mean of `-log p[label]`, or with
+    `label_smoothing` e, of `-sum(q log p)` where `q` is `1 - e + e /
+    classes` at the label and `e / classes` elsewhere.
 
     ```mlir
     %l = lathe.sparse_categorical_crossentropy %p, %y : tensor<32x10xf32>, tensor<32xi32>
     ```
   }];
+  let arguments = (ins Lathe_F32Tensor:$prediction, Lathe_I32Tensor:$target,
+                   Optional<Lathe_F32Tensor>:$mask,
+                   DefaultValuedAttr<F64Attr, "0.0">:$label_smoothing);
 }
 
 //===----------------------------------------------------------------------===//
@@ -408,7 +418,8 @@ def Lathe_SupervisedOp
                    ConfinedAttr<I64Attr, [IntPositive]>:$epochs,
                    StrArrayAttr:$metrics, F64Attr:$validation_split,
                    I64Attr:$seed, DictionaryAttr:$data,
-                   DefaultValuedAttr<I64Attr, "0">:$early_stopping);
+                   DefaultValuedAttr<I64Attr, "0">:$early_stopping,
+                   DefaultValuedAttr<F64Attr, "0.0">:$label_smoothing);
   let assemblyFormat = "$sym_name attr-dict";
   let hasVerifier = 1;
 }

@@ -112,9 +112,13 @@ private:
       return MSEOp::create(fb, loc, pred, y, mask);
     if (l == "binary_crossentropy")
       return BinaryCrossEntropyOp::create(fb, loc, pred, y, mask);
+    FloatAttr smoothing = fb.getF64FloatAttr(
+        recipe.getLabelSmoothing().convertToDouble());
     if (l == "categorical_crossentropy")
-      return CategoricalCrossEntropyOp::create(fb, loc, pred, y, mask);
-    return SparseCategoricalCrossEntropyOp::create(fb, loc, pred, y, mask);
+      return CategoricalCrossEntropyOp::create(fb, loc, pred, y, mask,
+                                               smoothing);
+    return SparseCategoricalCrossEntropyOp::create(fb, loc, pred, y, mask,
+                                                   smoothing);
   }
 
   LogicalResult buildTrainStep() {

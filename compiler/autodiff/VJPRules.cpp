@@ -8,6 +8,7 @@
 #include "compiler/autodiff/VJPRules.h"
 #include "compiler/lowering/ConvLowering.h"
 #include "compiler/lowering/LayerNorm.h"
+#include "compiler/lowering/LossTargets.h"
 #include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
 #include "dialect/LatheOps.h"
@@ -73,16 +74,22 @@ Grads lossVJP(OpBuilder &b, Location loc, Operation *op, Value dy) {
           return Value(arith::SelectOp::create(
               nb, nl, insideClamp(nb, nl, a[0], true), g, cst(nb, nl, 0)));
         });
-  } else if (isa<CategoricalCrossEntropyOp>(op)) {
+  } else if (auto cce = dyn_cast<CategoricalCrossEntropyOp>(op)) {
+    SmoothedTarget q(cce.getLabelSmoothing(), shape[1]);
     dp = tb::mapWithFirst(
-        b, loc, {p, t}, w, [](OpBuilder &nb, Location nl, ValueRange a) {
+        b, loc, {p, t}, w, [&](OpBuilder &nb, Location nl, ValueRange a) {
           Value pc = arith::MaximumFOp::create(nb, nl, a[0], cst(nb, nl, kEps));
-          Value g = arith::DivFOp::create(nb, nl, a[1], pc);
+          Value g = arith::DivFOp::create(nb, nl, q.of(nb, nl, a[1]), pc);
           g = arith::NegFOp::create(nb, nl, mul(nb, nl, g, a[2]));
           return Value(arith::SelectOp::create(
               nb, nl, insideClamp(nb, nl, a[0], false), g, cst(nb, nl, 0)));
         });
   } else {
+    // -w / p at the label (where p is inside the clamp); with label
+    // smoothing, -w q / p at every class.
+    SmoothedTarget q(
+        cast<SparseCategoricalCrossEntropyOp>(op).getLabelSmoothing(),
+        shape[1]);
     MLIRContext *ctx = b.getContext();
     auto id = AffineMap::getMultiDimIdentityMap(2, ctx);
     auto row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
@@ -90,18 +97,16 @@ Grads lossVJP(OpBuilder &b, Location loc, Operation *op, Value dy) {
     dp = tb::generic(
         b, loc, {p, t, w}, {id, row, row}, init, id,
         {utils::IteratorType::parallel, utils::IteratorType::parallel},
-        [](OpBuilder &nb, Location nl, ValueRange a) {
-          Value c = linalg::IndexOp::create(nb, nl, 1);
-          Value label =
-              arith::IndexCastOp::create(nb, nl, nb.getIndexType(), a[1]);
-          Value hit = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
-                                            c, label);
-          hit = arith::AndIOp::create(nb, nl, hit,
-                                      insideClamp(nb, nl, a[0], false));
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Value hit = labelHit(nb, nl, a[1]);
+          Value inside = insideClamp(nb, nl, a[0], false);
           Value pc = arith::MaximumFOp::create(nb, nl, a[0], cst(nb, nl, kEps));
-          Value g = arith::NegFOp::create(
-              nb, nl, arith::DivFOp::create(nb, nl, a[2], pc));
-          return Value(arith::SelectOp::create(nb, nl, hit, g, cst(nb, nl, 0)));
+          Value wq = q.spread == 0 ? a[2] : mul(nb, nl, a[2], q.ofHit(nb, nl, hit));
+          Value g = arith::NegFOp::create(nb, nl,
+                                          arith::DivFOp::create(nb, nl, wq, pc));
+          Value take = q.spread == 0 ? Value(arith::AndIOp::create(nb, nl, hit, inside))
+                                     : inside;
+          return Value(arith::SelectOp::create(nb, nl, take, g, cst(nb, nl, 0)));
         });
   }
   Grads g(op->getNumOperands());

@@ -174,14 +174,17 @@ private:
     return constant(tensor(dims), 0.0f, at);
   }
 
-  Value genLoss(const std::string &loss, Location at, Value p, Value t) {
+  Value genLoss(const Settings &s, Location at, Value p, Value t) {
+    const std::string &loss = s.lossName;
     if (loss == "mse")
       return MSEOp::create(b, at, p, t, Value());
     if (loss == "binary_crossentropy")
       return BinaryCrossEntropyOp::create(b, at, p, t, Value());
+    FloatAttr smoothing = b.getF64FloatAttr(s.labelSmoothing);
     if (loss == "categorical_crossentropy")
-      return CategoricalCrossEntropyOp::create(b, at, p, t, Value());
-    return SparseCategoricalCrossEntropyOp::create(b, at, p, t, Value());
+      return CategoricalCrossEntropyOp::create(b, at, p, t, Value(), smoothing);
+    return SparseCategoricalCrossEntropyOp::create(b, at, p, t, Value(),
+                                                   smoothing);
   }
 
   Type targetType(const TargetDecl &t, int64_t batch) {
@@ -276,7 +279,7 @@ private:
       for (unsigned i = 2; i < body->getNumArguments(); ++i)
         callArgs.push_back(body->getArgument(i));
       auto call = func::CallOp::create(b, at, net, callArgs);
-      Value l = genLoss(s.lossName, at, call.getResult(0),
+      Value l = genLoss(s, at, call.getResult(0),
                         body->getArgument(1));
       func::ReturnOp::create(b, at, l);
     }
@@ -291,7 +294,8 @@ private:
         b.getI64IntegerAttr(batch), b.getI64IntegerAttr(epochsOf(s)),
         b.getArrayAttr(metrics), b.getF64FloatAttr(s.validationSplit),
         b.getI64IntegerAttr(s.seed), dataAttr(s),
-        b.getI64IntegerAttr(s.earlyStopping));
+        b.getI64IntegerAttr(s.earlyStopping),
+        b.getF64FloatAttr(s.labelSmoothing));
   }
 
   void genGan(const Gan &g) {

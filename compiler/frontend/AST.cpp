@@ -147,7 +147,12 @@ void dumpLayers(std::string &out, const std::vector<Layer> &layers) {
 
 void dumpSettings(std::string &out, const Settings &s) {
   if (s.loss)
-    out += fmt::format("  Loss {} {}\n", s.lossName, at(s.loss->loc));
+    out += fmt::format("  Loss {}{} {}\n", s.lossName,
+                       s.labelSmoothing > 0
+                           ? fmt::format("(label_smoothing={})",
+                                         s.labelSmoothing)
+                           : "",
+                       at(s.loss->loc));
   if (s.optimizer) {
     std::vector<std::string> p;
     for (auto &[k, v] : s.optimizerParams)

@@ -113,6 +113,8 @@ struct Settings {
   double validationSplit = 0;
   /// Epochs without a lower validation loss before training stops (0: off).
   int64_t earlyStopping = 0;
+  /// The cross-entropies' `label_smoothing` (0: none).
+  double labelSmoothing = 0;
   std::vector<std::string> metricNames;
 };
 

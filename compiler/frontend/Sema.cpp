@@ -965,9 +965,6 @@ private:
                    "add e.g. `loss sparse_categorical_crossentropy`");
       return false;
     }
-    if (s.loss->hasParens)
-      diags_.error(s.loss->loc,
-                   fmt::format("loss `{}` takes no arguments", s.loss->name));
     if (std::find(kLosses.begin(), kLosses.end(), s.loss->name) ==
         kLosses.end()) {
       diags_.error(s.loss->loc, fmt::format("unknown loss `{}`", s.loss->name),
@@ -975,6 +972,19 @@ private:
       return false;
     }
     s.lossName = s.loss->name;
+    bool categorical = s.lossName == "categorical_crossentropy" ||
+                       s.lossName == "sparse_categorical_crossentropy";
+    if (s.loss->hasParens && !categorical) {
+      diags_.error(s.loss->loc,
+                   fmt::format("loss `{}` takes no arguments", s.loss->name));
+    } else if (s.loss->hasParens) {
+      std::map<std::string, const Literal *> a;
+      if (bind(*s.loss, {"label_smoothing"}, 1, {},
+               fmt::format("{}(label_smoothing=0.1)", s.lossName), a) &&
+          a.count("label_smoothing"))
+        number(a["label_smoothing"], "label_smoothing", 0, 1, false,
+               s.labelSmoothing);
+    }
     return true;
   }
 

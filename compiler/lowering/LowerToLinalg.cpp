@@ -8,6 +8,7 @@
 #include "compiler/Passes.h"
 #include "compiler/lowering/ConvLowering.h"
 #include "compiler/lowering/LayerNorm.h"
+#include "compiler/lowering/LossTargets.h"
 #include "compiler/lowering/Lowering.h"
 #include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
@@ -141,32 +142,37 @@ Value lathe::lowerLoss(OpBuilder &b, Location loc, Operation *op) {
     e = flat2D(b, loc, e);
     scale = 1.0 / double(tb::shapeOf(e)[1]);
     perSample = sumLast(b, loc, e);
-  } else if (isa<CategoricalCrossEntropyOp>(op)) {
+  } else if (auto cce = dyn_cast<CategoricalCrossEntropyOp>(op)) {
+    SmoothedTarget q(cce.getLabelSmoothing(), tb::shapeOf(p)[1]);
     Value e = tb::map(b, loc, {p, t}, [&](OpBuilder &nb, Location nl,
                                          ValueRange a) {
       Value lp = math::LogOp::create(nb, nl, clampProb(nb, nl, a[0], false));
       return Value(arith::NegFOp::create(
-          nb, nl, arith::MulFOp::create(nb, nl, a[1], lp)));
+          nb, nl, arith::MulFOp::create(nb, nl, q.of(nb, nl, a[1]), lp)));
     });
     perSample = sumLast(b, loc, e);
   } else {
-    // -log p[i, label[i]]: a reduction over classes that picks one column.
+    // -log p[i, label[i]]: a reduction over classes that picks one column;
+    // with label smoothing e, -sum over classes of q log p (q = 1 - e + e/K
+    // at the label, e/K elsewhere).
+    SmoothedTarget q(
+        cast<SparseCategoricalCrossEntropyOp>(op).getLabelSmoothing(),
+        tb::shapeOf(p)[1]);
     MLIRContext *ctx = b.getContext();
     auto id = AffineMap::getMultiDimIdentityMap(2, ctx);
     auto row = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
     perSample = tb::generic(
         b, loc, {p, t}, {id, row}, tb::filled(b, loc, {batch}, 0.0), row,
         {utils::IteratorType::parallel, utils::IteratorType::reduction},
-        [](OpBuilder &nb, Location nl, ValueRange a) {
-          Value c = linalg::IndexOp::create(nb, nl, 1);
-          Value label = arith::IndexCastOp::create(nb, nl, nb.getIndexType(),
-                                                   a[1]);
-          Value hit = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::eq,
-                                            c, label);
+        [&](OpBuilder &nb, Location nl, ValueRange a) {
+          Value hit = labelHit(nb, nl, a[1]);
           Value lp = math::LogOp::create(nb, nl, clampProb(nb, nl, a[0], false));
           Value neg = arith::NegFOp::create(nb, nl, lp);
-          Value v = arith::SelectOp::create(nb, nl, hit, neg,
-                                            tb::f32(nb, nl, 0));
+          Value v = q.spread == 0
+                        ? Value(arith::SelectOp::create(nb, nl, hit, neg,
+                                                        tb::f32(nb, nl, 0)))
+                        : Value(arith::MulFOp::create(nb, nl,
+                                                      q.ofHit(nb, nl, hit), neg));
           return Value(arith::AddFOp::create(nb, nl, a[2], v));
         });
   }

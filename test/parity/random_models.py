@@ -147,7 +147,7 @@ def dense_model(rng):
         return classifier(inp, layers + [f"dense({k}, activation=softmax)"], rng, k)
     if kind == "onehot":
         return model_text(inp, f"onehot({k})", layers + [f"dense({k}, activation=softmax)"],
-                          "categorical_crossentropy", rng)
+                          smoothed("categorical_crossentropy", rng), rng)
     if kind == "binary":
         return model_text(inp, "binary", layers + ["dense(1, activation=sigmoid)"],
                           "binary_crossentropy", rng)
@@ -180,9 +180,14 @@ def gan_model(rng):
             f"  optimizer sgd(lr=1)\n  train batch={rng.choice([4, 8, 16])}\n}}\n")
 
 
+def smoothed(loss, rng):
+    """A class cross-entropy, with label smoothing one time in four."""
+    return loss + ("(label_smoothing=0.1)" if rng.random() < 0.25 else "")
+
+
 def classifier(inp, layers, rng, classes=5):
     return model_text(inp, f"class({classes})", layers,
-                      "sparse_categorical_crossentropy", rng)
+                      smoothed("sparse_categorical_crossentropy", rng), rng)
 
 
 OPTIMIZERS = ["sgd(lr=0.1)", "sgd(lr=0.05, momentum=0.9)", "rmsprop(lr=0.001)",
@@ -298,6 +303,8 @@ def check(src, trace):
     x = x if x.dtype == torch.int32 else x.double()
 
     loss_name = re.search(r"loss (\w+)", src).group(1)
+    smoothing = re.search(r"label_smoothing=([\d.]+)", src)
+    smoothing = float(smoothing.group(1)) if smoothing else 0.0
 
     seeds = [int(v) for v in batch["seeds"]] if "seeds" in batch else None
 
@@ -314,8 +321,14 @@ def check(src, trace):
         if loss_name == "binary_crossentropy":
             return F.binary_cross_entropy(pred, y[rows].double())
         if loss_name == "categorical_crossentropy":
-            return -(y[rows].double() * torch.log(pred)).sum(1).mean()
-        return -torch.log(pred.gather(1, y[rows].long()[:, None])).mean()
+            target = y[rows].double()
+        elif not smoothing:
+            return -torch.log(pred.gather(1, y[rows].long()[:, None])).mean()
+        else:
+            target = F.one_hot(y[rows].long(), pred.shape[1]).double()
+        # Label smoothing: q = (1 - e) t + e / classes.
+        target = (1 - smoothing) * target + smoothing / pred.shape[1]
+        return -(target * torch.log(pred)).sum(1).mean()
 
     pred = forward(src, p, x)
     errors = {"predictions": rel(grad["predictions"][rows], pred.detach()[rows])}
