@@ -234,7 +234,7 @@ bool lathe::rt::readSafetensors(const std::string &path, TensorFile &file,
                                 std::string &error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
-    error = fmt::format("{}: cannot open", path);
+    error = fmt::format("{}: cannot read: {}", path, std::strerror(errno));
     return false;
   }
   in.seekg(0, std::ios::end);

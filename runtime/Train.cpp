@@ -5,6 +5,7 @@
 #include "runtime/CudaDriver.h"
 #include "runtime/EarlyStopping.h"
 #include "runtime/Files.h"
+#include "runtime/Inspect.h"
 #include "runtime/Schedules.h"
 #include "runtime/Gan.h"
 #include "runtime/Plot.h"
@@ -706,6 +707,7 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                "(a model of images)\n"
                "       {0} generate --checkpoint CKPT --output GRID.png "
                "[--count N] (a gan)\n"
+               "       {0} inspect [--checkpoint CKPT]\n"
                "       {0} info\n"
                "A compiled Lathe model '{1}' (batch {2}).\n",
                prog, info.name, info.batch);
@@ -719,6 +721,17 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
   if (cmd == "info") {
     fmt::print("{}", modelText);
     return 0;
+  }
+  if (cmd == "inspect") {
+    // Reads the file only: it works without the model's GPU.
+    std::string path = info.name + ".safetensors";
+    if (argc == 4 && !std::strcmp(argv[2], "--checkpoint"))
+      path = argv[3];
+    else if (argc != 2) {
+      fmt::print(stderr, "error: inspect takes [--checkpoint CKPT]\n");
+      return 1;
+    }
+    return inspectCheckpoint(info, path);
   }
   bool known = info.gan ? (cmd == "train" || cmd == "generate")
                         : (cmd == "train" || cmd == "eval" || cmd == "predict");
