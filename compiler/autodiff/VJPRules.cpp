@@ -131,6 +131,16 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
     g[0] = dx;
     return g;
   };
+  // A pooling op's input gradient; its windows must not overlap.
+  auto pool = [&](auto m, const char *kind,
+                  Value (*backward)(OpBuilder &, Location, Value, Value,
+                                    int64_t, int64_t)) -> FailureOr<Grads> {
+    if (m.getStride() < m.getSize())
+      return m.emitError("the gradient of overlapping ")
+             << kind << " pooling windows (stride < size) is not supported yet";
+    return one(backward(b, loc, m.getInput(), dy, int64_t(m.getSize()),
+                        int64_t(m.getStride())));
+  };
   return TypeSwitch<Operation *, FailureOr<Grads>>(op)
       .Case([&](DenseOp d) -> FailureOr<Grads> {
         // y = x W + b:  dx = dy Wᵀ,  dW = xᵀ dy,  db = Σ_rows dy
@@ -153,20 +163,10 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
                                        c.getPadding() == "same");
       })
       .Case([&](MaxPool2DOp m) -> FailureOr<Grads> {
-        if (m.getStride() < m.getSize())
-          return m.emitError("the gradient of overlapping max pooling "
-                             "windows (stride < size) is not supported yet");
-        return one(maxPoolBackward(b, loc, m.getInput(), dy,
-                                   int64_t(m.getSize()),
-                                   int64_t(m.getStride())));
+        return pool(m, "max", maxPoolBackward);
       })
       .Case([&](AvgPool2DOp m) -> FailureOr<Grads> {
-        if (m.getStride() < m.getSize())
-          return m.emitError("the gradient of overlapping average pooling "
-                             "windows (stride < size) is not supported yet");
-        return one(avgPoolBackward(b, loc, m.getInput(), dy,
-                                   int64_t(m.getSize()),
-                                   int64_t(m.getStride())));
+        return pool(m, "average", avgPoolBackward);
       })
       .Case([&](LayerNormOp n) -> FailureOr<Grads> {
         return layerNormBackward(b, loc, n.getInput(), n.getGamma(), dy,
