@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
-#include <cstring>
 #include <fmt/format.h>
 #include <numeric>
 #include <random>
@@ -587,31 +586,6 @@ bool lathe::rt::readIdx(const std::string &path, uint32_t magic,
     if (r <= 0)
       return fail(fmt::format("truncated: {} of {} bytes of data", got, total));
     got += r;
-  }
-  gzclose(f);
-  return true;
-}
-
-bool lathe::rt::readMaybeGzipped(const std::string &path, std::string &out,
-                                 std::string &error) {
-  gzFile f = gzopen(path.c_str(), "rb");
-  if (!f) {
-    error = fmt::format("{}: cannot open: {}", path, std::strerror(errno));
-    return false;
-  }
-  out.clear();
-  char buf[1 << 16];
-  int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0)
-    out.append(buf, size_t(n));
-  if (n < 0) {
-    int code = 0;
-    const char *why = gzerror(f, &code);
-    // (A read the system refused, a folder's, says why in errno.)
-    error = fmt::format("{}: cannot read: {}", path,
-                        code == Z_ERRNO ? std::strerror(errno) : why);
-    gzclose(f);
-    return false;
   }
   gzclose(f);
   return true;

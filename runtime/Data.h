@@ -116,10 +116,6 @@ bool readIdx(const std::string &path, uint32_t magic,
              std::vector<int64_t> &dims, std::vector<uint8_t> &bytes,
              std::string &error);
 
-/// Reads a file whole, gunzipping it if it is gzipped.
-bool readMaybeGzipped(const std::string &path, std::string &out,
-                      std::string &error);
-
 /// Reads a CSV file (gzipped or not) into rows of cells; the first row is
 /// the header.
 bool readCsv(const std::string &path, std::vector<std::vector<std::string>> &rows,
