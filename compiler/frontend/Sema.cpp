@@ -82,16 +82,22 @@ const std::vector<std::string_view> kOptimizers = {"sgd", "rmsprop", "adam",
 /// The values an optimizer's setting takes (`nesterov` is a boolean).
 struct SettingRange {
   double lo, hi;
-  bool hiInclusive, positive;
+  bool hiInclusive, positive, whole;
+  bool inBounds(double v) const {
+    return v >= lo && (hiInclusive ? v <= hi : v < hi);
+  }
+  bool admits(double v) const {
+    return inBounds(v) && (!positive || v > 0) && (!whole || v == std::floor(v));
+  }
 };
 SettingRange optimizerRange(std::string_view key) {
   if (key == "lr" || key == "epsilon")
-    return {0, 1e6, true, true};
+    return {0, 1e6, true, true, false};
   if (key == "clip_norm" || key == "clip_value") // (0: off)
-    return {0, 1e6, true, false};
+    return {0, 1e6, true, false, false};
   if (key == "warmup") // steps
-    return {0, 1e9, true, false};
-  return {0, 1, false, false};
+    return {0, 1e9, true, false, true};
+  return {0, 1, false, false, false};
 }
 
 const std::vector<std::string_view> kClassMetrics = {"accuracy", "precision",
@@ -712,8 +718,10 @@ private:
         SettingRange r = optimizerRange(k);
         if (!number(v, k, r.lo, r.hi, r.hiInclusive, x))
           continue;
-        if (k == "warmup" && x != std::floor(x))
-          diags_.error(v->loc, "`warmup` must be a whole number of steps");
+        if (r.whole && x != std::floor(x))
+          diags_.error(v->loc, fmt::format("`{}` must be a whole number of "
+                                           "steps",
+                                           k));
         else if (r.positive && x == 0)
           diags_.error(v->loc, fmt::format("`{}` must be positive", k));
         else
@@ -1140,11 +1148,7 @@ bool lathe::overrideOptimizer(Program &program, const std::string &spec,
     // The ranges of a model file's optimizer (checkOptimizer).
     SettingRange r = optimizerRange(key);
     bool ok = params.count(key) && end && *end == 0 &&
-              (key == "nesterov"
-                   ? v == 0 || v == 1
-                   : v >= r.lo && (r.hiInclusive ? v <= r.hi : v < r.hi) &&
-                         (!r.positive || v > 0)) &&
-              (key != "warmup" || v == std::floor(v));
+              (key == "nesterov" ? v == 0 || v == 1 : r.admits(v));
     if (!ok) {
       error = fmt::format("bad setting '{}' for {}", item, name);
       return false;
