@@ -27,7 +27,8 @@ def LatheAutodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
     - `@m.train_step(params, state, hyper, x, y, mask)` returns the updated
       parameters and optimizer state, the loss and the predictions; the optimizer update is IR
       (`Optimizers.cpp`), so later passes can fuse it with the backward pass.
-    - `@m.grad(params, x, y, mask)` returns the loss and every gradient.
+    - `@m.grad(params, x, y, mask)` returns the loss and the gradient of
+      every trainable parameter.
     - `@m.eval_step(params, x, y, mask)` returns the loss and the predictions.
     - `@m.predict(params, x)` returns the predictions.
 
@@ -36,7 +37,12 @@ def LatheAutodiff : Pass<"lathe-autodiff", "mlir::ModuleOp"> {
     `hyper` is `[lr, 1 - beta1^t, 1 - beta2^t, 0]`, set by the runtime each
     step. A network with dropout makes `train_step` and `grad` take a `seed`
     (tensor<i32>, after `hyper` / the parameters) from which the dropout
-    masks are drawn; `eval_step` and `predict` skip dropout. The original
+    masks are drawn; `eval_step` and `predict` skip dropout. Parameters
+    marked `lathe.buffer` (a batch normalization's running statistics) get
+    no gradient and no optimizer state: `train_step` and `grad` normalize
+    with the batch's statistics (`lathe.batchnorm_train`, its padding rows
+    left out by the mask), and `train_step` returns the new running
+    statistics in their places among the parameters. The original
     network, loss and recipe ops are left in place.
   }];
   let dependentDialects = ["mlir::linalg::LinalgDialect",

@@ -323,6 +323,50 @@ LogicalResult LayerNormOp::verify() {
   return success();
 }
 
+namespace {
+/// The checks both batch normalizations share: every per-feature operand is
+/// [features], epsilon is positive and momentum in [0, 1).
+LogicalResult verifyBatchNorm(Operation *op, RankedTensorType x,
+                              ValueRange perFeature, double eps,
+                              double momentum) {
+  if (x.getRank() < 2)
+    return op->emitOpError("input needs a batch and a feature dimension");
+  int64_t f = x.getShape().back();
+  const char *names[] = {"gamma", "beta", "mean", "var"};
+  for (auto [what, v] : llvm::zip(names, perFeature)) {
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getRank() != 1 || t.getDimSize(0) != f)
+      return op->emitOpError(what)
+             << " must be [" << f << "], got " << shapeStr(t.getShape());
+  }
+  if (!(eps > 0))
+    return op->emitOpError("epsilon must be positive, got ") << eps;
+  if (!(momentum >= 0 && momentum < 1))
+    return op->emitOpError("momentum must be in [0, 1), got ") << momentum;
+  return success();
+}
+} // namespace
+
+LogicalResult BatchNormOp::verify() {
+  return verifyBatchNorm(
+      *this, getInput().getType(), {getGamma(), getBeta(), getMean(), getVar()},
+      getEpsilon().convertToDouble(), getMomentum().convertToDouble());
+}
+
+LogicalResult BatchNormTrainOp::verify() {
+  auto x = getInput().getType();
+  if (Value m = getMask()) {
+    auto t = cast<RankedTensorType>(m.getType());
+    if (x.getRank() < 1 || t.getRank() != 1 ||
+        t.getDimSize(0) != x.getDimSize(0))
+      return emitOpError("mask must be [")
+             << x.getDimSize(0) << "], got " << shapeStr(t.getShape());
+  }
+  return verifyBatchNorm(*this, x, {getGamma(), getBeta(), getMean(), getVar()},
+                         getEpsilon().convertToDouble(),
+                         getMomentum().convertToDouble());
+}
+
 LogicalResult SoftmaxOp::verify() {
   if (getInput().getType().getRank() < 1)
     return emitOpError("needs at least one dimension");

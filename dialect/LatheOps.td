@@ -295,6 +295,75 @@ def Lathe_LayerNormOp
   let hasVerifier = 1;
 }
 
+def Lathe_BatchNormOp
+    : Lathe_Op<"batchnorm", [Pure, AllTypesMatch<["input", "result"]>]> {
+  let summary = "batch normalization with the running statistics (inference)";
+  let description = [{
+    Normalizes each feature (the last dimension) with the running mean and
+    variance (`mean`, `var`, both `[features]`, parameters that training
+    updates but no gradient reaches), then scales by `gamma` and shifts by
+    `beta`: `(x - mean) / sqrt(var + epsilon) * gamma + beta`. This is the
+    layer of a network as written, and of evaluation and prediction;
+    autodiff replaces it in training steps by `lathe.batchnorm_train`.
+    `momentum` is the weight of the old running value, as Keras'
+    `BatchNormalization(momentum=...)` means it; PyTorch's `momentum` is 1
+    minus it.
+
+    ```mlir
+    %y = lathe.batchnorm %x, %g, %b, %m, %v {epsilon = 1.0e-3 : f64,
+           momentum = 9.9e-1 : f64} : tensor<32x128xf32>, tensor<128xf32>,
+           tensor<128xf32>, tensor<128xf32>, tensor<128xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$gamma,
+                   Lathe_F32Tensor:$beta, Lathe_F32Tensor:$mean,
+                   Lathe_F32Tensor:$var, F64Attr:$epsilon, F64Attr:$momentum);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta `,` $mean `,` $var attr-dict `:`
+    type($input) `,` type($gamma) `,` type($beta) `,` type($mean) `,`
+    type($var)
+  }];
+  let hasVerifier = 1;
+}
+
+def Lathe_BatchNormTrainOp
+    : Lathe_Op<"batchnorm_train", [Pure, AllTypesMatch<["input", "result"]>,
+                                   AllTypesMatch<["mean", "new_mean", "var",
+                                                  "new_var"]>]> {
+  let summary = "batch normalization with the batch's statistics (training)";
+  let description = [{
+    Normalizes each feature (the last dimension) with the mean and the
+    biased variance of the batch over every other dimension (the batch,
+    and an image's rows and columns), then scales by `gamma` and shifts by
+    `beta`. With a `mask` (`[batch]`, 0 for the padding rows of a partial
+    last batch) only the rows whose mask is 1 count. Its other results are
+    the new running statistics: `momentum * mean + (1 - momentum) *
+    batch_mean` and the same of `var` with the batch's unbiased variance
+    (n / (n - 1) times the biased one, n the values counted per feature, as
+    PyTorch's `BatchNorm` keeps it). Only `result` has a gradient.
+
+    ```mlir
+    %y, %m2, %v2 = lathe.batchnorm_train %x, %g, %b, %m, %v mask %k
+           {epsilon = 1.0e-3 : f64, momentum = 9.9e-1 : f64}
+           : tensor<32x128xf32>, tensor<128xf32>, tensor<128xf32>,
+             tensor<128xf32>, tensor<128xf32>, tensor<32xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$gamma,
+                   Lathe_F32Tensor:$beta, Lathe_F32Tensor:$mean,
+                   Lathe_F32Tensor:$var, Optional<Lathe_F32Tensor>:$mask,
+                   F64Attr:$epsilon, F64Attr:$momentum);
+  let results = (outs Lathe_F32Tensor:$result, Lathe_F32Tensor:$new_mean,
+                 Lathe_F32Tensor:$new_var);
+  let assemblyFormat = [{
+    $input `,` $gamma `,` $beta `,` $mean `,` $var (`mask` $mask^)?
+    attr-dict `:` type($input) `,` type($gamma) `,` type($beta) `,`
+    type($mean) `,` type($var) (`,` type($mask)^)?
+  }];
+  let hasVerifier = 1;
+}
+
 def Lathe_SoftmaxOp
     : Lathe_Op<"softmax", [Pure, AllTypesMatch<["input", "result"]>]> {
   let summary = "softmax over the last dimension";

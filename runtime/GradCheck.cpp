@@ -31,6 +31,8 @@ double tolerance(double g) { return kAbsTol + kRelTol * std::fabs(g); }
 /// table's row 0, the padding, gets no gradient by definition (PyTorch's
 /// padding_idx), though the ids that read it reach the loss.
 int64_t untrained(const TensorSpec &t) {
+  if (!t.trainable)
+    return int64_t(t.size());
   bool table = t.name.size() > 6 &&
                t.name.compare(t.name.size() - 6, 6, ".table") == 0;
   return table && t.shape.size() == 2 ? t.shape[1] : 0;
@@ -75,6 +77,11 @@ int lathe::rt::checkGradients(const ModelInfo &info, EntryPoints entry,
   int failures = 0;
   for (size_t p = 0; p < info.params.size(); ++p) {
     Buffer &w = s.params()[p];
+    if (!info.params[p].trainable) {
+      fmt::print("{:<28} {:>7} {:>12} {:>12} {:>8}  (not trained)\n",
+                 info.params[p].name, 0, "-", "-", 0);
+      continue;
+    }
     int64_t first = untrained(info.params[p]), n = w.size() - first;
     int checked = 0, skipped = 0;
     double maxErr = 0, maxGrad = 0;

@@ -149,16 +149,18 @@ bool lathe::rt::parseModelInfo(const std::string &text, ModelInfo &info,
     } else if (key == "output") {
       info.output = dims(s);
     } else if (key == "param" || key == "state" || key == "gparam" ||
-               key == "dparam" || key == "gstate" || key == "dstate") {
+               key == "dparam" || key == "gstate" || key == "dstate" ||
+               key == "buffer") {
       TensorSpec t;
       s >> t.name >> t.init;
       t.shape = dims(s);
-      (key == "param"    ? info.params
-       : key == "state"  ? info.state
-       : key == "gparam" ? info.gparams
-       : key == "dparam" ? info.dparams
-       : key == "gstate" ? info.gstate
-                         : info.dstate)
+      t.trainable = key != "buffer";
+      (key == "param" || key == "buffer" ? info.params
+       : key == "state"                  ? info.state
+       : key == "gparam"                 ? info.gparams
+       : key == "dparam"                 ? info.dparams
+       : key == "gstate"                 ? info.gstate
+                                         : info.dstate)
           .push_back(t);
     } else if (key == "dropout") {
       info.dropout = true;

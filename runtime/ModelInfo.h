@@ -20,6 +20,11 @@ namespace lathe::rt {
 struct TensorSpec {
   std::string name, init;
   std::vector<int64_t> shape;
+  /// False for a parameter no gradient trains (a batch normalization's
+  /// running statistics, `buffer` in the description): training steps
+  /// update it by their own rule, it has no optimizer state, and the
+  /// gradient entry point leaves it out.
+  bool trainable = true;
   int64_t size() const;
 };
 
@@ -71,6 +76,17 @@ struct ModelInfo {
   /// at learning rate `lr`: [lr, 1 - beta1^step, 1 - beta2^step, 0] (Adam's
   /// bias corrections; the other optimizers read only lr).
   void stepHyper(int64_t step, double lr, float out[4]) const;
+
+  /// Whether the training loss differs from the evaluation loss on the
+  /// same weights: dropout, or batch statistics in place of running ones.
+  bool trainingDiffers() const {
+    if (dropout)
+      return true;
+    for (const TensorSpec &t : params)
+      if (!t.trainable)
+        return true;
+    return false;
+  }
 
   int64_t inputSize() const;
   int64_t outputSize() const;

@@ -375,7 +375,9 @@ float Session::gradients(const Batch &batch, std::vector<Buffer> &grads) {
   call.in(batch.x);
   addTargets(call, batch);
   call.in(batch.mask).out(loss_);
-  call << grads;
+  for (size_t p = 0; p < grads.size(); ++p)
+    if (info_.params[p].trainable)
+      call << grads[p];
   call.run(entry_.grad);
   return loss_[0];
 }
@@ -397,7 +399,7 @@ int32_t Session::dropoutSeed(int64_t step) const {
 }
 
 float Session::loss(const Batch &batch) {
-  if (info_.dropout) {
+  if (info_.trainingDiffers()) {
     std::vector<Buffer> scratch;
     return gradients(batch, scratch);
   }

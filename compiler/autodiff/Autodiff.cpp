@@ -43,7 +43,8 @@ public:
     for (unsigned i = 1; i < net.getNumArguments(); ++i)
       params.push_back({net.getArgumentTypes()[i],
                         net.getArgAttrOfType<StringAttr>(i, "lathe.param"),
-                        net.getArgAttrOfType<StringAttr>(i, "lathe.init")});
+                        net.getArgAttrOfType<StringAttr>(i, "lathe.init"),
+                        isBuffer(net, i)});
     spec = OptimizerSpec::fromAttr(recipe.getOptimizer());
     seeded = needsSeed(net);
     seedType = RankedTensorType::get({}, b.getI32Type());
@@ -58,9 +59,12 @@ public:
   }
 
 private:
+  /// A network parameter; a `buffer` (running statistics) gets no gradient
+  /// and no optimizer state.
   struct Param {
     Type type;
     StringAttr name, init;
+    bool buffer;
   };
   SupervisedOp recipe;
   func::FuncOp net;
@@ -88,21 +92,31 @@ private:
     return fn;
   }
 
-  NamedAttrList role(StringRef r, StringAttr pname = {},
-                     StringAttr init = {}) {
-    return argRole(b, r, pname, init);
+  NamedAttrList role(StringRef r, StringAttr pname = {}, StringAttr init = {},
+                     bool buffer = false) {
+    return argRole(b, r, pname, init, buffer);
   }
 
   void addParams(SmallVector<Type> &types, SmallVector<NamedAttrList> &attrs) {
     for (const Param &p : params) {
       types.push_back(p.type);
-      attrs.push_back(role("param", p.name, p.init));
+      attrs.push_back(role("param", p.name, p.init, p.buffer));
     }
   }
 
   Value forward(OpBuilder &fb, Value x, ValueRange ps,
-                SmallVector<Operation *> &ops, Value seed = {}) {
-    return cloneNetwork(fb, net, x, ps, ops, seed);
+                SmallVector<Operation *> &ops, Value seed = {},
+                bool training = false, Value mask = {}) {
+    return cloneNetwork(fb, net, x, ps, ops, seed, training, mask);
+  }
+
+  /// The trainable ones of `all` (values in the order of `params`).
+  SmallVector<Value> trainable(ValueRange all) {
+    SmallVector<Value> out;
+    for (auto [p, v] : llvm::zip(params, all))
+      if (!p.buffer)
+        out.push_back(v);
+    return out;
   }
 
   Operation *makeLoss(OpBuilder &fb, Value pred, Value y, Value mask) {
@@ -127,7 +141,8 @@ private:
     SmallVector<NamedAttrList> attrs;
     addParams(types, attrs);
     for (const Param &p : params)
-      for (const std::string &s : states) {
+      for (const std::string &s :
+           p.buffer ? std::vector<std::string>{} : states) {
         types.push_back(p.type);
         attrs.push_back(role("state", b.getStringAttr(p.name.str() + "." + s),
                              b.getStringAttr("zeros")));
@@ -144,7 +159,7 @@ private:
     for (const Param &p : params)
       results.push_back(p.type);
     for (const Param &p : params)
-      for (size_t i = 0; i < states.size(); ++i)
+      for (size_t i = 0; i < (p.buffer ? 0 : states.size()); ++i)
         results.push_back(p.type);
     results.push_back(lossType);
     results.push_back(net.getResultTypes().front());
@@ -152,23 +167,34 @@ private:
     Block &body = fn.getBody().front();
     OpBuilder fb = OpBuilder::atBlockEnd(&body);
     unsigned np = params.size(), ns = states.size();
-    setUpdatedArgs(fn, 0, np + np * ns);
+    unsigned nt =
+        llvm::count_if(params, [](const Param &p) { return !p.buffer; });
+    setUpdatedArgs(fn, 0, np + nt * ns);
     ValueRange ps = body.getArguments().take_front(np);
-    ValueRange st = body.getArguments().slice(np, np * ns);
-    unsigned a = np + np * ns;
+    ValueRange st = body.getArguments().slice(np, nt * ns);
+    unsigned a = np + nt * ns;
     Value hyper = body.getArgument(a++);
     Value seed = seeded ? body.getArgument(a++) : Value();
     Value x = body.getArgument(a), y = body.getArgument(a + 1),
           mask = body.getArgument(a + 2);
     SmallVector<Operation *> ops;
-    Value pred = forward(fb, x, ps, ops, seed);
+    Value pred = forward(fb, x, ps, ops, seed, /*training=*/true, mask);
     Operation *lossOp = makeLoss(fb, pred, y, mask);
     ops.push_back(lossOp);
-    auto grads = backprop(fb, ops, lossOp->getResult(0), ps);
+    SmallVector<Value> tps = trainable(ps);
+    auto grads = backprop(fb, ops, lossOp->getResult(0), tps);
     if (failed(grads))
       return failure();
-    SmallVector<Value> rets =
-        buildUpdates(fb, recipe.getLoc(), spec, hyper, ps, *grads, st);
+    SmallVector<Value> updated =
+        buildUpdates(fb, recipe.getLoc(), spec, hyper, tps, *grads, st);
+    // Trainable parameters from the optimizer, running statistics from the
+    // forward pass; then the optimizer state.
+    SmallVector<Value> rets = withRunningStats(ops, ps);
+    unsigned t = 0;
+    for (auto [p, r] : llvm::zip(params, rets))
+      if (!p.buffer)
+        r = updated[t++];
+    rets.append(updated.begin() + t, updated.end());
     rets.push_back(lossOp->getResult(0));
     rets.push_back(pred);
     func::ReturnOp::create(fb, recipe.getLoc(), rets);
@@ -201,7 +227,8 @@ private:
     LossFunction f{OpBuilder::atBlockEnd(&body),
                    body.getArguments().take_front(np), {}, {}, {}};
     f.pred = forward(f.fb, body.getArgument(a), f.params, f.ops,
-                     withSeed ? body.getArgument(np) : Value());
+                     withSeed ? body.getArgument(np) : Value(), training,
+                     training ? body.getArgument(a + 2) : Value());
     Operation *lossOp = makeLoss(f.fb, f.pred, body.getArgument(a + 1),
                                  body.getArgument(a + 2));
     f.ops.push_back(lossOp);
@@ -212,9 +239,10 @@ private:
   LogicalResult buildGrad() {
     SmallVector<Type> results{lossType};
     for (const Param &p : params)
-      results.push_back(p.type);
+      if (!p.buffer)
+        results.push_back(p.type);
     LossFunction f = buildLossFunction("grad", results, /*training=*/true);
-    auto grads = backprop(f.fb, f.ops, f.loss, f.params);
+    auto grads = backprop(f.fb, f.ops, f.loss, trainable(f.params));
     if (failed(grads))
       return failure();
     SmallVector<Value> rets{f.loss};

@@ -12,7 +12,7 @@ namespace tb = lathe::tb;
 
 Value lathe::cloneNetwork(OpBuilder &b, func::FuncOp net, Value x,
                           ValueRange params, SmallVectorImpl<Operation *> &ops,
-                          Value seed) {
+                          Value seed, bool training, Value mask) {
   IRMapping map;
   map.map(net.getArgument(0), x);
   for (auto [i, p] : llvm::enumerate(params))
@@ -29,19 +29,48 @@ Value lathe::cloneNetwork(OpBuilder &b, func::FuncOp net, Value x,
       ops.push_back(copy);
       continue;
     }
+    if (auto n = dyn_cast<BatchNormOp>(op); n && training) {
+      auto copy = BatchNormTrainOp::create(
+          b, n.getLoc(), map.lookup(n.getInput()), map.lookup(n.getGamma()),
+          map.lookup(n.getBeta()), map.lookup(n.getMean()),
+          map.lookup(n.getVar()), mask, n.getEpsilonAttr(),
+          n.getMomentumAttr());
+      map.map(n.getResult(), copy.getResult());
+      ops.push_back(copy);
+      continue;
+    }
     ops.push_back(b.clone(op, map));
   }
   return {};
 }
 
+SmallVector<Value> lathe::withRunningStats(ArrayRef<Operation *> ops,
+                                           ValueRange params) {
+  SmallVector<Value> out(params.begin(), params.end());
+  for (Operation *op : ops)
+    if (auto n = dyn_cast<BatchNormTrainOp>(op))
+      for (auto [old, fresh] : {std::pair{n.getMean(), n.getNewMean()},
+                                {n.getVar(), n.getNewVar()}})
+        for (auto [i, p] : llvm::enumerate(params))
+          if (p == old)
+            out[i] = fresh;
+  return out;
+}
+
+bool lathe::isBuffer(func::FuncOp net, unsigned arg) {
+  return net.getArgAttr(arg, "lathe.buffer") != nullptr;
+}
+
 NamedAttrList lathe::argRole(Builder &b, StringRef role, StringAttr param,
-                             StringAttr init) {
+                             StringAttr init, bool buffer) {
   NamedAttrList l;
   l.append("lathe.role", b.getStringAttr(role));
   if (param)
     l.append("lathe.param", param);
   if (init)
     l.append("lathe.init", init);
+  if (buffer)
+    l.append("lathe.buffer", b.getUnitAttr());
   return l;
 }
 
@@ -64,7 +93,9 @@ FailureOr<SmallVector<Value>> lathe::backprop(OpBuilder &b,
   for (Value r : roots)
     grads[r] = tb::filled(b, r.getLoc(), {}, 1.0);
   for (Operation *op : llvm::reverse(ops)) {
-    if (!isa<LatheDialect>(op->getDialect()) || op->getNumResults() != 1)
+    // Only the first result of an op has a gradient (a training batch
+    // normalization's others are its running statistics).
+    if (!isa<LatheDialect>(op->getDialect()) || op->getNumResults() == 0)
       continue;
     auto it = grads.find(op->getResult(0));
     if (it == grads.end())

@@ -11,17 +11,31 @@ namespace lathe {
 /// and `params` for its parameters; appends the cloned ops to `ops` and
 /// returns the network's output. With a `seed` (tensor<i32>) the copies of
 /// dropout layers draw their masks from it, each from its own stream;
-/// without one they are the identity.
+/// without one they are the identity. `training` makes batch normalizations
+/// `lathe.batchnorm_train` over the batch (its rows whose `mask` is 1,
+/// where a mask is given).
 mlir::Value cloneNetwork(mlir::OpBuilder &b, mlir::func::FuncOp net,
                          mlir::Value x, mlir::ValueRange params,
                          llvm::SmallVectorImpl<mlir::Operation *> &ops,
-                         mlir::Value seed = {});
+                         mlir::Value seed = {}, bool training = false,
+                         mlir::Value mask = {});
+
+/// `params` with each running statistic that a training batch
+/// normalization among `ops` reads replaced by the one it computes.
+llvm::SmallVector<mlir::Value>
+withRunningStats(llvm::ArrayRef<mlir::Operation *> ops,
+                 mlir::ValueRange params);
+
+/// Whether argument `arg` of network `net` is a parameter that no gradient
+/// trains (`lathe.buffer`: a batch normalization's running statistics).
+bool isBuffer(mlir::func::FuncOp net, unsigned arg);
 
 /// The attributes of an entry point's argument: `lathe.role`, and for
-/// parameters and state `lathe.param` (its name) and `lathe.init`.
+/// parameters and state `lathe.param` (its name) and `lathe.init`;
+/// `lathe.buffer` for a parameter no gradient trains.
 mlir::NamedAttrList argRole(mlir::Builder &b, llvm::StringRef role,
                             mlir::StringAttr param = {},
-                            mlir::StringAttr init = {});
+                            mlir::StringAttr init = {}, bool buffer = false);
 
 /// Marks the first `count` results of training step `fn` as the new values
 /// of its arguments `first`, `first + 1`, ... (parameters, then optimizer

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/autodiff/VJPRules.h"
+#include "compiler/lowering/BatchNorm.h"
 #include "compiler/lowering/ConvLowering.h"
 #include "compiler/lowering/LayerNorm.h"
 #include "compiler/lowering/LossTargets.h"
@@ -171,6 +172,13 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
       .Case([&](LayerNormOp n) -> FailureOr<Grads> {
         return layerNormBackward(b, loc, n.getInput(), n.getGamma(), dy,
                                  n.getEpsilon().convertToDouble());
+      })
+      .Case([&](BatchNormTrainOp n) -> FailureOr<Grads> {
+        Grads g =
+            batchNormBackward(b, loc, n.getInput(), n.getGamma(), n.getMask(),
+                              dy, n.getEpsilon().convertToDouble());
+        g.append(n->getNumOperands() - g.size(), Value()); // statistics, mask
+        return g;
       })
       .Case([&](GlobalAvgPoolOp m) -> FailureOr<Grads> {
         return one(globalAvgPoolBackward(b, loc, m.getInput(), dy));

@@ -68,6 +68,8 @@ private:
     for (auto [i, p] : llvm::enumerate(params)) {
       fn.setArgAttr(i + 1, "lathe.param", b.getStringAttr(p.name));
       fn.setArgAttr(i + 1, "lathe.init", b.getStringAttr(p.init));
+      if (!p.trainable)
+        fn.setArgAttr(i + 1, "lathe.buffer", b.getUnitAttr());
     }
     OpBuilder::InsertionGuard guard(b);
     Block *body = fn.addEntryBlock();
@@ -135,6 +137,13 @@ private:
     case LayerKind::LayerNorm: {
       Value gamma = param(), beta = param();
       y = LayerNormOp::create(b, at, x, gamma, beta, b.getF64FloatAttr(l.rate));
+      break;
+    }
+    case LayerKind::BatchNorm: {
+      Value gamma = param(), beta = param(), mean = param(), var = param();
+      y = BatchNormOp::create(b, at, x, gamma, beta, mean, var,
+                              b.getF64FloatAttr(l.rate),
+                              b.getF64FloatAttr(l.momentum));
       break;
     }
     case LayerKind::Dropout:

@@ -55,6 +55,7 @@ const char *lathe::layerKindName(LayerKind k) {
   case LayerKind::LSTM: return "lstm";
   case LayerKind::Dropout: return "dropout";
   case LayerKind::LayerNorm: return "layernorm";
+  case LayerKind::BatchNorm: return "batchnorm";
   case LayerKind::Relu: return "relu";
   case LayerKind::Sigmoid: return "sigmoid";
   case LayerKind::Tanh: return "tanh";
@@ -130,6 +131,10 @@ std::string layerArgs(const Layer &l) {
     a.push_back(fmt::format("alpha={}", l.rate));
     break;
   case LayerKind::LayerNorm:
+    a.push_back(fmt::format("epsilon={}", l.rate));
+    break;
+  case LayerKind::BatchNorm:
+    a.push_back(fmt::format("momentum={}", l.momentum));
     a.push_back(fmt::format("epsilon={}", l.rate));
     break;
   default:

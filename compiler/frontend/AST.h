@@ -72,7 +72,7 @@ struct TargetDecl {
 
 enum class LayerKind {
   Dense, Conv2D, Conv2DTranspose, MaxPool, AvgPool, GlobalAvgPool, Flatten,
-  Reshape, Embedding, LSTM, Dropout, LayerNorm, Relu, Sigmoid, Tanh, Softmax,
+  Reshape, Embedding, LSTM, Dropout, LayerNorm, BatchNorm, Relu, Sigmoid, Tanh, Softmax,
   LeakyRelu,
 };
 
@@ -90,7 +90,8 @@ struct Layer {
   bool samePadding = false;
   bool returnSequences = false;
   bool useBias = true;
-  double rate = 0; // dropout rate, leaky_relu alpha
+  double rate = 0; // dropout rate, leaky_relu alpha, a norm's epsilon
+  double momentum = 0.9; // batchnorm: the old running value's weight
   Activation activation = Activation::Linear;
   double alpha = 0.01; // leaky_relu slope of the activation
   Loc activationLoc;

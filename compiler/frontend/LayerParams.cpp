@@ -35,6 +35,11 @@ std::vector<ParamSpec> lathe::layerParams(const Layer &l,
   case LayerKind::LayerNorm:
     return {{n + ".gamma", {in.back()}, "ones"},
             {n + ".beta", {in.back()}, "zeros"}};
+  case LayerKind::BatchNorm:
+    return {{n + ".gamma", {in.back()}, "ones"},
+            {n + ".beta", {in.back()}, "zeros"},
+            {n + ".moving_mean", {in.back()}, "zeros", /*trainable=*/false},
+            {n + ".moving_variance", {in.back()}, "ones", /*trainable=*/false}};
   case LayerKind::LSTM:
     return {{n + ".kernel", {in[1], 4 * l.units}, "glorot_uniform"},
             {n + ".recurrent", {l.units, 4 * l.units}, "orthogonal"},

@@ -10,11 +10,14 @@
 
 namespace lathe {
 
-/// One parameter tensor of a layer: its name, shape and initializer.
+/// One parameter tensor of a layer: its name, shape and initializer. One
+/// that is not `trainable` (a batch normalization's running statistics)
+/// gets no gradient; training steps update it by their own rule.
 struct ParamSpec {
   std::string name;
   std::vector<int64_t> shape;
   const char *init;
+  bool trainable = true;
   int64_t size() const;
 };
 

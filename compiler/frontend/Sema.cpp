@@ -62,6 +62,8 @@ const std::vector<LayerSpec> &layerSpecs() {
        "lstm(32, return_sequences=true)"},
       {"dropout", LayerKind::Dropout, {"rate"}, 1, {"rate"}, "dropout(0.2)"},
       {"layernorm", LayerKind::LayerNorm, {"epsilon"}, 1, {}, "layernorm"},
+      {"batchnorm", LayerKind::BatchNorm, {"momentum", "epsilon"}, 0, {},
+       "batchnorm(momentum=0.9)"},
       {"relu", LayerKind::Relu, {}, 0, {}, "relu"},
       {"sigmoid", LayerKind::Sigmoid, {}, 0, {}, "sigmoid"},
       {"tanh", LayerKind::Tanh, {}, 0, {}, "tanh"},
@@ -442,8 +444,13 @@ private:
       if (auto *v = get("alpha"))
         ok &= number(v, "alpha", 0, 1, false, l.rate);
     }
-    if (spec->kind == LayerKind::LayerNorm) {
-      l.rate = 1e-3; // epsilon, as Keras' LayerNormalization
+    if (spec->kind == LayerKind::BatchNorm) {
+      if (auto *v = get("momentum"))
+        ok &= number(v, "momentum", 0, 1, false, l.momentum);
+    }
+    if (spec->kind == LayerKind::LayerNorm ||
+        spec->kind == LayerKind::BatchNorm) {
+      l.rate = 1e-3; // epsilon, as Keras' LayerNormalization and BatchNormalization
       if (auto *v = get("epsilon")) {
         ok &= number(v, "epsilon", 0, 1, false, l.rate);
         if (l.rate == 0) {
@@ -652,6 +659,11 @@ private:
     if (!checkTensorType(n.input))
       return;
     auto out = inferLayers(n.layers, n.input);
+    for (const Layer &l : n.layers)
+      if (l.kind == LayerKind::BatchNorm)
+        diags_.error(l.call.loc,
+                     "batchnorm is not supported in a gan's networks yet",
+                     "use `layernorm`, which needs no batch statistics");
     if (n.layers.empty())
       diags_.error(n.loc, fmt::format("network `{}` has no layers", n.name));
     if (out && n.output && !checkTensorType(*n.output))

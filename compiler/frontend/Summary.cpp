@@ -54,6 +54,7 @@ std::string mflop(int64_t n) {
 /// A network's parameters and arithmetic per sample.
 struct Totals {
   int64_t params = 0, forward = 0;
+  int64_t frozen = 0; ///< parameters no gradient trains (running statistics)
   int64_t weightGrads = 0;
   /// The input gradients of the layers that have a layer with parameters
   /// before them, and that of the first layer with parameters (needed only
@@ -72,8 +73,10 @@ std::string table(const std::vector<Layer> &layers, const std::string &prefix,
   bool paramsBefore = false;
   for (const Layer &l : layers) {
     int64_t p = 0;
-    for (const ParamSpec &s : layerParams(l, prefix))
+    for (const ParamSpec &s : layerParams(l, prefix)) {
       p += s.size();
+      t.frozen += s.trainable ? 0 : s.size();
+    }
     LayerFlops f = layerFlops(l);
     t.params += p;
     t.forward += f.forward;
@@ -119,13 +122,19 @@ int64_t stateValues(const Settings &s) {
   return param("momentum") > 0 ? 1 : 0;
 }
 
-std::string memory(const Settings &s, int64_t params) {
+std::string memory(const Settings &s, int64_t params, int64_t frozen) {
   int64_t k = stateValues(s);
-  return fmt::format("parameters: {} ({} as f32); {} keeps {}\n",
-                     grouped(params), bytes(4 * params), s.optimizerName,
-                     k ? fmt::format("{} more value{} per parameter ({})", k,
-                                     k > 1 ? "s" : "", bytes(4 * k * params))
-                       : "no state");
+  return fmt::format(
+      "parameters: {} ({} as f32){}; {} keeps {}\n", grouped(params),
+      bytes(4 * params),
+      frozen ? fmt::format(", {} of them running statistics, not trained",
+                           grouped(frozen))
+             : "",
+      s.optimizerName,
+      k ? fmt::format("{} more value{} per {}parameter ({})", k,
+                      k > 1 ? "s" : "", frozen ? "trained " : "",
+                      bytes(4 * k * (params - frozen)))
+        : "no state");
 }
 } // namespace
 
@@ -139,7 +148,7 @@ std::string lathe::summarize(const Program &program,
     out += fmt::format("  input {}: {}\n", m.inputName, m.input->str());
     Totals t;
     out += table(m.layers, "", t);
-    out += memory(s, t.params);
+    out += memory(s, t.params, t.frozen);
     double backward = double(t.weightGrads + t.inputGrads);
     out += fmt::format("a training step of {} samples: {} (forward {}, "
                        "gradients {})\n",
@@ -155,7 +164,7 @@ std::string lathe::summarize(const Program &program,
                          n->input.str(), n->output->str());
       out += table(n->layers, n->name + ".", n == g.gen ? gt : dt);
     }
-    out += memory(g.settings, gt.params + dt.params);
+    out += memory(g.settings, gt.params + dt.params, gt.frozen + dt.frozen);
     // The discriminator's step: a generated batch, the discriminator on it
     // and on a real one, and its gradients on both. The generator's: a new
     // generated batch, the discriminator on it, the gradient back through

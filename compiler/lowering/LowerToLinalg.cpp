@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/Passes.h"
+#include "compiler/lowering/BatchNorm.h"
 #include "compiler/lowering/ConvLowering.h"
 #include "compiler/lowering/LayerNorm.h"
 #include "compiler/lowering/LossTargets.h"
@@ -220,6 +221,10 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
   if (auto n = dyn_cast<LayerNormOp>(op))
     return lowerLayerNorm(b, loc, n.getInput(), n.getGamma(), n.getBeta(),
                           n.getEpsilon().convertToDouble());
+  if (auto n = dyn_cast<BatchNormOp>(op))
+    return lowerBatchNorm(b, loc, n.getInput(), n.getGamma(), n.getBeta(),
+                          n.getMean(), n.getVar(),
+                          n.getEpsilon().convertToDouble());
   if (auto m = dyn_cast<AvgPool2DOp>(op))
     return lowerAvgPool(b, loc, m.getInput(), int64_t(m.getSize()),
                         int64_t(m.getStride()));
@@ -265,6 +270,15 @@ struct LowerToLinalgPass
         continue;
       }
       OpBuilder b(op);
+      if (auto n = dyn_cast<BatchNormTrainOp>(op)) {
+        op->replaceAllUsesWith(
+            lowerBatchNormTrain(b, op->getLoc(), n.getInput(), n.getGamma(),
+                                n.getBeta(), n.getMean(), n.getVar(),
+                                n.getMask(), n.getEpsilon().convertToDouble(),
+                                n.getMomentum().convertToDouble()));
+        op->erase();
+        continue;
+      }
       FailureOr<Value> v = lowerOp(b, op);
       if (mlir::failed(v)) {
         failed = true;

@@ -28,7 +28,8 @@ struct StripModelPass : lathe::impl::LatheStripModelBase<StripModelPass> {
             auto r = fn.getArgAttrOfType<StringAttr>(i, "lathe.role");
             if (r && (r == "param" || r == "gparam" || r == "dparam"))
               params.push_back(i);
-            for (StringRef a : {"lathe.role", "lathe.param", "lathe.init"})
+            for (StringRef a :
+                 {"lathe.role", "lathe.param", "lathe.init", "lathe.buffer"})
               fn.removeArgAttr(i, a);
           }
           if (!params.empty())

@@ -177,7 +177,8 @@ FailureOr<std::string> lathe::describeModel(ModuleOp module) {
                          dims(type, true));
     if (role == "param" || role == "state")
       out += fmt::format(
-          "{} {} {}{}\n", role.str(),
+          "{} {} {}{}\n",
+          step.getArgAttr(i, "lathe.buffer") ? "buffer" : role.str(),
           step.getArgAttrOfType<StringAttr>(i, "lathe.param").str(),
           step.getArgAttrOfType<StringAttr>(i, "lathe.init").str(),
           dims(type, false));

@@ -142,6 +142,30 @@ func.func @layernorm_gamma(%x: tensor<4x16xf32>, %g: tensor<8xf32>, %b: tensor<1
 
 // -----
 
+func.func @batchnorm_mean(%x: tensor<4x16xf32>, %g: tensor<16xf32>, %m: tensor<15xf32>) {
+  // expected-error @+1 {{'lathe.batchnorm' op mean must be [16], got [15]}}
+  %0 = lathe.batchnorm %x, %g, %g, %m, %g {epsilon = 1.0e-3 : f64, momentum = 0.99 : f64} : tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<15xf32>, tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @batchnorm_momentum(%x: tensor<4x16xf32>, %g: tensor<16xf32>) {
+  // expected-error @+1 {{'lathe.batchnorm_train' op momentum must be in [0, 1), got 1}}
+  %0:3 = lathe.batchnorm_train %x, %g, %g, %g, %g {epsilon = 1.0e-3 : f64, momentum = 1.0 : f64} : tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>
+  return
+}
+
+// -----
+
+func.func @batchnorm_mask(%x: tensor<4x16xf32>, %g: tensor<16xf32>, %k: tensor<3xf32>) {
+  // expected-error @+1 {{'lathe.batchnorm_train' op mask must be [4], got [3]}}
+  %0:3 = lathe.batchnorm_train %x, %g, %g, %g, %g mask %k {epsilon = 1.0e-3 : f64, momentum = 0.9 : f64} : tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<16xf32>, tensor<3xf32>
+  return
+}
+
+// -----
+
 func.func @layernorm_epsilon(%x: tensor<4x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) {
   // expected-error @+1 {{'lathe.layernorm' op epsilon must be positive, got 0}}
   %0 = lathe.layernorm %x, %g, %b {epsilon = 0.0 : f64} : tensor<4x16xf32>, tensor<16xf32>, tensor<16xf32>

@@ -47,6 +47,19 @@ func.func @norm(%x: tensor<4x7x16xf32>, %g: tensor<16xf32>, %b: tensor<16xf32>) 
   return %0 : tensor<4x7x16xf32>
 }
 
+// CHECK-LABEL: func.func @batchnorm
+func.func @batchnorm(%x: tensor<4x5x5x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>,
+                     %m: tensor<8xf32>, %v: tensor<8xf32>, %k: tensor<4xf32>)
+    -> (tensor<4x5x5x8xf32>, tensor<4x5x5x8xf32>, tensor<8xf32>, tensor<4x5x5x8xf32>) {
+  // CHECK: lathe.batchnorm %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-03 : f64, momentum = 7.500000e-01 : f64} : tensor<4x5x5x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+  %0 = lathe.batchnorm %x, %g, %b, %m, %v {epsilon = 1.0e-3 : f64, momentum = 0.75 : f64} : tensor<4x5x5x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+  // CHECK: lathe.batchnorm_train %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} mask %{{.*}} {epsilon = 1.000000e-03 : f64, momentum = 9.000000e-01 : f64} : tensor<4x5x5x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<4xf32>
+  %1:3 = lathe.batchnorm_train %x, %g, %b, %m, %v mask %k {epsilon = 1.0e-3 : f64, momentum = 0.9 : f64} : tensor<4x5x5x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<4xf32>
+  // CHECK: lathe.batchnorm_train %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {epsilon
+  %2:3 = lathe.batchnorm_train %x, %g, %b, %m, %v {epsilon = 1.0e-3 : f64, momentum = 0.9 : f64} : tensor<4x5x5x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>
+  return %0, %1#0, %1#1, %2#0 : tensor<4x5x5x8xf32>, tensor<4x5x5x8xf32>, tensor<8xf32>, tensor<4x5x5x8xf32>
+}
+
 // CHECK-LABEL: func.func @text
 func.func @text(%ids: tensor<2x7xi32>, %t: tensor<100x4xf32>, %k: tensor<4x12xf32>,
                 %r: tensor<3x12xf32>, %b: tensor<12xf32>) -> (tensor<2x3x7xf32>, tensor<2x3xf32>) {

@@ -75,6 +75,10 @@ def conv_model(rng):
             size = (size - p) // p + 1
         if rng.random() < 0.2:
             layers.append("leaky_relu(0.1)")
+        elif act and rng.random() < 0.25:
+            # After an activation (a convolution's bias before it would get
+            # no gradient), and followed by one.
+            layers += [rng.choice(BATCHNORMS), "leaky_relu(0.1)"]
     if rng.random() < 0.3:
         layers.append(f"conv2d_transpose({rng.choice([2, 4])}, "
                       f"kernel={rng.choice([3, 4, 5])}, "
@@ -114,6 +118,8 @@ def rnn_model(rng):
             layers.append(f"dropout({rng.choice([0.1, 0.2, 0.5])})")
         if rng.random() < 0.25:
             layers.append("layernorm")
+        elif rng.random() < 0.2:
+            layers.append(rng.choice(BATCHNORMS))
     if sequences:
         layers.append("flatten")
     if rng.random() < 0.5:
@@ -127,19 +133,37 @@ def rnn_model(rng):
     return classifier(inp, layers, rng, classes=4)
 
 
+BATCHNORMS = ["batchnorm", "batchnorm(momentum=0.99)", "batchnorm(epsilon=0.01)"]
+
+
 def dense_model(rng):
-    layers = []
+    # `shifted`: the last layers end in a trained offset (a bias, a layer
+    # normalization's beta) with nothing nonlinear after it.
+    layers, narrow, shifted = [], False, False
     for _ in range(rng.randint(1, 3)):
         act = rng.choice(["relu", "tanh", "sigmoid", None])
         width = rng.choice([1, 5, 7, 16, 33, 64, 128, 200])
+        if not narrow and not shifted and width >= 16 and rng.random() < 0.2:
+            # As batch normalization is used: after a layer without a bias,
+            # then the activation. The normalization cancels any offset a
+            # linear path adds before it (its gradient is zero in exact
+            # arithmetic, noise in f32); and behind a layer of one unit the
+            # rows differ too little.
+            layers += [f"dense({width}, use_bias=false)", rng.choice(BATCHNORMS),
+                       rng.choice(["relu", "tanh", "sigmoid"])]
+            continue
+        narrow |= width == 1
+        shifted = act is None
         layers.append(f"dense({width}"
                       + (f", activation={act})" if act else ")"))
         if rng.random() < 0.2:
             layers.append("leaky_relu(0.2)")
+            shifted = False
         if rng.random() < 0.25:
             layers.append(f"dropout({rng.choice([0.1, 0.25, 0.5])})")
         if rng.random() < 0.2 and width > 1:
             layers.append(rng.choice(["layernorm", "layernorm(epsilon=0.01)"]))
+            shifted = True
     inp = f"f32[{rng.choice([1, 3, 13, 64, 100, 257, 784])}]"
     kind = rng.choice(["class", "onehot", "binary", "regression"])
     k = rng.choice([2, 3, 10])
@@ -213,10 +237,12 @@ ACTIVATIONS = {"relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
                "softmax": lambda t: torch.softmax(t, 1), None: lambda t: t}
 
 
-def forward(src, p, x, seed=None):
+def forward(src, p, x, seed=None, training=False):
     """The model file's layers in PyTorch, activations kept NHWC between
     layers as Lathe keeps them. With `seed` (a training step's), dropout
-    drops with Lathe's masks (stream k for the k-th dropout layer)."""
+    drops with Lathe's masks (stream k for the k-th dropout layer).
+    `training` normalizes batches with their own statistics and updates the
+    running ones in `p`, as Lathe's training step does."""
     h, seen = x, {}
 
     def param(kind, what):
@@ -260,8 +286,18 @@ def forward(src, p, x, seed=None):
             eps = float(opts.get("epsilon", 1e-3))
             h = F.layer_norm(h, (h.shape[-1],), param(kind, "gamma"),
                              param(kind, "beta"), eps)
+        elif kind == "batchnorm":
+            # Over the last dimension (channels, features); Lathe's momentum
+            # is the old running value's weight, PyTorch's the new one's.
+            h = F.batch_norm(h.movedim(-1, 1), param(kind, "moving_mean"),
+                             param(kind, "moving_variance"), param(kind, "gamma"),
+                             param(kind, "beta"), training=training,
+                             momentum=1 - float(opts.get("momentum", 0.9)),
+                             eps=float(opts.get("epsilon", 1e-3))).movedim(1, -1)
         elif kind == "leaky_relu":
             h = F.leaky_relu(h, float(args))
+        elif kind in ("relu", "tanh", "sigmoid"):
+            h = ACTIVATIONS[kind](h)
         elif kind == "reshape":
             h = h.reshape(h.shape[0], *[int(d) for d in args.split(",")])
         elif kind == "flatten":
@@ -273,13 +309,19 @@ def forward(src, p, x, seed=None):
         elif kind == "lstm":
             h = lstm(p, f"lstm_{seen[kind]}", h, "return_sequences" in args)
         elif kind == "dense":
-            h = act(h @ param(kind, "weight") + param(kind, "bias"))
+            h = h @ param(kind, "weight")
+            h = act(h + param(kind, "bias") if f"{kind}_{seen[kind]}.bias" in p else h)
         elif kind == "dropout":
             if seed is not None:
                 h = h * dropout_mask(h.shape, seed, seen[kind] + 1, float(args)).to(h.dtype)
         else:
             raise SystemExit(f"random_models.py: no PyTorch twin for layer '{kind}'")
     return h
+
+
+def running(name):
+    """Whether parameter `name` is a batch normalization's running statistic."""
+    return name.endswith((".moving_mean", ".moving_variance"))
 
 
 def loss_error(traced, value):
@@ -298,9 +340,15 @@ def check(src, trace):
     batch = read_safetensors(f"{trace}/batch.safetensors")
     grad = read_safetensors(f"{trace}/grad.safetensors")
     after = read_safetensors(f"{trace}/after.safetensors")
-    p = {k: v.double().requires_grad_(True) for k, v in init.items()}
+    # A batch normalization's running statistics get no gradient.
+    p = {k: v.double().requires_grad_(not running(k)) for k, v in init.items()}
+    trained = [k for k in init if not running(k)]
     x, y, rows = batch["x"], batch["y"], batch["mask"] > 0
     x = x if x.dtype == torch.int32 else x.double()
+    # The padding rows come last; the training steps see the batch without
+    # them (batch statistics over the real rows, as Lathe's mask keeps them).
+    real = int(rows.sum())
+    assert bool(rows[:real].all()), "padding rows must come last"
 
     loss_name = re.search(r"loss (\w+)", src).group(1)
     smoothing = re.search(r"label_smoothing=([\d.]+)", src)
@@ -312,7 +360,12 @@ def check(src, trace):
         """The loss at training step `step` (0: the traced gradient), with
         that step's dropout; without a step, the evaluation's loss."""
         seed = seeds[step] if seeds and step is not None else None
-        pred = forward(src, p, x, seed)[rows]
+        if step is None:
+            pred = forward(src, p, x)[rows]
+        else:
+            # The gradient (step 0) leaves the running statistics as they are.
+            q = {**p, **{k: p[k].clone() for k in p if running(k)}} if step == 0 else p
+            pred = forward(src, q, x[:real], seed, training=True)
         if loss_name == "mse":
             return F.mse_loss(pred, y[rows].double())
         # Probabilities clamped to [1e-7, 1 - 1e-7], as Lathe (and Keras)
@@ -336,8 +389,8 @@ def check(src, trace):
     loss = loss_of(0)
     loss.backward()
     errors["loss"] = loss_error(grad["loss"][0], loss.detach())
-    errors.update({f"grad {k}": rel(grad[k], p[k].grad) for k in init})
-    opt = optimizer(optimizer_spec(src), list(p.values()))
+    errors.update({f"grad {k}": rel(grad[k], p[k].grad) for k in trained})
+    opt = optimizer(optimizer_spec(src), [p[k] for k in trained])
     for step, traced in enumerate(after["losses"]):
         opt.zero_grad()
         loss = loss_of(step + 1)
