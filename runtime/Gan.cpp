@@ -331,10 +331,12 @@ int lathe::rt::writeGanTrace(const ModelInfo &info, EntryPoints entry,
   s.discriminatorStep();
   dstep.tensors.push_back(f32Tensor("d_loss", {1}, s.dLoss.data()));
   tensors(dstep, s.d);
+  tensors(dstep, s.g); // running statistics the step updated
   s.setHyper(info.learningRate(0, 0));
   s.generatorStep();
   gstep.tensors.push_back(f32Tensor("g_loss", {1}, s.gLoss.data()));
   tensors(gstep, s.g);
+  tensors(gstep, s.d); // running statistics the step updated
   std::string error;
   if (!writeSafetensorsFiles(dir, {{"initial", &initial}, {"batch", &batch}, {"dstep", &dstep}, {"gstep", &gstep}}, error)) {
     fmt::print(stderr, "error: {}\n", error);

@@ -150,15 +150,15 @@ bool lathe::rt::parseModelInfo(const std::string &text, ModelInfo &info,
       info.output = dims(s);
     } else if (key == "param" || key == "state" || key == "gparam" ||
                key == "dparam" || key == "gstate" || key == "dstate" ||
-               key == "buffer") {
+               key == "buffer" || key == "gbuffer" || key == "dbuffer") {
       TensorSpec t;
       s >> t.name >> t.init;
       t.shape = dims(s);
-      t.trainable = key != "buffer";
-      (key == "param" || key == "buffer" ? info.params
-       : key == "state"                  ? info.state
-       : key == "gparam"                 ? info.gparams
-       : key == "dparam"                 ? info.dparams
+      t.trainable = key.find("buffer") == std::string::npos;
+      (key == "param" || key == "buffer"   ? info.params
+       : key == "state"                    ? info.state
+       : key == "gparam" || key == "gbuffer" ? info.gparams
+       : key == "dparam" || key == "dbuffer" ? info.dparams
        : key == "gstate"                 ? info.gstate
                                          : info.dstate)
           .push_back(t);

@@ -78,6 +78,10 @@ void lathe::setUpdatedArgs(func::FuncOp fn, unsigned first, unsigned count) {
   SmallVector<int64_t> args;
   for (unsigned i = 0; i < count; ++i)
     args.push_back(first + i);
+  setUpdatedArgs(fn, args);
+}
+
+void lathe::setUpdatedArgs(func::FuncOp fn, ArrayRef<int64_t> args) {
   fn->setAttr("lathe.updates", DenseI64ArrayAttr::get(fn.getContext(), args));
 }
 

@@ -42,6 +42,8 @@ mlir::NamedAttrList argRole(mlir::Builder &b, llvm::StringRef role,
 /// state): `lathe.updates`, which lathe-update-in-place reads to write them
 /// into those arguments' buffers.
 void setUpdatedArgs(mlir::func::FuncOp fn, unsigned first, unsigned count);
+/// The same with result i the new value of argument `args[i]`.
+void setUpdatedArgs(mlir::func::FuncOp fn, llvm::ArrayRef<int64_t> args);
 
 /// Whether `net` has a layer that draws random numbers while training.
 bool needsSeed(mlir::func::FuncOp net);

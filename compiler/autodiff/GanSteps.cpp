@@ -13,18 +13,38 @@ using namespace lathe;
 namespace tb = lathe::tb;
 
 namespace {
+/// A network's parameters; `buffers` marks those no gradient trains (a
+/// batch normalization's running statistics).
 struct Network {
   func::FuncOp fn;
   SmallVector<Type> types;
   SmallVector<StringAttr> names, inits;
+  SmallVector<bool> buffers;
+
+  /// The trainable ones of `all` (values in the order of the parameters).
+  SmallVector<Value> trainable(ValueRange all) const {
+    SmallVector<Value> out;
+    for (auto [buffer, v] : llvm::zip(buffers, all))
+      if (!buffer)
+        out.push_back(v);
+    return out;
+  }
+  SmallVector<Type> trainableTypes() const {
+    SmallVector<Type> out;
+    for (auto [buffer, t] : llvm::zip(buffers, types))
+      if (!buffer)
+        out.push_back(t);
+    return out;
+  }
 };
 
 Network describe(func::FuncOp fn) {
-  Network n{fn, {}, {}, {}};
+  Network n{fn, {}, {}, {}, {}};
   for (unsigned i = 1; i < fn.getNumArguments(); ++i) {
     n.types.push_back(fn.getArgumentTypes()[i]);
     n.names.push_back(fn.getArgAttrOfType<StringAttr>(i, "lathe.param"));
     n.inits.push_back(fn.getArgAttrOfType<StringAttr>(i, "lathe.init"));
+    n.buffers.push_back(isBuffer(fn, i));
   }
   return n;
 }
@@ -62,20 +82,22 @@ private:
     SmallVector<Type> types;
     SmallVector<DictionaryAttr> attrs;
     void add(OpBuilder &b, Type t, StringRef role, StringAttr name = {},
-             StringAttr init = {}) {
+             StringAttr init = {}, bool buffer = false) {
       types.push_back(t);
       attrs.push_back(
-          argRole(b, role, name, init).getDictionary(b.getContext()));
+          argRole(b, role, name, init, buffer).getDictionary(b.getContext()));
     }
   };
 
   void addParams(Args &a, const Network &n, StringRef role) {
-    for (auto [t, name, init] : llvm::zip(n.types, n.names, n.inits))
-      a.add(b, t, role, name, init);
+    for (auto [t, name, init, buffer] :
+         llvm::zip(n.types, n.names, n.inits, n.buffers))
+      a.add(b, t, role, name, init, buffer);
   }
   void addState(Args &a, const Network &n, StringRef role) {
-    for (auto [t, name] : llvm::zip(n.types, n.names))
-      for (const std::string &s : spec.stateNames())
+    for (auto [t, name, buffer] : llvm::zip(n.types, n.names, n.buffers))
+      for (const std::string &s :
+           buffer ? std::vector<std::string>{} : spec.stateNames())
         a.add(b, t, role, b.getStringAttr(name.str() + "." + s),
               b.getStringAttr("zeros"));
   }
@@ -92,10 +114,35 @@ private:
     return fn;
   }
 
-  /// Updates `params` with `grads`; returns new params then new state.
-  SmallVector<Value> update(OpBuilder &fb, Value hyperArg, ValueRange params,
+  /// One optimizer step of network `n`'s trainable parameters among
+  /// `params` with `grads`; returns all its new parameters (the running
+  /// statistics from `stats`, the new values the step's forward passes
+  /// computed) then its new state.
+  SmallVector<Value> update(OpBuilder &fb, const Network &n, Value hyperArg,
+                            ValueRange params, ArrayRef<Value> stats,
                             ValueRange grads, ValueRange state) {
-    return buildUpdates(fb, g.getLoc(), spec, hyperArg, params, grads, state);
+    SmallVector<Value> updated = buildUpdates(
+        fb, g.getLoc(), spec, hyperArg, n.trainable(params), grads, state);
+    SmallVector<Value> rets(stats);
+    unsigned t = 0;
+    for (auto [buffer, r] : llvm::zip(n.buffers, rets))
+      if (!buffer)
+        r = updated[t++];
+    rets.append(updated.begin() + t, updated.end());
+    return rets;
+  }
+
+  /// The running statistics among `n`'s parameters (their indices).
+  static SmallVector<unsigned> bufferIndices(const Network &n) {
+    SmallVector<unsigned> out;
+    for (auto [i, buffer] : llvm::enumerate(n.buffers))
+      if (buffer)
+        out.push_back(i);
+    return out;
+  }
+
+  unsigned stateCount(const Network &n) {
+    return n.trainableTypes().size() * spec.stateNames().size();
   }
 
   LogicalResult buildDStep() {
@@ -108,36 +155,57 @@ private:
     a.add(b, mask, "mask");
     a.add(b, z, "noise");
     unsigned nd = disc.types.size(), ns = spec.stateNames().size();
+    SmallVector<unsigned> gbuf = bufferIndices(gen);
+    // The discriminator's new parameters and state, then the generator's
+    // new running statistics.
     SmallVector<Type> results(disc.types);
-    for (Type t : disc.types)
+    for (Type t : disc.trainableTypes())
       results.append(ns, t);
+    for (unsigned i : gbuf)
+      results.push_back(gen.types[i]);
     results.append({scalar, label, label});
     auto fn = makeFunc("d_step", a, results);
     Block &body = fn.getBody().front();
     OpBuilder fb = OpBuilder::atBlockEnd(&body);
-    unsigned ng = gen.types.size();
-    setUpdatedArgs(fn, ng, nd + nd * ns);
+    unsigned ng = gen.types.size(), nds = stateCount(disc);
+    SmallVector<int64_t> updated;
+    for (unsigned i = 0; i < nd + nds; ++i)
+      updated.push_back(ng + i);
+    updated.append(gbuf.begin(), gbuf.end());
+    setUpdatedArgs(fn, updated);
     ValueRange gp = body.getArguments().take_front(ng);
     ValueRange dp = body.getArguments().slice(ng, nd);
-    ValueRange ds = body.getArguments().slice(ng + nd, nd * ns);
-    unsigned k = ng + nd + nd * ns;
+    ValueRange ds = body.getArguments().slice(ng + nd, nds);
+    unsigned k = ng + nd + nds;
     Value hyperArg = body.getArgument(k), real = body.getArgument(k + 1),
           maskArg = body.getArgument(k + 2), zArg = body.getArgument(k + 3);
     Location loc = g.getLoc();
-    // The generator is frozen: its ops are not part of the sweep.
+    // The generator is frozen: its ops are not part of the sweep. Every
+    // pass is a training one (batch statistics), as in PyTorch's DCGAN
+    // loop: the discriminator on the real batch, the generator, then the
+    // discriminator on the generated batch, each updating its running
+    // statistics in that order.
     SmallVector<Operation *> frozen, ops;
-    Value fake = cloneNetwork(fb, gen.fn, zArg, gp, frozen);
-    Value dReal = cloneNetwork(fb, disc.fn, real, dp, ops);
-    Value dFake = cloneNetwork(fb, disc.fn, fake, dp, ops);
+    Value dReal = cloneNetwork(fb, disc.fn, real, dp, ops, {}, true, maskArg);
+    SmallVector<Value> dp2 = withRunningStats(ops, dp);
+    size_t realOps = ops.size();
+    Value fake = cloneNetwork(fb, gen.fn, zArg, gp, frozen, {}, true);
+    Value dFake = cloneNetwork(fb, disc.fn, fake, dp2, ops, {}, true);
+    SmallVector<Value> dStats =
+        withRunningStats(ArrayRef(ops).drop_front(realOps), dp2);
+    SmallVector<Value> gStats = withRunningStats(frozen, gp);
     auto realLoss = BinaryCrossEntropyOp::create(
         fb, loc, dReal, tb::filled(fb, loc, {batch, 1}, 1.0), maskArg);
     auto fakeLoss = BinaryCrossEntropyOp::create(
         fb, loc, dFake, tb::filled(fb, loc, {batch, 1}, 0.0), Value());
     ops.append({realLoss, fakeLoss});
-    auto grads = backprop(fb, ops, {realLoss, fakeLoss}, dp);
+    auto grads = backprop(fb, ops, {realLoss, fakeLoss}, disc.trainable(dp));
     if (failed(grads))
       return failure();
-    SmallVector<Value> rets = update(fb, hyperArg, dp, *grads, ds);
+    SmallVector<Value> rets =
+        update(fb, disc, hyperArg, dp, dStats, *grads, ds);
+    for (unsigned i : gbuf)
+      rets.push_back(gStats[i]);
     Value total = tb::toTensor(
         fb, loc,
         arith::AddFOp::create(fb, loc, tb::scalarAt(fb, loc, realLoss),
@@ -155,31 +223,47 @@ private:
     a.add(b, hyper, "hyper");
     a.add(b, z, "noise");
     unsigned ng = gen.types.size(), nd = disc.types.size(),
-             ns = spec.stateNames().size();
+             ns = spec.stateNames().size(), ngs = stateCount(gen);
+    SmallVector<unsigned> dbuf = bufferIndices(disc);
+    // The generator's new parameters and state, then the discriminator's
+    // new running statistics.
     SmallVector<Type> results(gen.types);
-    for (Type t : gen.types)
+    for (Type t : gen.trainableTypes())
       results.append(ns, t);
+    for (unsigned i : dbuf)
+      results.push_back(disc.types[i]);
     results.push_back(scalar);
     auto fn = makeFunc("g_step", a, results);
-    setUpdatedArgs(fn, 0, ng + ng * ns);
+    SmallVector<int64_t> updated;
+    for (unsigned i = 0; i < ng + ngs; ++i)
+      updated.push_back(i);
+    for (unsigned i : dbuf)
+      updated.push_back(ng + ngs + i);
+    setUpdatedArgs(fn, updated);
     Block &body = fn.getBody().front();
     OpBuilder fb = OpBuilder::atBlockEnd(&body);
     ValueRange gp = body.getArguments().take_front(ng);
-    ValueRange gs = body.getArguments().slice(ng, ng * ns);
-    ValueRange dp = body.getArguments().slice(ng + ng * ns, nd);
-    unsigned k = ng + ng * ns + nd;
+    ValueRange gs = body.getArguments().slice(ng, ngs);
+    ValueRange dp = body.getArguments().slice(ng + ngs, nd);
+    unsigned k = ng + ngs + nd;
     Value hyperArg = body.getArgument(k), zArg = body.getArgument(k + 1);
     Location loc = g.getLoc();
     SmallVector<Operation *> ops;
-    Value fake = cloneNetwork(fb, gen.fn, zArg, gp, ops);
-    Value dFake = cloneNetwork(fb, disc.fn, fake, dp, ops);
+    Value fake = cloneNetwork(fb, gen.fn, zArg, gp, ops, {}, true);
+    size_t genOps = ops.size();
+    Value dFake = cloneNetwork(fb, disc.fn, fake, dp, ops, {}, true);
+    SmallVector<Value> gStats = withRunningStats(ops, gp);
+    SmallVector<Value> dStats =
+        withRunningStats(ArrayRef(ops).drop_front(genOps), dp);
     auto loss = BinaryCrossEntropyOp::create(
         fb, loc, dFake, tb::filled(fb, loc, {batch, 1}, 1.0), Value());
     ops.push_back(loss);
-    auto grads = backprop(fb, ops, {loss}, gp);
+    auto grads = backprop(fb, ops, {loss}, gen.trainable(gp));
     if (failed(grads))
       return failure();
-    SmallVector<Value> rets = update(fb, hyperArg, gp, *grads, gs);
+    SmallVector<Value> rets = update(fb, gen, hyperArg, gp, gStats, *grads, gs);
+    for (unsigned i : dbuf)
+      rets.push_back(dStats[i]);
     rets.push_back(loss);
     func::ReturnOp::create(fb, loc, rets);
     return success();

@@ -659,11 +659,6 @@ private:
     if (!checkTensorType(n.input))
       return;
     auto out = inferLayers(n.layers, n.input);
-    for (const Layer &l : n.layers)
-      if (l.kind == LayerKind::BatchNorm)
-        diags_.error(l.call.loc,
-                     "batchnorm is not supported in a gan's networks yet",
-                     "use `layernorm`, which needs no batch statistics");
     if (n.layers.empty())
       diags_.error(n.loc, fmt::format("network `{}` has no layers", n.name));
     if (out && n.output && !checkTensorType(*n.output))

@@ -96,6 +96,15 @@ std::string optimizerLine(DictionaryAttr optimizer) {
   return "optimizer " + opt + "\n" + schedule;
 }
 
+/// The key of argument `i`'s line in the description: its role, or for a
+/// parameter no gradient trains (`lathe.buffer`) buffer, gbuffer or dbuffer.
+std::string describedRole(func::FuncOp fn, unsigned i) {
+  StringRef role = fn.getArgAttrOfType<StringAttr>(i, "lathe.role").getValue();
+  if (!fn.getArgAttr(i, "lathe.buffer"))
+    return role.str();
+  return role == "gparam" ? "gbuffer" : role == "dparam" ? "dbuffer" : "buffer";
+}
+
 /// Parameter and state lines for the arguments of `fn` with these roles.
 std::string tensorLines(func::FuncOp fn, ArrayRef<StringRef> roles) {
   std::string out;
@@ -104,7 +113,7 @@ std::string tensorLines(func::FuncOp fn, ArrayRef<StringRef> roles) {
     if (!role || !llvm::is_contained(roles, role.getValue()))
       continue;
     auto type = cast<RankedTensorType>(fn.getArgumentTypes()[i]);
-    out += fmt::format("{} {} {}{}\n", role.str(),
+    out += fmt::format("{} {} {}{}\n", describedRole(fn, i),
                        fn.getArgAttrOfType<StringAttr>(i, "lathe.param").str(),
                        fn.getArgAttrOfType<StringAttr>(i, "lathe.init").str(),
                        dims(type, false));
@@ -176,12 +185,11 @@ FailureOr<std::string> lathe::describeModel(ModuleOp module) {
                          type.getElementType().isF32() ? "f32" : "i32",
                          dims(type, true));
     if (role == "param" || role == "state")
-      out += fmt::format(
-          "{} {} {}{}\n",
-          step.getArgAttr(i, "lathe.buffer") ? "buffer" : role.str(),
-          step.getArgAttrOfType<StringAttr>(i, "lathe.param").str(),
-          step.getArgAttrOfType<StringAttr>(i, "lathe.init").str(),
-          dims(type, false));
+      out +=
+          fmt::format("{} {} {}{}\n", describedRole(step, i),
+                      step.getArgAttrOfType<StringAttr>(i, "lathe.param").str(),
+                      step.getArgAttrOfType<StringAttr>(i, "lathe.init").str(),
+                      dims(type, false));
   }
   out += fmt::format(
       "output{}\n",

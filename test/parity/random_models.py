@@ -181,18 +181,27 @@ def dense_model(rng):
 def gan_model(rng):
     size, c, noise = rng.choice([3, 4, 7]), rng.choice([4, 8, 16]), rng.choice([8, 16, 100])
     channels = rng.choice([1, 3])
-    g = [f"dense({size * size * c}, activation=relu)", f"reshape({size}, {size}, {c})"]
+    norm = rng.random() < 0.3  # batch normalization, as TensorFlow's DCGAN has it
+    if norm:
+        g = [f"dense({size * size * c}, use_bias=false)", rng.choice(BATCHNORMS),
+             "relu", f"reshape({size}, {size}, {c})"]
+    else:
+        g = [f"dense({size * size * c}, activation=relu)", f"reshape({size}, {size}, {c})"]
     for _ in range(rng.randint(0, 1)):
         g.append(f"conv2d_transpose({rng.choice([4, 8])}, kernel={rng.choice([3, 4, 5])}, "
                  f"stride=2, padding=same, activation=relu)")
+        if norm:
+            g += [rng.choice(BATCHNORMS), "leaky_relu(0.1)"]
         size *= 2
     g.append(f"conv2d_transpose({channels}, kernel={rng.choice([3, 5])}, stride=2, "
              f"padding=same, activation=tanh)")
     size *= 2
     d = []
-    for _ in range(rng.randint(1, 2)):
+    for i in range(rng.randint(1, 2)):
         d += [f"conv2d({rng.choice([4, 8, 16])}, kernel={rng.choice([3, 4, 5])}, stride=2, "
               f"padding=same)", "leaky_relu(0.01)"]
+        if norm and i > 0:
+            d += [rng.choice(BATCHNORMS), "leaky_relu(0.1)"]
     d += ["flatten", "dense(1, activation=sigmoid)"]
     nl = "\n  "
     return (f"network generator(z: f32[{noise}]) -> f32[{size}, {size}, {channels}] {{\n"
@@ -416,26 +425,32 @@ def check_gan(src, trace):
     batch = read_safetensors(f"{trace}/batch.safetensors")
     dstep = read_safetensors(f"{trace}/dstep.safetensors")
     gstep = read_safetensors(f"{trace}/gstep.safetensors")
-    p = {k: v.double().requires_grad_(True) for k, v in init.items()}
+    p = {k: v.double().requires_grad_(not running(k)) for k, v in init.items()}
     real, rows, z = batch["real"].double(), batch["mask"] > 0, batch["z"].double()
+    real = real[:int(rows.sum())]  # the padding rows come last
 
     def run(name, x):
+        """A training pass (batch statistics; the running ones updated in
+        `p`), as every pass of both steps is."""
         prefix = name + "."
         return forward(network(src, name),
-                       {k[len(prefix):]: v for k, v in p.items() if k.startswith(prefix)}, x)
+                       {k[len(prefix):]: v for k, v in p.items() if k.startswith(prefix)}, x,
+                       training=True)
 
     def bce(pred, target):
         pred = pred.clamp(EPS, 1 - EPS)
         return F.binary_cross_entropy(pred, torch.full_like(pred, target))
 
     errors = {}
-    d_loss = bce(run("discriminator", real)[rows], 1.0) + \
-        bce(run("discriminator", run("generator", z).detach()), 0.0)
+    d_real = bce(run("discriminator", real), 1.0)
+    d_loss = d_real + bce(run("discriminator", run("generator", z).detach()), 0.0)
     d_loss.backward()
     errors["d_loss"] = loss_error(dstep["d_loss"][0], d_loss.detach())
     with torch.no_grad():
         for k in p:
-            if k.startswith("discriminator."):
+            if running(k):
+                errors[f"{k} after the d_step"] = rel(dstep[k], p[k])
+            elif k.startswith("discriminator."):
                 errors[f"d_step update of {k}"] = rel(dstep[k] - init[k], -p[k].grad)
                 p[k] -= p[k].grad
     for k in p:
@@ -444,7 +459,9 @@ def check_gan(src, trace):
     g_loss.backward()
     errors["g_loss"] = loss_error(gstep["g_loss"][0], g_loss.detach())
     for k in p:
-        if k.startswith("generator."):
+        if running(k):
+            errors[f"{k} after the g_step"] = rel(gstep[k], p[k])
+        elif k.startswith("generator."):
             errors[f"g_step update of {k}"] = rel(gstep[k] - init[k], -p[k].grad)
     return errors
 
