@@ -1181,7 +1181,38 @@ bool lathe::overrideOptimizer(Program &program, const std::string &spec,
 
 bool lathe::checkProgram(Program &program, DiagnosticEngine &diags) {
   Sema(diags).run(program);
+  if (!diags.hasErrors())
+    checkBatchStatistics(program, 0, diags);
   return !diags.hasErrors();
+}
+
+bool lathe::checkBatchStatistics(const Program &program, int64_t batch,
+                                 DiagnosticEngine &diags) {
+  bool ok = true;
+  auto check = [&](const std::vector<Layer> &layers, int64_t fileBatch) {
+    int64_t b = batch > 0 ? batch : fileBatch;
+    for (const Layer &l : layers) {
+      if (l.kind != LayerKind::BatchNorm)
+        continue;
+      int64_t positions = 1;
+      for (size_t d = 0; d + 1 < l.input.dims.size(); ++d)
+        positions *= l.input.dims[d];
+      if (b * positions > 1)
+        continue;
+      diags.error(l.call.loc,
+                  fmt::format("batchnorm over batches of 1 sample sees one "
+                              "value per feature, and normalizes it to 0"),
+                  "train with batch=2 or more, or use `layernorm`");
+      ok = false;
+    }
+  };
+  for (const Model &m : program.models)
+    check(m.layers, m.settings.batch);
+  for (const Gan &g : program.gans)
+    for (const Network *n : {g.gen, g.disc})
+      if (n)
+        check(n->layers, g.settings.batch);
+  return ok;
 }
 
 bool lathe::parseAndCheck(const SourceFile &file, DiagnosticEngine &diags,

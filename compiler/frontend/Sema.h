@@ -28,6 +28,13 @@ std::map<std::string, double> optimizerDefaults(const std::string &name);
 bool overrideOptimizer(Program &program, const std::string &spec,
                        std::string &error);
 
+/// Reports each batch normalization that would see one value per feature
+/// in a training batch (batches of `batch` samples, or the file's batch
+/// when 0, and nothing else to average over): it would normalize every
+/// value to 0. Returns true when there is none.
+bool checkBatchStatistics(const Program &program, int64_t batch,
+                          DiagnosticEngine &diags);
+
 /// Values an element count may reach in one tensor.
 constexpr int64_t kMaxElements = (int64_t(1) << 31) - 1;
 

@@ -311,6 +311,8 @@ public:
                                           (*buffer)->getBuffer().str());
     DiagnosticEngine diags(*source);
     bool ok = parseAndCheck(*source, diags, program);
+    if (ok && batchOpt > 0)
+      ok = checkBatchStatistics(program, batchOpt, diags);
     diags.print(stderr);
     std::string error;
     if (ok && !optimizerOpt.empty() &&
