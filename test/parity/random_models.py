@@ -19,6 +19,11 @@ Families:
   rnn    embeddings (or float sequences), one or two LSTMs with or without
          sequences, dropout and layer normalization after them, flatten, dense layers; softmax or sigmoid outputs.
 
+Every family draws batch normalization too, placed as it is used (after a
+layer without a bias or after an activation, then an activation); its
+running statistics are compared after the steps, for a gan after each
+step (every pass of a gan's steps is a training one).
+
 The evaluation step's loss and predictions on the batch are compared too.
 Each model gets one of SGD, SGD with momentum (and weight decay), RMSprop,
 Adam and AdamW, and the
