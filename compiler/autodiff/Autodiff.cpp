@@ -45,6 +45,8 @@ public:
                         net.getArgAttrOfType<StringAttr>(i, "lathe.param"),
                         net.getArgAttrOfType<StringAttr>(i, "lathe.init"),
                         isBuffer(net, i)});
+    for (const Param &p : params)
+      buffers.push_back(p.buffer);
     spec = OptimizerSpec::fromAttr(recipe.getOptimizer());
     seeded = needsSeed(net);
     seedType = RankedTensorType::get({}, b.getI32Type());
@@ -74,6 +76,7 @@ private:
   bool seeded = false; ///< the network has dropout: training takes a seed
   int64_t batch;
   SmallVector<Param> params;
+  SmallVector<bool> buffers; ///< each parameter's `buffer`
   OptimizerSpec spec;
 
   std::string name(StringRef suffix) {
@@ -112,11 +115,7 @@ private:
 
   /// The trainable ones of `all` (values in the order of `params`).
   SmallVector<Value> trainable(ValueRange all) {
-    SmallVector<Value> out;
-    for (auto [p, v] : llvm::zip(params, all))
-      if (!p.buffer)
-        out.push_back(v);
-    return out;
+    return trainedOnly<Value>(buffers, all);
   }
 
   Operation *makeLoss(OpBuilder &fb, Value pred, Value y, Value mask) {
@@ -185,16 +184,11 @@ private:
     auto grads = backprop(fb, ops, lossOp->getResult(0), tps);
     if (failed(grads))
       return failure();
-    SmallVector<Value> updated =
-        buildUpdates(fb, recipe.getLoc(), spec, hyper, tps, *grads, st);
     // Trainable parameters from the optimizer, running statistics from the
     // forward pass; then the optimizer state.
-    SmallVector<Value> rets = withRunningStats(ops, ps);
-    unsigned t = 0;
-    for (auto [p, r] : llvm::zip(params, rets))
-      if (!p.buffer)
-        r = updated[t++];
-    rets.append(updated.begin() + t, updated.end());
+    SmallVector<Value> rets =
+        buildStepUpdates(fb, recipe.getLoc(), spec, hyper, buffers, ps,
+                         withRunningStats(ops, ps), *grads, st);
     rets.push_back(lossOp->getResult(0));
     rets.push_back(pred);
     func::ReturnOp::create(fb, recipe.getLoc(), rets);

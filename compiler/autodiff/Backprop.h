@@ -26,6 +26,17 @@ llvm::SmallVector<mlir::Value>
 withRunningStats(llvm::ArrayRef<mlir::Operation *> ops,
                  mlir::ValueRange params);
 
+/// The elements of `all` (one per parameter) whose parameter is not
+/// `frozen`: the trained parameters' values or types.
+template <typename T, typename Range>
+llvm::SmallVector<T> trainedOnly(llvm::ArrayRef<bool> frozen, Range &&all) {
+  llvm::SmallVector<T> out;
+  for (auto [f, x] : llvm::zip(frozen, all))
+    if (!f)
+      out.push_back(x);
+  return out;
+}
+
 /// Whether argument `arg` of network `net` is a parameter that no gradient
 /// trains (`lathe.buffer`: a batch normalization's running statistics).
 bool isBuffer(mlir::func::FuncOp net, unsigned arg);

@@ -23,18 +23,10 @@ struct Network {
 
   /// The trainable ones of `all` (values in the order of the parameters).
   SmallVector<Value> trainable(ValueRange all) const {
-    SmallVector<Value> out;
-    for (auto [buffer, v] : llvm::zip(buffers, all))
-      if (!buffer)
-        out.push_back(v);
-    return out;
+    return trainedOnly<Value>(buffers, all);
   }
   SmallVector<Type> trainableTypes() const {
-    SmallVector<Type> out;
-    for (auto [buffer, t] : llvm::zip(buffers, types))
-      if (!buffer)
-        out.push_back(t);
-    return out;
+    return trainedOnly<Type>(buffers, types);
   }
 };
 
@@ -121,15 +113,8 @@ private:
   SmallVector<Value> update(OpBuilder &fb, const Network &n, Value hyperArg,
                             ValueRange params, ArrayRef<Value> stats,
                             ValueRange grads, ValueRange state) {
-    SmallVector<Value> updated = buildUpdates(
-        fb, g.getLoc(), spec, hyperArg, n.trainable(params), grads, state);
-    SmallVector<Value> rets(stats);
-    unsigned t = 0;
-    for (auto [buffer, r] : llvm::zip(n.buffers, rets))
-      if (!buffer)
-        r = updated[t++];
-    rets.append(updated.begin() + t, updated.end());
-    return rets;
+    return buildStepUpdates(fb, g.getLoc(), spec, hyperArg, n.buffers, params,
+                            stats, grads, state);
   }
 
   /// The running statistics among `n`'s parameters (their indices).
@@ -188,11 +173,9 @@ private:
     SmallVector<Operation *> frozen, ops;
     Value dReal = cloneNetwork(fb, disc.fn, real, dp, ops, {}, true, maskArg);
     SmallVector<Value> dp2 = withRunningStats(ops, dp);
-    size_t realOps = ops.size();
     Value fake = cloneNetwork(fb, gen.fn, zArg, gp, frozen, {}, true);
     Value dFake = cloneNetwork(fb, disc.fn, fake, dp2, ops, {}, true);
-    SmallVector<Value> dStats =
-        withRunningStats(ArrayRef(ops).drop_front(realOps), dp2);
+    SmallVector<Value> dStats = withRunningStats(ops, dp2);
     SmallVector<Value> gStats = withRunningStats(frozen, gp);
     auto realLoss = BinaryCrossEntropyOp::create(
         fb, loc, dReal, tb::filled(fb, loc, {batch, 1}, 1.0), maskArg);
@@ -250,11 +233,9 @@ private:
     Location loc = g.getLoc();
     SmallVector<Operation *> ops;
     Value fake = cloneNetwork(fb, gen.fn, zArg, gp, ops, {}, true);
-    size_t genOps = ops.size();
     Value dFake = cloneNetwork(fb, disc.fn, fake, dp, ops, {}, true);
     SmallVector<Value> gStats = withRunningStats(ops, gp);
-    SmallVector<Value> dStats =
-        withRunningStats(ArrayRef(ops).drop_front(genOps), dp);
+    SmallVector<Value> dStats = withRunningStats(ops, dp);
     auto loss = BinaryCrossEntropyOp::create(
         fb, loc, dFake, tb::filled(fb, loc, {batch, 1}, 1.0), Value());
     ops.push_back(loss);

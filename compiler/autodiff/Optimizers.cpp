@@ -1,5 +1,6 @@
 //===- Optimizers.cpp - Parameter updates as IR ---------------------------===//
 #include "compiler/autodiff/Optimizers.h"
+#include "compiler/autodiff/Backprop.h"
 #include "compiler/lowering/TensorBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -174,4 +175,21 @@ SmallVector<Value> lathe::buildUpdates(OpBuilder &b, Location loc,
   }
   newParams.append(newState);
   return newParams;
+}
+
+SmallVector<Value> lathe::buildStepUpdates(OpBuilder &b, Location loc,
+                                           const OptimizerSpec &s, Value hyper,
+                                           ArrayRef<bool> frozen,
+                                           ValueRange params,
+                                           ArrayRef<Value> newValues,
+                                           ValueRange grads, ValueRange state) {
+  SmallVector<Value> updated = buildUpdates(
+      b, loc, s, hyper, trainedOnly<Value>(frozen, params), grads, state);
+  SmallVector<Value> out(newValues);
+  unsigned t = 0;
+  for (auto [f, v] : llvm::zip(frozen, out))
+    if (!f)
+      v = updated[t++];
+  out.append(updated.begin() + t, updated.end());
+  return out;
 }

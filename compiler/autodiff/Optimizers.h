@@ -44,6 +44,18 @@ buildUpdates(mlir::OpBuilder &b, mlir::Location loc, const OptimizerSpec &spec,
              mlir::Value hyper, mlir::ValueRange params, mlir::ValueRange grads,
              mlir::ValueRange state);
 
+/// buildUpdates over the parameters not marked `frozen`: `params` holds all
+/// of them in order, `grads` and `state` the trained ones'. A frozen
+/// parameter's new value is its entry of `newValues` (a running statistic
+/// the step's forward pass computed). Returns every new parameter, then the
+/// new state.
+llvm::SmallVector<mlir::Value>
+buildStepUpdates(mlir::OpBuilder &b, mlir::Location loc,
+                 const OptimizerSpec &spec, mlir::Value hyper,
+                 llvm::ArrayRef<bool> frozen, mlir::ValueRange params,
+                 llvm::ArrayRef<mlir::Value> newValues, mlir::ValueRange grads,
+                 mlir::ValueRange state);
+
 } // namespace lathe
 
 #endif

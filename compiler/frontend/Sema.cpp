@@ -1200,8 +1200,8 @@ bool lathe::checkBatchStatistics(const Program &program, int64_t batch,
       if (b * positions > 1)
         continue;
       diags.error(l.call.loc,
-                  fmt::format("batchnorm over batches of 1 sample sees one "
-                              "value per feature, and normalizes it to 0"),
+                  "batchnorm over batches of 1 sample sees one value per "
+                  "feature, and normalizes it to 0",
                   "train with batch=2 or more, or use `layernorm`");
       ok = false;
     }

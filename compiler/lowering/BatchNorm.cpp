@@ -30,39 +30,40 @@ using tb::sub;
 using utils::IteratorType;
 
 namespace {
+/// How [N, ..., C] groups into [N, S, C]: the middle dimensions into one
+/// (a dense layer's [N, C] takes a unit one, as [N, 1, C]).
+SmallVector<ReassociationIndices> rowGroups(int64_t rank) {
+  if (rank == 2)
+    return {{0}, {1, 2}};
+  ReassociationIndices mid;
+  for (int64_t d = 1; d + 1 < rank; ++d)
+    mid.push_back(d);
+  return {{0}, mid, {rank - 1}};
+}
+
 /// `x` [N, ..., C] as [N, S, C].
 Value asRows(OpBuilder &b, Location loc, Value x) {
   ArrayRef<int64_t> s = tb::shapeOf(x);
   int64_t r = s.size();
+  if (r == 3)
+    return x;
   auto type = RankedTensorType::get(
       {s[0], ShapedType::getNumElements(s.slice(1, r - 2)), s[r - 1]},
       b.getF32Type());
-  if (r == 3)
-    return x;
   if (r == 2)
-    return tensor::ExpandShapeOp::create(
-        b, loc, type, x, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
-  ReassociationIndices mid;
-  for (int64_t d = 1; d + 1 < r; ++d)
-    mid.push_back(d);
-  return tensor::CollapseShapeOp::create(
-      b, loc, type, x, ArrayRef<ReassociationIndices>{{0}, mid, {r - 1}});
+    return tensor::ExpandShapeOp::create(b, loc, type, x, rowGroups(r));
+  return tensor::CollapseShapeOp::create(b, loc, type, x, rowGroups(r));
 }
 
 /// [N, S, C] back to `shape`.
 Value fromRows(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
   int64_t r = shape.size();
-  auto type = RankedTensorType::get(shape, b.getF32Type());
   if (r == 3)
     return v;
+  auto type = RankedTensorType::get(shape, b.getF32Type());
   if (r == 2)
-    return tensor::CollapseShapeOp::create(
-        b, loc, type, v, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
-  ReassociationIndices mid;
-  for (int64_t d = 1; d + 1 < r; ++d)
-    mid.push_back(d);
-  return tensor::ExpandShapeOp::create(
-      b, loc, type, v, ArrayRef<ReassociationIndices>{{0}, mid, {r - 1}});
+    return tensor::CollapseShapeOp::create(b, loc, type, v, rowGroups(r));
+  return tensor::ExpandShapeOp::create(b, loc, type, v, rowGroups(r));
 }
 
 /// The operands of a loop over [N, S, C]: `full` tensors of that shape, an
