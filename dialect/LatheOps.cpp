@@ -261,36 +261,64 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
-LogicalResult LSTMOp::inferReturnTypes(MLIRContext *ctx,
-                                       std::optional<Location> loc,
-                                       Adaptor adaptor,
-                                       SmallVectorImpl<Type> &results) {
+/// The result of a recurrent layer with `gates` gates: an LSTM's bias is
+/// [4*units], a GRU's [2, 3*units] (one row for the input, one for the
+/// state).
+static LogicalResult inferRecurrent(MLIRContext *ctx,
+                                    std::optional<Location> loc, StringRef op,
+                                    int64_t gates, Value input, Value kernel,
+                                    Value recurrent, Value bias,
+                                    bool returnSequences,
+                                    SmallVectorImpl<Type> &results) {
   Checker c{loc};
-  auto x = tensorOf(adaptor.getInput().getType());
-  auto k = tensorOf(adaptor.getKernel().getType());
-  auto r = tensorOf(adaptor.getRecurrent().getType());
-  auto b = tensorOf(adaptor.getBias().getType());
-  if (failed(expectRank(c, x, 3, "lstm input")) ||
-      failed(expectRank(c, k, 2, "lstm kernel")) ||
-      failed(expectRank(c, r, 2, "lstm recurrent kernel")) ||
-      failed(expectRank(c, b, 1, "lstm bias")))
+  auto x = tensorOf(input.getType());
+  auto k = tensorOf(kernel.getType());
+  auto r = tensorOf(recurrent.getType());
+  auto b = tensorOf(bias.getType());
+  bool twoBiases = gates == 3;
+  auto what = [&](const char *s) { return (op + s).str(); };
+  if (failed(expectRank(c, x, 3, what(" input"))) ||
+      failed(expectRank(c, k, 2, what(" kernel"))) ||
+      failed(expectRank(c, r, 2, what(" recurrent kernel"))) ||
+      failed(expectRank(c, b, twoBiases ? 2 : 1, what(" bias"))))
     return failure();
-  int64_t units = r.getDimSize(0);
-  if (r.getDimSize(1) != 4 * units)
-    return c.fail("lstm recurrent kernel must be [units, 4*units], got " +
-                  shapeStr(r.getShape()));
-  if (k.getDimSize(0) != x.getDimSize(2) || k.getDimSize(1) != 4 * units)
-    return c.fail("lstm kernel must be [" + Twine(x.getDimSize(2)) + ", " +
-                  Twine(4 * units) + "], got " + shapeStr(k.getShape()));
-  if (b.getDimSize(0) != 4 * units)
-    return c.fail("lstm bias must be [" + Twine(4 * units) + "], got " +
-                  shapeStr(b.getShape()));
-  if (adaptor.getReturnSequences())
+  int64_t units = r.getDimSize(0), width = gates * units;
+  if (r.getDimSize(1) != width)
+    return c.fail(op + " recurrent kernel must be [units, " + Twine(gates) +
+                  "*units], got " + shapeStr(r.getShape()));
+  if (k.getDimSize(0) != x.getDimSize(2) || k.getDimSize(1) != width)
+    return c.fail(op + " kernel must be [" + Twine(x.getDimSize(2)) + ", " +
+                  Twine(width) + "], got " + shapeStr(k.getShape()));
+  if (twoBiases ? b.getDimSize(0) != 2 || b.getDimSize(1) != width
+                : b.getDimSize(0) != width)
+    return c.fail(op + " bias must be [" + (twoBiases ? "2, " : "") +
+                  Twine(width) + "], got " + shapeStr(b.getShape()));
+  if (returnSequences)
     results.push_back(
         f32Tensor(ctx, {x.getDimSize(0), x.getDimSize(1), units}));
   else
     results.push_back(f32Tensor(ctx, {x.getDimSize(0), units}));
   return success();
+}
+
+LogicalResult LSTMOp::inferReturnTypes(MLIRContext *ctx,
+                                       std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &results) {
+  return inferRecurrent(ctx, loc, "lstm", 4, adaptor.getInput(),
+                        adaptor.getKernel(), adaptor.getRecurrent(),
+                        adaptor.getBias(), adaptor.getReturnSequences(),
+                        results);
+}
+
+LogicalResult GRUOp::inferReturnTypes(MLIRContext *ctx,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &results) {
+  return inferRecurrent(ctx, loc, "gru", 3, adaptor.getInput(),
+                        adaptor.getKernel(), adaptor.getRecurrent(),
+                        adaptor.getBias(), adaptor.getReturnSequences(),
+                        results);
 }
 
 LogicalResult DropoutOp::verify() {

@@ -206,6 +206,40 @@ def Lathe_LSTMOp : Lathe_Op<"lstm", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
+def Lathe_GRUOp : Lathe_Op<"gru", [Pure, InferTypeOpAdaptor]> {
+  let summary = "gated recurrent unit layer over a sequence";
+  let description = [{
+    Keras's GRU with `reset_after=True` (PyTorch's `nn.GRU`): `input` is
+    `[batch, time, features]`, `kernel` is `[features, 3*units]`,
+    `recurrent` is `[units, 3*units]`, and `bias` is `[2, 3*units]`, row 0
+    added to the input's products and row 1 to the state's. Gates are
+    ordered update `z`, reset `r`, candidate `n` (as Keras):
+
+        z = sigmoid(x Kz + b0z + h Rz + b1z)
+        r = sigmoid(x Kr + b0r + h Rr + b1r)
+        n = tanh(x Kn + b0n + r * (h Rn + b1n))
+        h' = z * h + (1 - z) * n
+
+    With `return_sequences` the result is `[batch, time, units]`, otherwise
+    the last hidden state `[batch, units]`. It is compiled as a loop over
+    time, never unrolled.
+
+    ```mlir
+    %h = lathe.gru %x, %k, %r, %b {return_sequences = false}
+           : tensor<32x100x32xf32>, tensor<32x96xf32>, tensor<32x96xf32>,
+             tensor<2x96xf32> -> tensor<32x32xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$kernel,
+                   Lathe_F32Tensor:$recurrent, Lathe_F32Tensor:$bias,
+                   BoolAttr:$return_sequences);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $kernel `,` $recurrent `,` $bias attr-dict `:` type($input) `,`
+    type($kernel) `,` type($recurrent) `,` type($bias) `->` type($result)
+  }];
+}
+
 def Lathe_DropoutOp
     : Lathe_Op<"dropout", [Pure, AllTypesMatch<["input", "result"]>]> {
   let summary = "inverted dropout: zero a fraction `rate` while training";

@@ -10,6 +10,7 @@
 #include "compiler/lowering/ConvLowering.h"
 #include "compiler/lowering/LayerNorm.h"
 #include "compiler/lowering/LossTargets.h"
+#include "compiler/lowering/GRULowering.h"
 #include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
 #include "dialect/LatheOps.h"
@@ -262,6 +263,21 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
         SmallVector<Value> g =
             lstmBackward(b, loc, fwd, l.getInput(), l.getKernel(),
                          l.getRecurrent(), dy, l.getReturnSequences());
+        return Grads(g.begin(), g.end());
+      })
+      .Case([&](GRUOp l) -> FailureOr<Grads> {
+        // As the LSTM's: the forward loop rebuilt to keep its activations.
+        GRUForward fwd;
+        {
+          OpBuilder::InsertionGuard guard(b);
+          b.setInsertionPoint(l);
+          fwd = lowerGRU(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
+                         l.getBias(), l.getReturnSequences());
+        }
+        l.getResult().replaceAllUsesWith(fwd.out);
+        SmallVector<Value> g =
+            gruBackward(b, loc, fwd, l.getInput(), l.getKernel(),
+                        l.getRecurrent(), dy, l.getReturnSequences());
         return Grads(g.begin(), g.end());
       })
       .Case([&](DropoutOp d) -> FailureOr<Grads> {

@@ -134,6 +134,11 @@ private:
                          b.getBoolAttr(l.returnSequences));
       break;
     }
+    case LayerKind::GRU: {
+      Value k = param(), r = param(), bias = param();
+      y = GRUOp::create(b, at, x, k, r, bias, b.getBoolAttr(l.returnSequences));
+      break;
+    }
     case LayerKind::LayerNorm: {
       Value gamma = param(), beta = param();
       y = LayerNormOp::create(b, at, x, gamma, beta, b.getF64FloatAttr(l.rate));

@@ -53,6 +53,7 @@ const char *lathe::layerKindName(LayerKind k) {
   case LayerKind::Reshape: return "reshape";
   case LayerKind::Embedding: return "embedding";
   case LayerKind::LSTM: return "lstm";
+  case LayerKind::GRU: return "gru";
   case LayerKind::Dropout: return "dropout";
   case LayerKind::LayerNorm: return "layernorm";
   case LayerKind::BatchNorm: return "batchnorm";
@@ -121,6 +122,7 @@ std::string layerArgs(const Layer &l) {
     a.push_back(fmt::format("dim={}", l.units));
     break;
   case LayerKind::LSTM:
+  case LayerKind::GRU:
     a.push_back(fmt::format("units={}", l.units));
     a.push_back(fmt::format("return_sequences={}", l.returnSequences));
     break;

@@ -72,7 +72,7 @@ struct TargetDecl {
 
 enum class LayerKind {
   Dense, Conv2D, Conv2DTranspose, MaxPool, AvgPool, GlobalAvgPool, Flatten,
-  Reshape, Embedding, LSTM, Dropout, LayerNorm, BatchNorm, Relu, Sigmoid, Tanh, Softmax,
+  Reshape, Embedding, LSTM, GRU, Dropout, LayerNorm, BatchNorm, Relu, Sigmoid, Tanh, Softmax,
   LeakyRelu,
 };
 
@@ -84,7 +84,7 @@ struct Layer {
   // Set by Sema.
   LayerKind kind = LayerKind::Dense;
   std::string name; // dense_0, conv2d_1, ...
-  int64_t units = 0;  // dense units, conv filters, lstm units, embedding dim
+  int64_t units = 0;  // dense units, conv filters, lstm/gru units, embedding dim
   int64_t kernel = 0; // conv kernel, pool size, embedding vocabulary
   int64_t stride = 1;
   bool samePadding = false;

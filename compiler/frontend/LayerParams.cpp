@@ -44,6 +44,10 @@ std::vector<ParamSpec> lathe::layerParams(const Layer &l,
     return {{n + ".kernel", {in[1], 4 * l.units}, "glorot_uniform"},
             {n + ".recurrent", {l.units, 4 * l.units}, "orthogonal"},
             {n + ".bias", {4 * l.units}, "unit_forget_bias"}};
+  case LayerKind::GRU: // Keras's reset_after GRU: input and recurrent biases
+    return {{n + ".kernel", {in[1], 3 * l.units}, "glorot_uniform"},
+            {n + ".recurrent", {l.units, 3 * l.units}, "orthogonal"},
+            {n + ".bias", {2, 3 * l.units}, "zeros"}};
   default:
     return {};
   }
@@ -65,6 +69,11 @@ LayerFlops lathe::layerFlops(const Layer &l) {
   case LayerKind::LSTM: { // four gates from the input and the last state
     int64_t fromInput = 2 * in[0] * in[1] * 4 * l.units;
     int64_t fromState = 2 * in[0] * l.units * 4 * l.units;
+    return {fromInput + fromState, fromInput + 2 * fromState, fromInput};
+  }
+  case LayerKind::GRU: { // three gates, the same way
+    int64_t fromInput = 2 * in[0] * in[1] * 3 * l.units;
+    int64_t fromState = 2 * in[0] * l.units * 3 * l.units;
     return {fromInput + fromState, fromInput + 2 * fromState, fromInput};
   }
   default:

@@ -60,6 +60,8 @@ const std::vector<LayerSpec> &layerSpecs() {
        {"vocab", "dim"}, "embedding(10000, 32)"},
       {"lstm", LayerKind::LSTM, {"units", "return_sequences"}, 1, {"units"},
        "lstm(32, return_sequences=true)"},
+      {"gru", LayerKind::GRU, {"units", "return_sequences"}, 1, {"units"},
+       "gru(32, return_sequences=true)"},
       {"dropout", LayerKind::Dropout, {"rate"}, 1, {"rate"}, "dropout(0.2)"},
       {"layernorm", LayerKind::LayerNorm, {"epsilon"}, 1, {}, "layernorm"},
       {"batchnorm", LayerKind::BatchNorm, {"momentum", "epsilon"}, 0, {},
@@ -568,15 +570,17 @@ private:
         return false;
       break;
     case LayerKind::LSTM:
+    case LayerKind::GRU:
       if (d.size() != 2)
-        return fail(fmt::format("lstm expects [time, features] input, got {}",
-                                shapeStr(d)),
-                    d.size() == 1 ? "put an `embedding`, or an lstm with "
-                                    "`return_sequences=true`, before it"
+        return fail(fmt::format("{} expects [time, features] input, got {}",
+                                name, shapeStr(d)),
+                    d.size() == 1 ? "put an `embedding`, or a recurrent layer "
+                                    "with `return_sequences=true`, before it"
                                   : "");
       out.dims = l.returnSequences ? std::vector<int64_t>{d[0], l.units}
                                    : std::vector<int64_t>{l.units};
-      if (!checkParams(l, {d[1] + l.units, 4 * l.units}))
+      if (!checkParams(l, {d[1] + l.units,
+                           (l.kind == LayerKind::LSTM ? 4 : 3) * l.units}))
         return false;
       break;
     case LayerKind::LayerNorm:

@@ -11,6 +11,7 @@
 #include "compiler/lowering/LayerNorm.h"
 #include "compiler/lowering/LossTargets.h"
 #include "compiler/lowering/Lowering.h"
+#include "compiler/lowering/GRULowering.h"
 #include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
 #include "dialect/LatheOps.h"
@@ -235,6 +236,10 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
   if (auto l = dyn_cast<LSTMOp>(op))
     return lowerLSTM(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
                      l.getBias(), l.getReturnSequences())
+        .out;
+  if (auto l = dyn_cast<GRUOp>(op))
+    return lowerGRU(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
+                    l.getBias(), l.getReturnSequences())
         .out;
   if (auto d = dyn_cast<DropoutOp>(op)) {
     if (!d.getSeed())

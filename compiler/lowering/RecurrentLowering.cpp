@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/RecurrentLowering.h"
+#include "compiler/lowering/RecurrentParts.h"
 #include "compiler/lowering/TensorBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -30,196 +31,16 @@ using namespace lathe;
 namespace tb = lathe::tb;
 using utils::IteratorType;
 
-namespace {
-using MultiBody =
-    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>;
+using namespace lathe::rec;
 
+namespace {
 using tb::add;
 using tb::mul;
 using tb::sub;
-Value sigmoid(OpBuilder &b, Location l, Value x) {
-  Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
-  Value one = tb::f32(b, l, 1);
-  return arith::DivFOp::create(b, l, one, add(b, l, one, e));
-}
-/// s (1 - s): the sigmoid's derivative from its value.
-Value dsigmoid(OpBuilder &b, Location l, Value s) {
-  return mul(b, l, s, sub(b, l, tb::f32(b, l, 1), s));
-}
-Value cidx(OpBuilder &b, Location l, int64_t v) {
-  return arith::ConstantIndexOp::create(b, l, v);
-}
 Value ci32(OpBuilder &b, Location l, uint32_t v) {
   return arith::ConstantOp::create(b, l, b.getI32IntegerAttr(int32_t(v)));
 }
 
-/// Offsets, sizes and strides of index `i` of the first dimension of a
-/// tensor of `shape`.
-struct RowSlice {
-  SmallVector<OpFoldResult> offsets, sizes, strides;
-  RowSlice(OpBuilder &b, ArrayRef<int64_t> shape, OpFoldResult i)
-      : offsets(shape.size(), b.getIndexAttr(0)),
-        strides(shape.size(), b.getIndexAttr(1)) {
-    offsets[0] = i;
-    sizes.push_back(b.getIndexAttr(1));
-    for (int64_t d : shape.drop_front())
-      sizes.push_back(b.getIndexAttr(d));
-  }
-};
-
-/// The slice `src[i]` of the first dimension, without that dimension.
-Value row(OpBuilder &b, Location loc, Value src, OpFoldResult i) {
-  auto type = cast<RankedTensorType>(src.getType());
-  RowSlice r(b, type.getShape(), i);
-  auto rt = RankedTensorType::get(type.getShape().drop_front(),
-                                  type.getElementType());
-  return tensor::ExtractSliceOp::create(b, loc, rt, src, r.offsets, r.sizes,
-                                        r.strides);
-}
-
-/// `dest` with `src[i]` of the first dimension replaced by `v`.
-Value setRow(OpBuilder &b, Location loc, Value v, Value dest, OpFoldResult i) {
-  RowSlice r(b, tb::shapeOf(dest), i);
-  return tensor::InsertSliceOp::create(b, loc, v, dest, r.offsets, r.sizes,
-                                       r.strides);
-}
-
-/// Columns [k*u, (k+1)*u) of a [rows, cols] tensor.
-SmallVector<OpFoldResult> colOffsets(OpBuilder &b, int64_t k, int64_t u) {
-  return {b.getIndexAttr(0), b.getIndexAttr(k * u)};
-}
-
-/// [a, b, c] -> [b, a, c].
-Value swapLeading(OpBuilder &b, Location loc, Value x) {
-  ArrayRef<int64_t> s = tb::shapeOf(x);
-  MLIRContext *ctx = b.getContext();
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
-             d2 = getAffineDimExpr(2, ctx);
-  Value init = tensor::EmptyOp::create(b, loc, {s[1], s[0], s[2]},
-                                       b.getF32Type());
-  return tb::generic(b, loc, {x}, {AffineMap::get(3, 0, {d1, d0, d2}, ctx)},
-                     init, AffineMap::getMultiDimIdentityMap(3, ctx),
-                     SmallVector<IteratorType>(3, IteratorType::parallel),
-                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-}
-
-Value collapseLeading(OpBuilder &b, Location loc, Value x) {
-  ArrayRef<int64_t> s = tb::shapeOf(x);
-  auto type = RankedTensorType::get({s[0] * s[1], s[2]}, b.getF32Type());
-  return tensor::CollapseShapeOp::create(
-      b, loc, type, x, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-}
-
-Value expandLeading(OpBuilder &b, Location loc, Value x, int64_t first) {
-  ArrayRef<int64_t> s = tb::shapeOf(x);
-  auto type =
-      RankedTensorType::get({first, s[0] / first, s[1]}, b.getF32Type());
-  return tensor::ExpandShapeOp::create(
-      b, loc, type, x, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
-}
-
-/// An elementwise generic over [rows, u] tensors with several results.
-SmallVector<Value> cellGeneric(OpBuilder &b, Location loc, ValueRange ins,
-                               ValueRange outs, MultiBody body) {
-  SmallVector<AffineMap> maps(
-      ins.size() + outs.size(),
-      AffineMap::getMultiDimIdentityMap(2, b.getContext()));
-  auto op = linalg::GenericOp::create(
-      b, loc, TypeRange(outs), ins, outs, maps,
-      SmallVector<IteratorType>(2, IteratorType::parallel),
-      [&](OpBuilder &nb, Location nl, ValueRange args) {
-        linalg::YieldOp::create(nb, nl, body(nb, nl, args));
-      });
-  return SmallVector<Value>(op.getResults());
-}
-
-/// Gates i, f, c, o of a [rows, 4u] tensor: four [rows, u] views.
-SmallVector<Value> gateSlices(OpBuilder &b, Location loc, Value z, int64_t u) {
-  int64_t rows = tb::shapeOf(z)[0];
-  SmallVector<OpFoldResult> sizes{b.getIndexAttr(rows), b.getIndexAttr(u)};
-  SmallVector<OpFoldResult> ones(2, b.getIndexAttr(1));
-  SmallVector<Value> gates;
-  for (int64_t k = 0; k < 4; ++k)
-    gates.push_back(tensor::ExtractSliceOp::create(b, loc, z,
-                                                   colOffsets(b, k, u), sizes,
-                                                   ones));
-  return gates;
-}
-
-/// The part of the batch a recurrence runs on: `dim` of `v` cut into
-/// `parts`, part `p` (a value).
-Value batchPart(OpBuilder &b, Location loc, Value v, int64_t dim, Value p,
-                int64_t parts) {
-  ArrayRef<int64_t> shape = tb::shapeOf(v);
-  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)), sizes,
-      strides(shape.size(), b.getIndexAttr(1));
-  for (int64_t s : shape)
-    sizes.push_back(b.getIndexAttr(s));
-  offsets[dim] = arith::MulIOp::create(b, loc, p, cidx(b, loc, shape[dim] / parts)).getResult();
-  sizes[dim] = b.getIndexAttr(shape[dim] / parts);
-  return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
-}
-
-/// A value and the dimension of it that is the batch.
-struct Batched {
-  Value v;
-  int64_t dim;
-};
-using PartBody =
-    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange, ValueRange)>;
-
-/// `body(ins, outs)` over the whole batch, or, with `parts` > 1, once per
-/// part of it: an scf.forall of `parts` iterations (tagged `lathe.parts`,
-/// one per thread of the step) in which body gets part p of each of `ins`
-/// and `outs` and returns part p of each result, which is written into
-/// `outs` in place. The rows of a batch are independent through a
-/// recurrence: cut, its loop runs on the threads side by side, computing
-/// exactly what it would whole.
-SmallVector<Value> perBatchPart(OpBuilder &b, Location loc, int64_t parts,
-                                ArrayRef<Batched> ins, ArrayRef<Batched> outs,
-                                PartBody body) {
-  auto values = [](ArrayRef<Batched> xs) {
-    SmallVector<Value> v;
-    for (const Batched &x : xs)
-      v.push_back(x.v);
-    return v;
-  };
-  if (parts <= 1)
-    return body(b, loc, values(ins), values(outs));
-  auto forall = scf::ForallOp::create(b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(parts)},
-                                      values(outs), std::nullopt);
-  forall->setAttr("lathe.parts", b.getUnitAttr());
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(forall.getTerminator());
-  Value p = forall.getInductionVar(0);
-  SmallVector<Value> partIns, partOuts;
-  for (const Batched &x : ins)
-    partIns.push_back(batchPart(b, loc, x.v, x.dim, p, parts));
-  for (auto [x, arg] : llvm::zip(outs, forall.getRegionIterArgs()))
-    partOuts.push_back(batchPart(b, loc, arg, x.dim, p, parts));
-  SmallVector<Value> results = body(b, loc, partIns, partOuts);
-  b.setInsertionPointToStart(forall.getTerminator().getBody());
-  for (auto [r, part, arg] : llvm::zip(results, partOuts, forall.getRegionIterArgs())) {
-    auto slice = part.getDefiningOp<tensor::ExtractSliceOp>();
-    tensor::ParallelInsertSliceOp::create(b, loc, r, arg, slice.getMixedOffsets(),
-                                          slice.getMixedSizes(), slice.getMixedStrides());
-  }
-  return SmallVector<Value>(forall.getResults());
-}
-
-/// Parts of the batch a recurrence is cut into: as many as the module's
-/// `lathe.step_parts` (set for the CPU, where a step runs on that many
-/// threads) or fewer, so that they divide the batch into parts of at least
-/// 8 rows (a register tile's).
-int64_t recurrenceParts(OpBuilder &b, int64_t batch) {
-  Operation *at = b.getInsertionBlock()->getParentOp();
-  auto module = isa<ModuleOp>(at) ? cast<ModuleOp>(at) : at->getParentOfType<ModuleOp>();
-  auto attr = module ? module->getAttrOfType<IntegerAttr>("lathe.step_parts") : IntegerAttr();
-  for (int64_t parts = attr ? attr.getInt() : 1; parts > 1; --parts)
-    if (batch % parts == 0 && batch / parts >= 8)
-      return parts;
-  return 1;
-}
 
 /// A token id as a row index: ids outside [0, vocab) read row 0.
 Value rowIndex(OpBuilder &b, Location loc, Value id, int64_t vocab) {
@@ -345,17 +166,10 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
   Value z0 = expandLeading(
       b, loc, tb::matmul(b, loc, f.xFlat, kernel, false, false, biasRows),
       steps);
-  // The states of h and of c, row t + 1 written by step t over row 0's
-  // zeros: each its own tensor (one tensor for both was filled whole, then
-  // copied twice by bufferization, 0.4 MB each for the spam LSTM per step),
-  // only row 0 filled.
-  auto states = [&] {
-    return setRow(b, loc, tb::filled(b, loc, {batch, units}, 0.0),
-                  tensor::EmptyOp::create(b, loc, {steps + 1, batch, units},
-                                          b.getF32Type()),
-                  b.getIndexAttr(0));
-  };
-  Value h0 = states(), c0 = states();
+  // The states of h and of c, row t + 1 written by step t: each its own
+  // tensor (one tensor for both was copied twice by bufferization).
+  Value h0 = initialStates(b, loc, steps, batch, units),
+        c0 = initialStates(b, loc, steps, batch, units);
   auto recurrence = [&](OpBuilder &b, Location loc, ValueRange,
                         ValueRange outs) -> SmallVector<Value> {
     auto loop = scf::ForOp::create(
@@ -395,12 +209,7 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
   f.h = r[1];
   f.c = r[2];
   if (returnSequences) {
-    Value seq = tensor::ExtractSliceOp::create(
-        b, loc, f.h, ArrayRef<OpFoldResult>{b.getIndexAttr(1), b.getIndexAttr(0), b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(steps), b.getIndexAttr(batch),
-                               b.getIndexAttr(units)},
-        ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(3, b.getIndexAttr(1))));
-    f.out = swapLeading(b, loc, seq);
+    f.out = swapLeading(b, loc, rows(b, loc, f.h, 1, steps));
   } else {
     f.out = row(b, loc, f.h, b.getIndexAttr(steps));
   }
@@ -418,28 +227,22 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
   Value dh0 = returnSequences ? zeros : dy;
   // Rᵀ once, not at every step (a transposed operand is materialized); its
   // rows k·u .. (k+1)·u are gate k's.
-  Value recurrentT = tb::transposed(b, loc, recurrent);
-  SmallVector<Value> gateRowsT;
-  for (int64_t k = 0; k < 4; ++k)
-    gateRowsT.push_back(tensor::ExtractSliceOp::create(
-        b, loc, recurrentT,
-        ArrayRef<OpFoldResult>{b.getIndexAttr(k * units), b.getIndexAttr(0)},
-        ArrayRef<OpFoldResult>{b.getIndexAttr(units), b.getIndexAttr(units)},
-        ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(2, b.getIndexAttr(1)))));
+  SmallVector<Value> gateRowsT =
+      rowBlocks(b, loc, tb::transposed(b, loc, recurrent), units);
   // Per part of the batch (fwd.z, fwd.c, the starting dh and dc, and
   // dSeq as `from`): the gates' gradients side by side in `dzAll`,
   // [T, B, 4u].
   auto recurrence = [&](OpBuilder &b, Location loc, ValueRange from,
                         ValueRange dzAll) -> SmallVector<Value> {
     Value fz = from[0], fc = from[1], dSeqPart = returnSequences ? from[4] : Value();
-    int64_t rows = tb::shapeOf(fz)[1];
+    int64_t partRows = tb::shapeOf(fz)[1];
     // One [steps, rows, units] tensor per gate: the cell writes each gate's
     // gradient into its own row in place. (Four column blocks of one
     // [steps, rows, 4u] tensor, written by one op, would be inserted one
     // after the other, and bufferization copies all but the first.)
     SmallVector<Value> carried;
     for (int64_t k = 0; k < 4; ++k)
-      carried.push_back(tensor::EmptyOp::create(b, loc, {steps, rows, units},
+      carried.push_back(tensor::EmptyOp::create(b, loc, {steps, partRows, units},
                                                 b.getF32Type()));
     carried.append({from[2], from[3]});
     auto loop = scf::ForOp::create(
@@ -501,22 +304,7 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
     // each, rather than one per gate: less code to compile). Four copies
     // into column blocks, each made after the previous insert so that each
     // is computed in place; in the part, on its rows.
-    Value dz = dzAll[0];
-    auto id3 = AffineMap::getMultiDimIdentityMap(3, b.getContext());
-    SmallVector<OpFoldResult> sizes{b.getIndexAttr(steps), b.getIndexAttr(rows),
-                                    b.getIndexAttr(units)};
-    SmallVector<OpFoldResult> ones(3, b.getIndexAttr(1));
-    for (int64_t k = 0; k < 4; ++k) {
-      SmallVector<OpFoldResult> offsets{b.getIndexAttr(0), b.getIndexAttr(0),
-                                        b.getIndexAttr(k * units)};
-      Value block = tensor::ExtractSliceOp::create(b, loc, dz, offsets, sizes, ones);
-      Value gate = tb::generic(
-          b, loc, {loop.getResult(k)}, {id3}, block, id3,
-          SmallVector<IteratorType>(3, IteratorType::parallel),
-          [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-      dz = tensor::InsertSliceOp::create(b, loc, gate, dz, offsets, sizes, ones);
-    }
-    return {dz};
+    return {sideBySide(b, loc, loop.getResults().take_front(4), dzAll[0])};
   };
   SmallVector<Batched> from{{fwd.z, 1}, {fwd.c, 1}, {dh0, 0}, {zeros, 0}};
   if (returnSequences)
@@ -528,14 +316,8 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
                            recurrence)[0]);
   Value db = tb::sumFirst(b, loc, dzFlat);
   Value dk = tb::matmul(b, loc, fwd.xFlat, dzFlat, true, false);
-  Value hPrev = tensor::ExtractSliceOp::create(
-      b, loc, fwd.h,
-      ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(3, b.getIndexAttr(0))),
-      ArrayRef<OpFoldResult>{b.getIndexAttr(steps), b.getIndexAttr(batch),
-                             b.getIndexAttr(units)},
-      ArrayRef<OpFoldResult>(SmallVector<OpFoldResult>(3, b.getIndexAttr(1))));
-  Value dr = tb::matmul(b, loc, collapseLeading(b, loc, hPrev), dzFlat, true,
-                        false);
+  Value hPrev = collapseLeading(b, loc, rows(b, loc, fwd.h, 0, steps));
+  Value dr = tb::matmul(b, loc, hPrev, dzFlat, true, false);
   Value dxFlat = tb::matmul(b, loc, dzFlat, kernel, false, true);
   Value dx = swapLeading(b, loc, expandLeading(b, loc, dxFlat, steps));
   return {dx, dk, dr, db};

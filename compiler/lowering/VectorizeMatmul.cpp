@@ -369,6 +369,7 @@ struct VectorizeMatmulPass
     struct Bias {
       Value bias, c;
       SmallVector<OpFoldResult> offsets; // of the columns in `bias` (slices')
+      OpFoldResult row; // a row of a 2-D bias (a GRU's): its index, or null
     };
     SmallVector<Bias> biases;
     for (linalg::GenericOp op : ops) {
@@ -415,15 +416,21 @@ struct VectorizeMatmulPass
       if (bias) {
         Value c = init.getDefiningOp<linalg::GenericOp>().getDpsInits()[0];
         // A static slice of a bias (a part of a layer cut by lathe-partition)
-        // is read from its source, which outlives the broadcast.
+        // is read from its source, which outlives the broadcast; so is a
+        // row of a 2-D bias (a GRU's), from that row.
         SmallVector<OpFoldResult> offsets;
+        OpFoldResult row;
         while (auto slice = bias.getDefiningOp<tensor::ExtractSliceOp>()) {
-          if (!slice.hasUnitStride())
+          int64_t rank = slice.getSourceType().getRank();
+          if (!slice.hasUnitStride() || row || rank > 2 ||
+              (rank == 2 && slice.getResultType().getRank() != 1))
             break;
-          offsets.push_back(slice.getMixedOffsets()[0]);
+          offsets.push_back(slice.getMixedOffsets().back());
+          if (rank == 2)
+            row = slice.getMixedOffsets()[0];
           bias = slice.getSource();
         }
-        biases.push_back({bias, c, offsets});
+        biases.push_back({bias, c, offsets, row});
         op.getDpsInitsMutable()[0].assign(c);
       }
       Operation *target = op;
@@ -541,7 +548,7 @@ struct VectorizeMatmulPass
                                               seed.getValueAsDouble()))));
         } else {
           // The bias's columns of this tile, broadcast to its rows.
-          auto &[bias, c, offsets] = biases[biasIndex.getInt()];
+          auto &[bias, c, offsets, biasRow] = biases[biasIndex.getInt()];
           Value first = lathe::offsetIn(rewriter, loc, read.getBase(), c, 1);
           for (OpFoldResult o : offsets)
             first = arith::AddIOp::create(rewriter, loc, first,
@@ -553,9 +560,14 @@ struct VectorizeMatmulPass
                                      type.getElementType());
           Value pad = arith::ConstantOp::create(
               rewriter, loc, rewriter.getZeroAttr(type.getElementType()));
+          SmallVector<Value> at{col};
+          if (biasRow)
+            at.insert(at.begin(), getValueOrCreateConstantIndexOp(
+                                      rewriter, loc, biasRow));
+          AffineMap last = AffineMap::get(
+              at.size(), 0, rewriter.getAffineDimExpr(at.size() - 1));
           Value slice = vector::TransferReadOp::create(
-              rewriter, loc, row, bias, ValueRange{col}, pad,
-              ArrayRef<bool>{true});
+              rewriter, loc, row, bias, at, pad, last, ArrayRef<bool>{true});
           init.assign(vector::BroadcastOp::create(rewriter, loc, type, slice));
         }
         seeded = true;

@@ -16,8 +16,8 @@ Families:
          or valid padding, an activation or none), max or average pooling, leaky ReLU,
          a transposed convolution, dense layers; or a generator-like stack
          (dense, reshape, transposed convolutions, a convolution).
-  rnn    embeddings (or float sequences), one or two LSTMs with or without
-         sequences, dropout and layer normalization after them, flatten, dense layers; softmax or sigmoid outputs.
+  rnn    embeddings (or float sequences), one or two LSTMs or GRUs with or
+         without sequences, dropout and layer normalization after them, flatten, dense layers; softmax or sigmoid outputs.
 
 Every family draws batch normalization too, placed as it is used (after a
 layer without a bias or after an activation, then an activation); its
@@ -47,7 +47,7 @@ import torch
 import torch.nn.functional as F
 
 from safetensors_io import read_safetensors, rel
-from torch_parity import dropout_mask, lstm, optimizer
+from torch_parity import dropout_mask, gru, lstm, optimizer
 
 TOLERANCE = 1e-4
 EPS = 1e-7
@@ -117,7 +117,8 @@ def rnn_model(rng):
     count, sequences = rng.randint(1, 2), True
     for i in range(count):
         sequences = i < count - 1 or rng.random() < 0.3
-        layers.append(f"lstm({rng.choice([8, 16, 20, 32, 48])}"
+        cell = "gru" if rng.random() < 0.4 else "lstm"
+        layers.append(f"{cell}({rng.choice([8, 16, 20, 32, 48])}"
                       + (", return_sequences=true)" if sequences else ")"))
         if rng.random() < 0.3:
             layers.append(f"dropout({rng.choice([0.1, 0.2, 0.5])})")
@@ -322,6 +323,8 @@ def forward(src, p, x, seed=None, training=False):
             h = F.embedding(ids, t, padding_idx=0)
         elif kind == "lstm":
             h = lstm(p, f"lstm_{seen[kind]}", h, "return_sequences" in args)
+        elif kind == "gru":
+            h = gru(p, f"gru_{seen[kind]}", h, "return_sequences" in args)
         elif kind == "dense":
             h = h @ param(kind, "weight")
             h = act(h + param(kind, "bias") if f"{kind}_{seen[kind]}.bias" in p else h)

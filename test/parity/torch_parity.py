@@ -34,6 +34,27 @@ def lstm(p, name, x, return_sequences):
     return out if return_sequences else h[0]
 
 
+def gru(p, name, x, return_sequences):
+    """PyTorch's GRU kernel on Lathe's weights. Lathe orders the gates as
+    Keras does (update z, reset r, candidate n), PyTorch as r, z, n; Lathe's
+    bias is Keras's [2, 3u] with reset_after, PyTorch's b_ih and b_hh. The
+    blocks are reordered with torch.cat, so gradients reach Lathe's
+    tensors."""
+    k, r, b = p[f"{name}.kernel"], p[f"{name}.recurrent"], p[f"{name}.bias"]
+    units = r.shape[0]
+
+    def torch_order(w):  # columns z, r, n -> r, z, n
+        return torch.cat([w[..., units:2 * units], w[..., :units],
+                          w[..., 2 * units:]], -1)
+
+    zero = torch.zeros(1, x.shape[0], units, dtype=x.dtype)
+    out, h = torch._VF.gru(x, zero,
+                           [torch_order(k).t(), torch_order(r).t(),
+                            torch_order(b[0]), torch_order(b[1])],
+                           True, 1, 0.0, False, False, True)
+    return out if return_sequences else h[0]
+
+
 def dropout_mask(shape, seed, stream, rate):
     """Lathe's dropout mask (LatheOps.td): a murmur3-finalized hash of
     (seed, stream, element index), kept where its top 24 bits / 2^24 >= rate,

@@ -1,0 +1,232 @@
+//===- RecurrentParts.cpp - Pieces shared by the recurrent layers ---------===//
+#include "compiler/lowering/RecurrentParts.h"
+#include "compiler/lowering/TensorBuilders.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+using namespace mlir;
+using namespace lathe;
+using namespace lathe::rec;
+namespace tb = lathe::tb;
+using utils::IteratorType;
+
+namespace {
+/// Offsets, sizes and strides of index `i` of the first dimension of a
+/// tensor of `shape`.
+struct RowSlice {
+  SmallVector<OpFoldResult> offsets, sizes, strides;
+  RowSlice(OpBuilder &b, ArrayRef<int64_t> shape, OpFoldResult i)
+      : offsets(shape.size(), b.getIndexAttr(0)),
+        strides(shape.size(), b.getIndexAttr(1)) {
+    offsets[0] = i;
+    sizes.push_back(b.getIndexAttr(1));
+    for (int64_t d : shape.drop_front())
+      sizes.push_back(b.getIndexAttr(d));
+  }
+};
+
+SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
+  SmallVector<OpFoldResult> r;
+  for (int64_t v : values)
+    r.push_back(b.getIndexAttr(v));
+  return r;
+}
+
+/// The part of the batch a recurrence runs on: `dim` of `v` cut into
+/// `parts`, part `p` (a value).
+Value batchPart(OpBuilder &b, Location loc, Value v, int64_t dim, Value p,
+                int64_t parts) {
+  ArrayRef<int64_t> shape = tb::shapeOf(v);
+  SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)),
+      sizes = indexAttrs(b, shape), strides(shape.size(), b.getIndexAttr(1));
+  offsets[dim] =
+      arith::MulIOp::create(b, loc, p, cidx(b, loc, shape[dim] / parts))
+          .getResult();
+  sizes[dim] = b.getIndexAttr(shape[dim] / parts);
+  return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
+}
+} // namespace
+
+Value rec::sigmoid(OpBuilder &b, Location l, Value x) {
+  Value e = math::ExpOp::create(b, l, arith::NegFOp::create(b, l, x));
+  Value one = tb::f32(b, l, 1);
+  return arith::DivFOp::create(b, l, one, tb::add(b, l, one, e));
+}
+
+Value rec::dsigmoid(OpBuilder &b, Location l, Value s) {
+  return tb::mul(b, l, s, tb::sub(b, l, tb::f32(b, l, 1), s));
+}
+
+Value rec::cidx(OpBuilder &b, Location l, int64_t v) {
+  return arith::ConstantIndexOp::create(b, l, v);
+}
+
+Value rec::row(OpBuilder &b, Location loc, Value src, OpFoldResult i) {
+  auto type = cast<RankedTensorType>(src.getType());
+  RowSlice r(b, type.getShape(), i);
+  auto rt = RankedTensorType::get(type.getShape().drop_front(),
+                                  type.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, rt, src, r.offsets, r.sizes,
+                                        r.strides);
+}
+
+Value rec::setRow(OpBuilder &b, Location loc, Value v, Value dest,
+                  OpFoldResult i) {
+  RowSlice r(b, tb::shapeOf(dest), i);
+  return tensor::InsertSliceOp::create(b, loc, v, dest, r.offsets, r.sizes,
+                                       r.strides);
+}
+
+Value rec::rows(OpBuilder &b, Location loc, Value src, int64_t first,
+                int64_t count) {
+  ArrayRef<int64_t> s = tb::shapeOf(src);
+  return tensor::ExtractSliceOp::create(
+      b, loc, src, indexAttrs(b, {first, 0, 0}),
+      indexAttrs(b, {count, s[1], s[2]}), indexAttrs(b, {1, 1, 1}));
+}
+
+Value rec::swapLeading(OpBuilder &b, Location loc, Value x) {
+  ArrayRef<int64_t> s = tb::shapeOf(x);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
+             d2 = getAffineDimExpr(2, ctx);
+  Value init = tensor::EmptyOp::create(b, loc, {s[1], s[0], s[2]},
+                                       b.getF32Type());
+  return tb::generic(b, loc, {x}, {AffineMap::get(3, 0, {d1, d0, d2}, ctx)},
+                     init, AffineMap::getMultiDimIdentityMap(3, ctx),
+                     SmallVector<IteratorType>(3, IteratorType::parallel),
+                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value rec::collapseLeading(OpBuilder &b, Location loc, Value x) {
+  ArrayRef<int64_t> s = tb::shapeOf(x);
+  auto type = RankedTensorType::get({s[0] * s[1], s[2]}, b.getF32Type());
+  return tensor::CollapseShapeOp::create(
+      b, loc, type, x, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+}
+
+Value rec::expandLeading(OpBuilder &b, Location loc, Value x, int64_t first) {
+  ArrayRef<int64_t> s = tb::shapeOf(x);
+  auto type =
+      RankedTensorType::get({first, s[0] / first, s[1]}, b.getF32Type());
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, x, ArrayRef<ReassociationIndices>{{0, 1}, {2}});
+}
+
+Value rec::initialStates(OpBuilder &b, Location loc, int64_t steps,
+                         int64_t batch, int64_t units) {
+  // Only row 0 filled: one fill of the whole tensor would be copied by
+  // bufferization (0.4 MB per step for the spam LSTM's two states).
+  return setRow(b, loc, tb::filled(b, loc, {batch, units}, 0.0),
+                tensor::EmptyOp::create(b, loc, {steps + 1, batch, units},
+                                        b.getF32Type()),
+                b.getIndexAttr(0));
+}
+
+SmallVector<Value> rec::cellGeneric(OpBuilder &b, Location loc, ValueRange ins,
+                                    ValueRange outs, MultiBody body) {
+  SmallVector<AffineMap> maps(
+      ins.size() + outs.size(),
+      AffineMap::getMultiDimIdentityMap(2, b.getContext()));
+  auto op = linalg::GenericOp::create(
+      b, loc, TypeRange(outs), ins, outs, maps,
+      SmallVector<IteratorType>(2, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange args) {
+        linalg::YieldOp::create(nb, nl, body(nb, nl, args));
+      });
+  return SmallVector<Value>(op.getResults());
+}
+
+SmallVector<Value> rec::gateSlices(OpBuilder &b, Location loc, Value z,
+                                   int64_t u) {
+  ArrayRef<int64_t> s = tb::shapeOf(z);
+  SmallVector<Value> gates;
+  for (int64_t k = 0; k < s[1] / u; ++k)
+    gates.push_back(tensor::ExtractSliceOp::create(
+        b, loc, z, indexAttrs(b, {0, k * u}), indexAttrs(b, {s[0], u}),
+        indexAttrs(b, {1, 1})));
+  return gates;
+}
+
+SmallVector<Value> rec::rowBlocks(OpBuilder &b, Location loc, Value x,
+                                  int64_t u) {
+  ArrayRef<int64_t> s = tb::shapeOf(x);
+  SmallVector<Value> blocks;
+  for (int64_t k = 0; k < s[0] / u; ++k)
+    blocks.push_back(tensor::ExtractSliceOp::create(
+        b, loc, x, indexAttrs(b, {k * u, 0}), indexAttrs(b, {u, s[1]}),
+        indexAttrs(b, {1, 1})));
+  return blocks;
+}
+
+Value rec::sideBySide(OpBuilder &b, Location loc, ValueRange blocks,
+                      Value dest) {
+  auto id3 = AffineMap::getMultiDimIdentityMap(3, b.getContext());
+  ArrayRef<int64_t> s = tb::shapeOf(blocks.front());
+  SmallVector<OpFoldResult> sizes = indexAttrs(b, s),
+                            ones = indexAttrs(b, {1, 1, 1});
+  for (auto [k, gate] : llvm::enumerate(blocks)) {
+    SmallVector<OpFoldResult> offsets = indexAttrs(b, {0, 0, int64_t(k) * s[2]});
+    Value block =
+        tensor::ExtractSliceOp::create(b, loc, dest, offsets, sizes, ones);
+    Value copy = tb::generic(
+        b, loc, {gate}, {id3}, block, id3,
+        SmallVector<IteratorType>(3, IteratorType::parallel),
+        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    dest = tensor::InsertSliceOp::create(b, loc, copy, dest, offsets, sizes,
+                                         ones);
+  }
+  return dest;
+}
+
+SmallVector<Value> rec::perBatchPart(OpBuilder &b, Location loc, int64_t parts,
+                                     ArrayRef<Batched> ins,
+                                     ArrayRef<Batched> outs, PartBody body) {
+  auto values = [](ArrayRef<Batched> xs) {
+    SmallVector<Value> v;
+    for (const Batched &x : xs)
+      v.push_back(x.v);
+    return v;
+  };
+  if (parts <= 1)
+    return body(b, loc, values(ins), values(outs));
+  auto forall = scf::ForallOp::create(
+      b, loc, ArrayRef<OpFoldResult>{b.getIndexAttr(parts)}, values(outs),
+      std::nullopt);
+  forall->setAttr("lathe.parts", b.getUnitAttr());
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value p = forall.getInductionVar(0);
+  SmallVector<Value> partIns, partOuts;
+  for (const Batched &x : ins)
+    partIns.push_back(batchPart(b, loc, x.v, x.dim, p, parts));
+  for (auto [x, arg] : llvm::zip(outs, forall.getRegionIterArgs()))
+    partOuts.push_back(batchPart(b, loc, arg, x.dim, p, parts));
+  SmallVector<Value> results = body(b, loc, partIns, partOuts);
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  for (auto [r, part, arg] :
+       llvm::zip(results, partOuts, forall.getRegionIterArgs())) {
+    auto slice = part.getDefiningOp<tensor::ExtractSliceOp>();
+    tensor::ParallelInsertSliceOp::create(b, loc, r, arg,
+                                          slice.getMixedOffsets(),
+                                          slice.getMixedSizes(),
+                                          slice.getMixedStrides());
+  }
+  return SmallVector<Value>(forall.getResults());
+}
+
+int64_t rec::recurrenceParts(OpBuilder &b, int64_t batch) {
+  Operation *at = b.getInsertionBlock()->getParentOp();
+  auto module = isa<ModuleOp>(at) ? cast<ModuleOp>(at)
+                                  : at->getParentOfType<ModuleOp>();
+  auto attr = module ? module->getAttrOfType<IntegerAttr>("lathe.step_parts")
+                     : IntegerAttr();
+  for (int64_t parts = attr ? attr.getInt() : 1; parts > 1; --parts)
+    if (batch % parts == 0 && batch / parts >= 8)
+      return parts;
+  return 1;
+}
