@@ -252,6 +252,33 @@ func.func @lstm_bias(%x: tensor<2x7x4xf32>, %k: tensor<4x12xf32>, %r: tensor<3x1
 
 // -----
 
+func.func @gru_recurrent(%x: tensor<2x7x4xf32>, %k: tensor<4x9xf32>, %r: tensor<3x12xf32>, %b: tensor<2x9xf32>) {
+  // expected-error @+2 {{gru recurrent kernel must be [units, 3*units], got [3, 12]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.gru %x, %k, %r, %b {return_sequences = false} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x12xf32>, tensor<2x9xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @gru_one_bias(%x: tensor<2x7x4xf32>, %k: tensor<4x9xf32>, %r: tensor<3x9xf32>, %b: tensor<9xf32>) {
+  // expected-error @+2 {{gru bias must have rank 2, got [9]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.gru %x, %k, %r, %b {return_sequences = false} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<9xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @gru_bias(%x: tensor<2x7x4xf32>, %k: tensor<4x9xf32>, %r: tensor<3x9xf32>, %b: tensor<3x9xf32>) {
+  // expected-error @+2 {{gru bias must be [2, 9], got [3, 9]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.gru %x, %k, %r, %b {return_sequences = true} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<3x9xf32> -> tensor<2x7x3xf32>
+  return
+}
+
+// -----
+
 func.func @dropout_rate(%x: tensor<2x4xf32>) {
   // expected-error @+1 {{'lathe.dropout' op rate must be in [0, 1), got 1.5}}
   %0 = lathe.dropout %x {rate = 1.5 : f64} : tensor<2x4xf32>

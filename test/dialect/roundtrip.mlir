@@ -74,6 +74,16 @@ func.func @text(%ids: tensor<2x7xi32>, %t: tensor<100x4xf32>, %k: tensor<4x12xf3
   return %re, %h : tensor<2x3x7xf32>, tensor<2x3xf32>
 }
 
+// CHECK-LABEL: func.func @gru
+func.func @gru(%x: tensor<2x7x4xf32>, %k: tensor<4x9xf32>, %r: tensor<3x9xf32>,
+               %b: tensor<2x9xf32>) -> (tensor<2x7x3xf32>, tensor<2x3xf32>) {
+  // CHECK: lathe.gru %{{.*}} {return_sequences = true} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<2x9xf32> -> tensor<2x7x3xf32>
+  %s = lathe.gru %x, %k, %r, %b {return_sequences = true} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<2x9xf32> -> tensor<2x7x3xf32>
+  // CHECK: lathe.gru %{{.*}} {return_sequences = false} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<2x9xf32> -> tensor<2x3xf32>
+  %h = lathe.gru %x, %k, %r, %b {return_sequences = false} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<2x9xf32> -> tensor<2x3xf32>
+  return %s, %h : tensor<2x7x3xf32>, tensor<2x3xf32>
+}
+
 // CHECK-LABEL: func.func @losses
 func.func @losses(%p: tensor<8x10xf32>, %onehot: tensor<8x10xf32>, %labels: tensor<8xi32>,
                   %q: tensor<8x1xf32>, %y: tensor<8x1xf32>) -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) {

@@ -159,6 +159,38 @@ func.func @bias_init(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>, %bias: tensor
 
 // -----
 
+// The bias a row of a 2-D tensor (a GRU's [2, 3u], input and recurrent
+// rows): each tile reads its columns from that row of the tensor.
+// CHECK-LABEL: func.func @bias_row
+// CHECK-NOT: linalg.generic
+// CHECK: scf.for %{{.*}} = %c0 to %c48 step %c16
+// CHECK: %[[ROW:.*]] = vector.transfer_read %{{.*}}[%c1{{.*}}, %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<2x48xf32>, vector<16xf32>
+// CHECK: vector.broadcast %[[ROW]] : vector<16xf32> to vector<8x16xf32>
+#a = affine_map<(i, k, j) -> (i, k)>
+#b = affine_map<(i, k, j) -> (k, j)>
+#c = affine_map<(i, k, j) -> (i, j)>
+#bias = affine_map<(d0, d1) -> (d1)>
+#id = affine_map<(d0, d1) -> (d0, d1)>
+func.func @bias_row(%a: tensor<16x64xf32>, %b: tensor<64x48xf32>, %biases: tensor<2x48xf32>) -> tensor<16x48xf32> {
+  %bias = tensor.extract_slice %biases[1, 0] [1, 48] [1, 1] : tensor<2x48xf32> to tensor<48xf32>
+  %e = tensor.empty() : tensor<16x48xf32>
+  %c = linalg.generic {indexing_maps = [#bias, #id], iterator_types = ["parallel", "parallel"]}
+    ins(%bias : tensor<48xf32>) outs(%e : tensor<16x48xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    linalg.yield %in : f32
+  } -> tensor<16x48xf32>
+  %r = linalg.generic {indexing_maps = [#a, #b, #c], iterator_types = ["parallel", "reduction", "parallel"]}
+    ins(%a, %b : tensor<16x64xf32>, tensor<64x48xf32>) outs(%c : tensor<16x48xf32>) attrs = {lathe.matmul} {
+  ^bb0(%x: f32, %y: f32, %o: f32):
+    %p = arith.mulf %x, %y fastmath<reassoc,contract> : f32
+    %s = arith.addf %o, %p fastmath<reassoc,contract> : f32
+    linalg.yield %s : f32
+  } -> tensor<16x48xf32>
+  return %r : tensor<16x48xf32>
+}
+
+// -----
+
 // A weight gradient, A read transposed (the im2col rows of a convolution,
 // 1024 x 512): one sweep of the reduction would touch 1024 rows of A and B
 // 2816 bytes apart, 2.8 MB, more than the L2 cache and its TLB hold. The
