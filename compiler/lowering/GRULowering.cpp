@@ -114,8 +114,7 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
                    {{hz0, 1}, {h0, 1}}, recurrence);
   f.hz = r[0];
   f.h = r[1];
-  f.out = returnSequences ? swapLeading(b, loc, rows(b, loc, f.h, 1, steps))
-                          : row(b, loc, f.h, b.getIndexAttr(steps));
+  f.out = layerOutput(b, loc, f.h, returnSequences);
   return f;
 }
 
@@ -210,10 +209,6 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
   Value db = tensor::EmptyOp::create(b, loc, {2, width}, b.getF32Type());
   db = setRow(b, loc, tb::sumFirst(b, loc, dA), db, b.getIndexAttr(0));
   db = setRow(b, loc, tb::sumFirst(b, loc, dC), db, b.getIndexAttr(1));
-  Value dk = tb::matmul(b, loc, fwd.xFlat, dA, true, false);
-  Value hPrev = collapseLeading(b, loc, rows(b, loc, fwd.h, 0, steps));
-  Value dr = tb::matmul(b, loc, hPrev, dC, true, false);
-  Value dxFlat = tb::matmul(b, loc, dA, kernel, false, true);
-  Value dx = swapLeading(b, loc, expandLeading(b, loc, dxFlat, steps));
-  return {dx, dk, dr, db};
+  ProductGrads p = productGrads(b, loc, dA, dC, fwd.xFlat, fwd.h, kernel);
+  return {p.dx, p.dkernel, p.drecurrent, db};
 }

@@ -208,11 +208,7 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
   f.z = r[0];
   f.h = r[1];
   f.c = r[2];
-  if (returnSequences) {
-    f.out = swapLeading(b, loc, rows(b, loc, f.h, 1, steps));
-  } else {
-    f.out = row(b, loc, f.h, b.getIndexAttr(steps));
-  }
+  f.out = layerOutput(b, loc, f.h, returnSequences);
   return f;
 }
 
@@ -315,10 +311,7 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
       b, loc, perBatchPart(b, loc, recurrenceParts(b, batch), from, {{dzAll, 1}},
                            recurrence)[0]);
   Value db = tb::sumFirst(b, loc, dzFlat);
-  Value dk = tb::matmul(b, loc, fwd.xFlat, dzFlat, true, false);
-  Value hPrev = collapseLeading(b, loc, rows(b, loc, fwd.h, 0, steps));
-  Value dr = tb::matmul(b, loc, hPrev, dzFlat, true, false);
-  Value dxFlat = tb::matmul(b, loc, dzFlat, kernel, false, true);
-  Value dx = swapLeading(b, loc, expandLeading(b, loc, dxFlat, steps));
-  return {dx, dk, dr, db};
+  ProductGrads p =
+      productGrads(b, loc, dzFlat, dzFlat, fwd.xFlat, fwd.h, kernel);
+  return {p.dx, p.dkernel, p.drecurrent, db};
 }

@@ -127,6 +127,26 @@ Value rec::initialStates(OpBuilder &b, Location loc, int64_t steps,
                 b.getIndexAttr(0));
 }
 
+Value rec::layerOutput(OpBuilder &b, Location loc, Value h,
+                       bool returnSequences) {
+  int64_t steps = tb::shapeOf(h)[0] - 1;
+  return returnSequences ? swapLeading(b, loc, rows(b, loc, h, 1, steps))
+                         : row(b, loc, h, b.getIndexAttr(steps));
+}
+
+ProductGrads rec::productGrads(OpBuilder &b, Location loc, Value dIn,
+                               Value dState, Value xFlat, Value h,
+                               Value kernel) {
+  int64_t steps = tb::shapeOf(h)[0] - 1;
+  ProductGrads g;
+  g.dkernel = tb::matmul(b, loc, xFlat, dIn, true, false);
+  Value hPrev = collapseLeading(b, loc, rows(b, loc, h, 0, steps));
+  g.drecurrent = tb::matmul(b, loc, hPrev, dState, true, false);
+  Value dxFlat = tb::matmul(b, loc, dIn, kernel, false, true);
+  g.dx = swapLeading(b, loc, expandLeading(b, loc, dxFlat, steps));
+  return g;
+}
+
 SmallVector<Value> rec::cellGeneric(OpBuilder &b, Location loc, ValueRange ins,
                                     ValueRange outs, MultiBody body) {
   SmallVector<AffineMap> maps(
@@ -141,26 +161,31 @@ SmallVector<Value> rec::cellGeneric(OpBuilder &b, Location loc, ValueRange ins,
   return SmallVector<Value>(op.getResults());
 }
 
+/// The blocks of `u` along dimension `dim` of a 2-D tensor.
+static SmallVector<Value> blocksAlong(OpBuilder &b, Location loc, Value x,
+                                      unsigned dim, int64_t u) {
+  SmallVector<int64_t> sizes(tb::shapeOf(x));
+  int64_t count = sizes[dim] / u;
+  sizes[dim] = u;
+  SmallVector<Value> blocks;
+  for (int64_t k = 0; k < count; ++k) {
+    SmallVector<int64_t> offsets{0, 0};
+    offsets[dim] = k * u;
+    blocks.push_back(tensor::ExtractSliceOp::create(
+        b, loc, x, indexAttrs(b, offsets), indexAttrs(b, sizes),
+        indexAttrs(b, {1, 1})));
+  }
+  return blocks;
+}
+
 SmallVector<Value> rec::gateSlices(OpBuilder &b, Location loc, Value z,
                                    int64_t u) {
-  ArrayRef<int64_t> s = tb::shapeOf(z);
-  SmallVector<Value> gates;
-  for (int64_t k = 0; k < s[1] / u; ++k)
-    gates.push_back(tensor::ExtractSliceOp::create(
-        b, loc, z, indexAttrs(b, {0, k * u}), indexAttrs(b, {s[0], u}),
-        indexAttrs(b, {1, 1})));
-  return gates;
+  return blocksAlong(b, loc, z, 1, u);
 }
 
 SmallVector<Value> rec::rowBlocks(OpBuilder &b, Location loc, Value x,
                                   int64_t u) {
-  ArrayRef<int64_t> s = tb::shapeOf(x);
-  SmallVector<Value> blocks;
-  for (int64_t k = 0; k < s[0] / u; ++k)
-    blocks.push_back(tensor::ExtractSliceOp::create(
-        b, loc, x, indexAttrs(b, {k * u, 0}), indexAttrs(b, {u, s[1]}),
-        indexAttrs(b, {1, 1})));
-  return blocks;
+  return blocksAlong(b, loc, x, 0, u);
 }
 
 Value rec::sideBySide(OpBuilder &b, Location loc, ValueRange blocks,

@@ -45,6 +45,22 @@ mlir::Value expandLeading(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value initialStates(mlir::OpBuilder &b, mlir::Location loc,
                           int64_t steps, int64_t batch, int64_t units);
 
+/// A recurrent layer's result from its states h [steps + 1, B, U]: the last
+/// [B, U], or with `returnSequences` all but the initial one, [B, steps, U].
+mlir::Value layerOutput(mlir::OpBuilder &b, mlir::Location loc, mlir::Value h,
+                        bool returnSequences);
+
+/// The gradients that follow from a backward loop's: with dIn [T*B, gates]
+/// the pre-activation gradients on the input's side and dState on the
+/// state's (an LSTM's are the same), xFlat [T*B, F] and the states h, the
+/// input's [B, T, F], the kernel's and the recurrent kernel's.
+struct ProductGrads {
+  mlir::Value dx, dkernel, drecurrent;
+};
+ProductGrads productGrads(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value dIn, mlir::Value dState,
+                          mlir::Value xFlat, mlir::Value h, mlir::Value kernel);
+
 /// An elementwise generic over [rows, u] tensors with several results.
 llvm::SmallVector<mlir::Value> cellGeneric(mlir::OpBuilder &b,
                                            mlir::Location loc,
