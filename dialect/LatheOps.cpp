@@ -550,7 +550,7 @@ SupervisedOp::verifySymbolUses(SymbolTableCollection &tables) {
   if (!lossFn)
     return emitOpError("loss_fn ") << getLossFnAttr() << " is not a function";
   auto in = dyn_cast<RankedTensorType>(net->getArgumentTypes().front());
-  if (!in || in.getRank() < 1 || in.getDimSize(0) != getBatch())
+  if (!in || in.getRank() < 1 || in.getDimSize(0) != int64_t(getBatch()))
     return emitOpError("network input must have the batch size ")
            << getBatch() << " as its leading dimension";
   return success();
@@ -574,7 +574,7 @@ LogicalResult GanOp::verifySymbolUses(SymbolTableCollection &tables) {
   if (failed(disc))
     return failure();
   auto z = dyn_cast<RankedTensorType>(gen->getArgumentTypes().front());
-  if (!z || z.getRank() != 2 || z.getDimSize(1) != getNoiseDim())
+  if (!z || z.getRank() != 2 || z.getDimSize(1) != int64_t(getNoiseDim()))
     return emitOpError("generator input must be [batch, ")
            << getNoiseDim() << "]";
   Type fake = gen->getResultTypes().front();
