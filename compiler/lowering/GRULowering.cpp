@@ -36,17 +36,16 @@ namespace {
 /// `v` [n] broadcast into the rows of `init` [rows, n].
 Value broadcastRows(OpBuilder &b, Location loc, Value v, Value init) {
   MLIRContext *ctx = b.getContext();
-  return tb::generic(
-      b, loc, {v}, {AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx)},
-      init, AffineMap::getMultiDimIdentityMap(2, ctx),
-      {IteratorType::parallel, IteratorType::parallel},
-      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+  return tb::generic(b, loc, {v},
+                     {AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx)},
+                     init, AffineMap::getMultiDimIdentityMap(2, ctx),
+                     {IteratorType::parallel, IteratorType::parallel},
+                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
 }
 
 /// The gates from the input's and the state's pre-activations
 /// (a[0..2] and a[3..5]): {z, r, n}.
-SmallVector<Value> gates(OpBuilder &b, Location l, ValueRange x,
-                         ValueRange h) {
+SmallVector<Value> gates(OpBuilder &b, Location l, ValueRange x, ValueRange h) {
   Value z = sigmoid(b, l, add(b, l, x[0], h[0]));
   Value r = sigmoid(b, l, add(b, l, x[1], h[1]));
   Value n = math::TanhOp::create(b, l, add(b, l, x[2], mul(b, l, r, h[2])));
@@ -55,8 +54,7 @@ SmallVector<Value> gates(OpBuilder &b, Location l, ValueRange x,
 } // namespace
 
 GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
-                           Value recurrent, Value bias,
-                           bool returnSequences) {
+                           Value recurrent, Value bias, bool returnSequences) {
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
   int64_t width = 3 * units;
@@ -66,11 +64,11 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
   Value stateBias = row(b, loc, bias, b.getIndexAttr(1));
   Value xz = expandLeading(
       b, loc,
-      tb::matmul(b, loc, f.xFlat, kernel, false, false,
-                 broadcastRows(b, loc, inputBias,
-                               tensor::EmptyOp::create(
-                                   b, loc, {steps * batch, width},
-                                   b.getF32Type()))),
+      tb::matmul(
+          b, loc, f.xFlat, kernel, false, false,
+          broadcastRows(b, loc, inputBias,
+                        tensor::EmptyOp::create(b, loc, {steps * batch, width},
+                                                b.getF32Type()))),
       steps);
   f.xz = xz;
   Value hz0 =
@@ -85,9 +83,9 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
           Value hz = it[0], h = it[1];
           Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
           Value hPrev = row(lb, ll, h, t);
-          Value hzt = tb::matmul(
-              lb, ll, hPrev, recurrent, false, false,
-              broadcastRows(lb, ll, stateBias, row(lb, ll, hz, t)));
+          Value hzt =
+              tb::matmul(lb, ll, hPrev, recurrent, false, false,
+                         broadcastRows(lb, ll, stateBias, row(lb, ll, hz, t)));
           SmallVector<Value> ins{hPrev};
           ins.append(gateSlices(lb, ll, row(lb, ll, xzPart, t), units));
           ins.append(gateSlices(lb, ll, hzt, units));
@@ -98,8 +96,8 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
                 SmallVector<Value> g =
                     gates(nb, nl, a.slice(1, 3), a.slice(4, 3));
                 // z h + (1 - z) n = n + z (h - n)
-                return {add(nb, nl, g[2], mul(nb, nl, g[0],
-                                              sub(nb, nl, a[0], g[2])))};
+                return {add(nb, nl, g[2],
+                            mul(nb, nl, g[0], sub(nb, nl, a[0], g[2])))};
               })[0];
           // As in the LSTM: rows inserted after their last reads, so that
           // they are computed in place.
@@ -172,7 +170,8 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
                 SmallVector<Value> g = gates(nb, nl, xg, hg);
                 Value z = g[0], r = g[1], n = g[2];
                 Value dn = mul(nb, nl, dh, sub(nb, nl, one, z));
-                Value dnp = mul(nb, nl, dn, sub(nb, nl, one, mul(nb, nl, n, n)));
+                Value dnp =
+                    mul(nb, nl, dn, sub(nb, nl, one, mul(nb, nl, n, n)));
                 Value dzp = mul(nb, nl, mul(nb, nl, dh, sub(nb, nl, hPrev, n)),
                                 dsigmoid(nb, nl, z));
                 Value drp =
@@ -202,9 +201,8 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
     return tensor::EmptyOp::create(b, loc, {steps, batch, width},
                                    b.getF32Type());
   };
-  SmallVector<Value> d =
-      perBatchPart(b, loc, recurrenceParts(b, batch), from,
-                   {{empty(), 1}, {empty(), 1}}, recurrence);
+  SmallVector<Value> d = perBatchPart(b, loc, recurrenceParts(b, batch), from,
+                                      {{empty(), 1}, {empty(), 1}}, recurrence);
   Value dA = collapseLeading(b, loc, d[0]), dC = collapseLeading(b, loc, d[1]);
   Value db = tensor::EmptyOp::create(b, loc, {2, width}, b.getF32Type());
   db = setRow(b, loc, tb::sumFirst(b, loc, dA), db, b.getIndexAttr(0));

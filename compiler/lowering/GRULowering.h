@@ -24,8 +24,8 @@ struct GRUForward {
 /// The last hidden state [B, U], or all of them [B, T, U] with
 /// `returnSequences`. Gates z, r, n; `bias` is [2, 3U] (input, recurrent).
 GRUForward lowerGRU(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
-                    mlir::Value kernel, mlir::Value recurrent,
-                    mlir::Value bias, bool returnSequences);
+                    mlir::Value kernel, mlir::Value recurrent, mlir::Value bias,
+                    bool returnSequences);
 
 /// Backpropagation through time: {dx, dkernel, drecurrent, dbias}.
 llvm::SmallVector<mlir::Value>

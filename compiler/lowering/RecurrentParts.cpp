@@ -94,8 +94,8 @@ Value rec::swapLeading(OpBuilder &b, Location loc, Value x) {
   MLIRContext *ctx = b.getContext();
   AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
              d2 = getAffineDimExpr(2, ctx);
-  Value init = tensor::EmptyOp::create(b, loc, {s[1], s[0], s[2]},
-                                       b.getF32Type());
+  Value init =
+      tensor::EmptyOp::create(b, loc, {s[1], s[0], s[2]}, b.getF32Type());
   return tb::generic(b, loc, {x}, {AffineMap::get(3, 0, {d1, d0, d2}, ctx)},
                      init, AffineMap::getMultiDimIdentityMap(3, ctx),
                      SmallVector<IteratorType>(3, IteratorType::parallel),
@@ -195,15 +195,16 @@ Value rec::sideBySide(OpBuilder &b, Location loc, ValueRange blocks,
   SmallVector<OpFoldResult> sizes = indexAttrs(b, s),
                             ones = indexAttrs(b, {1, 1, 1});
   for (auto [k, gate] : llvm::enumerate(blocks)) {
-    SmallVector<OpFoldResult> offsets = indexAttrs(b, {0, 0, int64_t(k) * s[2]});
+    SmallVector<OpFoldResult> offsets =
+        indexAttrs(b, {0, 0, int64_t(k) * s[2]});
     Value block =
         tensor::ExtractSliceOp::create(b, loc, dest, offsets, sizes, ones);
-    Value copy = tb::generic(
-        b, loc, {gate}, {id3}, block, id3,
-        SmallVector<IteratorType>(3, IteratorType::parallel),
-        [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    dest = tensor::InsertSliceOp::create(b, loc, copy, dest, offsets, sizes,
-                                         ones);
+    Value copy =
+        tb::generic(b, loc, {gate}, {id3}, block, id3,
+                    SmallVector<IteratorType>(3, IteratorType::parallel),
+                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    dest =
+        tensor::InsertSliceOp::create(b, loc, copy, dest, offsets, sizes, ones);
   }
   return dest;
 }
@@ -236,18 +237,17 @@ SmallVector<Value> rec::perBatchPart(OpBuilder &b, Location loc, int64_t parts,
   for (auto [r, part, arg] :
        llvm::zip(results, partOuts, forall.getRegionIterArgs())) {
     auto slice = part.getDefiningOp<tensor::ExtractSliceOp>();
-    tensor::ParallelInsertSliceOp::create(b, loc, r, arg,
-                                          slice.getMixedOffsets(),
-                                          slice.getMixedSizes(),
-                                          slice.getMixedStrides());
+    tensor::ParallelInsertSliceOp::create(
+        b, loc, r, arg, slice.getMixedOffsets(), slice.getMixedSizes(),
+        slice.getMixedStrides());
   }
   return SmallVector<Value>(forall.getResults());
 }
 
 int64_t rec::recurrenceParts(OpBuilder &b, int64_t batch) {
   Operation *at = b.getInsertionBlock()->getParentOp();
-  auto module = isa<ModuleOp>(at) ? cast<ModuleOp>(at)
-                                  : at->getParentOfType<ModuleOp>();
+  auto module =
+      isa<ModuleOp>(at) ? cast<ModuleOp>(at) : at->getParentOfType<ModuleOp>();
   auto attr = module ? module->getAttrOfType<IntegerAttr>("lathe.step_parts")
                      : IntegerAttr();
   for (int64_t parts = attr ? attr.getInt() : 1; parts > 1; --parts)

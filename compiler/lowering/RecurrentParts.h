@@ -37,13 +37,13 @@ mlir::Value swapLeading(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
 /// [a, b, c] -> [a*b, c] and back ([a*b, c] -> [first, a*b/first, c]).
 mlir::Value collapseLeading(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x);
-mlir::Value expandLeading(mlir::OpBuilder &b, mlir::Location loc,
-                          mlir::Value x, int64_t first);
+mlir::Value expandLeading(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                          int64_t first);
 
 /// The states [steps + 1, batch, units] of a recurrence: row 0 zeros (the
 /// initial state), the rest written by the loop, left unfilled.
-mlir::Value initialStates(mlir::OpBuilder &b, mlir::Location loc,
-                          int64_t steps, int64_t batch, int64_t units);
+mlir::Value initialStates(mlir::OpBuilder &b, mlir::Location loc, int64_t steps,
+                          int64_t batch, int64_t units);
 
 /// A recurrent layer's result from its states h [steps + 1, B, U]: the last
 /// [B, U], or with `returnSequences` all but the initial one, [B, steps, U].
@@ -62,21 +62,17 @@ ProductGrads productGrads(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value xFlat, mlir::Value h, mlir::Value kernel);
 
 /// An elementwise generic over [rows, u] tensors with several results.
-llvm::SmallVector<mlir::Value> cellGeneric(mlir::OpBuilder &b,
-                                           mlir::Location loc,
-                                           mlir::ValueRange ins,
-                                           mlir::ValueRange outs,
-                                           MultiBody body);
+llvm::SmallVector<mlir::Value>
+cellGeneric(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange ins,
+            mlir::ValueRange outs, MultiBody body);
 
 /// The gates of a [rows, k*u] tensor: k [rows, u] views.
-llvm::SmallVector<mlir::Value> gateSlices(mlir::OpBuilder &b,
-                                          mlir::Location loc, mlir::Value z,
-                                          int64_t u);
+llvm::SmallVector<mlir::Value>
+gateSlices(mlir::OpBuilder &b, mlir::Location loc, mlir::Value z, int64_t u);
 
 /// The row blocks of a [k*u, cols] tensor: k [u, cols] views.
-llvm::SmallVector<mlir::Value> rowBlocks(mlir::OpBuilder &b,
-                                         mlir::Location loc, mlir::Value x,
-                                         int64_t u);
+llvm::SmallVector<mlir::Value> rowBlocks(mlir::OpBuilder &b, mlir::Location loc,
+                                         mlir::Value x, int64_t u);
 
 /// `dest` [steps, rows, k*u] with column block i replaced by blocks[i]
 /// ([steps, rows, u] each): one copy per block, each made after the previous
