@@ -28,10 +28,9 @@
 
 using namespace mlir;
 using namespace lathe;
+using namespace lathe::rec;
 namespace tb = lathe::tb;
 using utils::IteratorType;
-
-using namespace lathe::rec;
 
 namespace {
 using tb::add;
@@ -40,7 +39,6 @@ using tb::sub;
 Value ci32(OpBuilder &b, Location l, uint32_t v) {
   return arith::ConstantOp::create(b, l, b.getI32IntegerAttr(int32_t(v)));
 }
-
 
 /// A token id as a row index: ids outside [0, vocab) read row 0.
 Value rowIndex(OpBuilder &b, Location loc, Value id, int64_t vocab) {
