@@ -5,8 +5,9 @@ the model's shape (timing only). Prints `SAMPLES samples/s`.
 Usage: peer.py MODEL STEPS [THREADS] [DEVICE] [BATCH]
 DEVICE: cpu (default) or cuda; BATCH replaces the model's batch size.
 MODEL: linear_regression logistic_regression fashion_mlp fashion_cnn
-       spam_lstm news_lstm fashion_dcgan, or spam_gru (the spam filter with
-       a GRU, test/e2e/Inputs/spam_gru.lathe)
+       spam_lstm news_lstm fashion_dcgan, spam_gru (the spam filter with
+       a GRU, test/e2e/Inputs/spam_gru.lathe) or spam_bilstm (with a
+       bidirectional LSTM, test/e2e/Inputs/spam_bilstm.lathe)
 A DCGAN step is one discriminator step (real and generated batches) and one
 generator step; its samples are the real images."""
 import sys
@@ -30,15 +31,16 @@ def adam(params, lr):
 
 
 class Text(nn.Module):
-    def __init__(self, news, cell=nn.LSTM):
+    def __init__(self, news, cell=nn.LSTM, bidirectional=False):
         super().__init__()
         self.news = news
         self.embed = nn.Embedding(10000, 16 if news else 32, padding_idx=0)
-        self.lstm0 = cell(16 if news else 32, 32, batch_first=True)
+        self.lstm0 = cell(16 if news else 32, 32, batch_first=True,
+                          bidirectional=bidirectional)
         if news:
             self.lstm1 = nn.LSTM(32, 32, batch_first=True)
             self.drop = nn.Dropout(0.2)
-        self.out = nn.Linear(32, 3 if news else 1)
+        self.out = nn.Linear(64 if bidirectional else 32, 3 if news else 1)
 
     def forward(self, x):
         h, last = self.lstm0(self.embed(x))
@@ -47,7 +49,7 @@ class Text(nn.Module):
         if self.news:
             _, (last, _) = self.lstm1(self.drop(h))
             last = self.drop(last)
-        return self.out(last[0])
+        return self.out(torch.cat(list(last), -1))  # both directions
 
 
 def sized(batch):
@@ -77,7 +79,8 @@ def supervised():
         x, y = torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
         return net, adam(net.parameters(), 1e-3), nn.CrossEntropyLoss(), batch, x, y
     news = model_name == "news_lstm"
-    net = Text(news, nn.GRU if model_name == "spam_gru" else nn.LSTM)
+    net = Text(news, nn.GRU if model_name == "spam_gru" else nn.LSTM,
+               model_name == "spam_bilstm")
     batch = sized(32)
     x = torch.randint(0, 10000, (batch, 200 if news else 100))
     y = torch.randint(0, 3, (batch,)) if news else torch.randint(0, 2, (batch, 1)).float()

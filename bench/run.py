@@ -35,8 +35,8 @@ MODELS = {
     "fashion_dcgan": (8, 64),
 }
 # Timed with --models only: models not in models/, and where their files are.
-EXTRA = {"spam_gru": (100, 32)}
-EXTRA_FILES = {"spam_gru": os.path.join("test", "e2e", "Inputs", "spam_gru.lathe")}
+EXTRA = {"spam_gru": (100, 32), "spam_bilstm": (100, 32)}
+EXTRA_FILES = {m: os.path.join("test", "e2e", "Inputs", f"{m}.lathe") for m in EXTRA}
 
 
 def model_file(model):

@@ -321,6 +321,33 @@ LogicalResult GRUOp::inferReturnTypes(MLIRContext *ctx,
                         results);
 }
 
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return c.fail("concat needs at least one input");
+  auto first = tensorOf(inputs.front().getType());
+  if (!first || !first.hasStaticShape() || first.getRank() < 1)
+    return c.fail("concat inputs must be static tensors of rank 1 or more");
+  SmallVector<int64_t> shape(first.getShape());
+  shape.back() = 0;
+  for (Value v : inputs) {
+    auto t = tensorOf(v.getType());
+    if (!t || !t.hasStaticShape() || t.getRank() != first.getRank() ||
+        t.getShape().drop_back() != first.getShape().drop_back())
+      return c.fail("concat inputs must differ in their last dimension only, "
+                    "got " +
+                    shapeStr(first.getShape()) + " and " +
+                    (t ? shapeStr(t.getShape()) : std::string("a non-tensor")));
+    shape.back() += t.getShape().back();
+  }
+  results.push_back(f32Tensor(ctx, shape));
+  return success();
+}
+
 LogicalResult DropoutOp::verify() {
   double rate = getRate().convertToDouble();
   if (!(rate >= 0.0 && rate < 1.0))

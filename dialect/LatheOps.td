@@ -188,6 +188,10 @@ def Lathe_LSTMOp : Lathe_Op<"lstm", [Pure, InferTypeOpAdaptor]> {
     `recurrent` is `[units, 4*units]`, `bias` is `[4*units]`; gates are ordered
     input, forget, cell, output (as Keras). With `return_sequences` the result
     is `[batch, time, units]`, otherwise the last hidden state `[batch, units]`.
+    With `reverse` the layer reads the sequence from its last step to its
+    first (the second direction of a bidirectional layer, as PyTorch's):
+    its sequence is still in the input's order, element `t` the state after
+    reading step `t`, and its last state is the one after reading step 0.
     It is compiled as a loop over time, never unrolled.
 
     ```mlir
@@ -198,7 +202,7 @@ def Lathe_LSTMOp : Lathe_Op<"lstm", [Pure, InferTypeOpAdaptor]> {
   }];
   let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$kernel,
                    Lathe_F32Tensor:$recurrent, Lathe_F32Tensor:$bias,
-                   BoolAttr:$return_sequences);
+                   BoolAttr:$return_sequences, UnitAttr:$reverse);
   let results = (outs Lathe_F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $kernel `,` $recurrent `,` $bias attr-dict `:` type($input) `,`
@@ -221,8 +225,9 @@ def Lathe_GRUOp : Lathe_Op<"gru", [Pure, InferTypeOpAdaptor]> {
         h' = z * h + (1 - z) * n
 
     With `return_sequences` the result is `[batch, time, units]`, otherwise
-    the last hidden state `[batch, units]`. It is compiled as a loop over
-    time, never unrolled.
+    the last hidden state `[batch, units]`. `reverse` reads the sequence
+    backwards, as `lathe.lstm`'s does. It is compiled as a loop over time,
+    never unrolled.
 
     ```mlir
     %h = lathe.gru %x, %k, %r, %b {return_sequences = false}
@@ -232,12 +237,29 @@ def Lathe_GRUOp : Lathe_Op<"gru", [Pure, InferTypeOpAdaptor]> {
   }];
   let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$kernel,
                    Lathe_F32Tensor:$recurrent, Lathe_F32Tensor:$bias,
-                   BoolAttr:$return_sequences);
+                   BoolAttr:$return_sequences, UnitAttr:$reverse);
   let results = (outs Lathe_F32Tensor:$result);
   let assemblyFormat = [{
     $input `,` $kernel `,` $recurrent `,` $bias attr-dict `:` type($input) `,`
     type($kernel) `,` type($recurrent) `,` type($bias) `->` type($result)
   }];
+}
+
+def Lathe_ConcatOp : Lathe_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+  let summary = "join tensors along their last dimension";
+  let description = [{
+    The inputs have the same rank and the same sizes in every dimension but
+    the last; the result holds them side by side in that dimension, in
+    order. A bidirectional recurrent layer joins its two directions so.
+
+    ```mlir
+    %y = lathe.concat %f, %b : tensor<32x16xf32>, tensor<32x16xf32>
+           -> tensor<32x32xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Lathe_F32Tensor>:$inputs);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` type($inputs) `->` type($result)";
 }
 
 def Lathe_DropoutOp

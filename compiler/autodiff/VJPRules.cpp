@@ -256,13 +256,12 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(l);
           fwd = lowerLSTM(b, loc, l.getInput(), l.getKernel(),
-                          l.getRecurrent(), l.getBias(),
-                          l.getReturnSequences());
+                          l.getRecurrent(), l.getBias(), sequenceMode(l));
         }
         l.getResult().replaceAllUsesWith(fwd.out);
         SmallVector<Value> g =
             lstmBackward(b, loc, fwd, l.getInput(), l.getKernel(),
-                         l.getRecurrent(), dy, l.getReturnSequences());
+                         l.getRecurrent(), dy, sequenceMode(l));
         return Grads(g.begin(), g.end());
       })
       .Case([&](GRUOp l) -> FailureOr<Grads> {
@@ -272,13 +271,24 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(l);
           fwd = lowerGRU(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
-                         l.getBias(), l.getReturnSequences());
+                         l.getBias(), sequenceMode(l));
         }
         l.getResult().replaceAllUsesWith(fwd.out);
         SmallVector<Value> g =
             gruBackward(b, loc, fwd, l.getInput(), l.getKernel(),
-                        l.getRecurrent(), dy, l.getReturnSequences());
+                        l.getRecurrent(), dy, sequenceMode(l));
         return Grads(g.begin(), g.end());
+      })
+      .Case([&](ConcatOp c) -> FailureOr<Grads> {
+        // Each input's gradient is its block of dy's last dimension.
+        Grads g;
+        int64_t at = 0;
+        for (Value in : c.getInputs()) {
+          int64_t size = tb::shapeOf(in).back();
+          g.push_back(tb::sliceLast(b, loc, dy, at, size));
+          at += size;
+        }
+        return g;
       })
       .Case([&](DropoutOp d) -> FailureOr<Grads> {
         // The same mask again, from the same seed and stream.

@@ -128,15 +128,21 @@ private:
     case LayerKind::Embedding:
       y = EmbeddingOp::create(b, at, x, param());
       break;
-    case LayerKind::LSTM: {
-      Value k = param(), r = param(), bias = param();
-      y = LSTMOp::create(b, at, x, k, r, bias,
-                         b.getBoolAttr(l.returnSequences));
-      break;
-    }
+    case LayerKind::LSTM:
     case LayerKind::GRU: {
-      Value k = param(), r = param(), bias = param();
-      y = GRUOp::create(b, at, x, k, r, bias, b.getBoolAttr(l.returnSequences));
+      // A bidirectional layer: a second one reads the sequence backwards,
+      // and the two directions' results are joined side by side.
+      auto direction = [&](bool reverse) -> Value {
+        Value k = param(), r = param(), bias = param();
+        BoolAttr seq = b.getBoolAttr(l.returnSequences);
+        UnitAttr rev = reverse ? b.getUnitAttr() : UnitAttr();
+        if (l.kind == LayerKind::LSTM)
+          return LSTMOp::create(b, at, x, k, r, bias, seq, rev);
+        return GRUOp::create(b, at, x, k, r, bias, seq, rev);
+      };
+      y = direction(false);
+      if (l.bidirectional)
+        y = ConcatOp::create(b, at, ValueRange{y, direction(true)});
       break;
     }
     case LayerKind::LayerNorm: {

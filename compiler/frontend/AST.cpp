@@ -125,6 +125,8 @@ std::string layerArgs(const Layer &l) {
   case LayerKind::GRU:
     a.push_back(fmt::format("units={}", l.units));
     a.push_back(fmt::format("return_sequences={}", l.returnSequences));
+    if (l.bidirectional)
+      a.push_back("bidirectional=true");
     break;
   case LayerKind::Dropout:
     a.push_back(fmt::format("rate={}", l.rate));

@@ -89,6 +89,7 @@ struct Layer {
   int64_t stride = 1;
   bool samePadding = false;
   bool returnSequences = false;
+  bool bidirectional = false; // lstm/gru: a second layer reads backwards
   bool useBias = true;
   double rate = 0; // dropout rate, leaky_relu alpha, a norm's epsilon
   double momentum = 0.9; // batchnorm: the old running value's weight

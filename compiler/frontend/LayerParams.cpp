@@ -41,13 +41,25 @@ std::vector<ParamSpec> lathe::layerParams(const Layer &l,
             {n + ".moving_mean", {in.back()}, "zeros", /*trainable=*/false},
             {n + ".moving_variance", {in.back()}, "ones", /*trainable=*/false}};
   case LayerKind::LSTM:
-    return {{n + ".kernel", {in[1], 4 * l.units}, "glorot_uniform"},
-            {n + ".recurrent", {l.units, 4 * l.units}, "orthogonal"},
-            {n + ".bias", {4 * l.units}, "unit_forget_bias"}};
-  case LayerKind::GRU: // Keras's reset_after GRU: input and recurrent biases
-    return {{n + ".kernel", {in[1], 3 * l.units}, "glorot_uniform"},
-            {n + ".recurrent", {l.units, 3 * l.units}, "orthogonal"},
-            {n + ".bias", {2, 3 * l.units}, "zeros"}};
+  case LayerKind::GRU: {
+    // A bidirectional layer has a second set for the direction that reads
+    // backwards, `<name>.reverse.kernel` and so on.
+    bool lstm = l.kind == LayerKind::LSTM;
+    int64_t width = (lstm ? 4 : 3) * l.units;
+    std::vector<ParamSpec> p;
+    for (std::string d : {n, n + ".reverse"}) {
+      if (d != n && !l.bidirectional)
+        break;
+      p.push_back({d + ".kernel", {in[1], width}, "glorot_uniform"});
+      p.push_back({d + ".recurrent", {l.units, width}, "orthogonal"});
+      // Keras's reset_after GRU has an input bias and a recurrent one.
+      if (lstm)
+        p.push_back({d + ".bias", {width}, "unit_forget_bias"});
+      else
+        p.push_back({d + ".bias", {2, width}, "zeros"});
+    }
+    return p;
+  }
   default:
     return {};
   }
@@ -66,14 +78,12 @@ LayerFlops lathe::layerFlops(const Layer &l) {
   case LayerKind::Conv2DTranspose: // every input pixel: spread over a window
     f = 2 * in[0] * in[1] * in[2] * l.kernel * l.kernel * l.units;
     break;
-  case LayerKind::LSTM: { // four gates from the input and the last state
-    int64_t fromInput = 2 * in[0] * in[1] * 4 * l.units;
-    int64_t fromState = 2 * in[0] * l.units * 4 * l.units;
-    return {fromInput + fromState, fromInput + 2 * fromState, fromInput};
-  }
-  case LayerKind::GRU: { // three gates, the same way
-    int64_t fromInput = 2 * in[0] * in[1] * 3 * l.units;
-    int64_t fromState = 2 * in[0] * l.units * 3 * l.units;
+  case LayerKind::LSTM: // four gates from the input and the last state
+  case LayerKind::GRU: { // three
+    int64_t width = (l.kind == LayerKind::LSTM ? 4 : 3) * l.units;
+    int64_t dirs = l.bidirectional ? 2 : 1;
+    int64_t fromInput = dirs * 2 * in[0] * in[1] * width;
+    int64_t fromState = dirs * 2 * in[0] * l.units * width;
     return {fromInput + fromState, fromInput + 2 * fromState, fromInput};
   }
   default:

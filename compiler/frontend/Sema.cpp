@@ -58,10 +58,10 @@ const std::vector<LayerSpec> &layerSpecs() {
       {"reshape", LayerKind::Reshape, {}, 0, {}, "reshape(7, 7, 128)"},
       {"embedding", LayerKind::Embedding, {"vocab", "dim"}, 2,
        {"vocab", "dim"}, "embedding(10000, 32)"},
-      {"lstm", LayerKind::LSTM, {"units", "return_sequences"}, 1, {"units"},
-       "lstm(32, return_sequences=true)"},
-      {"gru", LayerKind::GRU, {"units", "return_sequences"}, 1, {"units"},
-       "gru(32, return_sequences=true)"},
+      {"lstm", LayerKind::LSTM, {"units", "return_sequences", "bidirectional"},
+       1, {"units"}, "lstm(32, return_sequences=true)"},
+      {"gru", LayerKind::GRU, {"units", "return_sequences", "bidirectional"},
+       1, {"units"}, "gru(32, return_sequences=true)"},
       {"dropout", LayerKind::Dropout, {"rate"}, 1, {"rate"}, "dropout(0.2)"},
       {"layernorm", LayerKind::LayerNorm, {"epsilon"}, 1, {}, "layernorm"},
       {"batchnorm", LayerKind::BatchNorm, {"momentum", "epsilon"}, 0, {},
@@ -439,6 +439,8 @@ private:
       ok &= boolean(v, "use_bias", l.useBias);
     if (auto *v = get("return_sequences"))
       ok &= boolean(v, "return_sequences", l.returnSequences);
+    if (auto *v = get("bidirectional"))
+      ok &= boolean(v, "bidirectional", l.bidirectional);
     if (auto *v = get("rate"))
       ok &= number(v, "rate", 0, 1, false, l.rate);
     if (spec->kind == LayerKind::LeakyRelu) {
@@ -577,8 +579,12 @@ private:
                     d.size() == 1 ? "put an `embedding`, or a recurrent layer "
                                     "with `return_sequences=true`, before it"
                                   : "");
-      out.dims = l.returnSequences ? std::vector<int64_t>{d[0], l.units}
-                                   : std::vector<int64_t>{l.units};
+    {
+      // A bidirectional layer's two directions side by side.
+      int64_t width = (l.bidirectional ? 2 : 1) * l.units;
+      out.dims = l.returnSequences ? std::vector<int64_t>{d[0], width}
+                                   : std::vector<int64_t>{width};
+    }
       if (!checkParams(l, {d[1] + l.units,
                            (l.kind == LayerKind::LSTM ? 4 : 3) * l.units}))
         return false;

@@ -89,6 +89,8 @@ std::string table(const std::vector<Layer> &layers, const std::string &prefix,
     std::string kind = layerKindName(l.kind);
     if (l.activation != Activation::Linear)
       kind += fmt::format(", {}", activationName(l.activation));
+    if (l.bidirectional)
+      kind += ", bidirectional";
     rows.push_back({l.name, kind,
                     fmt::format("[{}]", fmt::join(l.output.dims, ", ")),
                     grouped(p), mflop(f.forward)});

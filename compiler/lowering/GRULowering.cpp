@@ -54,12 +54,12 @@ SmallVector<Value> gates(OpBuilder &b, Location l, ValueRange x, ValueRange h) {
 } // namespace
 
 GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
-                           Value recurrent, Value bias, bool returnSequences) {
+                           Value recurrent, Value bias, SequenceMode mode) {
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
   int64_t width = 3 * units;
   GRUForward f;
-  f.xFlat = collapseLeading(b, loc, swapLeading(b, loc, x)); // [T*B, F]
+  f.xFlat = collapseLeading(b, loc, timeMajor(b, loc, x, mode.reverse)); // [T*B, F]
   Value inputBias = row(b, loc, bias, b.getIndexAttr(0));
   Value stateBias = row(b, loc, bias, b.getIndexAttr(1));
   Value xz = expandLeading(
@@ -112,18 +112,19 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
                    {{hz0, 1}, {h0, 1}}, recurrence);
   f.hz = r[0];
   f.h = r[1];
-  f.out = layerOutput(b, loc, f.h, returnSequences);
+  f.out = layerOutput(b, loc, f.h, mode);
   return f;
 }
 
 SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
                                       const GRUForward &fwd, Value x,
                                       Value kernel, Value recurrent, Value dy,
-                                      bool returnSequences) {
+                                      SequenceMode mode) {
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
   int64_t width = 3 * units;
-  Value dSeq = returnSequences ? swapLeading(b, loc, dy) : Value();
+  bool returnSequences = mode.returnSequences;
+  Value dSeq = returnSequences ? timeMajor(b, loc, dy, mode.reverse) : Value();
   Value dh0 = returnSequences ? tb::filled(b, loc, {batch, units}, 0.0) : dy;
   // Rᵀ once, not at every step; its rows k·u .. (k+1)·u are gate k's.
   SmallVector<Value> gateRowsT =
@@ -191,8 +192,8 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
           scf::YieldOp::create(lb, ll, yields);
         });
     ValueRange blocks = loop.getResults();
-    return {sideBySide(b, loc, {blocks[0], blocks[1], blocks[2]}, outs[0]),
-            sideBySide(b, loc, {blocks[0], blocks[1], blocks[3]}, outs[1])};
+    return {tb::concatLast(b, loc, {blocks[0], blocks[1], blocks[2]}, outs[0]),
+            tb::concatLast(b, loc, {blocks[0], blocks[1], blocks[3]}, outs[1])};
   };
   SmallVector<Batched> from{{fwd.xz, 1}, {fwd.hz, 1}, {fwd.h, 1}, {dh0, 0}};
   if (returnSequences)
@@ -207,6 +208,7 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
   Value db = tensor::EmptyOp::create(b, loc, {2, width}, b.getF32Type());
   db = setRow(b, loc, tb::sumFirst(b, loc, dA), db, b.getIndexAttr(0));
   db = setRow(b, loc, tb::sumFirst(b, loc, dC), db, b.getIndexAttr(1));
-  ProductGrads p = productGrads(b, loc, dA, dC, fwd.xFlat, fwd.h, kernel);
+  ProductGrads p = productGrads(b, loc, dA, dC, fwd.xFlat, fwd.h, kernel,
+                                mode.reverse);
   return {p.dx, p.dkernel, p.drecurrent, db};
 }

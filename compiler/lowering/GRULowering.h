@@ -8,6 +8,7 @@
 #ifndef LATHE_LOWERING_GRULOWERING_H
 #define LATHE_LOWERING_GRULOWERING_H
 
+#include "compiler/lowering/RecurrentParts.h"
 #include "mlir/IR/Builders.h"
 
 namespace lathe {
@@ -25,13 +26,13 @@ struct GRUForward {
 /// `returnSequences`. Gates z, r, n; `bias` is [2, 3U] (input, recurrent).
 GRUForward lowerGRU(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                     mlir::Value kernel, mlir::Value recurrent, mlir::Value bias,
-                    bool returnSequences);
+                    SequenceMode mode);
 
 /// Backpropagation through time: {dx, dkernel, drecurrent, dbias}.
 llvm::SmallVector<mlir::Value>
 gruBackward(mlir::OpBuilder &b, mlir::Location loc, const GRUForward &fwd,
             mlir::Value x, mlir::Value kernel, mlir::Value recurrent,
-            mlir::Value dy, bool returnSequences);
+            mlir::Value dy, SequenceMode mode);
 
 } // namespace lathe
 

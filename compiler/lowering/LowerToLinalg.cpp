@@ -235,12 +235,14 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
     return lowerEmbedding(b, loc, e.getIds(), e.getTable());
   if (auto l = dyn_cast<LSTMOp>(op))
     return lowerLSTM(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
-                     l.getBias(), l.getReturnSequences())
+                     l.getBias(), sequenceMode(l))
         .out;
   if (auto l = dyn_cast<GRUOp>(op))
     return lowerGRU(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
-                    l.getBias(), l.getReturnSequences())
+                    l.getBias(), sequenceMode(l))
         .out;
+  if (auto c = dyn_cast<ConcatOp>(op))
+    return tb::concatLast(b, loc, c.getInputs());
   if (auto d = dyn_cast<DropoutOp>(op)) {
     if (!d.getSeed())
       return d.getInput(); // evaluation and prediction

@@ -146,13 +146,13 @@ Value lathe::applyDropoutMask(OpBuilder &b, Location loc, Value v, Value seed,
 
 LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
                              Value kernel, Value recurrent, Value bias,
-                             bool returnSequences) {
+                             SequenceMode mode) {
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
   int64_t gates = 4 * units;
   MLIRContext *ctx = b.getContext();
   LSTMForward f;
-  f.xFlat = collapseLeading(b, loc, swapLeading(b, loc, x)); // [T*B, F]
+  f.xFlat = collapseLeading(b, loc, timeMajor(b, loc, x, mode.reverse)); // [T*B, F]
   auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
   auto col = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
   Value biasRows = tb::generic(
@@ -206,17 +206,18 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
   f.z = r[0];
   f.h = r[1];
   f.c = r[2];
-  f.out = layerOutput(b, loc, f.h, returnSequences);
+  f.out = layerOutput(b, loc, f.h, mode);
   return f;
 }
 
 SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
                                        const LSTMForward &fwd, Value x,
                                        Value kernel, Value recurrent, Value dy,
-                                       bool returnSequences) {
+                                       SequenceMode mode) {
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
-  Value dSeq = returnSequences ? swapLeading(b, loc, dy) : Value();
+  bool returnSequences = mode.returnSequences;
+  Value dSeq = returnSequences ? timeMajor(b, loc, dy, mode.reverse) : Value();
   Value zeros = tb::filled(b, loc, {batch, units}, 0.0);
   Value dh0 = returnSequences ? zeros : dy;
   // Rᵀ once, not at every step (a transposed operand is materialized); its
@@ -298,7 +299,7 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
     // each, rather than one per gate: less code to compile). Four copies
     // into column blocks, each made after the previous insert so that each
     // is computed in place; in the part, on its rows.
-    return {sideBySide(b, loc, loop.getResults().take_front(4), dzAll[0])};
+    return {tb::concatLast(b, loc, loop.getResults().take_front(4), dzAll[0])};
   };
   SmallVector<Batched> from{{fwd.z, 1}, {fwd.c, 1}, {dh0, 0}, {zeros, 0}};
   if (returnSequences)
@@ -310,6 +311,7 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
                            recurrence)[0]);
   Value db = tb::sumFirst(b, loc, dzFlat);
   ProductGrads p =
-      productGrads(b, loc, dzFlat, dzFlat, fwd.xFlat, fwd.h, kernel);
+      productGrads(b, loc, dzFlat, dzFlat, fwd.xFlat, fwd.h, kernel,
+                                mode.reverse);
   return {p.dx, p.dkernel, p.drecurrent, db};
 }

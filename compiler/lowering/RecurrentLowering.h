@@ -9,6 +9,7 @@
 #ifndef LATHE_LOWERING_RECURRENTLOWERING_H
 #define LATHE_LOWERING_RECURRENTLOWERING_H
 
+#include "compiler/lowering/RecurrentParts.h"
 #include "mlir/IR/Builders.h"
 
 namespace lathe {
@@ -41,13 +42,13 @@ struct LSTMForward {
 /// hidden state [B, U], or all of them [B, T, U] with `returnSequences`.
 LSTMForward lowerLSTM(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                       mlir::Value kernel, mlir::Value recurrent,
-                      mlir::Value bias, bool returnSequences);
+                      mlir::Value bias, SequenceMode mode);
 
 /// Backpropagation through time: {dx, dkernel, drecurrent, dbias}.
 llvm::SmallVector<mlir::Value>
 lstmBackward(mlir::OpBuilder &b, mlir::Location loc, const LSTMForward &fwd,
              mlir::Value x, mlir::Value kernel, mlir::Value recurrent,
-             mlir::Value dy, bool returnSequences);
+             mlir::Value dy, SequenceMode mode);
 
 } // namespace lathe
 

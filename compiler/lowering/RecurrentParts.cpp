@@ -89,17 +89,33 @@ Value rec::rows(OpBuilder &b, Location loc, Value src, int64_t first,
       indexAttrs(b, {count, s[1], s[2]}), indexAttrs(b, {1, 1, 1}));
 }
 
-Value rec::swapLeading(OpBuilder &b, Location loc, Value x) {
+/// [a, b, c] -> [b, a, c], dimension `reversed` of x (if any) read from
+/// its end.
+static Value swapLeading(OpBuilder &b, Location loc, Value x,
+                         std::optional<unsigned> reversed) {
   ArrayRef<int64_t> s = tb::shapeOf(x);
   MLIRContext *ctx = b.getContext();
-  AffineExpr d0 = getAffineDimExpr(0, ctx), d1 = getAffineDimExpr(1, ctx),
-             d2 = getAffineDimExpr(2, ctx);
+  SmallVector<AffineExpr> read{getAffineDimExpr(1, ctx),
+                               getAffineDimExpr(0, ctx),
+                               getAffineDimExpr(2, ctx)};
+  if (reversed)
+    read[*reversed] = s[*reversed] - 1 - read[*reversed];
   Value init =
       tensor::EmptyOp::create(b, loc, {s[1], s[0], s[2]}, b.getF32Type());
-  return tb::generic(b, loc, {x}, {AffineMap::get(3, 0, {d1, d0, d2}, ctx)},
-                     init, AffineMap::getMultiDimIdentityMap(3, ctx),
+  return tb::generic(b, loc, {x}, {AffineMap::get(3, 0, read, ctx)}, init,
+                     AffineMap::getMultiDimIdentityMap(3, ctx),
                      SmallVector<IteratorType>(3, IteratorType::parallel),
                      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value rec::timeMajor(OpBuilder &b, Location loc, Value x, bool reverse) {
+  return swapLeading(b, loc, x,
+                     reverse ? std::optional<unsigned>(1) : std::nullopt);
+}
+
+Value rec::batchMajor(OpBuilder &b, Location loc, Value x, bool reverse) {
+  return swapLeading(b, loc, x,
+                     reverse ? std::optional<unsigned>(0) : std::nullopt);
 }
 
 Value rec::collapseLeading(OpBuilder &b, Location loc, Value x) {
@@ -128,22 +144,23 @@ Value rec::initialStates(OpBuilder &b, Location loc, int64_t steps,
 }
 
 Value rec::layerOutput(OpBuilder &b, Location loc, Value h,
-                       bool returnSequences) {
+                       SequenceMode mode) {
   int64_t steps = tb::shapeOf(h)[0] - 1;
-  return returnSequences ? swapLeading(b, loc, rows(b, loc, h, 1, steps))
-                         : row(b, loc, h, b.getIndexAttr(steps));
+  return mode.returnSequences
+             ? batchMajor(b, loc, rows(b, loc, h, 1, steps), mode.reverse)
+             : row(b, loc, h, b.getIndexAttr(steps));
 }
 
 ProductGrads rec::productGrads(OpBuilder &b, Location loc, Value dIn,
                                Value dState, Value xFlat, Value h,
-                               Value kernel) {
+                               Value kernel, bool reverse) {
   int64_t steps = tb::shapeOf(h)[0] - 1;
   ProductGrads g;
   g.dkernel = tb::matmul(b, loc, xFlat, dIn, true, false);
   Value hPrev = collapseLeading(b, loc, rows(b, loc, h, 0, steps));
   g.drecurrent = tb::matmul(b, loc, hPrev, dState, true, false);
   Value dxFlat = tb::matmul(b, loc, dIn, kernel, false, true);
-  g.dx = swapLeading(b, loc, expandLeading(b, loc, dxFlat, steps));
+  g.dx = batchMajor(b, loc, expandLeading(b, loc, dxFlat, steps), reverse);
   return g;
 }
 
@@ -186,27 +203,6 @@ SmallVector<Value> rec::gateSlices(OpBuilder &b, Location loc, Value z,
 SmallVector<Value> rec::rowBlocks(OpBuilder &b, Location loc, Value x,
                                   int64_t u) {
   return blocksAlong(b, loc, x, 0, u);
-}
-
-Value rec::sideBySide(OpBuilder &b, Location loc, ValueRange blocks,
-                      Value dest) {
-  auto id3 = AffineMap::getMultiDimIdentityMap(3, b.getContext());
-  ArrayRef<int64_t> s = tb::shapeOf(blocks.front());
-  SmallVector<OpFoldResult> sizes = indexAttrs(b, s),
-                            ones = indexAttrs(b, {1, 1, 1});
-  for (auto [k, gate] : llvm::enumerate(blocks)) {
-    SmallVector<OpFoldResult> offsets =
-        indexAttrs(b, {0, 0, int64_t(k) * s[2]});
-    Value block =
-        tensor::ExtractSliceOp::create(b, loc, dest, offsets, sizes, ones);
-    Value copy =
-        tb::generic(b, loc, {gate}, {id3}, block, id3,
-                    SmallVector<IteratorType>(3, IteratorType::parallel),
-                    [](OpBuilder &, Location, ValueRange a) { return a[0]; });
-    dest =
-        tensor::InsertSliceOp::create(b, loc, copy, dest, offsets, sizes, ones);
-  }
-  return dest;
 }
 
 SmallVector<Value> rec::perBatchPart(OpBuilder &b, Location loc, int64_t parts,

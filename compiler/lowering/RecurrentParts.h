@@ -12,6 +12,21 @@
 
 #include "mlir/IR/Builders.h"
 
+namespace lathe {
+/// How a recurrent layer returns and reads its sequence: all its states or
+/// the last, and whether from the last step to the first (`reverse`; its
+/// states are then still returned in the input's order).
+struct SequenceMode {
+  bool returnSequences = false;
+  bool reverse = false;
+};
+
+/// The mode of a `lathe.lstm` or `lathe.gru`.
+template <typename RecurrentOp> SequenceMode sequenceMode(RecurrentOp op) {
+  return {op.getReturnSequences(), op.getReverse()};
+}
+} // namespace lathe
+
 namespace lathe::rec {
 
 using MultiBody = llvm::function_ref<llvm::SmallVector<mlir::Value>(
@@ -32,8 +47,13 @@ mlir::Value setRow(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
 mlir::Value rows(mlir::OpBuilder &b, mlir::Location loc, mlir::Value src,
                  int64_t first, int64_t count);
 
-/// [a, b, c] -> [b, a, c].
-mlir::Value swapLeading(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x);
+/// A sequence [B, T, F] time major, [T, B, F], and back; with `reverse`,
+/// its steps also reversed (the step t of one is the step T - 1 - t of the
+/// other).
+mlir::Value timeMajor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      bool reverse);
+mlir::Value batchMajor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                       bool reverse);
 /// [a, b, c] -> [a*b, c] and back ([a*b, c] -> [first, a*b/first, c]).
 mlir::Value collapseLeading(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x);
@@ -45,21 +65,24 @@ mlir::Value expandLeading(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 mlir::Value initialStates(mlir::OpBuilder &b, mlir::Location loc, int64_t steps,
                           int64_t batch, int64_t units);
 
-/// A recurrent layer's result from its states h [steps + 1, B, U]: the last
-/// [B, U], or with `returnSequences` all but the initial one, [B, steps, U].
+/// A recurrent layer's result from its states h [steps + 1, B, U] (in the
+/// order the loop wrote them): the last [B, U], or with `returnSequences`
+/// all but the initial one, [B, steps, U], in the input's order.
 mlir::Value layerOutput(mlir::OpBuilder &b, mlir::Location loc, mlir::Value h,
-                        bool returnSequences);
+                        SequenceMode mode);
 
 /// The gradients that follow from a backward loop's: with dIn [T*B, gates]
 /// the pre-activation gradients on the input's side and dState on the
 /// state's (an LSTM's are the same), xFlat [T*B, F] and the states h, the
-/// input's [B, T, F], the kernel's and the recurrent kernel's.
+/// input's [B, T, F] (its steps reversed back with `reverse`), the kernel's
+/// and the recurrent kernel's.
 struct ProductGrads {
   mlir::Value dx, dkernel, drecurrent;
 };
 ProductGrads productGrads(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value dIn, mlir::Value dState,
-                          mlir::Value xFlat, mlir::Value h, mlir::Value kernel);
+                          mlir::Value xFlat, mlir::Value h, mlir::Value kernel,
+                          bool reverse);
 
 /// An elementwise generic over [rows, u] tensors with several results.
 llvm::SmallVector<mlir::Value>
@@ -73,12 +96,6 @@ gateSlices(mlir::OpBuilder &b, mlir::Location loc, mlir::Value z, int64_t u);
 /// The row blocks of a [k*u, cols] tensor: k [u, cols] views.
 llvm::SmallVector<mlir::Value> rowBlocks(mlir::OpBuilder &b, mlir::Location loc,
                                          mlir::Value x, int64_t u);
-
-/// `dest` [steps, rows, k*u] with column block i replaced by blocks[i]
-/// ([steps, rows, u] each): one copy per block, each made after the previous
-/// insert so that each is computed in place.
-mlir::Value sideBySide(mlir::OpBuilder &b, mlir::Location loc,
-                       mlir::ValueRange blocks, mlir::Value dest);
 
 /// A value and which of its dimensions is the batch.
 struct Batched {

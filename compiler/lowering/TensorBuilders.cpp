@@ -315,6 +315,52 @@ Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
       b, loc, RankedTensorType::get(shape, b.getF32Type()), flat, re);
 }
 
+static SmallVector<OpFoldResult> indexAttrs(OpBuilder &b,
+                                            ArrayRef<int64_t> values) {
+  SmallVector<OpFoldResult> r;
+  for (int64_t v : values)
+    r.push_back(b.getIndexAttr(v));
+  return r;
+}
+
+Value concatLast(OpBuilder &b, Location loc, ValueRange parts, Value dest) {
+  SmallVector<int64_t> shape(shapeOf(parts.front()));
+  unsigned rank = shape.size();
+  if (!dest) {
+    shape.back() = 0;
+    for (Value p : parts)
+      shape.back() += shapeOf(p).back();
+    dest = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());
+  }
+  auto id = AffineMap::getMultiDimIdentityMap(rank, b.getContext());
+  SmallVector<OpFoldResult> ones = indexAttrs(b, SmallVector<int64_t>(rank, 1));
+  int64_t at = 0;
+  for (Value part : parts) {
+    SmallVector<int64_t> offsets(rank, 0);
+    offsets.back() = at;
+    SmallVector<OpFoldResult> o = indexAttrs(b, offsets),
+                              sizes = indexAttrs(b, shapeOf(part));
+    Value block = tensor::ExtractSliceOp::create(b, loc, dest, o, sizes, ones);
+    Value copy =
+        generic(b, loc, {part}, {id}, block, id,
+                SmallVector<IteratorType>(rank, IteratorType::parallel),
+                [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+    dest = tensor::InsertSliceOp::create(b, loc, copy, dest, o, sizes, ones);
+    at += shapeOf(part).back();
+  }
+  return dest;
+}
+
+Value sliceLast(OpBuilder &b, Location loc, Value x, int64_t offset,
+                int64_t size) {
+  SmallVector<int64_t> offsets(shapeOf(x).size(), 0), sizes(shapeOf(x));
+  offsets.back() = offset;
+  sizes.back() = size;
+  return tensor::ExtractSliceOp::create(
+      b, loc, x, indexAttrs(b, offsets), indexAttrs(b, sizes),
+      indexAttrs(b, SmallVector<int64_t>(sizes.size(), 1)));
+}
+
 Value sampleWeights(OpBuilder &b, Location loc, Value mask, int64_t batch,
                     Value scale) {
   if (!mask) {

@@ -105,6 +105,17 @@ mlir::Value mapWithFirst(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       llvm::ArrayRef<int64_t> shape);
 
+/// `dest` (by default a new tensor) with `parts`, which differ from it only
+/// in their last dimension, side by side in that dimension: one copy per
+/// part, each made after the previous insert so that each is computed in
+/// place.
+mlir::Value concatLast(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::ValueRange parts, mlir::Value dest = {});
+
+/// Elements [offset, offset + size) of the last dimension of `x`.
+mlir::Value sliceLast(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+                      int64_t offset, int64_t size);
+
 /// Per-sample weights of a batch mean: `scale * mask[i] / max(sum(mask), 1)`,
 /// or `scale / batch` without a mask. `scale` is an f32 scalar.
 mlir::Value sampleWeights(mlir::OpBuilder &b, mlir::Location loc,

@@ -279,6 +279,24 @@ func.func @gru_bias(%x: tensor<2x7x4xf32>, %k: tensor<4x9xf32>, %r: tensor<3x9xf
 
 // -----
 
+func.func @concat_leading(%a: tensor<2x7x3xf32>, %b: tensor<2x6x3xf32>) {
+  // expected-error @+2 {{concat inputs must differ in their last dimension only, got [2, 7, 3] and [2, 6, 3]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.concat %a, %b : tensor<2x7x3xf32>, tensor<2x6x3xf32> -> tensor<2x7x6xf32>
+  return
+}
+
+// -----
+
+func.func @concat_result(%a: tensor<2x3xf32>, %b: tensor<2x4xf32>) {
+  // expected-error @+2 {{'lathe.concat' op inferred type(s) 'tensor<2x7xf32>' are incompatible with return type(s) of operation 'tensor<2x6xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.concat %a, %b : tensor<2x3xf32>, tensor<2x4xf32> -> tensor<2x6xf32>
+  return
+}
+
+// -----
+
 func.func @dropout_rate(%x: tensor<2x4xf32>) {
   // expected-error @+1 {{'lathe.dropout' op rate must be in [0, 1), got 1.5}}
   %0 = lathe.dropout %x {rate = 1.5 : f64} : tensor<2x4xf32>

@@ -84,6 +84,22 @@ func.func @gru(%x: tensor<2x7x4xf32>, %k: tensor<4x9xf32>, %r: tensor<3x9xf32>,
   return %s, %h : tensor<2x7x3xf32>, tensor<2x3xf32>
 }
 
+// CHECK-LABEL: func.func @bidirectional
+func.func @bidirectional(%x: tensor<2x7x4xf32>, %k: tensor<4x12xf32>, %r: tensor<3x12xf32>,
+                         %b: tensor<12xf32>, %gk: tensor<4x9xf32>, %gr: tensor<3x9xf32>,
+                         %gb: tensor<2x9xf32>) -> (tensor<2x7x6xf32>, tensor<2x9xf32>) {
+  // CHECK: lathe.lstm %{{.*}} {return_sequences = true, reverse} : tensor<2x7x4xf32>, tensor<4x12xf32>, tensor<3x12xf32>, tensor<12xf32> -> tensor<2x7x3xf32>
+  %f = lathe.lstm %x, %k, %r, %b {return_sequences = true} : tensor<2x7x4xf32>, tensor<4x12xf32>, tensor<3x12xf32>, tensor<12xf32> -> tensor<2x7x3xf32>
+  %g = lathe.lstm %x, %k, %r, %b {return_sequences = true, reverse} : tensor<2x7x4xf32>, tensor<4x12xf32>, tensor<3x12xf32>, tensor<12xf32> -> tensor<2x7x3xf32>
+  // CHECK: lathe.concat %{{.*}}, %{{.*}} : tensor<2x7x3xf32>, tensor<2x7x3xf32> -> tensor<2x7x6xf32>
+  %s = lathe.concat %f, %g : tensor<2x7x3xf32>, tensor<2x7x3xf32> -> tensor<2x7x6xf32>
+  // CHECK: lathe.gru %{{.*}} {return_sequences = false, reverse} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<2x9xf32> -> tensor<2x3xf32>
+  %h = lathe.gru %x, %gk, %gr, %gb {reverse, return_sequences = false} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<2x9xf32> -> tensor<2x3xf32>
+  // CHECK: lathe.concat %{{.*}}, %{{.*}}, %{{.*}} : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x9xf32>
+  %c = lathe.concat %h, %h, %h : tensor<2x3xf32>, tensor<2x3xf32>, tensor<2x3xf32> -> tensor<2x9xf32>
+  return %s, %c : tensor<2x7x6xf32>, tensor<2x9xf32>
+}
+
 // CHECK-LABEL: func.func @losses
 func.func @losses(%p: tensor<8x10xf32>, %onehot: tensor<8x10xf32>, %labels: tensor<8xi32>,
                   %q: tensor<8x1xf32>, %y: tensor<8x1xf32>) -> (tensor<f32>, tensor<f32>, tensor<f32>, tensor<f32>) {

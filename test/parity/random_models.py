@@ -119,7 +119,9 @@ def rnn_model(rng):
         sequences = i < count - 1 or rng.random() < 0.3
         cell = "gru" if rng.random() < 0.4 else "lstm"
         layers.append(f"{cell}({rng.choice([8, 16, 20, 32, 48])}"
-                      + (", return_sequences=true)" if sequences else ")"))
+                      + (", return_sequences=true" if sequences else "")
+                      + (", bidirectional=true" if rng.random() < 0.3 else "")
+                      + ")")
         if rng.random() < 0.3:
             layers.append(f"dropout({rng.choice([0.1, 0.2, 0.5])})")
         if rng.random() < 0.25:
@@ -322,9 +324,11 @@ def forward(src, p, x, seed=None, training=False):
             ids = torch.where((ids >= 0) & (ids < t.shape[0]), ids, torch.zeros_like(ids))
             h = F.embedding(ids, t, padding_idx=0)
         elif kind == "lstm":
-            h = lstm(p, f"lstm_{seen[kind]}", h, "return_sequences" in args)
+            h = lstm(p, f"lstm_{seen[kind]}", h, "return_sequences" in args,
+                     "bidirectional" in args)
         elif kind == "gru":
-            h = gru(p, f"gru_{seen[kind]}", h, "return_sequences" in args)
+            h = gru(p, f"gru_{seen[kind]}", h, "return_sequences" in args,
+                    "bidirectional" in args)
         elif kind == "dense":
             h = h @ param(kind, "weight")
             h = act(h + param(kind, "bias") if f"{kind}_{seen[kind]}.bias" in p else h)

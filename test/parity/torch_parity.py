@@ -18,41 +18,59 @@ from safetensors_io import read_safetensors, rel
 TOLERANCE = 1e-4
 
 
-def lstm(p, name, x, return_sequences):
+def directions(p, name, bidirectional):
+    """The parameter names' prefixes of a recurrent layer's directions."""
+    return [name, f"{name}.reverse"] if bidirectional else [name]
+
+
+def last_states(h):
+    """A recurrent layer's last states [directions, B, U] side by side, as
+    Lathe joins a bidirectional layer's (PyTorch's h_n order: forward,
+    then the direction that read backwards, whose last step is step 0)."""
+    return torch.cat(list(h), -1)
+
+
+def lstm(p, name, x, return_sequences, bidirectional=False):
     """PyTorch's LSTM kernel (the one nn.LSTM runs) on Lathe's weights.
     PyTorch orders the gates i, f, g, o, which is Keras' i, f, c, o, so the
     kernels only need transposing; Keras has one bias where PyTorch has two
     (the second is zero here). It is called through torch._VF, as nn.LSTM
     does, so that gradients reach Lathe's tensors (the module caches its own
-    flat weights)."""
-    k, r, b = p[f"{name}.kernel"], p[f"{name}.recurrent"], p[f"{name}.bias"]
-    units = r.shape[0]
-    zero = torch.zeros(1, x.shape[0], units, dtype=x.dtype)
-    out, h, _ = torch._VF.lstm(x, (zero, zero),
-                               [k.t(), r.t(), b, torch.zeros_like(b)],
-                               True, 1, 0.0, False, False, True)
-    return out if return_sequences else h[0]
+    flat weights). Bidirectional, it is PyTorch's own bidirectional LSTM."""
+    weights = []
+    for d in directions(p, name, bidirectional):
+        k, r, b = p[f"{d}.kernel"], p[f"{d}.recurrent"], p[f"{d}.bias"]
+        weights += [k.t(), r.t(), b, torch.zeros_like(b)]
+    units = p[f"{name}.recurrent"].shape[0]
+    zero = torch.zeros(2 if bidirectional else 1, x.shape[0], units,
+                       dtype=x.dtype)
+    out, h, _ = torch._VF.lstm(x, (zero, zero), weights,
+                               True, 1, 0.0, False, bidirectional, True)
+    return out if return_sequences else last_states(h)
 
 
-def gru(p, name, x, return_sequences):
+def gru(p, name, x, return_sequences, bidirectional=False):
     """PyTorch's GRU kernel on Lathe's weights. Lathe orders the gates as
     Keras does (update z, reset r, candidate n), PyTorch as r, z, n; Lathe's
     bias is Keras's [2, 3u] with reset_after, PyTorch's b_ih and b_hh. The
     blocks are reordered with torch.cat, so gradients reach Lathe's
     tensors."""
-    k, r, b = p[f"{name}.kernel"], p[f"{name}.recurrent"], p[f"{name}.bias"]
-    units = r.shape[0]
+    units = p[f"{name}.recurrent"].shape[0]
 
     def torch_order(w):  # columns z, r, n -> r, z, n
         return torch.cat([w[..., units:2 * units], w[..., :units],
                           w[..., 2 * units:]], -1)
 
-    zero = torch.zeros(1, x.shape[0], units, dtype=x.dtype)
-    out, h = torch._VF.gru(x, zero,
-                           [torch_order(k).t(), torch_order(r).t(),
-                            torch_order(b[0]), torch_order(b[1])],
-                           True, 1, 0.0, False, False, True)
-    return out if return_sequences else h[0]
+    weights = []
+    for d in directions(p, name, bidirectional):
+        k, r, b = p[f"{d}.kernel"], p[f"{d}.recurrent"], p[f"{d}.bias"]
+        weights += [torch_order(k).t(), torch_order(r).t(),
+                    torch_order(b[0]), torch_order(b[1])]
+    zero = torch.zeros(2 if bidirectional else 1, x.shape[0], units,
+                       dtype=x.dtype)
+    out, h = torch._VF.gru(x, zero, weights,
+                           True, 1, 0.0, False, bidirectional, True)
+    return out if return_sequences else last_states(h)
 
 
 def dropout_mask(shape, seed, stream, rate):
