@@ -255,8 +255,8 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
         {
           OpBuilder::InsertionGuard guard(b);
           b.setInsertionPoint(l);
-          fwd = lowerLSTM(b, loc, l.getInput(), l.getKernel(),
-                          l.getRecurrent(), l.getBias(), sequenceMode(l));
+          fwd = lowerLSTM(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
+                          l.getBias(), sequenceMode(l));
         }
         l.getResult().replaceAllUsesWith(fwd.out);
         SmallVector<Value> g =

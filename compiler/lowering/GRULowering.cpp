@@ -59,7 +59,8 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
   int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
   int64_t width = 3 * units;
   GRUForward f;
-  f.xFlat = collapseLeading(b, loc, timeMajor(b, loc, x, mode.reverse)); // [T*B, F]
+  f.xFlat =
+      collapseLeading(b, loc, timeMajor(b, loc, x, mode.reverse)); // [T*B, F]
   Value inputBias = row(b, loc, bias, b.getIndexAttr(0));
   Value stateBias = row(b, loc, bias, b.getIndexAttr(1));
   Value xz = expandLeading(
@@ -208,7 +209,7 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
   Value db = tensor::EmptyOp::create(b, loc, {2, width}, b.getF32Type());
   db = setRow(b, loc, tb::sumFirst(b, loc, dA), db, b.getIndexAttr(0));
   db = setRow(b, loc, tb::sumFirst(b, loc, dC), db, b.getIndexAttr(1));
-  ProductGrads p = productGrads(b, loc, dA, dC, fwd.xFlat, fwd.h, kernel,
-                                mode.reverse);
+  ProductGrads p =
+      productGrads(b, loc, dA, dC, fwd.xFlat, fwd.h, kernel, mode.reverse);
   return {p.dx, p.dkernel, p.drecurrent, db};
 }

@@ -144,15 +144,15 @@ Value lathe::applyDropoutMask(OpBuilder &b, Location loc, Value v, Value seed,
       });
 }
 
-LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x,
-                             Value kernel, Value recurrent, Value bias,
-                             SequenceMode mode) {
+LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x, Value kernel,
+                             Value recurrent, Value bias, SequenceMode mode) {
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t batch = xs[0], steps = xs[1], units = tb::shapeOf(recurrent)[0];
   int64_t gates = 4 * units;
   MLIRContext *ctx = b.getContext();
   LSTMForward f;
-  f.xFlat = collapseLeading(b, loc, timeMajor(b, loc, x, mode.reverse)); // [T*B, F]
+  f.xFlat =
+      collapseLeading(b, loc, timeMajor(b, loc, x, mode.reverse)); // [T*B, F]
   auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
   auto col = AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx);
   Value biasRows = tb::generic(
@@ -310,8 +310,7 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
       b, loc, perBatchPart(b, loc, recurrenceParts(b, batch), from, {{dzAll, 1}},
                            recurrence)[0]);
   Value db = tb::sumFirst(b, loc, dzFlat);
-  ProductGrads p =
-      productGrads(b, loc, dzFlat, dzFlat, fwd.xFlat, fwd.h, kernel,
-                                mode.reverse);
+  ProductGrads p = productGrads(b, loc, dzFlat, dzFlat, fwd.xFlat, fwd.h,
+                                kernel, mode.reverse);
   return {p.dx, p.dkernel, p.drecurrent, db};
 }

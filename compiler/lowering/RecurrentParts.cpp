@@ -143,8 +143,7 @@ Value rec::initialStates(OpBuilder &b, Location loc, int64_t steps,
                 b.getIndexAttr(0));
 }
 
-Value rec::layerOutput(OpBuilder &b, Location loc, Value h,
-                       SequenceMode mode) {
+Value rec::layerOutput(OpBuilder &b, Location loc, Value h, SequenceMode mode) {
   int64_t steps = tb::shapeOf(h)[0] - 1;
   return mode.returnSequences
              ? batchMajor(b, loc, rows(b, loc, h, 1, steps), mode.reverse)
@@ -152,8 +151,8 @@ Value rec::layerOutput(OpBuilder &b, Location loc, Value h,
 }
 
 ProductGrads rec::productGrads(OpBuilder &b, Location loc, Value dIn,
-                               Value dState, Value xFlat, Value h,
-                               Value kernel, bool reverse) {
+                               Value dState, Value xFlat, Value h, Value kernel,
+                               bool reverse) {
   int64_t steps = tb::shapeOf(h)[0] - 1;
   ProductGrads g;
   g.dkernel = tb::matmul(b, loc, xFlat, dIn, true, false);
