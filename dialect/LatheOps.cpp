@@ -189,6 +189,63 @@ static LogicalResult inferPool(MLIRContext *ctx, std::optional<Location> loc,
   return success();
 }
 
+LogicalResult Conv1DOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto x = tensorOf(adaptor.getInput().getType());
+  auto f = tensorOf(adaptor.getFilter().getType());
+  auto b = tensorOf(adaptor.getBias().getType());
+  if (failed(expectRank(c, x, 3, "conv1d input")) ||
+      failed(expectRank(c, f, 3, "conv1d filter")) ||
+      failed(expectRank(c, b, 1, "conv1d bias")))
+    return failure();
+  if (f.getDimSize(1) != x.getDimSize(2))
+    return c.fail("conv1d filter " + shapeStr(f.getShape()) + " expects " +
+                  Twine(f.getDimSize(1)) + " input channels, input has " +
+                  Twine(x.getDimSize(2)));
+  if (b.getDimSize(0) != f.getDimSize(2))
+    return c.fail("conv1d bias " + shapeStr(b.getShape()) +
+                  " does not match " + Twine(f.getDimSize(2)) + " filters");
+  auto t = convOutSize(c, x.getDimSize(1), f.getDimSize(0),
+                       adaptor.getStride(), adaptor.getPadding());
+  if (failed(t))
+    return failure();
+  results.push_back(f32Tensor(ctx, {x.getDimSize(0), *t, f.getDimSize(2)}));
+  return success();
+}
+
+template <typename Adaptor>
+static LogicalResult inferPool1D(MLIRContext *ctx, std::optional<Location> loc,
+                                 Adaptor adaptor, const char *what,
+                                 SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto x = tensorOf(adaptor.getInput().getType());
+  if (failed(expectRank(c, x, 3, what)))
+    return failure();
+  auto t = convOutSize(c, x.getDimSize(1), adaptor.getSize(),
+                       adaptor.getStride(), "valid");
+  if (failed(t))
+    return failure();
+  results.push_back(f32Tensor(ctx, {x.getDimSize(0), *t, x.getDimSize(2)}));
+  return success();
+}
+
+LogicalResult MaxPool1DOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferPool1D(ctx, loc, adaptor, "maxpool1d input", results);
+}
+
+LogicalResult AvgPool1DOp::inferReturnTypes(MLIRContext *ctx,
+                                            std::optional<Location> loc,
+                                            Adaptor adaptor,
+                                            SmallVectorImpl<Type> &results) {
+  return inferPool1D(ctx, loc, adaptor, "avgpool1d input", results);
+}
+
 LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *ctx,
                                             std::optional<Location> loc,
                                             Adaptor adaptor,
@@ -209,9 +266,11 @@ GlobalAvgPoolOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
                                   SmallVectorImpl<Type> &results) {
   Checker c{loc};
   auto x = tensorOf(adaptor.getInput().getType());
-  if (failed(expectRank(c, x, 4, "global_avgpool input")))
+  if (failed(expectRank(c, x, x && x.getRank() == 3 ? 3 : 4,
+                        "global_avgpool input")))
     return failure();
-  results.push_back(f32Tensor(ctx, {x.getDimSize(0), x.getDimSize(3)}));
+  results.push_back(
+      f32Tensor(ctx, {x.getDimSize(0), x.getShape().back()}));
   return success();
 }
 

@@ -120,11 +120,74 @@ def Lathe_AvgPool2DOp : Lathe_Op<"avgpool2d", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+def Lathe_Conv1DOp : Lathe_Op<"conv1d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "1-D convolution over a sequence, NTC input, KIO filter";
+  let description = [{
+    `input` is `[batch, time, channels]`, `filter` is
+    `[k, channels, filters]` (as Keras stores a `Conv1D` kernel), `bias` is
+    `[filters]`. `padding` is `"valid"` or `"same"` (output length
+    `ceil(in / stride)`, the padding split as TensorFlow does, extra at the
+    end). `y[n, t, f] = bias[f] + Σ_{i, c} x[n, t·stride + i, c] · w[i, c, f]`
+    over the padded input.
+
+    ```mlir
+    %y = lathe.conv1d %x, %f, %b {stride = 1 : i64, padding = "same"}
+           : tensor<32x100x32xf32>, tensor<5x32x64xf32>, tensor<64xf32>
+           -> tensor<32x100x64xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$filter, Lathe_F32Tensor:$bias,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$stride,
+                   StrAttr:$padding);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $filter `,` $bias attr-dict `:` type($input) `,` type($filter) `,`
+    type($bias) `->` type($result)
+  }];
+}
+
+def Lathe_MaxPool1DOp : Lathe_Op<"maxpool1d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "1-D max pooling over a sequence's windows (no padding)";
+  let description = [{
+    `[batch, time, channels]`: the maximum over windows of `size` steps
+    moved by `stride` (Keras' `MaxPooling1D`).
+
+    ```mlir
+    %y = lathe.maxpool1d %x {size = 2 : i64, stride = 2 : i64}
+           : tensor<32x100x64xf32> -> tensor<32x50x64xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$size,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$stride);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
+def Lathe_AvgPool1DOp : Lathe_Op<"avgpool1d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "1-D average pooling over a sequence's windows (no padding)";
+  let description = [{
+    As `lathe.maxpool1d`, the mean of each window (Keras'
+    `AveragePooling1D`).
+
+    ```mlir
+    %y = lathe.avgpool1d %x {size = 2 : i64, stride = 2 : i64}
+           : tensor<32x100x64xf32> -> tensor<32x50x64xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$size,
+                   ConfinedAttr<I64Attr, [IntPositive]>:$stride);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 def Lathe_GlobalAvgPoolOp
     : Lathe_Op<"global_avgpool", [Pure, InferTypeOpAdaptor]> {
-  let summary = "the mean of each channel over all positions of an NHWC image";
+  let summary = "the mean of each channel over all positions of an image or a sequence";
   let description = [{
-    `[batch, h, w, c] -> [batch, c]` (Keras' `GlobalAveragePooling2D`).
+    `[batch, h, w, c] -> [batch, c]` (Keras' `GlobalAveragePooling2D`), or
+    `[batch, time, c] -> [batch, c]` (`GlobalAveragePooling1D`).
 
     ```mlir
     %y = lathe.global_avgpool %x : tensor<32x7x7x64xf32> -> tensor<32x64xf32>

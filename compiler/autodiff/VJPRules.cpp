@@ -10,6 +10,7 @@
 #include "compiler/lowering/ConvLowering.h"
 #include "compiler/lowering/LayerNorm.h"
 #include "compiler/lowering/LossTargets.h"
+#include "compiler/lowering/Conv1DLowering.h"
 #include "compiler/lowering/GRULowering.h"
 #include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
@@ -27,6 +28,15 @@ namespace tb = lathe::tb;
 
 namespace {
 using Grads = SmallVector<Value>;
+
+Value maxPool1DBackward(OpBuilder &b, Location l, Value x, Value dy, int64_t k,
+                        int64_t s) {
+  return pool1DBackward(b, l, x, dy, k, s, /*max=*/true);
+}
+Value avgPool1DBackward(OpBuilder &b, Location l, Value x, Value dy, int64_t k,
+                        int64_t s) {
+  return pool1DBackward(b, l, x, dy, k, s, /*max=*/false);
+}
 constexpr double kEps = 1e-7; // must match the forward clamp
 
 using tb::mul;
@@ -150,6 +160,17 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
         Value dw = tb::matmul(b, loc, d.getInput(), dy, true, false);
         Value db = tb::sumFirst(b, loc, dy);
         return Grads{dx, dw, db};
+      })
+      .Case([&](Conv1DOp c) -> FailureOr<Grads> {
+        return conv1DBackward(b, loc, c.getInput(), c.getFilter(), dy,
+                              int64_t(c.getStride()),
+                              c.getPadding() == "same");
+      })
+      .Case([&](MaxPool1DOp m) -> FailureOr<Grads> {
+        return pool(m, "max", maxPool1DBackward);
+      })
+      .Case([&](AvgPool1DOp m) -> FailureOr<Grads> {
+        return pool(m, "average", avgPool1DBackward);
       })
       .Case([&](Conv2DOp c) -> FailureOr<Grads> {
         // See ConvLowering.cpp: dbias sums, dfilter contracts x with dy,

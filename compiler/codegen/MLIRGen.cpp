@@ -94,6 +94,12 @@ private:
       y = DenseOp::create(b, at, x, w, bias);
       break;
     }
+    case LayerKind::Conv1D: {
+      Value f = param(), bias = param();
+      y = Conv1DOp::create(b, at, x, f, bias, b.getI64IntegerAttr(l.stride),
+                           b.getStringAttr(l.samePadding ? "same" : "valid"));
+      break;
+    }
     case LayerKind::Conv2D: {
       Value f = param(), bias = param();
       y = Conv2DOp::create(b, at, x, f, bias,
@@ -109,13 +115,19 @@ private:
       break;
     }
     case LayerKind::MaxPool:
-      y = MaxPool2DOp::create(b, at, x, b.getI64IntegerAttr(l.kernel),
-                              b.getI64IntegerAttr(l.stride));
+    case LayerKind::AvgPool: {
+      // A sequence [batch, time, channels] is pooled over time.
+      auto size = b.getI64IntegerAttr(l.kernel);
+      auto stride = b.getI64IntegerAttr(l.stride);
+      bool seq = l.input.dims.size() == 2;
+      if (l.kind == LayerKind::MaxPool)
+        y = seq ? Value(MaxPool1DOp::create(b, at, x, size, stride))
+                : Value(MaxPool2DOp::create(b, at, x, size, stride));
+      else
+        y = seq ? Value(AvgPool1DOp::create(b, at, x, size, stride))
+                : Value(AvgPool2DOp::create(b, at, x, size, stride));
       break;
-    case LayerKind::AvgPool:
-      y = AvgPool2DOp::create(b, at, x, b.getI64IntegerAttr(l.kernel),
-                              b.getI64IntegerAttr(l.stride));
-      break;
+    }
     case LayerKind::GlobalAvgPool:
       y = GlobalAvgPoolOp::create(b, at, x);
       break;

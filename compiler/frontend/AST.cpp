@@ -44,6 +44,7 @@ std::string TargetDecl::str() const {
 const char *lathe::layerKindName(LayerKind k) {
   switch (k) {
   case LayerKind::Dense: return "dense";
+  case LayerKind::Conv1D: return "conv1d";
   case LayerKind::Conv2D: return "conv2d";
   case LayerKind::Conv2DTranspose: return "conv2d_transpose";
   case LayerKind::MaxPool: return "maxpool";
@@ -100,6 +101,7 @@ std::string layerArgs(const Layer &l) {
       a.push_back("use_bias=false");
     act();
     break;
+  case LayerKind::Conv1D:
   case LayerKind::Conv2D:
   case LayerKind::Conv2DTranspose:
     a.push_back(fmt::format("filters={}", l.units));

@@ -22,6 +22,9 @@ std::vector<ParamSpec> lathe::layerParams(const Layer &l,
       p.push_back({n + ".bias", {l.units}, "zeros"});
     return p;
   }
+  case LayerKind::Conv1D: // Keras's Conv1D kernel: [k, channels, filters]
+    return {{n + ".filter", {l.kernel, in[1], l.units}, "glorot_uniform"},
+            {n + ".bias", {l.units}, "zeros"}};
   case LayerKind::Conv2D:
     return {
         {n + ".filter", {l.kernel, l.kernel, in[2], l.units}, "glorot_uniform"},
@@ -71,6 +74,9 @@ LayerFlops lathe::layerFlops(const Layer &l) {
   switch (l.kind) {
   case LayerKind::Dense:
     f = 2 * in[0] * l.units;
+    break;
+  case LayerKind::Conv1D: // every output step: a window of all channels
+    f = 2 * out[0] * l.units * l.kernel * in[1];
     break;
   case LayerKind::Conv2D: // every output pixel: a window of all channels
     f = 2 * out[0] * out[1] * l.units * l.kernel * l.kernel * in[2];

@@ -43,6 +43,9 @@ const std::vector<LayerSpec> &layerSpecs() {
   static const std::vector<LayerSpec> specs = {
       {"dense", LayerKind::Dense, {"units", "activation", "use_bias"}, 1,
        {"units"}, "dense(128, activation=relu)"},
+      {"conv1d", LayerKind::Conv1D,
+       {"filters", "kernel", "stride", "padding", "activation"}, 2,
+       {"filters", "kernel"}, "conv1d(64, kernel=5, activation=relu)"},
       {"conv2d", LayerKind::Conv2D,
        {"filters", "kernel", "stride", "padding", "activation"}, 2,
        {"filters", "kernel"}, "conv2d(32, kernel=3, activation=relu)"},
@@ -492,6 +495,25 @@ private:
       if (!checkParams(l, {d[0], l.units}))
         return false;
       break;
+    case LayerKind::Conv1D:
+      if (d.size() != 2)
+        return fail(fmt::format("conv1d expects [time, channels] input, got "
+                                "{}",
+                                shapeStr(d)),
+                    d.size() == 1 ? "put an `embedding`, or a recurrent layer "
+                                    "with `return_sequences=true`, before it"
+                                  : "use `conv2d` for images");
+      if (!l.samePadding && l.kernel > d[0])
+        return fail(fmt::format("kernel {} does not fit input {} without "
+                                "padding",
+                                l.kernel, shapeStr(d)),
+                    "use `padding=same` or a smaller kernel");
+      out.dims = {l.samePadding ? (d[0] + l.stride - 1) / l.stride
+                                : (d[0] - l.kernel) / l.stride + 1,
+                  l.units};
+      if (!checkParams(l, {l.kernel, d[1], l.units}))
+        return false;
+      break;
     case LayerKind::Conv2D:
     case LayerKind::Conv2DTranspose: {
       if (d.size() != 3)
@@ -518,10 +540,11 @@ private:
       break;
     }
     case LayerKind::MaxPool:
-    case LayerKind::AvgPool:
-      if (d.size() != 3)
-        return fail(fmt::format("{} expects [height, width, channels] "
-                                "input, got {}",
+    case LayerKind::AvgPool: {
+      // An image's windows, or a sequence's ([time, channels]).
+      if (d.size() != 3 && d.size() != 2)
+        return fail(fmt::format("{} expects [height, width, channels] or "
+                                "[time, channels] input, got {}",
                                 layerKindName(l.kind), shapeStr(d)),
                     "an image input is f32[h, w, c], or `reshape(h, w, c)` "
                     "before this layer");
@@ -530,21 +553,25 @@ private:
                                 "{}) are not supported",
                                 layerKindName(l.kind), l.stride, l.kernel),
                     "use a stride of at least the size");
-      if (l.kernel > d[0] || l.kernel > d[1])
-        return fail(fmt::format("pool size {} does not fit input {}",
-                                l.kernel, shapeStr(d)),
-                    "use a smaller pool size");
-      out.dims = {(d[0] - l.kernel) / l.stride + 1,
-                  (d[1] - l.kernel) / l.stride + 1, d[2]};
+      size_t positions = d.size() - 1;
+      for (size_t i = 0; i < positions; ++i)
+        if (l.kernel > d[i])
+          return fail(fmt::format("pool size {} does not fit input {}",
+                                  l.kernel, shapeStr(d)),
+                      "use a smaller pool size");
+      out.dims = d;
+      for (size_t i = 0; i < positions; ++i)
+        out.dims[i] = (d[i] - l.kernel) / l.stride + 1;
       break;
+    }
     case LayerKind::GlobalAvgPool:
-      if (d.size() != 3)
+      if (d.size() != 3 && d.size() != 2)
         return fail(fmt::format("global_avgpool expects [height, width, "
-                                "channels] input, got {}",
+                                "channels] or [time, channels] input, got {}",
                                 shapeStr(d)),
                     "an image input is f32[h, w, c], or `reshape(h, w, c)` "
                     "before this layer");
-      out.dims = {d[2]};
+      out.dims = {d.back()};
       break;
     case LayerKind::Flatten:
       out.dims = {elements(d)};

@@ -460,22 +460,34 @@ Value lathe::avgPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
   return embed(b, loc, covered, xs, {0, 0, 0, 0}, {1, 1, 1, 1});
 }
 
+/// The map (n, positions..., c) -> (n, c) of a global pooling over `x`.
+static AffineMap firstAndLast(MLIRContext *ctx, unsigned rank) {
+  return AffineMap::get(
+      rank, 0, {getAffineDimExpr(0, ctx), getAffineDimExpr(rank - 1, ctx)},
+      ctx);
+}
+
+/// 1 / the positions of each channel of [n, positions..., c].
+static double perPosition(ArrayRef<int64_t> xs) {
+  return 1.0 / double(ShapedType::getNumElements(xs.drop_front().drop_back()));
+}
+
 Value lathe::lowerGlobalAvgPool(OpBuilder &b, Location loc, Value x) {
-  // Loops (n, h, w, c), the channels innermost and contiguous: a sum per
-  // (n, c) over h and w, then scaled.
+  // Loops (n, h, w, c) (or (n, t, c)), the channels innermost and
+  // contiguous: a sum per (n, c) over the positions, then scaled.
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x);
-  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
+  unsigned rank = xs.size();
+  SmallVector<IteratorType> iters(rank, IteratorType::reduction);
+  iters.front() = iters.back() = IteratorType::parallel;
   Value sum =
-      tb::generic(b, loc, {x}, {AffineMap::getMultiDimIdentityMap(4, ctx)},
-                  tb::filled(b, loc, {xs[0], xs[3]}, 0.0),
-                  AffineMap::get(4, 0, {dim(0), dim(3)}, ctx),
-                  {IteratorType::parallel, IteratorType::reduction,
-                   IteratorType::reduction, IteratorType::parallel},
+      tb::generic(b, loc, {x}, {AffineMap::getMultiDimIdentityMap(rank, ctx)},
+                  tb::filled(b, loc, {xs[0], xs.back()}, 0.0),
+                  firstAndLast(ctx, rank), iters,
                   [](OpBuilder &nb, Location nl, ValueRange a) {
                     return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
                   });
-  double inv = 1.0 / double(xs[1] * xs[2]);
+  double inv = perPosition(xs);
   return tb::map(b, loc, {sum}, [&](OpBuilder &nb, Location nl, ValueRange a) {
     return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
   });
@@ -485,13 +497,13 @@ Value lathe::globalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
                                    Value dy) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x);
-  auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
-  double inv = 1.0 / double(xs[1] * xs[2]);
+  unsigned rank = xs.size();
+  double inv = perPosition(xs);
   return tb::generic(
-      b, loc, {dy}, {AffineMap::get(4, 0, {dim(0), dim(3)}, ctx)},
+      b, loc, {dy}, {firstAndLast(ctx, rank)},
       tensor::EmptyOp::create(b, loc, xs, b.getF32Type()),
-      AffineMap::getMultiDimIdentityMap(4, ctx),
-      SmallVector<IteratorType>(4, IteratorType::parallel),
+      AffineMap::getMultiDimIdentityMap(rank, ctx),
+      SmallVector<IteratorType>(rank, IteratorType::parallel),
       [&](OpBuilder &nb, Location nl, ValueRange a) {
         return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
       });

@@ -71,11 +71,11 @@ mlir::Value avgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x, mlir::Value dy, int64_t size,
                             int64_t stride);
 
-/// [n, h, w, c] -> [n, c]: the mean over every position.
+/// [n, h, w, c] (or [n, t, c]) -> [n, c]: the mean over every position.
 mlir::Value lowerGlobalAvgPool(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::Value x);
 
-/// dx[n, h, w, c] = dy[n, c] / (h * w).
+/// dx[n, h, w, c] = dy[n, c] / (h * w), or over t steps.
 mlir::Value globalAvgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                                   mlir::Value x, mlir::Value dy);
 

@@ -11,6 +11,7 @@
 #include "compiler/lowering/LayerNorm.h"
 #include "compiler/lowering/LossTargets.h"
 #include "compiler/lowering/Lowering.h"
+#include "compiler/lowering/Conv1DLowering.h"
 #include "compiler/lowering/GRULowering.h"
 #include "compiler/lowering/RecurrentLowering.h"
 #include "compiler/lowering/TensorBuilders.h"
@@ -209,6 +210,15 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
   if (isa<MSEOp, BinaryCrossEntropyOp, CategoricalCrossEntropyOp,
           SparseCategoricalCrossEntropyOp>(op))
     return lowerLoss(b, loc, op);
+  if (auto c = dyn_cast<Conv1DOp>(op))
+    return lowerConv1D(b, loc, c.getInput(), c.getFilter(), c.getBias(),
+                       int64_t(c.getStride()), c.getPadding() == "same");
+  if (auto m = dyn_cast<MaxPool1DOp>(op))
+    return lowerPool1D(b, loc, m.getInput(), int64_t(m.getSize()),
+                       int64_t(m.getStride()), /*max=*/true);
+  if (auto m = dyn_cast<AvgPool1DOp>(op))
+    return lowerPool1D(b, loc, m.getInput(), int64_t(m.getSize()),
+                       int64_t(m.getStride()), /*max=*/false);
   if (auto c = dyn_cast<Conv2DOp>(op))
     return lowerConv2D(b, loc, c.getInput(), c.getFilter(), c.getBias(),
                        int64_t(c.getStride()), c.getPadding() == "same");

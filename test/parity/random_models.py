@@ -16,10 +16,16 @@ Families:
          or valid padding, an activation or none), max or average pooling, leaky ReLU,
          a transposed convolution, dense layers; or a generator-like stack
          (dense, reshape, transposed convolutions, a convolution).
-  rnn    embeddings (or float sequences), one or two LSTMs or GRUs with or
-         without sequences, dropout and layer normalization after them, flatten, dense layers; softmax or sigmoid outputs.
+  rnn    embeddings (or float sequences), one or two LSTMs or GRUs (one
+         or both directions) with or without sequences, dropout and layer
+         normalization after them, flatten, dense layers; softmax or sigmoid
+         outputs.
+  seq    text convolutions: embeddings (or float sequences), 1-3 conv1d
+         (kernel 1-5, stride 1-2, same or valid padding, an activation or
+         none), layer normalization, max or average pooling over time,
+         dropout, then global_avgpool or flatten and dense layers.
 
-Every family draws batch normalization too, placed as it is used (after a
+Every family but seq draws batch normalization too, placed as it is used (after a
 layer without a bias or after an activation, then an activation); its
 running statistics are compared after the steps, for a gan after each
 step (every pass of a gan's steps is a training one).
@@ -94,6 +100,42 @@ def conv_model(rng):
                       f"activation={rng.choice(['relu', 'tanh'])})")
     layers.append("dense(5, activation=softmax)")
     return classifier(f"f32[{h}, {h}, {c}]", layers, rng)
+
+
+def seq_model(rng):
+    t, v, e = rng.choice([6, 9, 16, 30]), rng.choice([50, 300]), rng.choice([3, 8, 16])
+    tokens = rng.random() < 0.8
+    layers, length = [f"embedding({v}, {e})"] if tokens else [], t
+    for _ in range(rng.randint(1, 3)):
+        k, s = rng.choice([1, 2, 3, 5]), rng.choice([1, 1, 2])
+        pad, f = rng.choice(["same", "valid"]), rng.choice([4, 8, 12])
+        act = rng.choice(["relu", "tanh", None])
+        if pad == "valid" and length < k:
+            continue
+        length = (length - k) // s + 1 if pad == "valid" else (length + s - 1) // s
+        layers.append(f"conv1d({f}, kernel={k}, stride={s}, padding={pad}"
+                      + (f", activation={act})" if act else ")"))
+        if rng.random() < 0.2:
+            # Not batch normalization: the gradient of a convolution's bias
+            # under it is a sum that cancels to a few units in the last
+            # place of its terms, whose f32 value PyTorch's own float
+            # kernels miss by as much as Lathe's (1e-4 to 1e-3 of its
+            # norm). The rnn family draws it over sequences.
+            layers.append("layernorm")
+        if rng.random() < 0.4 and length >= 2:
+            p = rng.choice([2, 3]) if length >= 3 else 2
+            stride = rng.choice([p, p, p + 1])
+            layers.append(f"{rng.choice(['maxpool', 'avgpool'])}({p}"
+                          + (f", stride={stride})" if stride != p else ")"))
+            length = (length - p) // stride + 1
+        if rng.random() < 0.2:
+            layers.append(f"dropout({rng.choice([0.1, 0.3])})")
+    layers.append("global_avgpool" if rng.random() < 0.5 else "flatten")
+    if rng.random() < 0.5:
+        layers.append(f"dense({rng.choice([8, 32])}, "
+                      f"activation={rng.choice(['relu', 'tanh'])})")
+    layers.append("dense(5, activation=softmax)")
+    return classifier(f"i32[{t}]" if tokens else f"f32[{t}, {e}]", layers, rng)
 
 
 def generator_model(rng):
@@ -273,7 +315,20 @@ def forward(src, p, x, seed=None, training=False):
         seen[kind] = seen.get(kind, -1) + 1
         opts = dict(re.findall(r"(\w+)=([\w.]+)", args))
         act = ACTIVATIONS[opts.get("activation")]
-        if kind == "conv2d":
+        if kind == "conv1d":
+            f = param(kind, "filter")  # [k, c, filters]
+            k, s = f.shape[0], int(opts.get("stride", 1))
+            y = h.permute(0, 2, 1)
+            if opts.get("padding") == "same":
+                y = F.pad(y, same_pads(y.shape[2], k, s))
+            y = F.conv1d(y, f.permute(2, 1, 0), param(kind, "bias"), stride=s)
+            h = act(y.permute(0, 2, 1))
+        elif kind in ("maxpool", "avgpool") and h.dim() == 3:
+            k = int(args.split(",")[0])
+            s = int(opts.get("stride", k))
+            pool = F.max_pool1d if kind == "maxpool" else F.avg_pool1d
+            h = pool(h.permute(0, 2, 1), k, s).permute(0, 2, 1)
+        elif kind == "conv2d":
             f = param(kind, "filter")
             k, s = f.shape[0], int(opts.get("stride", 1))
             y = h.permute(0, 3, 1, 2)
@@ -298,7 +353,7 @@ def forward(src, p, x, seed=None, training=False):
             k = int(args)
             h = F.avg_pool2d(h.permute(0, 3, 1, 2), k, k).permute(0, 2, 3, 1)
         elif kind == "global_avgpool":
-            h = h.mean(dim=(1, 2))
+            h = h.mean(dim=tuple(range(1, h.dim() - 1)))
         elif kind == "layernorm":
             eps = float(opts.get("epsilon", 1e-3))
             h = F.layer_norm(h, (h.shape[-1],), param(kind, "gamma"),
@@ -500,7 +555,7 @@ def main():
         ptxas = trace_args[at + 1]
         del trace_args[at:at + 2]
     make = {"conv": conv_model, "rnn": rnn_model, "dense": dense_model,
-            "gan": gan_model}[family]
+            "seq": seq_model, "gan": gan_model}[family]
     os.makedirs(out, exist_ok=True)
     failed = 0
     for seed in range(int(first), int(first) + int(count)):
