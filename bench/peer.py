@@ -6,8 +6,9 @@ Usage: peer.py MODEL STEPS [THREADS] [DEVICE] [BATCH]
 DEVICE: cpu (default) or cuda; BATCH replaces the model's batch size.
 MODEL: linear_regression logistic_regression fashion_mlp fashion_cnn
        spam_lstm news_lstm fashion_dcgan, spam_gru (the spam filter with
-       a GRU, test/e2e/Inputs/spam_gru.lathe) or spam_bilstm (with a
-       bidirectional LSTM, test/e2e/Inputs/spam_bilstm.lathe)
+       a GRU, test/e2e/Inputs/spam_gru.lathe), spam_bilstm (with a
+       bidirectional LSTM, test/e2e/Inputs/spam_bilstm.lathe) or spam_cnn
+       (with a text convolution, test/e2e/Inputs/spam_cnn.lathe)
 A DCGAN step is one discriminator step (real and generated batches) and one
 generator step; its samples are the real images."""
 import sys
@@ -52,6 +53,21 @@ class Text(nn.Module):
         return self.out(torch.cat(list(last), -1))  # both directions
 
 
+class TextCNN(nn.Module):
+    """spam_cnn: embedding, conv1d(64, kernel=5, padding=same, relu),
+    maxpool(4), the mean over time, a sigmoid output (in the loss)."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(10000, 32, padding_idx=0)
+        self.conv = nn.Conv1d(32, 64, 5, padding=2)
+        self.out = nn.Linear(64, 1)
+
+    def forward(self, x):
+        h = torch.relu(self.conv(self.embed(x).transpose(1, 2)))
+        return self.out(nn.functional.max_pool1d(h, 4).mean(2))
+
+
 def sized(batch):
     return batch_override or batch
 
@@ -79,8 +95,11 @@ def supervised():
         x, y = torch.rand(batch, 1, 28, 28), torch.randint(0, 10, (batch,))
         return net, adam(net.parameters(), 1e-3), nn.CrossEntropyLoss(), batch, x, y
     news = model_name == "news_lstm"
-    net = Text(news, nn.GRU if model_name == "spam_gru" else nn.LSTM,
-               model_name == "spam_bilstm")
+    if model_name == "spam_cnn":
+        net = TextCNN()
+    else:
+        net = Text(news, nn.GRU if model_name == "spam_gru" else nn.LSTM,
+                   model_name == "spam_bilstm")
     batch = sized(32)
     x = torch.randint(0, 10000, (batch, 200 if news else 100))
     y = torch.randint(0, 3, (batch,)) if news else torch.randint(0, 2, (batch, 1)).float()

@@ -546,8 +546,8 @@ private:
         return fail(fmt::format("{} expects [height, width, channels] or "
                                 "[time, channels] input, got {}",
                                 layerKindName(l.kind), shapeStr(d)),
-                    "an image input is f32[h, w, c], or `reshape(h, w, c)` "
-                    "before this layer");
+                    "an image is f32[h, w, c] and a sequence f32[t, c]; or "
+                    "`reshape` before this layer");
       if (l.stride < l.kernel)
         return fail(fmt::format("overlapping {} windows (stride {} < size "
                                 "{}) are not supported",
@@ -569,8 +569,8 @@ private:
         return fail(fmt::format("global_avgpool expects [height, width, "
                                 "channels] or [time, channels] input, got {}",
                                 shapeStr(d)),
-                    "an image input is f32[h, w, c], or `reshape(h, w, c)` "
-                    "before this layer");
+                    "an image is f32[h, w, c] and a sequence f32[t, c]; or "
+                    "`reshape` before this layer");
       out.dims = {d.back()};
       break;
     case LayerKind::Flatten:

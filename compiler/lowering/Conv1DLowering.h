@@ -1,4 +1,5 @@
-//===- Conv1DLowering.h - Convolution and pooling over sequences -*- C++ -*-===//
+//===- Conv1DLowering.h - Convolution and pooling over sequences -*- C++
+//-*-===//
 //
 // `lathe.conv1d`, `lathe.maxpool1d` and `lathe.avgpool1d` on [batch, time,
 // channels] tensors, and their gradients, in linalg on tensors.
@@ -11,19 +12,16 @@
 
 namespace lathe {
 
-/// y = conv(pad(x), filter) + bias with `filter` [k, c, f]: a matmul of the
-/// windows as rows [n·t', k·c] (each a contiguous run of the padded input)
-/// with the filter as [k·c, f].
+/// y = conv(pad(x), filter) + bias with `filter` [k, c, f], as the 2-D
+/// convolution of an image of one row.
 mlir::Value lowerConv1D(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                         mlir::Value filter, mlir::Value bias, int64_t stride,
                         bool same);
 
 /// The gradients of conv1d: {dx, dfilter, dbias}.
-llvm::SmallVector<mlir::Value> conv1DBackward(mlir::OpBuilder &b,
-                                              mlir::Location loc, mlir::Value x,
-                                              mlir::Value filter,
-                                              mlir::Value dy, int64_t stride,
-                                              bool same);
+llvm::SmallVector<mlir::Value>
+conv1DBackward(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
+               mlir::Value filter, mlir::Value dy, int64_t stride, bool same);
 
 /// Max (`max`) or average pooling over windows of `size` steps moved by
 /// `stride`: one elementwise loop over the output reading the window.

@@ -125,10 +125,10 @@ func.func @avgpool_rank(%x: tensor<4x10xf32>) {
 
 // -----
 
-func.func @global_avgpool_rank(%x: tensor<4x10x3xf32>) {
-  // expected-error @+2 {{global_avgpool input must have rank 4, got [4, 10, 3]}}
+func.func @global_avgpool_rank(%x: tensor<4x10xf32>) {
+  // expected-error @+2 {{global_avgpool input must have rank 4, got [4, 10]}}
   // expected-error @+1 {{failed to infer returned types}}
-  %0 = lathe.global_avgpool %x : tensor<4x10x3xf32> -> tensor<4x3xf32>
+  %0 = lathe.global_avgpool %x : tensor<4x10xf32> -> tensor<4x10xf32>
   return
 }
 
@@ -274,6 +274,42 @@ func.func @gru_bias(%x: tensor<2x7x4xf32>, %k: tensor<4x9xf32>, %r: tensor<3x9xf
   // expected-error @+2 {{gru bias must be [2, 9], got [3, 9]}}
   // expected-error @+1 {{failed to infer returned types}}
   %0 = lathe.gru %x, %k, %r, %b {return_sequences = true} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<3x9xf32> -> tensor<2x7x3xf32>
+  return
+}
+
+// -----
+
+func.func @conv1d_channels(%x: tensor<2x9x4xf32>, %f: tensor<3x5x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+2 {{conv1d filter [3, 5, 8] expects 5 input channels, input has 4}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv1d %x, %f, %b {stride = 1 : i64, padding = "same"} : tensor<2x9x4xf32>, tensor<3x5x8xf32>, tensor<8xf32> -> tensor<2x9x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv1d_window(%x: tensor<2x2x4xf32>, %f: tensor<3x4x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+2 {{window of 3 does not fit input size 2 without padding}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv1d %x, %f, %b {stride = 1 : i64, padding = "valid"} : tensor<2x2x4xf32>, tensor<3x4x8xf32>, tensor<8xf32> -> tensor<2x1x8xf32>
+  return
+}
+
+// -----
+
+func.func @conv1d_image(%x: tensor<2x9x9x4xf32>, %f: tensor<3x4x8xf32>, %b: tensor<8xf32>) {
+  // expected-error @+2 {{conv1d input must have rank 3, got [2, 9, 9, 4]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.conv1d %x, %f, %b {stride = 1 : i64, padding = "same"} : tensor<2x9x9x4xf32>, tensor<3x4x8xf32>, tensor<8xf32> -> tensor<2x9x8xf32>
+  return
+}
+
+// -----
+
+func.func @maxpool1d_result(%x: tensor<2x9x4xf32>) {
+  // expected-error @+2 {{'lathe.maxpool1d' op inferred type(s) 'tensor<2x3x4xf32>' are incompatible with return type(s) of operation 'tensor<2x4x4xf32>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.maxpool1d %x {size = 2 : i64, stride = 3 : i64} : tensor<2x9x4xf32> -> tensor<2x4x4xf32>
   return
 }
 

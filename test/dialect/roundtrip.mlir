@@ -84,6 +84,25 @@ func.func @gru(%x: tensor<2x7x4xf32>, %k: tensor<4x9xf32>, %r: tensor<3x9xf32>,
   return %s, %h : tensor<2x7x3xf32>, tensor<2x3xf32>
 }
 
+// CHECK-LABEL: func.func @sequences
+func.func @sequences(%x: tensor<2x9x4xf32>, %f: tensor<3x4x8xf32>, %b: tensor<8xf32>)
+    -> (tensor<2x2x8xf32>, tensor<2x4x8xf32>, tensor<2x8xf32>) {
+  // CHECK: lathe.conv1d %{{.*}} {padding = "same", stride = 2 : i64} : tensor<2x9x4xf32>, tensor<3x4x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>
+  %0 = lathe.conv1d %x, %f, %b {stride = 2 : i64, padding = "same"} : tensor<2x9x4xf32>, tensor<3x4x8xf32>, tensor<8xf32> -> tensor<2x5x8xf32>
+  // CHECK: lathe.conv1d %{{.*}} {padding = "valid", stride = 1 : i64} : tensor<2x9x4xf32>, tensor<3x4x8xf32>, tensor<8xf32> -> tensor<2x7x8xf32>
+  %1 = lathe.conv1d %x, %f, %b {stride = 1 : i64, padding = "valid"} : tensor<2x9x4xf32>, tensor<3x4x8xf32>, tensor<8xf32> -> tensor<2x7x8xf32>
+  // CHECK: lathe.maxpool1d %{{.*}} {size = 2 : i64, stride = 3 : i64} : tensor<2x7x8xf32> -> tensor<2x2x8xf32>
+  %2 = lathe.maxpool1d %1 {size = 2 : i64, stride = 3 : i64} : tensor<2x7x8xf32> -> tensor<2x2x8xf32>
+  // CHECK: lathe.avgpool1d %{{.*}} {size = 1 : i64, stride = 1 : i64} : tensor<2x5x8xf32> -> tensor<2x5x8xf32>
+  %3 = lathe.avgpool1d %0 {size = 1 : i64, stride = 1 : i64} : tensor<2x5x8xf32> -> tensor<2x5x8xf32>
+  // CHECK: lathe.avgpool1d %{{.*}} {size = 2 : i64, stride = 2 : i64} : tensor<2x9x4xf32> -> tensor<2x4x4xf32>
+  %4 = lathe.avgpool1d %x {size = 2 : i64, stride = 2 : i64} : tensor<2x9x4xf32> -> tensor<2x4x4xf32>
+  // CHECK: lathe.global_avgpool %{{.*}} : tensor<2x5x8xf32> -> tensor<2x8xf32>
+  %5 = lathe.global_avgpool %3 : tensor<2x5x8xf32> -> tensor<2x8xf32>
+  %6 = lathe.conv1d %4, %f, %b {stride = 1 : i64, padding = "same"} : tensor<2x4x4xf32>, tensor<3x4x8xf32>, tensor<8xf32> -> tensor<2x4x8xf32>
+  return %2, %6, %5 : tensor<2x2x8xf32>, tensor<2x4x8xf32>, tensor<2x8xf32>
+}
+
 // CHECK-LABEL: func.func @bidirectional
 func.func @bidirectional(%x: tensor<2x7x4xf32>, %k: tensor<4x12xf32>, %r: tensor<3x12xf32>,
                          %b: tensor<12xf32>, %gk: tensor<4x9xf32>, %gr: tensor<3x9xf32>,
