@@ -260,18 +260,34 @@ LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *ctx,
   return inferPool(ctx, loc, adaptor, "avgpool2d input", results);
 }
 
-LogicalResult
-GlobalAvgPoolOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
-                                  Adaptor adaptor,
-                                  SmallVectorImpl<Type> &results) {
+/// [batch, positions..., c] -> [batch, c] of an image or a sequence.
+static LogicalResult inferGlobalPool(MLIRContext *ctx,
+                                     std::optional<Location> loc, Value input,
+                                     const char *what,
+                                     SmallVectorImpl<Type> &results) {
   Checker c{loc};
-  auto x = tensorOf(adaptor.getInput().getType());
-  if (failed(expectRank(c, x, x && x.getRank() == 3 ? 3 : 4,
-                        "global_avgpool input")))
+  auto x = tensorOf(input.getType());
+  if (failed(expectRank(c, x, x && x.getRank() == 3 ? 3 : 4, what)))
     return failure();
   results.push_back(
       f32Tensor(ctx, {x.getDimSize(0), x.getShape().back()}));
   return success();
+}
+
+LogicalResult
+GlobalAvgPoolOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
+  return inferGlobalPool(ctx, loc, adaptor.getInput(), "global_avgpool input",
+                         results);
+}
+
+LogicalResult
+GlobalMaxPoolOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &results) {
+  return inferGlobalPool(ctx, loc, adaptor.getInput(), "global_maxpool input",
+                         results);
 }
 
 LogicalResult FlattenOp::inferReturnTypes(MLIRContext *ctx,

@@ -198,6 +198,23 @@ def Lathe_GlobalAvgPoolOp
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
 }
 
+def Lathe_GlobalMaxPoolOp
+    : Lathe_Op<"global_maxpool", [Pure, InferTypeOpAdaptor]> {
+  let summary = "the maximum of each channel over all positions of an image or a sequence";
+  let description = [{
+    `[batch, h, w, c] -> [batch, c]` or `[batch, time, c] -> [batch, c]`
+    (Keras' `GlobalMaxPooling2D` and `GlobalMaxPooling1D`). The gradient
+    goes to the first maximum in row-major order, as a max pooling's.
+
+    ```mlir
+    %y = lathe.global_maxpool %x : tensor<32x96x64xf32> -> tensor<32x64xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_F32Tensor:$input);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+}
+
 def Lathe_FlattenOp : Lathe_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
   let summary = "collapse every dimension but the batch into one";
   let description = [{

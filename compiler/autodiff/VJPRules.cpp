@@ -205,6 +205,9 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
       .Case([&](GlobalAvgPoolOp m) -> FailureOr<Grads> {
         return one(globalAvgPoolBackward(b, loc, m.getInput(), dy));
       })
+      .Case([&](GlobalMaxPoolOp m) -> FailureOr<Grads> {
+        return one(globalMaxPoolBackward(b, loc, m.getInput(), dy));
+      })
       .Case([&](ReluOp r) -> FailureOr<Grads> {
         return one(elementwise(b, loc, dy, r.getInput(),
                                [](OpBuilder &nb, Location nl, Value g, Value x) {

@@ -131,6 +131,9 @@ private:
     case LayerKind::GlobalAvgPool:
       y = GlobalAvgPoolOp::create(b, at, x);
       break;
+    case LayerKind::GlobalMaxPool:
+      y = GlobalMaxPoolOp::create(b, at, x);
+      break;
     case LayerKind::Flatten:
       y = FlattenOp::create(b, at, x);
       break;

@@ -50,6 +50,7 @@ const char *lathe::layerKindName(LayerKind k) {
   case LayerKind::MaxPool: return "maxpool";
   case LayerKind::AvgPool: return "avgpool";
   case LayerKind::GlobalAvgPool: return "global_avgpool";
+  case LayerKind::GlobalMaxPool: return "global_maxpool";
   case LayerKind::Flatten: return "flatten";
   case LayerKind::Reshape: return "reshape";
   case LayerKind::Embedding: return "embedding";

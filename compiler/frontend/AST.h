@@ -71,7 +71,8 @@ struct TargetDecl {
 };
 
 enum class LayerKind {
-  Dense, Conv1D, Conv2D, Conv2DTranspose, MaxPool, AvgPool, GlobalAvgPool, Flatten,
+  Dense, Conv1D, Conv2D, Conv2DTranspose, MaxPool, AvgPool, GlobalAvgPool,
+  GlobalMaxPool, Flatten,
   Reshape, Embedding, LSTM, GRU, Dropout, LayerNorm, BatchNorm, Relu, Sigmoid, Tanh, Softmax,
   LeakyRelu,
 };

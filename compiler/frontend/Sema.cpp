@@ -55,6 +55,8 @@ const std::vector<LayerSpec> &layerSpecs() {
        "conv2d_transpose(64, kernel=5, stride=2, padding=same)"},
       {"maxpool", LayerKind::MaxPool, {"size", "stride"}, 1, {}, "maxpool(2)"},
       {"avgpool", LayerKind::AvgPool, {"size", "stride"}, 1, {}, "avgpool(2)"},
+      {"global_maxpool", LayerKind::GlobalMaxPool, {}, 0, {},
+       "global_maxpool"},
       {"global_avgpool", LayerKind::GlobalAvgPool, {}, 0, {},
        "global_avgpool"},
       {"flatten", LayerKind::Flatten, {}, 0, {}, "flatten"},
@@ -565,10 +567,11 @@ private:
       break;
     }
     case LayerKind::GlobalAvgPool:
+    case LayerKind::GlobalMaxPool:
       if (d.size() != 3 && d.size() != 2)
-        return fail(fmt::format("global_avgpool expects [height, width, "
-                                "channels] or [time, channels] input, got {}",
-                                shapeStr(d)),
+        return fail(fmt::format("{} expects [height, width, channels] or "
+                                "[time, channels] input, got {}",
+                                layerKindName(l.kind), shapeStr(d)),
                     "an image is f32[h, w, c] and a sequence f32[t, c]; or "
                     "`reshape` before this layer");
       out.dims = {d.back()};

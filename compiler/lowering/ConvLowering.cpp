@@ -508,3 +508,71 @@ Value lathe::globalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
         return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
       });
 }
+
+/// The row-major position of the current element among the positions (every
+/// dimension but the first and the last) of a rank-`rank` loop nest over
+/// `shape`, as an f32 (exact below 2^24 positions).
+static Value positionIndex(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
+  Value p = arith::ConstantIndexOp::create(b, loc, 0);
+  for (unsigned d = 1; d + 1 < shape.size(); ++d) {
+    p = arith::MulIOp::create(b, loc, p,
+                              arith::ConstantIndexOp::create(b, loc, shape[d]));
+    p = arith::AddIOp::create(b, loc, p, linalg::IndexOp::create(b, loc, d));
+  }
+  return arith::UIToFPOp::create(
+      b, loc, b.getF32Type(),
+      arith::IndexCastUIOp::create(b, loc, b.getI32Type(), p));
+}
+
+Value lathe::lowerGlobalMaxPool(OpBuilder &b, Location loc, Value x) {
+  // As the mean's loops, a maximum from -inf in row-major order.
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  unsigned rank = xs.size();
+  SmallVector<IteratorType> iters(rank, IteratorType::reduction);
+  iters.front() = iters.back() = IteratorType::parallel;
+  return tb::generic(
+      b, loc, {x}, {AffineMap::getMultiDimIdentityMap(rank, ctx)},
+      tb::filled(b, loc, {xs[0], xs.back()},
+                 -std::numeric_limits<double>::infinity()),
+      firstAndLast(ctx, rank), iters,
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return Value(arith::MaximumFOp::create(nb, nl, a[1], a[0]));
+      });
+}
+
+Value lathe::globalMaxPoolBackward(OpBuilder &b, Location loc, Value x,
+                                   Value dy) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  unsigned rank = xs.size();
+  auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  AffineMap channel = firstAndLast(ctx, rank);
+  Value max = lowerGlobalMaxPool(b, loc, x);
+  // The first position holding each channel's maximum: the least position
+  // where x equals it (none, and no gradient, where the maximum is NaN).
+  double none = double(ShapedType::getNumElements(xs));
+  SmallVector<IteratorType> iters(rank, IteratorType::reduction);
+  iters.front() = iters.back() = IteratorType::parallel;
+  Value first = tb::generic(
+      b, loc, {x, max}, {id, channel},
+      tb::filled(b, loc, {xs[0], xs.back()}, none), channel, iters,
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value at = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
+                                         a[0], a[1]);
+        Value pos = arith::SelectOp::create(nb, nl, at,
+                                            positionIndex(nb, nl, xs),
+                                            tb::f32(nb, nl, none));
+        return Value(arith::MinimumFOp::create(nb, nl, a[2], pos));
+      });
+  return tb::generic(
+      b, loc, {dy, first}, {channel, channel},
+      tensor::EmptyOp::create(b, loc, xs, b.getF32Type()), id,
+      SmallVector<IteratorType>(rank, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value hit = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
+                                          positionIndex(nb, nl, xs), a[1]);
+        return Value(
+            arith::SelectOp::create(nb, nl, hit, a[0], tb::f32(nb, nl, 0)));
+      });
+}

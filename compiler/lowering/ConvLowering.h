@@ -79,6 +79,14 @@ mlir::Value lowerGlobalAvgPool(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value globalAvgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                                   mlir::Value x, mlir::Value dy);
 
+/// [n, h, w, c] (or [n, t, c]) -> [n, c]: the maximum over every position.
+mlir::Value lowerGlobalMaxPool(mlir::OpBuilder &b, mlir::Location loc,
+                               mlir::Value x);
+/// dy[n, c] at the first maximum of each channel (in row-major order, as a
+/// max pooling's), zeros elsewhere.
+mlir::Value globalMaxPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
+                                  mlir::Value x, mlir::Value dy);
+
 } // namespace lathe
 
 #endif

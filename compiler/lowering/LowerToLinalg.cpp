@@ -241,6 +241,8 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
                         int64_t(m.getStride()));
   if (auto m = dyn_cast<GlobalAvgPoolOp>(op))
     return lowerGlobalAvgPool(b, loc, m.getInput());
+  if (auto m = dyn_cast<GlobalMaxPoolOp>(op))
+    return lowerGlobalMaxPool(b, loc, m.getInput());
   if (auto e = dyn_cast<EmbeddingOp>(op))
     return lowerEmbedding(b, loc, e.getIds(), e.getTable());
   if (auto l = dyn_cast<LSTMOp>(op))

@@ -315,6 +315,15 @@ func.func @maxpool1d_result(%x: tensor<2x9x4xf32>) {
 
 // -----
 
+func.func @global_maxpool_rank(%x: tensor<4x10xf32>) {
+  // expected-error @+2 {{global_maxpool input must have rank 4, got [4, 10]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.global_maxpool %x : tensor<4x10xf32> -> tensor<4x10xf32>
+  return
+}
+
+// -----
+
 func.func @concat_leading(%a: tensor<2x7x3xf32>, %b: tensor<2x6x3xf32>) {
   // expected-error @+2 {{concat inputs must differ in their last dimension only, got [2, 7, 3] and [2, 6, 3]}}
   // expected-error @+1 {{failed to infer returned types}}

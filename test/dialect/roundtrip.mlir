@@ -98,7 +98,9 @@ func.func @sequences(%x: tensor<2x9x4xf32>, %f: tensor<3x4x8xf32>, %b: tensor<8x
   // CHECK: lathe.avgpool1d %{{.*}} {size = 2 : i64, stride = 2 : i64} : tensor<2x9x4xf32> -> tensor<2x4x4xf32>
   %4 = lathe.avgpool1d %x {size = 2 : i64, stride = 2 : i64} : tensor<2x9x4xf32> -> tensor<2x4x4xf32>
   // CHECK: lathe.global_avgpool %{{.*}} : tensor<2x5x8xf32> -> tensor<2x8xf32>
-  %5 = lathe.global_avgpool %3 : tensor<2x5x8xf32> -> tensor<2x8xf32>
+  %g = lathe.global_avgpool %3 : tensor<2x5x8xf32> -> tensor<2x8xf32>
+  // CHECK: lathe.global_maxpool %{{.*}} : tensor<2x5x8xf32> -> tensor<2x8xf32>
+  %5 = lathe.global_maxpool %3 : tensor<2x5x8xf32> -> tensor<2x8xf32>
   %6 = lathe.conv1d %4, %f, %b {stride = 1 : i64, padding = "same"} : tensor<2x4x4xf32>, tensor<3x4x8xf32>, tensor<8xf32> -> tensor<2x4x8xf32>
   return %2, %6, %5 : tensor<2x2x8xf32>, tensor<2x4x8xf32>, tensor<2x8xf32>
 }

@@ -23,7 +23,8 @@ Families:
   seq    text convolutions: embeddings (or float sequences), 1-3 conv1d
          (kernel 1-5, stride 1-2, same or valid padding, an activation or
          none), layer normalization, max or average pooling over time,
-         dropout, then global_avgpool or flatten and dense layers.
+         dropout, then global_avgpool, global_maxpool or flatten and dense
+         layers.
 
 Every family but seq draws batch normalization too, placed as it is used (after a
 layer without a bias or after an activation, then an activation); its
@@ -130,7 +131,7 @@ def seq_model(rng):
             length = (length - p) // stride + 1
         if rng.random() < 0.2:
             layers.append(f"dropout({rng.choice([0.1, 0.3])})")
-    layers.append("global_avgpool" if rng.random() < 0.5 else "flatten")
+    layers.append(rng.choice(["global_avgpool", "global_maxpool", "flatten"]))
     if rng.random() < 0.5:
         layers.append(f"dense({rng.choice([8, 32])}, "
                       f"activation={rng.choice(['relu', 'tanh'])})")
@@ -352,6 +353,9 @@ def forward(src, p, x, seed=None, training=False):
         elif kind == "avgpool":
             k = int(args)
             h = F.avg_pool2d(h.permute(0, 3, 1, 2), k, k).permute(0, 2, 3, 1)
+        elif kind == "global_maxpool":
+            # torch.max's gradient goes to the first maximum, as Lathe's.
+            h = h.flatten(1, -2).max(dim=1).values
         elif kind == "global_avgpool":
             h = h.mean(dim=tuple(range(1, h.dim() - 1)))
         elif kind == "layernorm":
