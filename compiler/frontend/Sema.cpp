@@ -483,6 +483,14 @@ private:
       diags_.error(l.call.loc, std::move(msg), std::move(hint));
       return false;
     };
+    // The poolings read an image or a sequence.
+    auto notImageOrSequence = [&] {
+      return fail(fmt::format("{} expects [height, width, channels] or "
+                              "[time, channels] input, got {}",
+                              layerKindName(l.kind), shapeStr(d)),
+                  "an image is f32[h, w, c] and a sequence f32[t, c]; or "
+                  "`reshape` before this layer");
+    };
     if (in.elem == ElemType::I32 && l.kind != LayerKind::Embedding)
       return fail(fmt::format("`{}` expects f32 input, got token ids {}", name,
                               in.str()),
@@ -545,11 +553,7 @@ private:
     case LayerKind::AvgPool: {
       // An image's windows, or a sequence's ([time, channels]).
       if (d.size() != 3 && d.size() != 2)
-        return fail(fmt::format("{} expects [height, width, channels] or "
-                                "[time, channels] input, got {}",
-                                layerKindName(l.kind), shapeStr(d)),
-                    "an image is f32[h, w, c] and a sequence f32[t, c]; or "
-                    "`reshape` before this layer");
+        return notImageOrSequence();
       if (l.stride < l.kernel)
         return fail(fmt::format("overlapping {} windows (stride {} < size "
                                 "{}) are not supported",
@@ -569,11 +573,7 @@ private:
     case LayerKind::GlobalAvgPool:
     case LayerKind::GlobalMaxPool:
       if (d.size() != 3 && d.size() != 2)
-        return fail(fmt::format("{} expects [height, width, channels] or "
-                                "[time, channels] input, got {}",
-                                layerKindName(l.kind), shapeStr(d)),
-                    "an image is f32[h, w, c] and a sequence f32[t, c]; or "
-                    "`reshape` before this layer");
+        return notImageOrSequence();
       out.dims = {d.back()};
       break;
     case LayerKind::Flatten:

@@ -29,28 +29,21 @@ RankedTensorType f32Type(OpBuilder &b, ArrayRef<int64_t> shape) {
   return RankedTensorType::get(shape, b.getF32Type());
 }
 
-SmallVector<OpFoldResult> attrs(OpBuilder &b, ArrayRef<int64_t> values) {
-  SmallVector<OpFoldResult> r;
-  for (int64_t v : values)
-    r.push_back(b.getIndexAttr(v));
-  return r;
-}
-
 /// Steps [first, first + (count - 1)·stride] of [n, t, c], every `stride`th.
 Value stepsOf(OpBuilder &b, Location loc, Value x, int64_t first, int64_t count,
               int64_t stride) {
   ArrayRef<int64_t> s = tb::shapeOf(x);
-  return tensor::ExtractSliceOp::create(b, loc, x, attrs(b, {0, first, 0}),
-                                        attrs(b, {s[0], count, s[2]}),
-                                        attrs(b, {1, stride, 1}));
+  return tensor::ExtractSliceOp::create(b, loc, x, tb::indexAttrs(b, {0, first, 0}),
+                                        tb::indexAttrs(b, {s[0], count, s[2]}),
+                                        tb::indexAttrs(b, {1, stride, 1}));
 }
 
 /// `dest` with `v` written over steps first, first + stride, ...
 Value setSteps(OpBuilder &b, Location loc, Value v, Value dest, int64_t first,
                int64_t stride) {
   ArrayRef<int64_t> s = tb::shapeOf(v);
-  return tensor::InsertSliceOp::create(b, loc, v, dest, attrs(b, {0, first, 0}),
-                                       attrs(b, s), attrs(b, {1, stride, 1}));
+  return tensor::InsertSliceOp::create(b, loc, v, dest, tb::indexAttrs(b, {0, first, 0}),
+                                       tb::indexAttrs(b, s), tb::indexAttrs(b, {1, stride, 1}));
 }
 
 } // namespace

@@ -29,20 +29,13 @@ struct RowSlice {
   }
 };
 
-SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
-  SmallVector<OpFoldResult> r;
-  for (int64_t v : values)
-    r.push_back(b.getIndexAttr(v));
-  return r;
-}
-
 /// The part of the batch a recurrence runs on: `dim` of `v` cut into
 /// `parts`, part `p` (a value).
 Value batchPart(OpBuilder &b, Location loc, Value v, int64_t dim, Value p,
                 int64_t parts) {
   ArrayRef<int64_t> shape = tb::shapeOf(v);
   SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)),
-      sizes = indexAttrs(b, shape), strides(shape.size(), b.getIndexAttr(1));
+      sizes = tb::indexAttrs(b, shape), strides(shape.size(), b.getIndexAttr(1));
   offsets[dim] =
       arith::MulIOp::create(b, loc, p, cidx(b, loc, shape[dim] / parts))
           .getResult();
@@ -85,8 +78,8 @@ Value rec::rows(OpBuilder &b, Location loc, Value src, int64_t first,
                 int64_t count) {
   ArrayRef<int64_t> s = tb::shapeOf(src);
   return tensor::ExtractSliceOp::create(
-      b, loc, src, indexAttrs(b, {first, 0, 0}),
-      indexAttrs(b, {count, s[1], s[2]}), indexAttrs(b, {1, 1, 1}));
+      b, loc, src, tb::indexAttrs(b, {first, 0, 0}),
+      tb::indexAttrs(b, {count, s[1], s[2]}), tb::indexAttrs(b, {1, 1, 1}));
 }
 
 /// [a, b, c] -> [b, a, c], dimension `reversed` of x (if any) read from
@@ -188,8 +181,8 @@ static SmallVector<Value> blocksAlong(OpBuilder &b, Location loc, Value x,
     SmallVector<int64_t> offsets{0, 0};
     offsets[dim] = k * u;
     blocks.push_back(tensor::ExtractSliceOp::create(
-        b, loc, x, indexAttrs(b, offsets), indexAttrs(b, sizes),
-        indexAttrs(b, {1, 1})));
+        b, loc, x, tb::indexAttrs(b, offsets), tb::indexAttrs(b, sizes),
+        tb::indexAttrs(b, {1, 1})));
   }
   return blocks;
 }

@@ -315,8 +315,7 @@ Value reshapeTo(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> shape) {
       b, loc, RankedTensorType::get(shape, b.getF32Type()), flat, re);
 }
 
-static SmallVector<OpFoldResult> indexAttrs(OpBuilder &b,
-                                            ArrayRef<int64_t> values) {
+SmallVector<OpFoldResult> indexAttrs(OpBuilder &b, ArrayRef<int64_t> values) {
   SmallVector<OpFoldResult> r;
   for (int64_t v : values)
     r.push_back(b.getIndexAttr(v));
