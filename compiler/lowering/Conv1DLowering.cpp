@@ -33,7 +33,8 @@ RankedTensorType f32Type(OpBuilder &b, ArrayRef<int64_t> shape) {
 Value stepsOf(OpBuilder &b, Location loc, Value x, int64_t first, int64_t count,
               int64_t stride) {
   ArrayRef<int64_t> s = tb::shapeOf(x);
-  return tensor::ExtractSliceOp::create(b, loc, x, tb::indexAttrs(b, {0, first, 0}),
+  return tensor::ExtractSliceOp::create(b, loc, x,
+                                        tb::indexAttrs(b, {0, first, 0}),
                                         tb::indexAttrs(b, {s[0], count, s[2]}),
                                         tb::indexAttrs(b, {1, stride, 1}));
 }
@@ -42,8 +43,9 @@ Value stepsOf(OpBuilder &b, Location loc, Value x, int64_t first, int64_t count,
 Value setSteps(OpBuilder &b, Location loc, Value v, Value dest, int64_t first,
                int64_t stride) {
   ArrayRef<int64_t> s = tb::shapeOf(v);
-  return tensor::InsertSliceOp::create(b, loc, v, dest, tb::indexAttrs(b, {0, first, 0}),
-                                       tb::indexAttrs(b, s), tb::indexAttrs(b, {1, stride, 1}));
+  return tensor::InsertSliceOp::create(
+      b, loc, v, dest, tb::indexAttrs(b, {0, first, 0}), tb::indexAttrs(b, s),
+      tb::indexAttrs(b, {1, stride, 1}));
 }
 
 } // namespace

@@ -35,7 +35,8 @@ Value batchPart(OpBuilder &b, Location loc, Value v, int64_t dim, Value p,
                 int64_t parts) {
   ArrayRef<int64_t> shape = tb::shapeOf(v);
   SmallVector<OpFoldResult> offsets(shape.size(), b.getIndexAttr(0)),
-      sizes = tb::indexAttrs(b, shape), strides(shape.size(), b.getIndexAttr(1));
+      sizes = tb::indexAttrs(b, shape),
+      strides(shape.size(), b.getIndexAttr(1));
   offsets[dim] =
       arith::MulIOp::create(b, loc, p, cidx(b, loc, shape[dim] / parts))
           .getResult();

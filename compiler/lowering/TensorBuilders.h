@@ -106,8 +106,8 @@ mlir::Value reshapeTo(mlir::OpBuilder &b, mlir::Location loc, mlir::Value v,
                       llvm::ArrayRef<int64_t> shape);
 
 /// Static sizes, offsets or strides of a slice.
-llvm::SmallVector<mlir::OpFoldResult> indexAttrs(mlir::OpBuilder &b,
-                                                 llvm::ArrayRef<int64_t> values);
+llvm::SmallVector<mlir::OpFoldResult>
+indexAttrs(mlir::OpBuilder &b, llvm::ArrayRef<int64_t> values);
 
 /// `dest` (by default a new tensor) with `parts`, which differ from it only
 /// in their last dimension, side by side in that dimension: one copy per
