@@ -49,10 +49,11 @@ std::vector<ParamSpec> lathe::layerParams(const Layer &l,
     // backwards, `<name>.reverse.kernel` and so on.
     bool lstm = l.kind == LayerKind::LSTM;
     int64_t width = (lstm ? 4 : 3) * l.units;
+    std::vector<std::string> directions{n};
+    if (l.bidirectional)
+      directions.push_back(n + ".reverse");
     std::vector<ParamSpec> p;
-    for (std::string d : {n, n + ".reverse"}) {
-      if (d != n && !l.bidirectional)
-        break;
+    for (const std::string &d : directions) {
       p.push_back({d + ".kernel", {in[1], width}, "glorot_uniform"});
       p.push_back({d + ".recurrent", {l.units, width}, "orthogonal"});
       // Keras's reset_after GRU has an input bias and a recurrent one.
