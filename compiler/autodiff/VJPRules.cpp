@@ -143,13 +143,9 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
     g[0] = dx;
     return g;
   };
-  // A pooling op's input gradient; its windows must not overlap.
-  auto pool = [&](auto m, const char *kind,
-                  Value (*backward)(OpBuilder &, Location, Value, Value,
-                                    int64_t, int64_t)) -> FailureOr<Grads> {
-    if (m.getStride() < m.getSize())
-      return m.emitError("the gradient of overlapping ")
-             << kind << " pooling windows (stride < size) is not supported yet";
+  // A pooling op's input gradient.
+  auto pool = [&](auto m, Value (*backward)(OpBuilder &, Location, Value, Value,
+                                            int64_t, int64_t)) {
     return one(backward(b, loc, m.getInput(), dy, int64_t(m.getSize()),
                         int64_t(m.getStride())));
   };
@@ -167,10 +163,10 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
                               c.getPadding() == "same");
       })
       .Case([&](MaxPool1DOp m) -> FailureOr<Grads> {
-        return pool(m, "max", maxPool1DBackward);
+        return pool(m, maxPool1DBackward);
       })
       .Case([&](AvgPool1DOp m) -> FailureOr<Grads> {
-        return pool(m, "average", avgPool1DBackward);
+        return pool(m, avgPool1DBackward);
       })
       .Case([&](Conv2DOp c) -> FailureOr<Grads> {
         // See ConvLowering.cpp: dbias sums, dfilter contracts x with dy,
@@ -186,10 +182,10 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
                                        c.getPadding() == "same");
       })
       .Case([&](MaxPool2DOp m) -> FailureOr<Grads> {
-        return pool(m, "max", maxPoolBackward);
+        return pool(m, maxPoolBackward);
       })
       .Case([&](AvgPool2DOp m) -> FailureOr<Grads> {
-        return pool(m, "average", avgPoolBackward);
+        return pool(m, avgPoolBackward);
       })
       .Case([&](LayerNormOp n) -> FailureOr<Grads> {
         return layerNormBackward(b, loc, n.getInput(), n.getGamma(), dy,

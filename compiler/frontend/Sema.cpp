@@ -554,11 +554,6 @@ private:
       // An image's windows, or a sequence's ([time, channels]).
       if (d.size() != 3 && d.size() != 2)
         return notImageOrSequence();
-      if (l.stride < l.kernel)
-        return fail(fmt::format("overlapping {} windows (stride {} < size "
-                                "{}) are not supported",
-                                layerKindName(l.kind), l.stride, l.kernel),
-                    "use a stride of at least the size");
       size_t positions = d.size() - 1;
       for (size_t i = 0; i < positions; ++i)
         if (l.kernel > d[i])

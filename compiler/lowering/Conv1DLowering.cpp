@@ -6,8 +6,8 @@
 // in place, serve both. "same" pads only the steps, here, before that
 // (the 2-D padding splits a square window's). A pooling over time is one
 // elementwise loop over its output reading the window's k steps; its
-// gradient, whose windows never overlap, k strided inserts, one per window
-// offset.
+// gradient k strided inserts, one per window offset (adds where the
+// windows overlap).
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/Conv1DLowering.h"
@@ -127,8 +127,17 @@ static Value overWindows(OpBuilder &b, Location loc, Value x, int64_t k,
   SmallVector<AffineMap> maps;
   for (int64_t i = 0; i < k; ++i)
     maps.push_back(AffineMap::get(3, 0, {dim(0), dim(1) * s + i, dim(2)}, ctx));
+  // With stride 1 a window offset's map would index the steps as the loops
+  // do, and linalg wants that dimension the loops' size: each offset reads
+  // its `out` steps of x instead.
+  SmallVector<Value> reads(k, x);
+  if (s == 1 && k > 1)
+    for (int64_t i = 0; i < k; ++i) {
+      reads[i] = stepsOf(b, loc, x, i, out, 1);
+      maps[i] = AffineMap::getMultiDimIdentityMap(3, ctx);
+    }
   return tb::generic(
-      b, loc, SmallVector<Value>(k, x), maps,
+      b, loc, reads, maps,
       tensor::EmptyOp::create(b, loc, {xs[0], out, xs[2]}, b.getF32Type()),
       AffineMap::getMultiDimIdentityMap(3, ctx),
       SmallVector<IteratorType>(3, IteratorType::parallel), body);
@@ -170,8 +179,8 @@ Value lathe::pool1DBackward(OpBuilder &b, Location loc, Value x, Value dy,
           }
           return pos;
         });
-  // Window offset i writes its share into steps i, i + s, ...: the windows
-  // do not overlap, so each step is written by one window at most.
+  // Window offset i writes its share into steps i, i + s, ...; where the
+  // windows overlap (s < k), adds it.
   Value dx = tb::filled(b, loc, tb::shapeOf(x), 0.0);
   SmallVector<Value> reads{dy};
   if (max)
@@ -185,6 +194,16 @@ Value lathe::pool1DBackward(OpBuilder &b, Location loc, Value x, Value dy,
                                             a[1], tb::f32(nb, nl, double(i)));
           return arith::SelectOp::create(nb, nl, hit, a[0], tb::f32(nb, nl, 0));
         });
+    if (s < k) {
+      auto id3 = AffineMap::getMultiDimIdentityMap(3, b.getContext());
+      share = tb::generic(
+          b, loc, {share}, {id3},
+          stepsOf(b, loc, dx, i, tb::shapeOf(dy)[1], s), id3,
+          SmallVector<IteratorType>(3, IteratorType::parallel),
+          [](OpBuilder &nb, Location nl, ValueRange a) {
+            return tb::add(nb, nl, a[1], a[0]);
+          });
+    }
     dx = setSteps(b, loc, share, dx, i, s);
   }
   return dx;

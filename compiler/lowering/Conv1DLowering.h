@@ -29,8 +29,8 @@ mlir::Value lowerPool1D(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                         int64_t size, int64_t stride, bool max);
 
 /// Their gradients: each window's to its first maximum (PyTorch's choice on
-/// ties), or spread evenly over it; zeros where no window reaches. Windows
-/// must not overlap (stride >= size).
+/// ties), or spread evenly over it; zeros where no window reaches, sums
+/// where windows overlap (stride < size).
 mlir::Value pool1DBackward(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::Value x, mlir::Value dy, int64_t size,
                            int64_t stride, bool max);

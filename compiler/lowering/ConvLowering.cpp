@@ -334,8 +334,21 @@ static Value overWindows(OpBuilder &b, Location loc, Value x, int64_t k,
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   int64_t ho = (xs[1] - k) / s + 1, wo = (xs[2] - k) / s + 1;
   SmallVector<Value> reads(k * k, x);
+  SmallVector<AffineMap> maps = windowMaps(ctx, k, s);
+  // With stride 1 a window position's map would index some dimensions of x
+  // as the loops do, and linalg wants those dimensions the loops' size:
+  // each position reads its [n, ho, wo, c] slice of x instead.
+  if (s == 1 && k > 1)
+    for (int64_t i = 0; i < k; ++i)
+      for (int64_t j = 0; j < k; ++j) {
+        reads[i * k + j] = tensor::ExtractSliceOp::create(
+            b, loc, x, tb::indexAttrs(b, {0, i, j, 0}),
+            tb::indexAttrs(b, {xs[0], ho, wo, xs[3]}),
+            tb::indexAttrs(b, {1, 1, 1, 1}));
+        maps[i * k + j] = AffineMap::getMultiDimIdentityMap(4, ctx);
+      }
   return tb::generic(
-      b, loc, reads, windowMaps(ctx, k, s),
+      b, loc, reads, maps,
       tensor::EmptyOp::create(b, loc, {xs[0], ho, wo, xs[3]}, b.getF32Type()),
       AffineMap::getMultiDimIdentityMap(4, ctx),
       SmallVector<IteratorType>(4, IteratorType::parallel), body);
@@ -352,6 +365,34 @@ Value lathe::lowerMaxPool(OpBuilder &b, Location loc, Value x, int64_t k,
           m = arith::MaximumFOp::create(nb, nl, m, a[w]);
         return m;
       });
+}
+
+/// The gradient of a pooling whose windows overlap (stride < size): for
+/// each window position (i, j), `share(i, j)` [n, ho, wo, c] added into
+/// the input positions (oh·s + i, ow·s + j), k² strided adds into zeros.
+static Value addOverlapping(
+    OpBuilder &b, Location loc, ArrayRef<int64_t> xs, int64_t k, int64_t s,
+    function_ref<Value(int64_t, int64_t)> share) {
+  Value dx = tb::filled(b, loc, xs, 0.0);
+  auto id = AffineMap::getMultiDimIdentityMap(4, b.getContext());
+  for (int64_t i = 0; i < k; ++i)
+    for (int64_t j = 0; j < k; ++j) {
+      Value part = share(i, j);
+      SmallVector<OpFoldResult> offsets = tb::indexAttrs(b, {0, i, j, 0}),
+                                sizes = tb::indexAttrs(b, tb::shapeOf(part)),
+                                strides = tb::indexAttrs(b, {1, s, s, 1});
+      Value at = tensor::ExtractSliceOp::create(b, loc, dx, offsets, sizes,
+                                                strides);
+      Value sum = tb::generic(
+          b, loc, {part}, {id}, at, id,
+          SmallVector<IteratorType>(4, IteratorType::parallel),
+          [](OpBuilder &nb, Location nl, ValueRange a) {
+            return tb::add(nb, nl, a[1], a[0]);
+          });
+      dx = tensor::InsertSliceOp::create(b, loc, sum, dx, offsets, sizes,
+                                         strides);
+    }
+  return dx;
 }
 
 Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
@@ -374,6 +415,17 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
         }
         return pos;
       });
+  if (s < k)
+    return addOverlapping(b, loc, xs, k, s, [&](int64_t i, int64_t j) {
+      return tb::map(b, loc, {dy, arg},
+                     [&](OpBuilder &nb, Location nl, ValueRange a) -> Value {
+                       Value hit = arith::CmpFOp::create(
+                           nb, nl, arith::CmpFPredicate::OEQ, a[1],
+                           tb::f32(nb, nl, double(i * k + j)));
+                       return arith::SelectOp::create(nb, nl, hit, a[0],
+                                                      tb::f32(nb, nl, 0));
+                     });
+    });
   // Pass 2, loops over the covered input (n, ih, iw, c): the gradient goes
   // where the position in the window is the argmax.
   int64_t ch = ys[1] * s, cw = ys[2] * s;
@@ -429,6 +481,15 @@ Value lathe::avgPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
   // windows (stride > size).
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x), ys = tb::shapeOf(dy);
+  if (s < k) {
+    Value share = tb::map(b, loc, {dy},
+                          [&](OpBuilder &nb, Location nl, ValueRange a) {
+                            return tb::mul(nb, nl, a[0],
+                                           tb::f32(nb, nl, 1.0 / double(k * k)));
+                          });
+    return addOverlapping(b, loc, xs, k, s,
+                          [&](int64_t, int64_t) { return share; });
+  }
   auto dim = [&](unsigned d) { return getAffineDimExpr(d, ctx); };
   int64_t ch = ys[1] * s, cw = ys[2] * s;
   auto win = AffineMap::get(

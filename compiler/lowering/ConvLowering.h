@@ -55,7 +55,7 @@ mlir::Value lowerMaxPool(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                          int64_t size, int64_t stride);
 
 /// Routes each window's gradient to its first maximum (PyTorch's choice on
-/// ties). Windows must not overlap (stride >= size).
+/// ties); where windows overlap (stride < size), the shares are added.
 mlir::Value maxPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x, mlir::Value dy, int64_t size,
                             int64_t stride);
@@ -66,7 +66,7 @@ mlir::Value lowerAvgPool(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                          int64_t size, int64_t stride);
 
 /// Spreads each window's gradient evenly over it (zeros where no window
-/// reaches). Windows must not overlap (stride >= size).
+/// reaches); where windows overlap, the shares are added.
 mlir::Value avgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x, mlir::Value dy, int64_t size,
                             int64_t stride);

@@ -22,7 +22,8 @@ Families:
          outputs.
   seq    text convolutions: embeddings (or float sequences), 1-3 conv1d
          (kernel 1-5, stride 1-2, same or valid padding, an activation or
-         none), layer normalization, max or average pooling over time,
+         none), layer normalization, max or average pooling over time
+         (overlapping windows too),
          dropout, then global_avgpool, global_maxpool or flatten and dense
          layers.
 
@@ -125,7 +126,7 @@ def seq_model(rng):
             layers.append("layernorm")
         if rng.random() < 0.4 and length >= 2:
             p = rng.choice([2, 3]) if length >= 3 else 2
-            stride = rng.choice([p, p, p + 1])
+            stride = rng.choice([p, p, p + 1, p - 1])  # p - 1: windows overlap
             layers.append(f"{rng.choice(['maxpool', 'avgpool'])}({p}"
                           + (f", stride={stride})" if stride != p else ")"))
             length = (length - p) // stride + 1
@@ -347,12 +348,11 @@ def forward(src, p, x, seed=None, training=False):
             top, left = same_pads(oh, k, s)[0], same_pads(ow, k, s)[0]
             y = y[:, :, top:top + oh, left:left + ow]
             h = act(y.permute(0, 2, 3, 1) + param(kind, "bias"))
-        elif kind == "maxpool":
-            k = int(args)
-            h = F.max_pool2d(h.permute(0, 3, 1, 2), k, k).permute(0, 2, 3, 1)
-        elif kind == "avgpool":
-            k = int(args)
-            h = F.avg_pool2d(h.permute(0, 3, 1, 2), k, k).permute(0, 2, 3, 1)
+        elif kind in ("maxpool", "avgpool"):
+            k = int(args.split(",")[0])
+            s = int(opts.get("stride", k))
+            pool = F.max_pool2d if kind == "maxpool" else F.avg_pool2d
+            h = pool(h.permute(0, 3, 1, 2), k, s).permute(0, 2, 3, 1)
         elif kind == "global_maxpool":
             # torch.max's gradient goes to the first maximum, as Lathe's.
             h = h.flatten(1, -2).max(dim=1).values
