@@ -149,6 +149,23 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
     return one(backward(b, loc, m.getInput(), dy, int64_t(m.getSize()),
                         int64_t(m.getStride())));
   };
+  // A recurrent layer's gradients. The backward loop needs every step's
+  // pre-activations and states: the forward loop is rebuilt so that it keeps
+  // them, in place of the layer (left dead, and dropped by the lowering).
+  auto recurrent = [&](auto l, auto lower, auto backward) {
+    decltype(lower(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
+                   l.getBias(), sequenceMode(l))) fwd;
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(l);
+      fwd = lower(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
+                  l.getBias(), sequenceMode(l));
+    }
+    l.getResult().replaceAllUsesWith(fwd.out);
+    SmallVector<Value> g = backward(b, loc, fwd, l.getInput(), l.getKernel(),
+                                    l.getRecurrent(), dy, sequenceMode(l));
+    return Grads(g.begin(), g.end());
+  };
   return TypeSwitch<Operation *, FailureOr<Grads>>(op)
       .Case([&](DenseOp d) -> FailureOr<Grads> {
         // y = x W + b:  dx = dy Wᵀ,  dW = xᵀ dy,  db = Σ_rows dy
@@ -202,7 +219,7 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
         return one(globalAvgPoolBackward(b, loc, m.getInput(), dy));
       })
       .Case([&](GlobalMaxPoolOp m) -> FailureOr<Grads> {
-        return one(globalMaxPoolBackward(b, loc, m.getInput(), dy));
+        return one(globalMaxPoolBackward(b, loc, m.getInput(), m.getResult(), dy));
       })
       .Case([&](ReluOp r) -> FailureOr<Grads> {
         return one(elementwise(b, loc, dy, r.getInput(),
@@ -268,36 +285,10 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
                                                 e.getTable(), dy)};
       })
       .Case([&](LSTMOp l) -> FailureOr<Grads> {
-        // The backward loop needs every step's pre-activations and states:
-        // rebuild the forward loop so that it keeps them, in place of the
-        // layer (left dead, and dropped by the lowering).
-        LSTMForward fwd;
-        {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(l);
-          fwd = lowerLSTM(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
-                          l.getBias(), sequenceMode(l));
-        }
-        l.getResult().replaceAllUsesWith(fwd.out);
-        SmallVector<Value> g =
-            lstmBackward(b, loc, fwd, l.getInput(), l.getKernel(),
-                         l.getRecurrent(), dy, sequenceMode(l));
-        return Grads(g.begin(), g.end());
+        return recurrent(l, lowerLSTM, lstmBackward);
       })
       .Case([&](GRUOp l) -> FailureOr<Grads> {
-        // As the LSTM's: the forward loop rebuilt to keep its activations.
-        GRUForward fwd;
-        {
-          OpBuilder::InsertionGuard guard(b);
-          b.setInsertionPoint(l);
-          fwd = lowerGRU(b, loc, l.getInput(), l.getKernel(), l.getRecurrent(),
-                         l.getBias(), sequenceMode(l));
-        }
-        l.getResult().replaceAllUsesWith(fwd.out);
-        SmallVector<Value> g =
-            gruBackward(b, loc, fwd, l.getInput(), l.getKernel(),
-                        l.getRecurrent(), dy, sequenceMode(l));
-        return Grads(g.begin(), g.end());
+        return recurrent(l, lowerGRU, gruBackward);
       })
       .Case([&](ConcatOp c) -> FailureOr<Grads> {
         // Each input's gradient is its block of dy's last dimension.

@@ -167,17 +167,7 @@ Value lathe::pool1DBackward(OpBuilder &b, Location loc, Value x, Value dy,
   if (max)
     arg = overWindows(
         b, loc, x, k, s, [&](OpBuilder &nb, Location nl, ValueRange a) {
-          Value best =
-              tb::f32(nb, nl, -std::numeric_limits<double>::infinity());
-          Value pos = tb::f32(nb, nl, -1.0);
-          for (int64_t i = 0; i < k; ++i) {
-            Value better = arith::CmpFOp::create(
-                nb, nl, arith::CmpFPredicate::OGT, a[i], best);
-            best = arith::SelectOp::create(nb, nl, better, a[i], best);
-            pos = arith::SelectOp::create(nb, nl, better,
-                                          tb::f32(nb, nl, double(i)), pos);
-          }
-          return pos;
+          return firstMaxPosition(nb, nl, a.take_front(k));
         });
   // Window offset i writes its share into steps i, i + s, ...; where the
   // windows overlap (s < k), adds it.

@@ -354,6 +354,19 @@ static Value overWindows(OpBuilder &b, Location loc, Value x, int64_t k,
       SmallVector<IteratorType>(4, IteratorType::parallel), body);
 }
 
+Value lathe::firstMaxPosition(OpBuilder &b, Location loc, ValueRange window) {
+  Value best = tb::f32(b, loc, -std::numeric_limits<double>::infinity());
+  Value pos = tb::f32(b, loc, -1.0);
+  for (auto [w, v] : llvm::enumerate(window)) {
+    Value better =
+        arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, v, best);
+    best = arith::SelectOp::create(b, loc, better, v, best);
+    pos = arith::SelectOp::create(b, loc, better, tb::f32(b, loc, double(w)),
+                                  pos);
+  }
+  return pos;
+}
+
 Value lathe::lowerMaxPool(OpBuilder &b, Location loc, Value x, int64_t k,
                           int64_t s) {
   // The maximum is taken in the window's row-major order from -inf, as
@@ -404,16 +417,7 @@ Value lathe::maxPoolBackward(OpBuilder &b, Location loc, Value x, Value dy,
   // maximum of each window, scanning in row-major order from -inf.
   Value arg = overWindows(
       b, loc, x, k, s, [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value best = tb::f32(nb, nl, -std::numeric_limits<double>::infinity());
-        Value pos = tb::f32(nb, nl, -1.0);
-        for (int64_t w = 0; w < k * k; ++w) {
-          Value better = arith::CmpFOp::create(
-              nb, nl, arith::CmpFPredicate::OGT, a[w], best);
-          best = arith::SelectOp::create(nb, nl, better, a[w], best);
-          pos = arith::SelectOp::create(nb, nl, better,
-                                        tb::f32(nb, nl, double(w)), pos);
-        }
-        return pos;
+        return firstMaxPosition(nb, nl, a.take_front(k * k));
       });
   if (s < k)
     return addOverlapping(b, loc, xs, k, s, [&](int64_t i, int64_t j) {
@@ -603,13 +607,12 @@ Value lathe::lowerGlobalMaxPool(OpBuilder &b, Location loc, Value x) {
 }
 
 Value lathe::globalMaxPoolBackward(OpBuilder &b, Location loc, Value x,
-                                   Value dy) {
+                                   Value max, Value dy) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   unsigned rank = xs.size();
   auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
   AffineMap channel = firstAndLast(ctx, rank);
-  Value max = lowerGlobalMaxPool(b, loc, x);
   // The first position holding each channel's maximum: the least position
   // where x equals it (none, and no gradient, where the maximum is NaN).
   double none = double(ShapedType::getNumElements(xs));

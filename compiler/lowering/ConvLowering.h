@@ -50,6 +50,11 @@ conv2DTransposeBackward(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                         mlir::Value filter, mlir::Value dy, int64_t stride,
                         bool same);
 
+/// The position in `window` (values in row-major order) of its first
+/// maximum, scanning from -inf, as an f32; -1 where every value is NaN.
+mlir::Value firstMaxPosition(mlir::OpBuilder &b, mlir::Location loc,
+                             mlir::ValueRange window);
+
 /// Max pooling, one elementwise loop over the output reading the window.
 mlir::Value lowerMaxPool(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                          int64_t size, int64_t stride);
@@ -83,9 +88,10 @@ mlir::Value globalAvgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value lowerGlobalMaxPool(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::Value x);
 /// dy[n, c] at the first maximum of each channel (in row-major order, as a
-/// max pooling's), zeros elsewhere.
+/// max pooling's), zeros elsewhere; `max` [n, c] is the forward result.
 mlir::Value globalMaxPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
-                                  mlir::Value x, mlir::Value dy);
+                                  mlir::Value x, mlir::Value max,
+                                  mlir::Value dy);
 
 } // namespace lathe
 
