@@ -449,12 +449,41 @@ int lathe::rt::evaluateCheckpoint(const ModelInfo &modelInfo,
 }
 
 namespace {
+/// One prediction as a CSV row: the class (a class or binary target's),
+/// then every output, each to its last digit.
+std::string predictionRow(const ModelInfo &info, const float *p) {
+  int64_t w = info.outputSize();
+  std::string row;
+  if (info.classTargets())
+    row += fmt::format("{},", std::max_element(p, p + w) - p);
+  else if (info.task == Task::Binary)
+    row += fmt::format("{},", p[0] >= 0.5f ? 1 : 0);
+  return row + fmt::format("{}\n", fmt::join(p, p + w, ","));
+}
+
+/// Writes `text` to `output` whole, or says why it could not.
+bool writeOutput(const std::string &output, const std::string &text) {
+  if (writeAtomically(output, text))
+    return true;
+  fmt::print(stderr, "error: cannot write {}: {}\n", output,
+             std::strerror(errno));
+  return false;
+}
+
 /// One line per input file: its class and the class's probability, or a
-/// regression's outputs.
-void printPerFile(const ModelInfo &info, const std::vector<float> &pred,
-                  const std::vector<std::string> &files) {
+/// regression's outputs. With `output`, CSV rows written there instead: the
+/// file, then the row `predict --input` writes for it.
+int printPerFile(const ModelInfo &info, const std::vector<float> &pred,
+                 const std::vector<std::string> &files,
+                 const std::string &output) {
   std::vector<std::string> names = classNames(info);
   int64_t w = info.outputSize();
+  if (!output.empty() && output != "-") {
+    std::string text;
+    for (size_t i = 0; i < files.size(); ++i)
+      text += files[i] + "," + predictionRow(info, pred.data() + i * w);
+    return writeOutput(output, text) ? 0 : 1;
+  }
   for (size_t i = 0; i < files.size(); ++i) {
     const float *p = pred.data() + int64_t(i) * w;
     if (!info.classTargets() && info.task != Task::Binary) {
@@ -468,13 +497,15 @@ void printPerFile(const ModelInfo &info, const std::vector<float> &pred,
                                                    : fmt::format("{}", cls);
     fmt::print("{}: {} ({:.3f})\n", files[i], name, prob);
   }
+  return 0;
 }
 
 /// Classifies each raw text file with the vocabulary saved beside the
 /// checkpoint: one line per file with the class and its probability.
 int predictText(const ModelInfo &info, Session &session,
                 const std::string &checkpoint,
-                const std::vector<std::string> &files) {
+                const std::vector<std::string> &files,
+                const std::string &output) {
   if (files.empty()) {
     fmt::print(stderr, "error: predict needs text files: predict "
                        "[--checkpoint CKPT] FILE...\n");
@@ -500,15 +531,15 @@ int predictText(const ModelInfo &info, Session &session,
                  d.x.data() + d.n * d.features);
     ++d.n;
   }
-  printPerFile(info, session.predict(d), files);
-  return 0;
+  return printPerFile(info, session.predict(d), files, output);
 }
 
 /// Classifies PNG images as the data set's images: one line per file with
 /// the class and its probability (or the model's outputs).
 int predictImages(const ModelInfo &info, Session &session,
                   const ImageFormat &image,
-                  const std::vector<std::string> &files) {
+                  const std::vector<std::string> &files,
+                  const std::string &output) {
   Dataset d;
   d.features = info.inputSize();
   if (d.features != int64_t(image.height) * image.width) {
@@ -534,8 +565,7 @@ int predictImages(const ModelInfo &info, Session &session,
       d.x.push_back(float(p) * image.scale + image.shift);
     ++d.n;
   }
-  printPerFile(info, session.predict(d), files);
-  return 0;
+  return printPerFile(info, session.predict(d), files, output);
 }
 } // namespace
 
@@ -554,7 +584,7 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
     return 1;
   }
   if (info.tokenInput)
-    return predictText(info, session, checkpoint, files);
+    return predictText(info, session, checkpoint, files, output);
   ImageFormat image;
   bool images = imageFormat(info, image);
   if (images && !files.empty()) {
@@ -563,7 +593,7 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
                          "FILE.csv, not both\n");
       return 1;
     }
-    return predictImages(info, session, image, files);
+    return predictImages(info, session, image, files, output);
   }
   if (input.empty()) {
     fmt::print(stderr, "error: predict needs --input FILE.csv{}\n",
@@ -608,24 +638,13 @@ int lathe::rt::predictFile(const ModelInfo &info, EntryPoints entry,
   std::vector<float> pred = session.predict(d);
   int64_t w = info.outputSize();
   std::string text;
-  for (int64_t i = 0; i < d.n; ++i) {
-    const float *p = pred.data() + i * w;
-    if (info.classTargets())
-      text += fmt::format("{},", std::max_element(p, p + w) - p);
-    else if (info.task == Task::Binary)
-      text += fmt::format("{},", p[0] >= 0.5f ? 1 : 0);
-    text += fmt::format("{}\n", fmt::join(p, p + w, ","));
-  }
+  for (int64_t i = 0; i < d.n; ++i)
+    text += predictionRow(info, pred.data() + i * w);
   if (output.empty() || output == "-") {
     fmt::print("{}", text);
     return 0;
   }
-  if (!writeAtomically(output, text)) {
-    fmt::print(stderr, "error: cannot write {}: {}\n", output,
-               std::strerror(errno));
-    return 1;
-  }
-  return 0;
+  return writeOutput(output, text) ? 0 : 1;
 }
 
 namespace {
@@ -702,9 +721,9 @@ int lathe::rt::runExecutable(const char *modelText, EntryPoints entry,
                "       {0} predict [--checkpoint CKPT] --input FILE.csv "
                "[--output FILE.csv]\n"
                "       {0} predict [--checkpoint CKPT] TEXT_FILE... "
-               "(a text model)\n"
+               "[--output FILE.csv] (a text model)\n"
                "       {0} predict [--checkpoint CKPT] IMAGE.png... "
-               "(a model of images)\n"
+               "[--output FILE.csv] (a model of images)\n"
                "       {0} generate --checkpoint CKPT --output GRID.png "
                "[--count N] (a gan)\n"
                "       {0} inspect [--checkpoint CKPT]\n"
