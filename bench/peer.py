@@ -7,10 +7,17 @@ DEVICE: cpu (default) or cuda; BATCH replaces the model's batch size.
 MODEL: linear_regression logistic_regression fashion_mlp fashion_cnn
        spam_lstm news_lstm fashion_dcgan, spam_gru (the spam filter with
        a GRU, test/e2e/Inputs/spam_gru.lathe), spam_bilstm (with a
-       bidirectional LSTM, test/e2e/Inputs/spam_bilstm.lathe) or spam_cnn
-       (with a text convolution, test/e2e/Inputs/spam_cnn.lathe)
+       bidirectional LSTM, test/e2e/Inputs/spam_bilstm.lathe), spam_cnn
+       (with a text convolution, test/e2e/Inputs/spam_cnn.lathe) or
+       spam_masked (padding masked, test/e2e/Inputs/spam_masked.lathe: run
+       as packed sequences of lengths drawn from the SpamAssassin messages
+       in .data/, cut to 100)
 A DCGAN step is one discriminator step (real and generated batches) and one
 generator step; its samples are the real images."""
+import glob
+import os
+import random
+import re
 import sys
 import time
 
@@ -68,6 +75,44 @@ class TextCNN(nn.Module):
         return self.out(nn.functional.max_pool1d(h, 4).mean(2))
 
 
+class MaskedText(nn.Module):
+    """spam_masked: embedding(10000, 16), a bidirectional GRU(16) over each
+    message's words only (PyTorch's packed sequences; Lathe's mask_zero), the
+    mean of its states over the words, a sigmoid output (in the loss). The
+    messages' lengths are fixed with `lengths`."""
+
+    def __init__(self):
+        super().__init__()
+        self.embed = nn.Embedding(10000, 16, padding_idx=0)
+        self.gru = nn.GRU(16, 16, batch_first=True, bidirectional=True)
+        self.out = nn.Linear(32, 1)
+        self.lengths = None
+
+    def forward(self, x):
+        rnn = nn.utils.rnn
+        packed = rnn.pack_padded_sequence(self.embed(x), self.lengths,
+                                          batch_first=True, enforce_sorted=False)
+        h, _ = rnn.pad_packed_sequence(self.gru(packed)[0], batch_first=True,
+                                       total_length=x.shape[1])
+        return self.out(h.sum(1) / self.lengths[:, None])
+
+
+def message_lengths(count, cut):
+    """Word counts of `count` SpamAssassin messages drawn at random (their
+    bodies, after the headers' blank line), each cut to `cut`."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".data",
+                        "spam-assassin", "data")
+    files = sorted(glob.glob(os.path.join(root, "*", "*.txt")))
+    if not files:
+        raise SystemExit(f"peer.py: no SpamAssassin messages in {root}: run scripts/setup.sh")
+    picked = random.Random(0).sample(files, count)
+    lengths = []
+    for f in picked:
+        body = open(f, encoding="latin-1").read().split("\n\n", 1)[-1]
+        lengths.append(max(1, min(cut, len(re.findall(r"[A-Za-z0-9']+", body)))))
+    return torch.tensor(lengths)
+
+
 def sized(batch):
     return batch_override or batch
 
@@ -97,6 +142,9 @@ def supervised():
     news = model_name == "news_lstm"
     if model_name == "spam_cnn":
         net = TextCNN()
+    elif model_name == "spam_masked":
+        net = MaskedText()
+        net.lengths = message_lengths(sized(32), 100)
     else:
         net = Text(news, nn.GRU if model_name == "spam_gru" else nn.LSTM,
                    model_name == "spam_bilstm")

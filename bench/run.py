@@ -35,7 +35,8 @@ MODELS = {
     "fashion_dcgan": (8, 64),
 }
 # Timed with --models only: models not in models/, and where their files are.
-EXTRA = {"spam_gru": (100, 32), "spam_bilstm": (100, 32), "spam_cnn": (200, 32)}
+EXTRA = {"spam_gru": (100, 32), "spam_bilstm": (100, 32), "spam_cnn": (200, 32),
+         "spam_masked": (200, 32)}
 EXTRA_FILES = {m: os.path.join("test", "e2e", "Inputs", f"{m}.lathe") for m in EXTRA}
 
 

@@ -260,6 +260,19 @@ LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *ctx,
   return inferPool(ctx, loc, adaptor, "avgpool2d input", results);
 }
 
+/// A sequence mask for `x` [batch, time, ...]: [batch, time].
+static LogicalResult checkMask(std::optional<Location> loc, StringRef op,
+                               RankedTensorType x, Value mask) {
+  Checker c{loc};
+  auto m = tensorOf(mask.getType());
+  if (!m || m.getRank() != 2 || m.getDimSize(0) != x.getDimSize(0) ||
+      m.getDimSize(1) != x.getDimSize(1))
+    return c.fail(op + " mask must be [" + Twine(x.getDimSize(0)) + ", " +
+                  Twine(x.getDimSize(1)) + "] (batch, time), got " +
+                  (m ? shapeStr(m.getShape()) : std::string("no tensor")));
+  return success();
+}
+
 /// [batch, positions..., c] -> [batch, c] of an image or a sequence.
 static LogicalResult inferGlobalPool(MLIRContext *ctx,
                                      std::optional<Location> loc, Value input,
@@ -278,8 +291,16 @@ LogicalResult
 GlobalAvgPoolOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
                                   Adaptor adaptor,
                                   SmallVectorImpl<Type> &results) {
-  return inferGlobalPool(ctx, loc, adaptor.getInput(), "global_avgpool input",
-                         results);
+  if (failed(inferGlobalPool(ctx, loc, adaptor.getInput(),
+                             "global_avgpool input", results)))
+    return failure();
+  if (!adaptor.getMask())
+    return success();
+  auto x = tensorOf(adaptor.getInput().getType());
+  if (x.getRank() != 3)
+    return Checker{loc}.fail("global_avgpool: only a sequence "
+                             "[batch, time, c] takes a mask");
+  return checkMask(loc, "global_avgpool", x, adaptor.getMask());
 }
 
 LogicalResult
@@ -336,13 +357,25 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+LogicalResult SequenceMaskOp::inferReturnTypes(MLIRContext *ctx,
+                                               std::optional<Location> loc,
+                                               Adaptor adaptor,
+                                               SmallVectorImpl<Type> &results) {
+  Checker c{loc};
+  auto ids = tensorOf(adaptor.getIds().getType());
+  if (failed(expectRank(c, ids, 2, "sequence_mask ids")))
+    return failure();
+  results.push_back(f32Tensor(ctx, ids.getShape()));
+  return success();
+}
+
 /// The result of a recurrent layer with `gates` gates: an LSTM's bias is
 /// [4*units], a GRU's [2, 3*units] (one row for the input, one for the
 /// state).
 static LogicalResult inferRecurrent(MLIRContext *ctx,
                                     std::optional<Location> loc, StringRef op,
                                     int64_t gates, Value input, Value kernel,
-                                    Value recurrent, Value bias,
+                                    Value recurrent, Value bias, Value mask,
                                     bool returnSequences,
                                     SmallVectorImpl<Type> &results) {
   Checker c{loc};
@@ -368,6 +401,8 @@ static LogicalResult inferRecurrent(MLIRContext *ctx,
                 : b.getDimSize(0) != width)
     return c.fail(op + " bias must be [" + (twoBiases ? "2, " : "") +
                   Twine(width) + "], got " + shapeStr(b.getShape()));
+  if (mask && failed(checkMask(loc, op, x, mask)))
+    return failure();
   if (returnSequences)
     results.push_back(
         f32Tensor(ctx, {x.getDimSize(0), x.getDimSize(1), units}));
@@ -382,8 +417,8 @@ LogicalResult LSTMOp::inferReturnTypes(MLIRContext *ctx,
                                        SmallVectorImpl<Type> &results) {
   return inferRecurrent(ctx, loc, "lstm", 4, adaptor.getInput(),
                         adaptor.getKernel(), adaptor.getRecurrent(),
-                        adaptor.getBias(), adaptor.getReturnSequences(),
-                        results);
+                        adaptor.getBias(), adaptor.getMask(),
+                        adaptor.getReturnSequences(), results);
 }
 
 LogicalResult GRUOp::inferReturnTypes(MLIRContext *ctx,
@@ -392,8 +427,8 @@ LogicalResult GRUOp::inferReturnTypes(MLIRContext *ctx,
                                       SmallVectorImpl<Type> &results) {
   return inferRecurrent(ctx, loc, "gru", 3, adaptor.getInput(),
                         adaptor.getKernel(), adaptor.getRecurrent(),
-                        adaptor.getBias(), adaptor.getReturnSequences(),
-                        results);
+                        adaptor.getBias(), adaptor.getMask(),
+                        adaptor.getReturnSequences(), results);
 }
 
 LogicalResult ConcatOp::inferReturnTypes(MLIRContext *ctx,

@@ -187,15 +187,23 @@ def Lathe_GlobalAvgPoolOp
   let summary = "the mean of each channel over all positions of an image or a sequence";
   let description = [{
     `[batch, h, w, c] -> [batch, c]` (Keras' `GlobalAveragePooling2D`), or
-    `[batch, time, c] -> [batch, c]` (`GlobalAveragePooling1D`).
+    `[batch, time, c] -> [batch, c]` (`GlobalAveragePooling1D`). A sequence
+    may come with a `mask` (`[batch, time]`, 1 for a step and 0 for padding):
+    the mean is then over the steps only, and zeros where there are none.
 
     ```mlir
     %y = lathe.global_avgpool %x : tensor<32x7x7x64xf32> -> tensor<32x64xf32>
+    %z = lathe.global_avgpool %s mask(%m : tensor<32x100xf32>)
+           : tensor<32x100x16xf32> -> tensor<32x16xf32>
     ```
   }];
-  let arguments = (ins Lathe_F32Tensor:$input);
+  let arguments = (ins Lathe_F32Tensor:$input,
+                   Optional<Lathe_F32Tensor>:$mask);
   let results = (outs Lathe_F32Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict `:`
+    type($input) `->` type($result)
+  }];
 }
 
 def Lathe_GlobalMaxPoolOp
@@ -261,6 +269,23 @@ def Lathe_EmbeddingOp : Lathe_Op<"embedding", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
+def Lathe_SequenceMaskOp
+    : Lathe_Op<"sequence_mask", [Pure, InferTypeOpAdaptor]> {
+  let summary = "which steps of a sequence of token ids are not padding";
+  let description = [{
+    `[batch, length]` i32 ids to `[batch, length]` f32: 1 where the id is not
+    0, 0 where it is (the padding id; Keras's `mask_zero`). The recurrent
+    layers and `lathe.global_avgpool` take it as their `mask`.
+
+    ```mlir
+    %m = lathe.sequence_mask %ids : tensor<32x100xi32> -> tensor<32x100xf32>
+    ```
+  }];
+  let arguments = (ins Lathe_I32Tensor:$ids);
+  let results = (outs Lathe_F32Tensor:$result);
+  let assemblyFormat = "$ids attr-dict `:` type($ids) `->` type($result)";
+}
+
 def Lathe_LSTMOp : Lathe_Op<"lstm", [Pure, InferTypeOpAdaptor]> {
   let summary = "long short-term memory layer over a sequence";
   let description = [{
@@ -272,7 +297,10 @@ def Lathe_LSTMOp : Lathe_Op<"lstm", [Pure, InferTypeOpAdaptor]> {
     first (the second direction of a bidirectional layer, as PyTorch's):
     its sequence is still in the input's order, element `t` the state after
     reading step `t`, and its last state is the one after reading step 0.
-    It is compiled as a loop over time, never unrolled.
+    With a `mask` (`[batch, time]`, 1 for a step and 0 for padding, as
+    `lathe.sequence_mask` gives), a padding step leaves the states as they
+    were and its element of the sequence is zeros (Keras's masking, PyTorch's
+    packed sequences). It is compiled as a loop over time, never unrolled.
 
     ```mlir
     %h = lathe.lstm %x, %k, %r, %b {return_sequences = false}
@@ -282,10 +310,12 @@ def Lathe_LSTMOp : Lathe_Op<"lstm", [Pure, InferTypeOpAdaptor]> {
   }];
   let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$kernel,
                    Lathe_F32Tensor:$recurrent, Lathe_F32Tensor:$bias,
+                   Optional<Lathe_F32Tensor>:$mask,
                    BoolAttr:$return_sequences, UnitAttr:$reverse);
   let results = (outs Lathe_F32Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $kernel `,` $recurrent `,` $bias attr-dict `:` type($input) `,`
+    $input `,` $kernel `,` $recurrent `,` $bias
+    (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict `:` type($input) `,`
     type($kernel) `,` type($recurrent) `,` type($bias) `->` type($result)
   }];
 }
@@ -306,8 +336,8 @@ def Lathe_GRUOp : Lathe_Op<"gru", [Pure, InferTypeOpAdaptor]> {
 
     With `return_sequences` the result is `[batch, time, units]`, otherwise
     the last hidden state `[batch, units]`. `reverse` reads the sequence
-    backwards, as `lathe.lstm`'s does. It is compiled as a loop over time,
-    never unrolled.
+    backwards, and `mask` skips padding steps, as `lathe.lstm`'s do. It is
+    compiled as a loop over time, never unrolled.
 
     ```mlir
     %h = lathe.gru %x, %k, %r, %b {return_sequences = false}
@@ -317,10 +347,12 @@ def Lathe_GRUOp : Lathe_Op<"gru", [Pure, InferTypeOpAdaptor]> {
   }];
   let arguments = (ins Lathe_F32Tensor:$input, Lathe_F32Tensor:$kernel,
                    Lathe_F32Tensor:$recurrent, Lathe_F32Tensor:$bias,
+                   Optional<Lathe_F32Tensor>:$mask,
                    BoolAttr:$return_sequences, UnitAttr:$reverse);
   let results = (outs Lathe_F32Tensor:$result);
   let assemblyFormat = [{
-    $input `,` $kernel `,` $recurrent `,` $bias attr-dict `:` type($input) `,`
+    $input `,` $kernel `,` $recurrent `,` $bias
+    (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict `:` type($input) `,`
     type($kernel) `,` type($recurrent) `,` type($bias) `->` type($result)
   }];
 }

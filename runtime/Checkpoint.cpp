@@ -151,13 +151,19 @@ Batch lathe::rt::randomBatch(Session &s, std::mt19937_64 &rng) {
   int64_t B = info.batch, out = info.outputSize();
   b.count = B > 1 ? B - 1 : B;
   if (info.tokenInput) {
-    // Ids over the whole table, with some padding (0) and out-of-range ones.
+    // Ids over the whole table, with some padding (0) and out-of-range ones;
+    // every third sample starts with a run of padding, as a short text cut
+    // to length does (it may be all padding).
     auto *ids = reinterpret_cast<int32_t *>(b.x.data());
     std::uniform_int_distribution<int32_t> id(0, int32_t(info.vocab()) - 1);
+    int64_t length = int64_t(b.x.size()) / B;
+    std::uniform_int_distribution<int64_t> run(1, length);
     for (int64_t i = 0; i < b.x.size(); ++i) {
       double u = unit(rng);
       ids[i] = u < 0.1 ? 0 : u < 0.12 ? int32_t(info.vocab()) + 3 : id(rng);
     }
+    for (int64_t r = 1; r < B; r += 3)
+      std::fill_n(ids + r * length, run(rng), 0);
   } else {
     for (int64_t i = 0; i < b.x.size(); ++i)
       b.x[i] = float(normal(rng));

@@ -216,6 +216,9 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
         return g;
       })
       .Case([&](GlobalAvgPoolOp m) -> FailureOr<Grads> {
+        if (m.getMask())
+          return one(maskedGlobalAvgPoolBackward(b, loc, m.getInput(),
+                                                 m.getMask(), dy));
         return one(globalAvgPoolBackward(b, loc, m.getInput(), dy));
       })
       .Case([&](GlobalMaxPoolOp m) -> FailureOr<Grads> {

@@ -34,6 +34,8 @@ private:
   StringAttr file;
   const GenOptions &opts;
   OwningOpRef<ModuleOp> module;
+  /// The padding mask of the network's token ids (`mask_zero`), once built.
+  Value mask_;
 
   Location loc(Loc l) { return FileLineColLoc::get(file, l.line, l.col); }
 
@@ -129,7 +131,7 @@ private:
       break;
     }
     case LayerKind::GlobalAvgPool:
-      y = GlobalAvgPoolOp::create(b, at, x);
+      y = GlobalAvgPoolOp::create(b, at, x, stepMask(l));
       break;
     case LayerKind::GlobalMaxPool:
       y = GlobalMaxPoolOp::create(b, at, x);
@@ -142,6 +144,8 @@ private:
       break;
     case LayerKind::Embedding:
       y = EmbeddingOp::create(b, at, x, param());
+      if (l.maskZero)
+        mask_ = SequenceMaskOp::create(b, at, x);
       break;
     case LayerKind::LSTM:
     case LayerKind::GRU: {
@@ -152,8 +156,8 @@ private:
         BoolAttr seq = b.getBoolAttr(l.returnSequences);
         UnitAttr rev = reverse ? b.getUnitAttr() : UnitAttr();
         if (l.kind == LayerKind::LSTM)
-          return LSTMOp::create(b, at, x, k, r, bias, seq, rev);
-        return GRUOp::create(b, at, x, k, r, bias, seq, rev);
+          return LSTMOp::create(b, at, x, k, r, bias, stepMask(l), seq, rev);
+        return GRUOp::create(b, at, x, k, r, bias, stepMask(l), seq, rev);
       };
       y = direction(false);
       if (l.bidirectional)
@@ -186,6 +190,9 @@ private:
     }
     return activate(l, y);
   }
+
+  /// The mask of a layer's input sequence, if it is masked.
+  Value stepMask(const Layer &l) { return l.input.masked ? mask_ : Value(); }
 
   Value activate(const Layer &l, Value x) {
     Location at = loc(l.activationLoc.valid() ? l.activationLoc : l.call.loc);

@@ -123,6 +123,8 @@ std::string layerArgs(const Layer &l) {
   case LayerKind::Embedding:
     a.push_back(fmt::format("vocab={}", l.kernel));
     a.push_back(fmt::format("dim={}", l.units));
+    if (l.maskZero)
+      a.push_back("mask_zero=true");
     break;
   case LayerKind::LSTM:
   case LayerKind::GRU:

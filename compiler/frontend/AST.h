@@ -54,6 +54,9 @@ struct SampleType {
   ElemType elem = ElemType::F32;
   std::vector<int64_t> dims;
   Loc loc;
+  /// A sequence whose padding steps (token id 0) are masked: what
+  /// `embedding(..., mask_zero=true)` gives, up to the layer that uses it.
+  bool masked = false;
   std::string str() const;
   bool operator==(const SampleType &o) const {
     return elem == o.elem && dims == o.dims;
@@ -91,6 +94,7 @@ struct Layer {
   bool samePadding = false;
   bool returnSequences = false;
   bool bidirectional = false; // lstm/gru: a second layer reads backwards
+  bool maskZero = false;      // embedding: id 0 marks padding steps
   bool useBias = true;
   double rate = 0; // dropout rate, leaky_relu alpha, a norm's epsilon
   double momentum = 0.9; // batchnorm: the old running value's weight

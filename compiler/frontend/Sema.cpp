@@ -61,7 +61,7 @@ const std::vector<LayerSpec> &layerSpecs() {
        "global_avgpool"},
       {"flatten", LayerKind::Flatten, {}, 0, {}, "flatten"},
       {"reshape", LayerKind::Reshape, {}, 0, {}, "reshape(7, 7, 128)"},
-      {"embedding", LayerKind::Embedding, {"vocab", "dim"}, 2,
+      {"embedding", LayerKind::Embedding, {"vocab", "dim", "mask_zero"}, 2,
        {"vocab", "dim"}, "embedding(10000, 32)"},
       {"lstm", LayerKind::LSTM, {"units", "return_sequences", "bidirectional"},
        1, {"units"}, "lstm(32, return_sequences=true)"},
@@ -446,6 +446,8 @@ private:
       ok &= boolean(v, "return_sequences", l.returnSequences);
     if (auto *v = get("bidirectional"))
       ok &= boolean(v, "bidirectional", l.bidirectional);
+    if (auto *v = get("mask_zero"))
+      ok &= boolean(v, "mask_zero", l.maskZero);
     if (auto *v = get("rate"))
       ok &= number(v, "rate", 0, 1, false, l.rate);
     if (spec->kind == LayerKind::LeakyRelu) {
@@ -491,6 +493,28 @@ private:
                   "an image is f32[h, w, c] and a sequence f32[t, c]; or "
                   "`reshape` before this layer");
     };
+    // A masked sequence goes on through the layers that work step by step,
+    // to a recurrent layer or a mean over its steps.
+    bool keepsMask = false;
+    switch (l.kind) {
+    case LayerKind::Dropout: case LayerKind::LayerNorm: case LayerKind::Relu:
+    case LayerKind::Sigmoid: case LayerKind::Tanh: case LayerKind::Softmax:
+    case LayerKind::LeakyRelu:
+      keepsMask = true;
+      break;
+    case LayerKind::LSTM: case LayerKind::GRU:
+      keepsMask = l.returnSequences;
+      break;
+    case LayerKind::GlobalAvgPool:
+      break;
+    default:
+      if (in.masked)
+        return fail(fmt::format("`{}` does not take a masked sequence", name),
+                    "`mask_zero=true` on the embedding is used by `lstm`, "
+                    "`gru` and `global_avgpool`; put one of them before this "
+                    "layer, or leave out `mask_zero`");
+    }
+    out.masked = in.masked && keepsMask;
     if (in.elem == ElemType::I32 && l.kind != LayerKind::Embedding)
       return fail(fmt::format("`{}` expects f32 input, got token ids {}", name,
                               in.str()),
@@ -593,6 +617,7 @@ private:
                                 "got {}",
                                 shapeStr(d)));
       out.dims = {d[0], l.units};
+      out.masked = l.maskZero;
       if (!checkParams(l, {l.kernel, l.units}))
         return false;
       break;

@@ -91,6 +91,8 @@ std::string table(const std::vector<Layer> &layers, const std::string &prefix,
       kind += fmt::format(", {}", activationName(l.activation));
     if (l.bidirectional)
       kind += ", bidirectional";
+    if (l.maskZero)
+      kind += ", mask_zero";
     rows.push_back({l.name, kind,
                     fmt::format("[{}]", fmt::join(l.output.dims, ", ")),
                     grouped(p), mflop(f.forward)});

@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/ConvLowering.h"
+#include "compiler/lowering/RecurrentParts.h"
 #include "compiler/lowering/TensorBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -571,6 +572,61 @@ Value lathe::globalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
       SmallVector<IteratorType>(rank, IteratorType::parallel),
       [&](OpBuilder &nb, Location nl, ValueRange a) {
         return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
+      });
+}
+
+/// 1 / the steps of each sequence that are not padding, [n] from a mask
+/// [n, t] (1 where there are none: their mean is zeros).
+static Value inverseSteps(OpBuilder &b, Location loc, Value mask) {
+  Value steps = tb::reduceLast(
+      b, loc, mask, 0.0, [](OpBuilder &nb, Location nl, ValueRange a) {
+        return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
+      });
+  return tb::map(b, loc, {steps}, [](OpBuilder &nb, Location nl, ValueRange a) {
+    Value one = tb::f32(nb, nl, 1);
+    return Value(arith::DivFOp::create(
+        nb, nl, one, arith::MaximumFOp::create(nb, nl, a[0], one)));
+  });
+}
+
+Value lathe::lowerMaskedGlobalAvgPool(OpBuilder &b, Location loc, Value x,
+                                      Value mask) {
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  auto id = AffineMap::getMultiDimIdentityMap(3, ctx);
+  AffineMap channel = firstAndLast(ctx, 3), step = id.getMajorSubMap(2);
+  Value sum = tb::generic(
+      b, loc, {x, mask}, {id, step}, tb::filled(b, loc, {xs[0], xs[2]}, 0.0),
+      channel,
+      {IteratorType::parallel, IteratorType::reduction, IteratorType::parallel},
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        Value v = rec::stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, 0));
+        return Value(arith::AddFOp::create(nb, nl, a[2], v));
+      });
+  Value inv = inverseSteps(b, loc, mask);
+  auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
+  return tb::generic(
+      b, loc, {sum, inv}, {id2, id2.getMajorSubMap(1)},
+      tensor::EmptyOp::create(b, loc, {xs[0], xs[2]}, b.getF32Type()), id2,
+      {IteratorType::parallel, IteratorType::parallel},
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return Value(arith::MulFOp::create(nb, nl, a[0], a[1]));
+      });
+}
+
+Value lathe::maskedGlobalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
+                                         Value mask, Value dy) {
+  MLIRContext *ctx = b.getContext();
+  auto id = AffineMap::getMultiDimIdentityMap(3, ctx);
+  Value inv = inverseSteps(b, loc, mask);
+  return tb::generic(
+      b, loc, {dy, mask, inv},
+      {firstAndLast(ctx, 3), id.getMajorSubMap(2), id.getMajorSubMap(1)},
+      tensor::EmptyOp::create(b, loc, tb::shapeOf(x), b.getF32Type()), id,
+      SmallVector<IteratorType>(3, IteratorType::parallel),
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        Value share = arith::MulFOp::create(nb, nl, a[0], a[2]);
+        return rec::stepOrKeep(nb, nl, a[1], share, tb::f32(nb, nl, 0));
       });
 }
 

@@ -84,6 +84,16 @@ mlir::Value lowerGlobalAvgPool(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value globalAvgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                                   mlir::Value x, mlir::Value dy);
 
+/// [n, t, c] with a mask [n, t] (0 at padding steps) -> [n, c]: the mean
+/// over the steps that are not padding (zeros where all are).
+mlir::Value lowerMaskedGlobalAvgPool(mlir::OpBuilder &b, mlir::Location loc,
+                                     mlir::Value x, mlir::Value mask);
+
+/// dx[n, t, c] = dy[n, c] / (the steps of n) at steps, 0 at padding.
+mlir::Value maskedGlobalAvgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
+                                        mlir::Value x, mlir::Value mask,
+                                        mlir::Value dy);
+
 /// [n, h, w, c] (or [n, t, c]) -> [n, c]: the maximum over every position.
 mlir::Value lowerGlobalMaxPool(mlir::OpBuilder &b, mlir::Location loc,
                                mlir::Value x);

@@ -75,6 +75,7 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
   Value hz0 =
       tensor::EmptyOp::create(b, loc, {steps, batch, width}, b.getF32Type());
   Value h0 = initialStates(b, loc, steps, batch, units);
+  bool masked = bool(mode.mask);
   auto recurrence = [&](OpBuilder &b, Location loc, ValueRange in,
                         ValueRange outs) -> SmallVector<Value> {
     Value xzPart = in[0];
@@ -90,15 +91,20 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
           SmallVector<Value> ins{hPrev};
           ins.append(gateSlices(lb, ll, row(lb, ll, xzPart, t), units));
           ins.append(gateSlices(lb, ll, hzt, units));
+          if (masked) // a padding step keeps h
+            ins.push_back(row(lb, ll, in[1], t));
           Value hNext = cellGeneric(
               lb, ll, ins, {row(lb, ll, h, next)},
-              [](OpBuilder &nb, Location nl,
-                 ValueRange a) -> SmallVector<Value> {
+              [&](OpBuilder &nb, Location nl,
+                  ValueRange a) -> SmallVector<Value> {
                 SmallVector<Value> g =
                     gates(nb, nl, a.slice(1, 3), a.slice(4, 3));
                 // z h + (1 - z) n = n + z (h - n)
-                return {add(nb, nl, g[2],
-                            mul(nb, nl, g[0], sub(nb, nl, a[0], g[2])))};
+                Value hn = add(nb, nl, g[2],
+                               mul(nb, nl, g[0], sub(nb, nl, a[0], g[2])));
+                if (masked)
+                  hn = stepOrKeep(nb, nl, a[7], hn, a[0]);
+                return {hn};
               })[0];
           // As in the LSTM: rows inserted after their last reads, so that
           // they are computed in place.
@@ -108,9 +114,11 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
         });
     return SmallVector<Value>(loop.getResults());
   };
-  SmallVector<Value> r =
-      perBatchPart(b, loc, recurrenceParts(b, batch), {{xz, 1}},
-                   {{hz0, 1}, {h0, 1}}, recurrence);
+  SmallVector<Batched> in{{xz, 1}};
+  if (masked)
+    in.push_back({timeMajorMask(b, loc, mode.mask, mode.reverse), 1});
+  SmallVector<Value> r = perBatchPart(b, loc, recurrenceParts(b, batch), in,
+                                      {{hz0, 1}, {h0, 1}}, recurrence);
   f.hz = r[0];
   f.h = r[1];
   f.out = layerOutput(b, loc, f.h, mode);
@@ -132,10 +140,12 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
       rowBlocks(b, loc, tb::transposed(b, loc, recurrent), units);
   // Per part of the batch (xz, hz, h, the starting dh and dSeq as `from`):
   // dA and dC, [T, B, 3u] each.
+  bool masked = bool(mode.mask);
   auto recurrence = [&](OpBuilder &b, Location loc, ValueRange from,
                         ValueRange outs) -> SmallVector<Value> {
     Value fxz = from[0], fhz = from[1], fh = from[2];
     Value dSeqPart = returnSequences ? from[4] : Value();
+    Value maskPart = masked ? from.back() : Value();
     int64_t partRows = tb::shapeOf(fxz)[1];
     // One [steps, rows, units] tensor per block, each written a row at a
     // time in place: dz', dr', dn' and the candidate's state gradient dn' r.
@@ -153,6 +163,8 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
             ins.push_back(row(lb, ll, dSeqPart, t));
           ins.append(gateSlices(lb, ll, row(lb, ll, fxz, t), units));
           ins.append(gateSlices(lb, ll, row(lb, ll, fhz, t), units));
+          if (masked)
+            ins.push_back(row(lb, ll, maskPart, t));
           SmallVector<Value> outs;
           for (int64_t k = 0; k < 4; ++k)
             outs.push_back(row(lb, ll, it[k], t));
@@ -164,7 +176,7 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
               [&](OpBuilder &nb, Location nl,
                   ValueRange a) -> SmallVector<Value> {
                 Value one = tb::f32(nb, nl, 1);
-                Value hPrev = a[0], dh = a[dhArg];
+                Value hPrev = a[0], dh = a[dhArg], dhIn = dh;
                 unsigned p = 1;
                 if (seq)
                   dh = add(nb, nl, dh, a[p++]);
@@ -178,7 +190,17 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
                                 dsigmoid(nb, nl, z));
                 Value drp =
                     mul(nb, nl, mul(nb, nl, dnp, hg[2]), dsigmoid(nb, nl, r));
-                return {dzp, drp, dnp, mul(nb, nl, dnp, r), mul(nb, nl, dh, z)};
+                SmallVector<Value> d{dzp, drp, dnp, mul(nb, nl, dnp, r),
+                                     mul(nb, nl, dh, z)};
+                if (!masked)
+                  return d;
+                // A padding step: no gradient into its gates, and h's
+                // passes through (its element of the sequence is zeros).
+                Value m = a[p + 6], zero = tb::f32(nb, nl, 0);
+                for (int k = 0; k < 4; ++k)
+                  d[k] = stepOrKeep(nb, nl, m, d[k], zero);
+                d[4] = stepOrKeep(nb, nl, m, d[4], dhIn);
+                return d;
               });
           // dh of step t - 1 = dh z + Σ_k dC_k Rₖᵀ, in place of this
           // step's dh.
@@ -199,6 +221,8 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
   SmallVector<Batched> from{{fwd.xz, 1}, {fwd.hz, 1}, {fwd.h, 1}, {dh0, 0}};
   if (returnSequences)
     from.push_back({dSeq, 1});
+  if (masked)
+    from.push_back({timeMajorMask(b, loc, mode.mask, mode.reverse), 1});
   auto empty = [&] {
     return tensor::EmptyOp::create(b, loc, {steps, batch, width},
                                    b.getF32Type());

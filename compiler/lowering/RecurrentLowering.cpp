@@ -99,6 +99,20 @@ Value lathe::embeddingBackward(OpBuilder &b, Location loc, Value ids,
                 b.getIndexAttr(0));
 }
 
+Value lathe::lowerSequenceMask(OpBuilder &b, Location loc, Value ids) {
+  return tb::generic(
+      b, loc, {ids}, {AffineMap::getMultiDimIdentityMap(2, b.getContext())},
+      tensor::EmptyOp::create(b, loc, tb::shapeOf(ids), b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(2, b.getContext()),
+      {IteratorType::parallel, IteratorType::parallel},
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        Value step = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ne,
+                                           a[0], ci32(nb, nl, 0));
+        return Value(arith::SelectOp::create(nb, nl, step, tb::f32(nb, nl, 1),
+                                             tb::f32(nb, nl, 0)));
+      });
+}
+
 Value lathe::applyDropoutMask(OpBuilder &b, Location loc, Value v, Value seed,
                               int64_t stream, double rate) {
   ArrayRef<int64_t> shape = tb::shapeOf(v);
@@ -168,7 +182,8 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x, Value kernel,
   // tensor (one tensor for both was copied twice by bufferization).
   Value h0 = initialStates(b, loc, steps, batch, units),
         c0 = initialStates(b, loc, steps, batch, units);
-  auto recurrence = [&](OpBuilder &b, Location loc, ValueRange,
+  bool masked = bool(mode.mask);
+  auto recurrence = [&](OpBuilder &b, Location loc, ValueRange in,
                         ValueRange outs) -> SmallVector<Value> {
     auto loop = scf::ForOp::create(
         b, loc, cidx(b, loc, 0), cidx(b, loc, steps), cidx(b, loc, 1),
@@ -181,16 +196,21 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x, Value kernel,
           Value cPrev = row(lb, ll, c, t);
           SmallVector<Value> ins{cPrev};
           ins.append(gateSlices(lb, ll, zt, units));
+          if (masked) // a padding step keeps h and c
+            ins.append({row(lb, ll, h, t), row(lb, ll, in[0], t)});
           SmallVector<Value> hc = cellGeneric(
-              lb, ll, ins,
-              {row(lb, ll, c, next), row(lb, ll, h, next)},
-              [](OpBuilder &nb, Location nl, ValueRange a) -> SmallVector<Value> {
+              lb, ll, ins, {row(lb, ll, c, next), row(lb, ll, h, next)},
+              [&](OpBuilder &nb, Location nl,
+                  ValueRange a) -> SmallVector<Value> {
                 Value i = sigmoid(nb, nl, a[1]), fg = sigmoid(nb, nl, a[2]);
                 Value g = math::TanhOp::create(nb, nl, a[3]);
                 Value o = sigmoid(nb, nl, a[4]);
                 Value cn = add(nb, nl, mul(nb, nl, fg, a[0]), mul(nb, nl, i, g));
                 Value hn = mul(nb, nl, o, math::TanhOp::create(nb, nl, cn));
-                return {cn, hn};
+                if (!masked)
+                  return {cn, hn};
+                return {stepOrKeep(nb, nl, a[6], cn, a[0]),
+                        stepOrKeep(nb, nl, a[6], hn, a[5])};
               });
           // z[t] is written after the cell reads zt: written before, the
           // reads of zt would make bufferization copy the slice out and back.
@@ -201,7 +221,10 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x, Value kernel,
         });
     return SmallVector<Value>(loop.getResults());
   };
-  SmallVector<Value> r = perBatchPart(b, loc, recurrenceParts(b, batch), {},
+  SmallVector<Batched> in;
+  if (masked)
+    in.push_back({timeMajorMask(b, loc, mode.mask, mode.reverse), 1});
+  SmallVector<Value> r = perBatchPart(b, loc, recurrenceParts(b, batch), in,
                                       {{z0, 1}, {h0, 1}, {c0, 1}}, recurrence);
   f.z = r[0];
   f.h = r[1];
@@ -227,9 +250,11 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
   // Per part of the batch (fwd.z, fwd.c, the starting dh and dc, and
   // dSeq as `from`): the gates' gradients side by side in `dzAll`,
   // [T, B, 4u].
+  bool masked = bool(mode.mask);
   auto recurrence = [&](OpBuilder &b, Location loc, ValueRange from,
                         ValueRange dzAll) -> SmallVector<Value> {
     Value fz = from[0], fc = from[1], dSeqPart = returnSequences ? from[4] : Value();
+    Value maskPart = masked ? from.back() : Value();
     int64_t partRows = tb::shapeOf(fz)[1];
     // One [steps, rows, units] tensor per gate: the cell writes each gate's
     // gradient into its own row in place. (Four column blocks of one
@@ -247,15 +272,22 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
           Value t = arith::SubIOp::create(lb, ll, cidx(lb, ll, steps - 1), s);
           Value next = arith::AddIOp::create(lb, ll, t, cidx(lb, ll, 1));
           Value zt = row(lb, ll, fz, t);
-          SmallVector<Value> ins{row(lb, ll, fc, t), row(lb, ll, fc, next),
-                                 dh};
+          // With a mask, dh is an output too (read, then overwritten with
+          // the part of dh of step t - 1 that a padding step passes on).
+          SmallVector<Value> ins{row(lb, ll, fc, t), row(lb, ll, fc, next)};
+          if (!masked)
+            ins.push_back(dh);
           if (returnSequences)
             ins.push_back(row(lb, ll, dSeqPart, t));
           ins.append(gateSlices(lb, ll, zt, units));
+          if (masked)
+            ins.push_back(row(lb, ll, maskPart, t));
           SmallVector<Value> outs;
           for (int64_t k = 0; k < 4; ++k)
             outs.push_back(row(lb, ll, it[k], t));
           outs.push_back(dc); // read, then overwritten with dc of step t - 1
+          if (masked)
+            outs.push_back(dh);
           bool seq = returnSequences;
           size_t dcArg = ins.size() + 4;
           SmallVector<Value> r = cellGeneric(
@@ -263,8 +295,10 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
               [&](OpBuilder &nb, Location nl,
                   ValueRange a) -> SmallVector<Value> {
                 Value one = tb::f32(nb, nl, 1);
-                Value cPrev = a[0], c = a[1], dh = a[2], dc = a[dcArg];
-                unsigned z = 3;
+                Value cPrev = a[0], c = a[1], dc = a[dcArg];
+                Value dh = masked ? a[dcArg + 1] : a[2];
+                unsigned z = masked ? 2 : 3;
+                Value dhIn = dh;
                 if (seq)
                   dh = add(nb, nl, dh, a[z++]);
                 Value i = sigmoid(nb, nl, a[z]), f = sigmoid(nb, nl, a[z + 1]);
@@ -279,11 +313,24 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
                 Value dzg = mul(nb, nl, mul(nb, nl, dct, i),
                                 sub(nb, nl, one, mul(nb, nl, g, g)));
                 Value dzo = mul(nb, nl, mul(nb, nl, dh, tc), dsigmoid(nb, nl, o));
-                return {dzi, dzf, dzg, dzo, mul(nb, nl, dct, f)};
+                SmallVector<Value> d{dzi, dzf, dzg, dzo, mul(nb, nl, dct, f)};
+                if (!masked)
+                  return d;
+                // A padding step: no gradient into its gates, and h's and
+                // c's pass through (its element of the sequence is zeros).
+                Value m = a[z + 4], zero = tb::f32(nb, nl, 0);
+                for (int k = 0; k < 4; ++k)
+                  d[k] = stepOrKeep(nb, nl, m, d[k], zero);
+                d[4] = stepOrKeep(nb, nl, m, d[4], dc);
+                d.push_back(stepOrKeep(nb, nl, m, zero, dhIn));
+                return d;
               });
-          // dh of step t - 1 = Σ_k dz_k Rₖᵀ, written over this step's dh.
+          // dh of step t - 1 = Σ_k dz_k Rₖᵀ (plus what a padding step
+          // passes on), written over this step's dh.
           Value dhPrev =
-              linalg::FillOp::create(lb, ll, tb::f32(lb, ll, 0), dh).getResult(0);
+              masked ? r[5]
+                     : linalg::FillOp::create(lb, ll, tb::f32(lb, ll, 0), dh)
+                           .getResult(0);
           for (int64_t k = 0; k < 4; ++k)
             dhPrev = tb::matmul(lb, ll, r[k], gateRowsT[k], false, false, dhPrev);
           // The rows are inserted after their last reads, as in the forward
@@ -304,6 +351,8 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
   SmallVector<Batched> from{{fwd.z, 1}, {fwd.c, 1}, {dh0, 0}, {zeros, 0}};
   if (returnSequences)
     from.push_back({dSeq, 1});
+  if (masked)
+    from.push_back({timeMajorMask(b, loc, mode.mask, mode.reverse), 1});
   Value dzAll = tensor::EmptyOp::create(b, loc, {steps, batch, 4 * units},
                                         b.getF32Type());
   Value dzFlat = collapseLeading(

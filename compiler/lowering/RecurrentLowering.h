@@ -24,6 +24,10 @@ mlir::Value embeddingBackward(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::Value ids, mlir::Value table,
                               mlir::Value dy);
 
+/// [B, T] f32 from ids [B, T]: 1 where the id is not 0, 0 where it is.
+mlir::Value lowerSequenceMask(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::Value ids);
+
 /// `v` times the inverted-dropout mask of (seed, stream) — the forward pass
 /// applies it to x, the backward pass to dy.
 mlir::Value applyDropoutMask(mlir::OpBuilder &b, mlir::Location loc,

@@ -112,6 +112,26 @@ Value rec::batchMajor(OpBuilder &b, Location loc, Value x, bool reverse) {
                      reverse ? std::optional<unsigned>(0) : std::nullopt);
 }
 
+Value rec::timeMajorMask(OpBuilder &b, Location loc, Value mask, bool reverse) {
+  ArrayRef<int64_t> s = tb::shapeOf(mask);
+  MLIRContext *ctx = b.getContext();
+  AffineExpr t = getAffineDimExpr(0, ctx);
+  AffineMap read = AffineMap::get(
+      2, 0, {getAffineDimExpr(1, ctx), reverse ? s[1] - 1 - t : t}, ctx);
+  Value init = tensor::EmptyOp::create(b, loc, {s[1], s[0]}, b.getF32Type());
+  return tb::generic(b, loc, {mask}, {read}, init,
+                     AffineMap::getMultiDimIdentityMap(2, ctx),
+                     SmallVector<IteratorType>(2, IteratorType::parallel),
+                     [](OpBuilder &, Location, ValueRange a) { return a[0]; });
+}
+
+Value rec::stepOrKeep(OpBuilder &b, Location loc, Value m, Value v,
+                      Value kept) {
+  Value step = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, m,
+                                     tb::f32(b, loc, 0));
+  return arith::SelectOp::create(b, loc, step, v, kept);
+}
+
 Value rec::collapseLeading(OpBuilder &b, Location loc, Value x) {
   ArrayRef<int64_t> s = tb::shapeOf(x);
   auto type = RankedTensorType::get({s[0] * s[1], s[2]}, b.getF32Type());
@@ -139,9 +159,21 @@ Value rec::initialStates(OpBuilder &b, Location loc, int64_t steps,
 
 Value rec::layerOutput(OpBuilder &b, Location loc, Value h, SequenceMode mode) {
   int64_t steps = tb::shapeOf(h)[0] - 1;
-  return mode.returnSequences
-             ? batchMajor(b, loc, rows(b, loc, h, 1, steps), mode.reverse)
-             : row(b, loc, h, b.getIndexAttr(steps));
+  if (!mode.returnSequences)
+    return row(b, loc, h, b.getIndexAttr(steps));
+  Value seq = batchMajor(b, loc, rows(b, loc, h, 1, steps), mode.reverse);
+  if (!mode.mask)
+    return seq;
+  // A padding step's element is zeros (its state is the previous one's).
+  MLIRContext *ctx = b.getContext();
+  auto id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
+  return tb::generic(
+      b, loc, {seq, mode.mask}, {id3, id3.getMajorSubMap(2)},
+      tensor::EmptyOp::create(b, loc, tb::shapeOf(seq), b.getF32Type()), id3,
+      SmallVector<IteratorType>(3, IteratorType::parallel),
+      [](OpBuilder &nb, Location nl, ValueRange a) {
+        return stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, 0));
+      });
 }
 
 ProductGrads rec::productGrads(OpBuilder &b, Location loc, Value dIn,
@@ -159,9 +191,12 @@ ProductGrads rec::productGrads(OpBuilder &b, Location loc, Value dIn,
 
 SmallVector<Value> rec::cellGeneric(OpBuilder &b, Location loc, ValueRange ins,
                                     ValueRange outs, MultiBody body) {
-  SmallVector<AffineMap> maps(
-      ins.size() + outs.size(),
-      AffineMap::getMultiDimIdentityMap(2, b.getContext()));
+  MLIRContext *ctx = b.getContext();
+  SmallVector<AffineMap> maps(ins.size() + outs.size(),
+                              AffineMap::getMultiDimIdentityMap(2, ctx));
+  for (auto [i, v] : llvm::enumerate(ins))
+    if (tb::shapeOf(v).size() == 1)
+      maps[i] = AffineMap::get(2, 0, {getAffineDimExpr(0, ctx)}, ctx);
   auto op = linalg::GenericOp::create(
       b, loc, TypeRange(outs), ins, outs, maps,
       SmallVector<IteratorType>(2, IteratorType::parallel),

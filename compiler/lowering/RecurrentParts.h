@@ -14,16 +14,18 @@
 
 namespace lathe {
 /// How a recurrent layer returns and reads its sequence: all its states or
-/// the last, and whether from the last step to the first (`reverse`; its
-/// states are then still returned in the input's order).
+/// the last, whether from the last step to the first (`reverse`; its
+/// states are then still returned in the input's order), and which steps
+/// are padding (`mask`, [B, T], 0 for padding; none: no step is).
 struct SequenceMode {
   bool returnSequences = false;
   bool reverse = false;
+  mlir::Value mask;
 };
 
 /// The mode of a `lathe.lstm` or `lathe.gru`.
 template <typename RecurrentOp> SequenceMode sequenceMode(RecurrentOp op) {
-  return {op.getReturnSequences(), op.getReverse()};
+  return {op.getReturnSequences(), op.getReverse(), op.getMask()};
 }
 } // namespace lathe
 
@@ -54,6 +56,14 @@ mlir::Value timeMajor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                       bool reverse);
 mlir::Value batchMajor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                        bool reverse);
+/// A mask [B, T] time major, [T, B], its steps reversed with `reverse`.
+mlir::Value timeMajorMask(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value mask, bool reverse);
+/// With a mask, `masked ? kept : v` per row of a [rows, u] cell: `v` where
+/// the step is one, `kept` where it is padding (m, the row's mask, 0).
+mlir::Value stepOrKeep(mlir::OpBuilder &b, mlir::Location loc, mlir::Value m,
+                       mlir::Value v, mlir::Value kept);
+
 /// [a, b, c] -> [a*b, c] and back ([a*b, c] -> [first, a*b/first, c]).
 mlir::Value collapseLeading(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x);
@@ -67,7 +77,8 @@ mlir::Value initialStates(mlir::OpBuilder &b, mlir::Location loc, int64_t steps,
 
 /// A recurrent layer's result from its states h [steps + 1, B, U] (in the
 /// order the loop wrote them): the last [B, U], or with `returnSequences`
-/// all but the initial one, [B, steps, U], in the input's order.
+/// all but the initial one, [B, steps, U], in the input's order (zeros at
+/// the mode's padding steps).
 mlir::Value layerOutput(mlir::OpBuilder &b, mlir::Location loc, mlir::Value h,
                         SequenceMode mode);
 
@@ -84,7 +95,8 @@ ProductGrads productGrads(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value xFlat, mlir::Value h, mlir::Value kernel,
                           bool reverse);
 
-/// An elementwise generic over [rows, u] tensors with several results.
+/// An elementwise generic over [rows, u] tensors with several results; an
+/// input of rank 1 is per row ([rows], e.g. a step's mask).
 llvm::SmallVector<mlir::Value>
 cellGeneric(mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange ins,
             mlir::ValueRange outs, MultiBody body);

@@ -537,3 +537,30 @@ func.func @net(%x: tensor<8x4xf32>) -> tensor<8x1xf32> {
 // expected-error @+1 {{'lathe.supervised' op early_stopping must not be negative}}
 lathe.supervised @r {network = @net, loss_fn = @net, loss = "mse", optimizer = {name = "sgd", lr = 0.1 : f64},
   batch = 8 : i64, epochs = 9 : i64, metrics = [], validation_split = 0.1 : f64, seed = 0 : i64, data = {}, early_stopping = -1 : i64}
+
+// -----
+
+func.func @lstm_mask_steps(%x: tensor<2x7x4xf32>, %k: tensor<4x12xf32>, %r: tensor<3x12xf32>, %b: tensor<12xf32>, %m: tensor<2x6xf32>) {
+  // expected-error @+2 {{lstm mask must be [2, 7] (batch, time), got [2, 6]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.lstm %x, %k, %r, %b mask(%m : tensor<2x6xf32>) {return_sequences = false} : tensor<2x7x4xf32>, tensor<4x12xf32>, tensor<3x12xf32>, tensor<12xf32> -> tensor<2x3xf32>
+  return
+}
+
+// -----
+
+func.func @global_avgpool_image_mask(%x: tensor<2x3x3x4xf32>, %m: tensor<2x3xf32>) {
+  // expected-error @+2 {{global_avgpool: only a sequence [batch, time, c] takes a mask}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.global_avgpool %x mask(%m : tensor<2x3xf32>) : tensor<2x3x3x4xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @sequence_mask_rank(%ids: tensor<2x7x1xi32>) {
+  // expected-error @+2 {{sequence_mask ids must have rank 2, got [2, 7, 1]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.sequence_mask %ids : tensor<2x7x1xi32> -> tensor<2x7x1xf32>
+  return
+}

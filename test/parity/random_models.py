@@ -16,10 +16,12 @@ Families:
          or valid padding, an activation or none), max or average pooling, leaky ReLU,
          a transposed convolution, dense layers; or a generator-like stack
          (dense, reshape, transposed convolutions, a convolution).
-  rnn    embeddings (or float sequences), one or two LSTMs or GRUs (one
-         or both directions) with or without sequences, dropout and layer
-         normalization after them, flatten, dense layers; softmax or sigmoid
-         outputs.
+  rnn    embeddings (padding masked or not) or float sequences, one or
+         two LSTMs or GRUs (one or both directions) with or without
+         sequences, dropout and layer normalization after them, flatten (or
+         a masked mean over the steps), dense layers; softmax or sigmoid
+         outputs. Masked layers are replayed as PyTorch's packed sequences
+         of each sample's steps without its padding.
   seq    text convolutions: embeddings (or float sequences), 1-3 conv1d
          (kernel 1-5, stride 1-2, same or valid padding, an activation or
          none), layer normalization, max or average pooling over time
@@ -157,7 +159,11 @@ def generator_model(rng):
 def rnn_model(rng):
     t, v, e = rng.choice([3, 7, 20, 40]), rng.choice([50, 300, 1000]), rng.choice([4, 8, 16, 24])
     tokens = rng.random() < 0.8
-    layers = [f"embedding({v}, {e})"] if tokens else []
+    # A masked sequence (mask_zero) reaches only the layers that take it:
+    # no batch normalization, and a mean over its steps, not flatten.
+    masked = tokens and rng.random() < 0.4
+    layers = ([f"embedding({v}, {e}" + (", mask_zero=true)" if masked else ")")]
+              if tokens else [])
     count, sequences = rng.randint(1, 2), True
     for i in range(count):
         sequences = i < count - 1 or rng.random() < 0.3
@@ -170,10 +176,10 @@ def rnn_model(rng):
             layers.append(f"dropout({rng.choice([0.1, 0.2, 0.5])})")
         if rng.random() < 0.25:
             layers.append("layernorm")
-        elif rng.random() < 0.2:
+        elif rng.random() < 0.2 and not (masked and sequences):
             layers.append(rng.choice(BATCHNORMS))
     if sequences:
-        layers.append("flatten")
+        layers.append("global_avgpool" if masked else "flatten")
     if rng.random() < 0.5:
         layers.append(f"dense({rng.choice([8, 32])}, "
                       f"activation={rng.choice(['relu', 'tanh'])})")
@@ -305,6 +311,7 @@ def forward(src, p, x, seed=None, training=False):
     `training` normalizes batches with their own statistics and updates the
     running ones in `p`, as Lathe's training step does."""
     h, seen = x, {}
+    mask = None  # [B, T], 0 at padding steps, after embedding(mask_zero)
 
     def param(kind, what):
         return p[f"{kind}_{seen[kind]}.{what}"]
@@ -356,6 +363,10 @@ def forward(src, p, x, seed=None, training=False):
         elif kind == "global_maxpool":
             # torch.max's gradient goes to the first maximum, as Lathe's.
             h = h.flatten(1, -2).max(dim=1).values
+        elif kind == "global_avgpool" and mask is not None:
+            # The mean over the steps that are not padding (zeros if none).
+            h = (h * mask[..., None]).sum(1) / mask.sum(1).clamp(min=1)[:, None]
+            mask = None
         elif kind == "global_avgpool":
             h = h.mean(dim=tuple(range(1, h.dim() - 1)))
         elif kind == "layernorm":
@@ -380,14 +391,15 @@ def forward(src, p, x, seed=None, training=False):
             h = h.reshape(h.shape[0], -1)
         elif kind == "embedding":
             t, ids = param(kind, "table"), h.long()
+            if "mask_zero" in args:
+                mask = (ids != 0).to(t.dtype)
             ids = torch.where((ids >= 0) & (ids < t.shape[0]), ids, torch.zeros_like(ids))
             h = F.embedding(ids, t, padding_idx=0)
-        elif kind == "lstm":
-            h = lstm(p, f"lstm_{seen[kind]}", h, "return_sequences" in args,
-                     "bidirectional" in args)
-        elif kind == "gru":
-            h = gru(p, f"gru_{seen[kind]}", h, "return_sequences" in args,
-                    "bidirectional" in args)
+        elif kind in ("lstm", "gru"):
+            layer = lstm if kind == "lstm" else gru
+            h = layer(p, f"{kind}_{seen[kind]}", h, "return_sequences" in args,
+                      "bidirectional" in args, mask)
+            mask = mask if "return_sequences" in args else None
         elif kind == "dense":
             h = h @ param(kind, "weight")
             h = act(h + param(kind, "bias") if f"{kind}_{seen[kind]}.bias" in p else h)

@@ -30,7 +30,41 @@ def last_states(h):
     return torch.cat(list(h), -1)
 
 
-def lstm(p, name, x, return_sequences, bidirectional=False):
+def recurrent(run, x, return_sequences, mask):
+    """Runs a recurrent kernel over x [B, T, F]. With a mask [B, T] (0 at
+    padding steps), as the layer run on each sequence with its padding
+    steps taken out: the steps are moved to the front in their order and
+    run as PyTorch's packed sequences of those lengths (each direction reads
+    only its sequence's steps), then put back in place, zeros at padding; a
+    sequence of padding only keeps the initial zero states.
+    `run(data, batch_sizes, rows)` calls the kernel, on x itself where
+    batch_sizes is None, and returns its (outputs, last states)."""
+    if mask is None:
+        out, h = run(x, None, x.shape[0])
+        return out if return_sequences else last_states(h)
+    keep = mask > 0
+    lengths = keep.sum(1)
+    order = torch.argsort((~keep).to(torch.int8), dim=1, stable=True)
+    steps = x.gather(1, order[..., None].expand_as(x))
+    packed = torch.nn.utils.rnn.pack_padded_sequence(
+        steps, lengths.clamp(min=1), batch_first=True, enforce_sorted=False)
+    out, h = run(packed.data, packed.batch_sizes, x.shape[0])
+    h = h.index_select(1, packed.unsorted_indices)
+    if not return_sequences:
+        last = last_states(h)
+        return torch.where((lengths > 0)[:, None], last, torch.zeros_like(last))
+    out, _ = torch.nn.utils.rnn.pad_packed_sequence(
+        torch.nn.utils.rnn.PackedSequence(out, packed.batch_sizes,
+                                          packed.sorted_indices,
+                                          packed.unsorted_indices),
+        batch_first=True, total_length=x.shape[1])
+    out = out * keep.sum(1, keepdim=True).gt(
+        torch.arange(x.shape[1])[None, :])[..., None]
+    index = order[..., None].expand(-1, -1, out.shape[2])
+    return torch.zeros_like(out).scatter(1, index, out)
+
+
+def lstm(p, name, x, return_sequences, bidirectional=False, mask=None):
     """PyTorch's LSTM kernel (the one nn.LSTM runs) on Lathe's weights.
     PyTorch orders the gates i, f, g, o, which is Keras' i, f, c, o, so the
     kernels only need transposing; Keras has one bias where PyTorch has two
@@ -42,14 +76,21 @@ def lstm(p, name, x, return_sequences, bidirectional=False):
         k, r, b = p[f"{d}.kernel"], p[f"{d}.recurrent"], p[f"{d}.bias"]
         weights += [k.t(), r.t(), b, torch.zeros_like(b)]
     units = p[f"{name}.recurrent"].shape[0]
-    zero = torch.zeros(2 if bidirectional else 1, x.shape[0], units,
-                       dtype=x.dtype)
-    out, h, _ = torch._VF.lstm(x, (zero, zero), weights,
-                               True, 1, 0.0, False, bidirectional, True)
-    return out if return_sequences else last_states(h)
+
+    def run(data, batch_sizes, rows):
+        zero = torch.zeros(2 if bidirectional else 1, rows, units,
+                           dtype=x.dtype)
+        if batch_sizes is None:
+            out, h, _ = torch._VF.lstm(data, (zero, zero), weights,
+                                       True, 1, 0.0, False, bidirectional, True)
+        else:
+            out, h, _ = torch._VF.lstm(data, batch_sizes, (zero, zero), weights,
+                                       True, 1, 0.0, False, bidirectional)
+        return out, h
+    return recurrent(run, x, return_sequences, mask)
 
 
-def gru(p, name, x, return_sequences, bidirectional=False):
+def gru(p, name, x, return_sequences, bidirectional=False, mask=None):
     """PyTorch's GRU kernel on Lathe's weights. Lathe orders the gates as
     Keras does (update z, reset r, candidate n), PyTorch as r, z, n; Lathe's
     bias is Keras's [2, 3u] with reset_after, PyTorch's b_ih and b_hh. The
@@ -66,11 +107,16 @@ def gru(p, name, x, return_sequences, bidirectional=False):
         k, r, b = p[f"{d}.kernel"], p[f"{d}.recurrent"], p[f"{d}.bias"]
         weights += [torch_order(k).t(), torch_order(r).t(),
                     torch_order(b[0]), torch_order(b[1])]
-    zero = torch.zeros(2 if bidirectional else 1, x.shape[0], units,
-                       dtype=x.dtype)
-    out, h = torch._VF.gru(x, zero, weights,
-                           True, 1, 0.0, False, bidirectional, True)
-    return out if return_sequences else last_states(h)
+
+    def run(data, batch_sizes, rows):
+        zero = torch.zeros(2 if bidirectional else 1, rows, units,
+                           dtype=x.dtype)
+        if batch_sizes is None:
+            return torch._VF.gru(data, zero, weights,
+                                 True, 1, 0.0, False, bidirectional, True)
+        return torch._VF.gru(data, batch_sizes, zero, weights,
+                             True, 1, 0.0, False, bidirectional)
+    return recurrent(run, x, return_sequences, mask)
 
 
 def dropout_mask(shape, seed, stream, rate):
