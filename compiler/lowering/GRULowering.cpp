@@ -194,12 +194,9 @@ SmallVector<Value> lathe::gruBackward(OpBuilder &b, Location loc,
                                      mul(nb, nl, dh, z)};
                 if (!masked)
                   return d;
-                // A padding step: no gradient into its gates, and h's
-                // passes through (its element of the sequence is zeros).
-                Value m = a[p + 6], zero = tb::f32(nb, nl, 0);
-                for (int k = 0; k < 4; ++k)
-                  d[k] = stepOrKeep(nb, nl, m, d[k], zero);
-                d[4] = stepOrKeep(nb, nl, m, d[4], dhIn);
+                // A padding step passes h's gradient through (its element
+                // of the sequence is zeros).
+                padStepGrads(nb, nl, a[p + 6], d, 4, {dhIn});
                 return d;
               });
           // dh of step t - 1 = dh z + Σ_k dC_k Rₖᵀ, in place of this

@@ -316,13 +316,11 @@ SmallVector<Value> lathe::lstmBackward(OpBuilder &b, Location loc,
                 SmallVector<Value> d{dzi, dzf, dzg, dzo, mul(nb, nl, dct, f)};
                 if (!masked)
                   return d;
-                // A padding step: no gradient into its gates, and h's and
-                // c's pass through (its element of the sequence is zeros).
-                Value m = a[z + 4], zero = tb::f32(nb, nl, 0);
-                for (int k = 0; k < 4; ++k)
-                  d[k] = stepOrKeep(nb, nl, m, d[k], zero);
-                d[4] = stepOrKeep(nb, nl, m, d[4], dc);
-                d.push_back(stepOrKeep(nb, nl, m, zero, dhIn));
+                // A padding step passes c's and h's gradients through (its
+                // element of the sequence is zeros); at a step, the h part
+                // is the products' alone, added below.
+                d.push_back(tb::f32(nb, nl, 0));
+                padStepGrads(nb, nl, a[z + 4], d, 4, {dc, dhIn});
                 return d;
               });
           // dh of step t - 1 = Σ_k dz_k Rₖᵀ (plus what a padding step

@@ -132,6 +132,14 @@ Value rec::stepOrKeep(OpBuilder &b, Location loc, Value m, Value v,
   return arith::SelectOp::create(b, loc, step, v, kept);
 }
 
+void rec::padStepGrads(OpBuilder &b, Location loc, Value m,
+                       MutableArrayRef<Value> d, unsigned gates,
+                       ValueRange passed) {
+  Value zero = tb::f32(b, loc, 0);
+  for (unsigned k = 0; k < d.size(); ++k)
+    d[k] = stepOrKeep(b, loc, m, d[k], k < gates ? zero : passed[k - gates]);
+}
+
 Value rec::collapseLeading(OpBuilder &b, Location loc, Value x) {
   ArrayRef<int64_t> s = tb::shapeOf(x);
   auto type = RankedTensorType::get({s[0] * s[1], s[2]}, b.getF32Type());

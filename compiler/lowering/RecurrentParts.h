@@ -64,6 +64,14 @@ mlir::Value timeMajorMask(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value stepOrKeep(mlir::OpBuilder &b, mlir::Location loc, mlir::Value m,
                        mlir::Value v, mlir::Value kept);
 
+/// A backward cell's gradients `d` at a padding step (m, the row's mask,
+/// 0): zeros for the first `gates` (the gates get none), and `passed` in
+/// place of the rest (the states' gradients go on to the step before as
+/// they came). At a step, `d` as it is.
+void padStepGrads(mlir::OpBuilder &b, mlir::Location loc, mlir::Value m,
+                  llvm::MutableArrayRef<mlir::Value> d, unsigned gates,
+                  mlir::ValueRange passed);
+
 /// [a, b, c] -> [a*b, c] and back ([a*b, c] -> [first, a*b/first, c]).
 mlir::Value collapseLeading(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x);
