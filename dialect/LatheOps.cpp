@@ -273,14 +273,20 @@ static LogicalResult checkMask(std::optional<Location> loc, StringRef op,
   return success();
 }
 
-/// [batch, positions..., c] -> [batch, c] of an image or a sequence.
+/// [batch, positions..., c] -> [batch, c] of an image or a sequence, the
+/// sequence's steps masked with `mask` (if any).
 static LogicalResult inferGlobalPool(MLIRContext *ctx,
                                      std::optional<Location> loc, Value input,
-                                     const char *what,
+                                     Value mask, StringRef op,
                                      SmallVectorImpl<Type> &results) {
   Checker c{loc};
   auto x = tensorOf(input.getType());
-  if (failed(expectRank(c, x, x && x.getRank() == 3 ? 3 : 4, what)))
+  if (failed(expectRank(c, x, x && x.getRank() == 3 ? 3 : 4,
+                        (op + " input").str())))
+    return failure();
+  if (mask && x.getRank() != 3)
+    return c.fail(op + ": only a sequence [batch, time, c] takes a mask");
+  if (mask && failed(checkMask(loc, op, x, mask)))
     return failure();
   results.push_back(
       f32Tensor(ctx, {x.getDimSize(0), x.getShape().back()}));
@@ -291,24 +297,16 @@ LogicalResult
 GlobalAvgPoolOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
                                   Adaptor adaptor,
                                   SmallVectorImpl<Type> &results) {
-  if (failed(inferGlobalPool(ctx, loc, adaptor.getInput(),
-                             "global_avgpool input", results)))
-    return failure();
-  if (!adaptor.getMask())
-    return success();
-  auto x = tensorOf(adaptor.getInput().getType());
-  if (x.getRank() != 3)
-    return Checker{loc}.fail("global_avgpool: only a sequence "
-                             "[batch, time, c] takes a mask");
-  return checkMask(loc, "global_avgpool", x, adaptor.getMask());
+  return inferGlobalPool(ctx, loc, adaptor.getInput(), adaptor.getMask(),
+                         "global_avgpool", results);
 }
 
 LogicalResult
 GlobalMaxPoolOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location> loc,
                                   Adaptor adaptor,
                                   SmallVectorImpl<Type> &results) {
-  return inferGlobalPool(ctx, loc, adaptor.getInput(), "global_maxpool input",
-                         results);
+  return inferGlobalPool(ctx, loc, adaptor.getInput(), adaptor.getMask(),
+                         "global_maxpool", results);
 }
 
 LogicalResult FlattenOp::inferReturnTypes(MLIRContext *ctx,

@@ -212,15 +212,21 @@ def Lathe_GlobalMaxPoolOp
   let description = [{
     `[batch, h, w, c] -> [batch, c]` or `[batch, time, c] -> [batch, c]`
     (Keras' `GlobalMaxPooling2D` and `GlobalMaxPooling1D`). The gradient
-    goes to the first maximum in row-major order, as a max pooling's.
+    goes to the first maximum in row-major order, as a max pooling's. A
+    sequence may come with a `mask` (`[batch, time]`, 0 for padding): the
+    maximum is then over the steps only, and zeros where there are none.
 
     ```mlir
     %y = lathe.global_maxpool %x : tensor<32x96x64xf32> -> tensor<32x64xf32>
     ```
   }];
-  let arguments = (ins Lathe_F32Tensor:$input);
+  let arguments = (ins Lathe_F32Tensor:$input,
+                   Optional<Lathe_F32Tensor>:$mask);
   let results = (outs Lathe_F32Tensor:$result);
-  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let assemblyFormat = [{
+    $input (`mask` `(` $mask^ `:` type($mask) `)`)? attr-dict `:`
+    type($input) `->` type($result)
+  }];
 }
 
 def Lathe_FlattenOp : Lathe_Op<"flatten", [Pure, InferTypeOpAdaptor]> {

@@ -222,7 +222,8 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
         return one(globalAvgPoolBackward(b, loc, m.getInput(), dy));
       })
       .Case([&](GlobalMaxPoolOp m) -> FailureOr<Grads> {
-        return one(globalMaxPoolBackward(b, loc, m.getInput(), m.getResult(), dy));
+        return one(globalMaxPoolBackward(b, loc, m.getInput(), m.getResult(),
+                                         dy, m.getMask()));
       })
       .Case([&](ReluOp r) -> FailureOr<Grads> {
         return one(elementwise(b, loc, dy, r.getInput(),

@@ -134,7 +134,7 @@ private:
       y = GlobalAvgPoolOp::create(b, at, x, stepMask(l));
       break;
     case LayerKind::GlobalMaxPool:
-      y = GlobalMaxPoolOp::create(b, at, x);
+      y = GlobalMaxPoolOp::create(b, at, x, stepMask(l));
       break;
     case LayerKind::Flatten:
       y = FlattenOp::create(b, at, x);

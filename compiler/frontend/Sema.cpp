@@ -505,14 +505,14 @@ private:
     case LayerKind::LSTM: case LayerKind::GRU:
       keepsMask = l.returnSequences;
       break;
-    case LayerKind::GlobalAvgPool:
+    case LayerKind::GlobalAvgPool: case LayerKind::GlobalMaxPool:
       break;
     default:
       if (in.masked)
         return fail(fmt::format("`{}` does not take a masked sequence", name),
                     "`mask_zero=true` on the embedding is used by `lstm`, "
-                    "`gru` and `global_avgpool`; put one of them before this "
-                    "layer, or leave out `mask_zero`");
+                    "`gru`, `global_avgpool` and `global_maxpool`; put one of "
+                    "them before this layer, or leave out `mask_zero`");
     }
     out.masked = in.masked && keepsMask;
     if (in.elem == ElemType::I32 && l.kind != LayerKind::Embedding)

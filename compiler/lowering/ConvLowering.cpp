@@ -645,45 +645,70 @@ static Value positionIndex(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) 
       arith::IndexCastUIOp::create(b, loc, b.getI32Type(), p));
 }
 
-Value lathe::lowerGlobalMaxPool(OpBuilder &b, Location loc, Value x) {
+Value lathe::lowerGlobalMaxPool(OpBuilder &b, Location loc, Value x,
+                                Value mask) {
   // As the mean's loops, a maximum from -inf in row-major order.
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   unsigned rank = xs.size();
   SmallVector<IteratorType> iters(rank, IteratorType::reduction);
   iters.front() = iters.back() = IteratorType::parallel;
-  return tb::generic(
-      b, loc, {x}, {AffineMap::getMultiDimIdentityMap(rank, ctx)},
-      tb::filled(b, loc, {xs[0], xs.back()},
-                 -std::numeric_limits<double>::infinity()),
+  auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
+  double lowest = -std::numeric_limits<double>::infinity();
+  Value init = tb::filled(b, loc, {xs[0], xs.back()}, lowest);
+  if (!mask)
+    return tb::generic(b, loc, {x}, {id}, init, firstAndLast(ctx, rank), iters,
+                       [](OpBuilder &nb, Location nl, ValueRange a) {
+                         return Value(
+                             arith::MaximumFOp::create(nb, nl, a[1], a[0]));
+                       });
+  // Padding steps read as -inf; a sequence of padding only gives zeros.
+  Value max = tb::generic(
+      b, loc, {x, mask}, {id, id.getMajorSubMap(2)}, init,
       firstAndLast(ctx, rank), iters,
-      [](OpBuilder &nb, Location nl, ValueRange a) {
-        return Value(arith::MaximumFOp::create(nb, nl, a[1], a[0]));
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        Value v = rec::stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, lowest));
+        return Value(arith::MaximumFOp::create(nb, nl, a[2], v));
       });
+  return tb::map(b, loc, {max}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+    Value none = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ, a[0],
+                                       tb::f32(nb, nl, lowest));
+    return Value(
+        arith::SelectOp::create(nb, nl, none, tb::f32(nb, nl, 0), a[0]));
+  });
 }
 
 Value lathe::globalMaxPoolBackward(OpBuilder &b, Location loc, Value x,
-                                   Value max, Value dy) {
+                                   Value max, Value dy, Value mask) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   unsigned rank = xs.size();
   auto id = AffineMap::getMultiDimIdentityMap(rank, ctx);
   AffineMap channel = firstAndLast(ctx, rank);
   // The first position holding each channel's maximum: the least position
-  // where x equals it (none, and no gradient, where the maximum is NaN).
+  // where x equals it (none, and no gradient, where the maximum is NaN),
+  // among the steps that are not padding where there is a mask (none where
+  // all are).
   double none = double(ShapedType::getNumElements(xs));
   SmallVector<IteratorType> iters(rank, IteratorType::reduction);
   iters.front() = iters.back() = IteratorType::parallel;
+  SmallVector<Value> ins{x, max};
+  SmallVector<AffineMap> maps{id, channel};
+  if (mask) {
+    ins.push_back(mask);
+    maps.push_back(id.getMajorSubMap(2));
+  }
   Value first = tb::generic(
-      b, loc, {x, max}, {id, channel},
-      tb::filled(b, loc, {xs[0], xs.back()}, none), channel, iters,
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
+      b, loc, ins, maps, tb::filled(b, loc, {xs[0], xs.back()}, none), channel,
+      iters, [&](OpBuilder &nb, Location nl, ValueRange a) {
         Value at = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OEQ,
                                          a[0], a[1]);
         Value pos = arith::SelectOp::create(nb, nl, at,
                                             positionIndex(nb, nl, xs),
                                             tb::f32(nb, nl, none));
-        return Value(arith::MinimumFOp::create(nb, nl, a[2], pos));
+        if (mask)
+          pos = rec::stepOrKeep(nb, nl, a[2], pos, tb::f32(nb, nl, none));
+        return Value(arith::MinimumFOp::create(nb, nl, a.back(), pos));
       });
   return tb::generic(
       b, loc, {dy, first}, {channel, channel},

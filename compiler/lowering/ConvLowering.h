@@ -94,14 +94,17 @@ mlir::Value maskedGlobalAvgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                                         mlir::Value x, mlir::Value mask,
                                         mlir::Value dy);
 
-/// [n, h, w, c] (or [n, t, c]) -> [n, c]: the maximum over every position.
+/// [n, h, w, c] (or [n, t, c]) -> [n, c]: the maximum over every position;
+/// with a mask [n, t] (0 at padding steps), over the other steps (zeros
+/// where all are padding).
 mlir::Value lowerGlobalMaxPool(mlir::OpBuilder &b, mlir::Location loc,
-                               mlir::Value x);
+                               mlir::Value x, mlir::Value mask = {});
 /// dy[n, c] at the first maximum of each channel (in row-major order, as a
-/// max pooling's), zeros elsewhere; `max` [n, c] is the forward result.
+/// max pooling's; with a mask, the first that is not padding), zeros
+/// elsewhere; `max` [n, c] is the forward result.
 mlir::Value globalMaxPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                                   mlir::Value x, mlir::Value max,
-                                  mlir::Value dy);
+                                  mlir::Value dy, mlir::Value mask = {});
 
 } // namespace lathe
 

@@ -246,7 +246,7 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
   if (auto m = dyn_cast<SequenceMaskOp>(op))
     return lowerSequenceMask(b, loc, m.getIds());
   if (auto m = dyn_cast<GlobalMaxPoolOp>(op))
-    return lowerGlobalMaxPool(b, loc, m.getInput());
+    return lowerGlobalMaxPool(b, loc, m.getInput(), m.getMask());
   if (auto e = dyn_cast<EmbeddingOp>(op))
     return lowerEmbedding(b, loc, e.getIds(), e.getTable());
   if (auto l = dyn_cast<LSTMOp>(op))

@@ -558,6 +558,15 @@ func.func @global_avgpool_image_mask(%x: tensor<2x3x3x4xf32>, %m: tensor<2x3xf32
 
 // -----
 
+func.func @global_maxpool_mask_batch(%x: tensor<2x5x4xf32>, %m: tensor<3x5xf32>) {
+  // expected-error @+2 {{global_maxpool mask must be [2, 5] (batch, time), got [3, 5]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = lathe.global_maxpool %x mask(%m : tensor<3x5xf32>) : tensor<2x5x4xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
 func.func @sequence_mask_rank(%ids: tensor<2x7x1xi32>) {
   // expected-error @+2 {{sequence_mask ids must have rank 2, got [2, 7, 1]}}
   // expected-error @+1 {{failed to infer returned types}}

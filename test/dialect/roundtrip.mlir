@@ -78,7 +78,7 @@ func.func @text(%ids: tensor<2x7xi32>, %t: tensor<100x4xf32>, %k: tensor<4x12xf3
 func.func @sequence_masks(%ids: tensor<2x7xi32>, %x: tensor<2x7x4xf32>, %k: tensor<4x12xf32>,
                   %r: tensor<3x12xf32>, %b: tensor<12xf32>, %gk: tensor<4x9xf32>,
                   %gr: tensor<3x9xf32>, %gb: tensor<2x9xf32>)
-    -> (tensor<2x7x3xf32>, tensor<2x3xf32>, tensor<2x4xf32>) {
+    -> (tensor<2x7x3xf32>, tensor<2x3xf32>, tensor<2x4xf32>, tensor<2x4xf32>) {
   // CHECK: lathe.sequence_mask %{{.*}} : tensor<2x7xi32> -> tensor<2x7xf32>
   %m = lathe.sequence_mask %ids : tensor<2x7xi32> -> tensor<2x7xf32>
   // CHECK: lathe.lstm %{{.*}} mask(%{{.*}} : tensor<2x7xf32>) {return_sequences = true, reverse} : tensor<2x7x4xf32>, tensor<4x12xf32>, tensor<3x12xf32>, tensor<12xf32> -> tensor<2x7x3xf32>
@@ -87,7 +87,9 @@ func.func @sequence_masks(%ids: tensor<2x7xi32>, %x: tensor<2x7x4xf32>, %k: tens
   %h = lathe.gru %x, %gk, %gr, %gb mask(%m : tensor<2x7xf32>) {return_sequences = false} : tensor<2x7x4xf32>, tensor<4x9xf32>, tensor<3x9xf32>, tensor<2x9xf32> -> tensor<2x3xf32>
   // CHECK: lathe.global_avgpool %{{.*}} mask(%{{.*}} : tensor<2x7xf32>) : tensor<2x7x4xf32> -> tensor<2x4xf32>
   %g = lathe.global_avgpool %x mask(%m : tensor<2x7xf32>) : tensor<2x7x4xf32> -> tensor<2x4xf32>
-  return %s, %h, %g : tensor<2x7x3xf32>, tensor<2x3xf32>, tensor<2x4xf32>
+  // CHECK: lathe.global_maxpool %{{.*}} mask(%{{.*}} : tensor<2x7xf32>) : tensor<2x7x4xf32> -> tensor<2x4xf32>
+  %gm = lathe.global_maxpool %x mask(%m : tensor<2x7xf32>) : tensor<2x7x4xf32> -> tensor<2x4xf32>
+  return %s, %h, %g, %gm : tensor<2x7x3xf32>, tensor<2x3xf32>, tensor<2x4xf32>, tensor<2x4xf32>
 }
 
 // CHECK-LABEL: func.func @gru

@@ -19,7 +19,7 @@ Families:
   rnn    embeddings (padding masked or not) or float sequences, one or
          two LSTMs or GRUs (one or both directions) with or without
          sequences, dropout and layer normalization after them, flatten (or
-         a masked mean over the steps), dense layers; softmax or sigmoid
+         a masked mean or maximum over the steps), dense layers; softmax or sigmoid
          outputs. Masked layers are replayed as PyTorch's packed sequences
          of each sample's steps without its padding.
   seq    text convolutions: embeddings (or float sequences), 1-3 conv1d
@@ -179,7 +179,8 @@ def rnn_model(rng):
         elif rng.random() < 0.2 and not (masked and sequences):
             layers.append(rng.choice(BATCHNORMS))
     if sequences:
-        layers.append("global_avgpool" if masked else "flatten")
+        layers.append(rng.choice(["global_avgpool", "global_maxpool"])
+                      if masked else "flatten")
     if rng.random() < 0.5:
         layers.append(f"dense({rng.choice([8, 32])}, "
                       f"activation={rng.choice(['relu', 'tanh'])})")
@@ -360,6 +361,13 @@ def forward(src, p, x, seed=None, training=False):
             s = int(opts.get("stride", k))
             pool = F.max_pool2d if kind == "maxpool" else F.avg_pool2d
             h = pool(h.permute(0, 3, 1, 2), k, s).permute(0, 2, 3, 1)
+        elif kind == "global_maxpool" and mask is not None:
+            # The maximum over the steps that are not padding (zeros if
+            # none); the gradient to the first such maximum, as torch.max's.
+            keep = mask[..., None] > 0
+            top = h.masked_fill(~keep, float("-inf")).max(dim=1).values
+            h = torch.where(keep.any(1), top, torch.zeros_like(top))
+            mask = None
         elif kind == "global_maxpool":
             # torch.max's gradient goes to the first maximum, as Lathe's.
             h = h.flatten(1, -2).max(dim=1).values
