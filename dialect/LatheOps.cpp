@@ -96,6 +96,28 @@ LogicalResult DenseOp::inferReturnTypes(MLIRContext *ctx,
   return success();
 }
 
+/// The operands of convolution `op`: an input and a filter of `rank`, a
+/// bias of the filters; the filter's dimension `in` is the input's channels
+/// (the input's last dimension) and its dimension `out` the filters.
+static LogicalResult checkConvOperands(const Checker &c, StringRef op,
+                                       RankedTensorType x, RankedTensorType f,
+                                       RankedTensorType b, int64_t rank,
+                                       unsigned in, unsigned out) {
+  if (failed(expectRank(c, x, rank, (op + " input").str())) ||
+      failed(expectRank(c, f, rank, (op + " filter").str())) ||
+      failed(expectRank(c, b, 1, (op + " bias").str())))
+    return failure();
+  int64_t channels = x.getDimSize(rank - 1);
+  if (f.getDimSize(in) != channels)
+    return c.fail(op + " filter " + shapeStr(f.getShape()) + " expects " +
+                  Twine(f.getDimSize(in)) + " input channels, input has " +
+                  Twine(channels));
+  if (b.getDimSize(0) != f.getDimSize(out))
+    return c.fail(op + " bias " + shapeStr(b.getShape()) + " does not match " +
+                  Twine(f.getDimSize(out)) + " filters");
+  return success();
+}
+
 LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
                                          std::optional<Location> loc,
                                          Adaptor adaptor,
@@ -104,17 +126,8 @@ LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *ctx,
   auto x = tensorOf(adaptor.getInput().getType());
   auto f = tensorOf(adaptor.getFilter().getType());
   auto b = tensorOf(adaptor.getBias().getType());
-  if (failed(expectRank(c, x, 4, "conv2d input")) ||
-      failed(expectRank(c, f, 4, "conv2d filter")) ||
-      failed(expectRank(c, b, 1, "conv2d bias")))
+  if (failed(checkConvOperands(c, "conv2d", x, f, b, 4, 2, 3)))
     return failure();
-  if (f.getDimSize(2) != x.getDimSize(3))
-    return c.fail("conv2d filter " + shapeStr(f.getShape()) + " expects " +
-                  Twine(f.getDimSize(2)) + " input channels, input has " +
-                  Twine(x.getDimSize(3)));
-  if (b.getDimSize(0) != f.getDimSize(3))
-    return c.fail("conv2d bias " + shapeStr(b.getShape()) +
-                  " does not match " + Twine(f.getDimSize(3)) + " filters");
   int64_t stride = adaptor.getStride();
   if (stride <= 0)
     return c.fail("stride must be positive");
@@ -138,17 +151,8 @@ LogicalResult Conv2DTransposeOp::inferReturnTypes(
   auto x = tensorOf(adaptor.getInput().getType());
   auto f = tensorOf(adaptor.getFilter().getType());
   auto b = tensorOf(adaptor.getBias().getType());
-  if (failed(expectRank(c, x, 4, "conv2d_transpose input")) ||
-      failed(expectRank(c, f, 4, "conv2d_transpose filter")) ||
-      failed(expectRank(c, b, 1, "conv2d_transpose bias")))
+  if (failed(checkConvOperands(c, "conv2d_transpose", x, f, b, 4, 3, 2)))
     return failure();
-  if (f.getDimSize(3) != x.getDimSize(3))
-    return c.fail("conv2d_transpose filter " + shapeStr(f.getShape()) +
-                  " expects " + Twine(f.getDimSize(3)) +
-                  " input channels, input has " + Twine(x.getDimSize(3)));
-  if (b.getDimSize(0) != f.getDimSize(2))
-    return c.fail("conv2d_transpose bias " + shapeStr(b.getShape()) +
-                  " does not match " + Twine(f.getDimSize(2)) + " filters");
   int64_t s = adaptor.getStride();
   if (s <= 0)
     return c.fail("stride must be positive");
@@ -197,17 +201,8 @@ LogicalResult Conv1DOp::inferReturnTypes(MLIRContext *ctx,
   auto x = tensorOf(adaptor.getInput().getType());
   auto f = tensorOf(adaptor.getFilter().getType());
   auto b = tensorOf(adaptor.getBias().getType());
-  if (failed(expectRank(c, x, 3, "conv1d input")) ||
-      failed(expectRank(c, f, 3, "conv1d filter")) ||
-      failed(expectRank(c, b, 1, "conv1d bias")))
+  if (failed(checkConvOperands(c, "conv1d", x, f, b, 3, 1, 2)))
     return failure();
-  if (f.getDimSize(1) != x.getDimSize(2))
-    return c.fail("conv1d filter " + shapeStr(f.getShape()) + " expects " +
-                  Twine(f.getDimSize(1)) + " input channels, input has " +
-                  Twine(x.getDimSize(2)));
-  if (b.getDimSize(0) != f.getDimSize(2))
-    return c.fail("conv1d bias " + shapeStr(b.getShape()) +
-                  " does not match " + Twine(f.getDimSize(2)) + " filters");
   auto t = convOutSize(c, x.getDimSize(1), f.getDimSize(0),
                        adaptor.getStride(), adaptor.getPadding());
   if (failed(t))

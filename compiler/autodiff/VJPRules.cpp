@@ -216,10 +216,8 @@ FailureOr<SmallVector<Value>> lathe::buildVJP(OpBuilder &b, Operation *op,
         return g;
       })
       .Case([&](GlobalAvgPoolOp m) -> FailureOr<Grads> {
-        if (m.getMask())
-          return one(maskedGlobalAvgPoolBackward(b, loc, m.getInput(),
-                                                 m.getMask(), dy));
-        return one(globalAvgPoolBackward(b, loc, m.getInput(), dy));
+        return one(
+            globalAvgPoolBackward(b, loc, m.getInput(), dy, m.getMask()));
       })
       .Case([&](GlobalMaxPoolOp m) -> FailureOr<Grads> {
         return one(globalMaxPoolBackward(b, loc, m.getInput(), m.getResult(),

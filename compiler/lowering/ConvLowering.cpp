@@ -538,43 +538,6 @@ static double perPosition(ArrayRef<int64_t> xs) {
   return 1.0 / double(ShapedType::getNumElements(xs.drop_front().drop_back()));
 }
 
-Value lathe::lowerGlobalAvgPool(OpBuilder &b, Location loc, Value x) {
-  // Loops (n, h, w, c) (or (n, t, c)), the channels innermost and
-  // contiguous: a sum per (n, c) over the positions, then scaled.
-  MLIRContext *ctx = b.getContext();
-  ArrayRef<int64_t> xs = tb::shapeOf(x);
-  unsigned rank = xs.size();
-  SmallVector<IteratorType> iters(rank, IteratorType::reduction);
-  iters.front() = iters.back() = IteratorType::parallel;
-  Value sum =
-      tb::generic(b, loc, {x}, {AffineMap::getMultiDimIdentityMap(rank, ctx)},
-                  tb::filled(b, loc, {xs[0], xs.back()}, 0.0),
-                  firstAndLast(ctx, rank), iters,
-                  [](OpBuilder &nb, Location nl, ValueRange a) {
-                    return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
-                  });
-  double inv = perPosition(xs);
-  return tb::map(b, loc, {sum}, [&](OpBuilder &nb, Location nl, ValueRange a) {
-    return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
-  });
-}
-
-Value lathe::globalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
-                                   Value dy) {
-  MLIRContext *ctx = b.getContext();
-  ArrayRef<int64_t> xs = tb::shapeOf(x);
-  unsigned rank = xs.size();
-  double inv = perPosition(xs);
-  return tb::generic(
-      b, loc, {dy}, {firstAndLast(ctx, rank)},
-      tensor::EmptyOp::create(b, loc, xs, b.getF32Type()),
-      AffineMap::getMultiDimIdentityMap(rank, ctx),
-      SmallVector<IteratorType>(rank, IteratorType::parallel),
-      [&](OpBuilder &nb, Location nl, ValueRange a) {
-        return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
-      });
-}
-
 /// 1 / the steps of each sequence that are not padding, [n] from a mask
 /// [n, t] (1 where there are none: their mean is zeros).
 static Value inverseSteps(OpBuilder &b, Location loc, Value mask) {
@@ -589,8 +552,9 @@ static Value inverseSteps(OpBuilder &b, Location loc, Value mask) {
   });
 }
 
-Value lathe::lowerMaskedGlobalAvgPool(OpBuilder &b, Location loc, Value x,
-                                      Value mask) {
+/// lowerGlobalAvgPool over a masked sequence.
+static Value maskedGlobalAvgPool(OpBuilder &b, Location loc, Value x,
+                                 Value mask) {
   MLIRContext *ctx = b.getContext();
   ArrayRef<int64_t> xs = tb::shapeOf(x);
   auto id = AffineMap::getMultiDimIdentityMap(3, ctx);
@@ -614,7 +578,8 @@ Value lathe::lowerMaskedGlobalAvgPool(OpBuilder &b, Location loc, Value x,
       });
 }
 
-Value lathe::maskedGlobalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
+/// globalAvgPoolBackward over a masked sequence.
+static Value maskedGlobalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
                                          Value mask, Value dy) {
   MLIRContext *ctx = b.getContext();
   auto id = AffineMap::getMultiDimIdentityMap(3, ctx);
@@ -627,6 +592,48 @@ Value lathe::maskedGlobalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
       [](OpBuilder &nb, Location nl, ValueRange a) {
         Value share = arith::MulFOp::create(nb, nl, a[0], a[2]);
         return rec::stepOrKeep(nb, nl, a[1], share, tb::f32(nb, nl, 0));
+      });
+}
+
+Value lathe::lowerGlobalAvgPool(OpBuilder &b, Location loc, Value x,
+                                Value mask) {
+  if (mask)
+    return maskedGlobalAvgPool(b, loc, x, mask);
+  // Loops (n, h, w, c) (or (n, t, c)), the channels innermost and
+  // contiguous: a sum per (n, c) over the positions, then scaled.
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  unsigned rank = xs.size();
+  SmallVector<IteratorType> iters(rank, IteratorType::reduction);
+  iters.front() = iters.back() = IteratorType::parallel;
+  Value sum =
+      tb::generic(b, loc, {x}, {AffineMap::getMultiDimIdentityMap(rank, ctx)},
+                  tb::filled(b, loc, {xs[0], xs.back()}, 0.0),
+                  firstAndLast(ctx, rank), iters,
+                  [](OpBuilder &nb, Location nl, ValueRange a) {
+                    return Value(arith::AddFOp::create(nb, nl, a[0], a[1]));
+                  });
+  double inv = perPosition(xs);
+  return tb::map(b, loc, {sum}, [&](OpBuilder &nb, Location nl, ValueRange a) {
+    return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
+  });
+}
+
+Value lathe::globalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
+                                   Value dy, Value mask) {
+  if (mask)
+    return maskedGlobalAvgPoolBackward(b, loc, x, mask, dy);
+  MLIRContext *ctx = b.getContext();
+  ArrayRef<int64_t> xs = tb::shapeOf(x);
+  unsigned rank = xs.size();
+  double inv = perPosition(xs);
+  return tb::generic(
+      b, loc, {dy}, {firstAndLast(ctx, rank)},
+      tensor::EmptyOp::create(b, loc, xs, b.getF32Type()),
+      AffineMap::getMultiDimIdentityMap(rank, ctx),
+      SmallVector<IteratorType>(rank, IteratorType::parallel),
+      [&](OpBuilder &nb, Location nl, ValueRange a) {
+        return Value(arith::MulFOp::create(nb, nl, a[0], tb::f32(nb, nl, inv)));
       });
 }
 

@@ -76,23 +76,17 @@ mlir::Value avgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x, mlir::Value dy, int64_t size,
                             int64_t stride);
 
-/// [n, h, w, c] (or [n, t, c]) -> [n, c]: the mean over every position.
+/// [n, h, w, c] (or [n, t, c]) -> [n, c]: the mean over every position;
+/// with a mask [n, t] (0 at padding steps), over the other steps (zeros
+/// where all are padding).
 mlir::Value lowerGlobalAvgPool(mlir::OpBuilder &b, mlir::Location loc,
-                               mlir::Value x);
+                               mlir::Value x, mlir::Value mask = {});
 
-/// dx[n, h, w, c] = dy[n, c] / (h * w), or over t steps.
+/// dx[n, h, w, c] = dy[n, c] / (h * w), or over t steps; with a mask, over
+/// the steps of n that are not padding, and 0 at padding.
 mlir::Value globalAvgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
-                                  mlir::Value x, mlir::Value dy);
-
-/// [n, t, c] with a mask [n, t] (0 at padding steps) -> [n, c]: the mean
-/// over the steps that are not padding (zeros where all are).
-mlir::Value lowerMaskedGlobalAvgPool(mlir::OpBuilder &b, mlir::Location loc,
-                                     mlir::Value x, mlir::Value mask);
-
-/// dx[n, t, c] = dy[n, c] / (the steps of n) at steps, 0 at padding.
-mlir::Value maskedGlobalAvgPoolBackward(mlir::OpBuilder &b, mlir::Location loc,
-                                        mlir::Value x, mlir::Value mask,
-                                        mlir::Value dy);
+                                  mlir::Value x, mlir::Value dy,
+                                  mlir::Value mask = {});
 
 /// [n, h, w, c] (or [n, t, c]) -> [n, c]: the maximum over every position;
 /// with a mask [n, t] (0 at padding steps), over the other steps (zeros

@@ -240,9 +240,7 @@ FailureOr<Value> lathe::lowerOp(OpBuilder &b, Operation *op) {
     return lowerAvgPool(b, loc, m.getInput(), int64_t(m.getSize()),
                         int64_t(m.getStride()));
   if (auto m = dyn_cast<GlobalAvgPoolOp>(op))
-    return m.getMask()
-               ? lowerMaskedGlobalAvgPool(b, loc, m.getInput(), m.getMask())
-               : lowerGlobalAvgPool(b, loc, m.getInput());
+    return lowerGlobalAvgPool(b, loc, m.getInput(), m.getMask());
   if (auto m = dyn_cast<SequenceMaskOp>(op))
     return lowerSequenceMask(b, loc, m.getIds());
   if (auto m = dyn_cast<GlobalMaxPoolOp>(op))
