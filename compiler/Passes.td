@@ -331,7 +331,14 @@ def LatheWorkspace : Pass<"lathe-workspace", "mlir::ModuleOp"> {
     regions (a parallel body's, one per thread) are left alone. The entry
     points are not reentrant afterwards: concurrent calls would share the
     workspace.
+    With `declared`, the block is declared, not defined, and named with its
+    size, `lathe.workspace.<bytes>`: a JIT maps fresh pages for it
+    (JitModel), which the first step touches as an executable's zero pages,
+    where its linker would zero a defined block before the first step.
   }];
+  let options = [Option<"declared", "declared", "bool", "false",
+                        "Declare the block as lathe.workspace.<bytes> for a "
+                        "JIT to provide">];
   let dependentDialects = ["mlir::memref::MemRefDialect",
                            "mlir::arith::ArithDialect"];
 }

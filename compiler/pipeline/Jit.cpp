@@ -10,8 +10,11 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/TargetSelect.h"
 
+#include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <sys/mman.h>
 
 using namespace lathe;
 
@@ -34,6 +37,49 @@ void *poisonedMalloc(size_t bytes) {
     std::memset(p, 0xff, bytes);
   return p;
 }
+
+/// Defines the workspace that `lathe run`'s code declares
+/// (lathe-workspace{declared}), `lathe.workspace.<bytes>`, as that many
+/// fresh anonymous pages, zero until first touched like an executable's;
+/// a block defined in the code would be zeroed by JITLink when it loads
+/// (0.18 s for the DCGAN's 54 MB). The pages live as long as the JIT.
+class WorkspaceGenerator : public llvm::orc::DefinitionGenerator {
+public:
+  ~WorkspaceGenerator() override {
+    for (auto [at, bytes] : maps_)
+      munmap(at, bytes);
+  }
+  llvm::Error tryToGenerate(llvm::orc::LookupState &, llvm::orc::LookupKind,
+                            llvm::orc::JITDylib &dylib,
+                            llvm::orc::JITDylibLookupFlags,
+                            const llvm::orc::SymbolLookupSet &names) override {
+    llvm::orc::SymbolMap blocks;
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto &[name, flags] : names) {
+      llvm::StringRef size = *name;
+      uint64_t bytes;
+      if (!size.consume_front("lathe.workspace.") ||
+          size.getAsInteger(10, bytes) || bytes == 0)
+        continue;
+      void *at = mmap(nullptr, bytes, PROT_READ | PROT_WRITE,
+                      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (at == MAP_FAILED)
+        return llvm::createStringError(
+            "cannot reserve the model's workspace of " + std::to_string(bytes) +
+            " bytes: " + std::strerror(errno));
+      maps_.emplace_back(at, bytes);
+      blocks[name] = {llvm::orc::ExecutorAddr::fromPtr(at),
+                      llvm::JITSymbolFlags::Exported};
+    }
+    if (blocks.empty())
+      return llvm::Error::success();
+    return dylib.define(llvm::orc::absoluteSymbols(std::move(blocks)));
+  }
+
+private:
+  std::mutex mutex_;
+  std::vector<std::pair<void *, size_t>> maps_;
+};
 
 /// A JIT for the host that resolves symbols from this process (libm,
 /// OpenMP) and the runtime's helpers; with `poison`, the code's malloc is
@@ -62,6 +108,7 @@ std::unique_ptr<llvm::orc::LLJIT> makeJit(std::string &error, bool poison) {
     return nullptr;
   }
   dylib.addGenerator(std::move(*gen));
+  dylib.addGenerator(std::make_unique<WorkspaceGenerator>());
   // Helpers the compiled code calls, from the runtime linked into lathe.
   llvm::orc::MangleAndInterner mangle((*jit)->getExecutionSession(),
                                       (*jit)->getDataLayout());

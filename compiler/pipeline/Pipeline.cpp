@@ -209,7 +209,7 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
                                         const std::string &debugIR,
                                         unsigned stepParts,
                                         const std::string &conv,
-                                        bool workspace) {
+                                        Workspace workspace) {
   std::string partition, schedule;
   if (stepParts > 1) {
     partition = fmt::format("lathe-partition{{parts={}}}, func.func(canonicalize, cse), ", stepParts);
@@ -254,7 +254,9 @@ LogicalResult lathe::lowerToLLVMDialect(ModuleOp module,
           // Tasks and pieces that came out identical are kept once.
           "duplicate-function-elimination, " +
           // After the cut: the pieces get the buffers as noalias arguments.
-          std::string(workspace ? "lathe-workspace, " : "") +
+          std::string(workspace == Workspace::Defined    ? "lathe-workspace, "
+                      : workspace == Workspace::Declared ? "lathe-workspace{declared=true}, "
+                                                         : "") +
           // Flattened again on buffers: what had to stay N-D on tensors
           // (updates of weights cut into parts) is contiguous memory now.
           "func.func(lathe-flatten-elementwise, lathe-strided-copies, "

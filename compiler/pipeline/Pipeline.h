@@ -52,15 +52,17 @@ mlir::LogicalResult lowerToLinalg(mlir::ModuleOp module);
 /// With `stepParts` > 1, the training steps are first cut into that many
 /// per-thread parts (lathe-partition) and run as one parallel region
 /// (lathe-schedule-threads). `conv` is lathe-direct-conv's mode: auto,
-/// direct or im2col. With `workspace`, each entry point's buffers are views
-/// of one block reserved for the program's life (lathe-workspace) rather
-/// than allocated at each call; without it (gradcheck and trace, whose JIT
-/// fills every allocation with NaNs), they stay allocations.
+/// direct or im2col. With a `workspace`, each entry point's buffers are
+/// views of one block reserved for the program's life (lathe-workspace)
+/// rather than allocated at each call: defined in the code, or declared
+/// for the JIT to map (`lathe run`). Without one (gradcheck and trace,
+/// whose JIT fills every allocation with NaNs), they stay allocations.
+enum class Workspace { None, Defined, Declared };
 mlir::LogicalResult lowerToLLVMDialect(mlir::ModuleOp module,
                                        const std::string &debugIR = "",
                                        unsigned stepParts = 1,
                                        const std::string &conv = "auto",
-                                       bool workspace = true);
+                                       Workspace workspace = Workspace::Defined);
 
 /// The host CPU's target machine, or one for `cpu`/`features` when given.
 std::unique_ptr<llvm::TargetMachine>

@@ -6,6 +6,15 @@
 // runs) keeps its buffers too, but those of at most 16 KB at its top go on
 // the stack: one per thread.
 // RUN: lathe-opt %s --lathe-workspace | FileCheck %s
+// Declared for a JIT to map (`lathe run`): a public declaration named with
+// its bytes, the same views of it.
+// RUN: lathe-opt %s --lathe-workspace=declared=true | FileCheck %s --check-prefix=DECL
+// DECL: memref.global @lathe.workspace.1088 : memref<1088xi8> {alignment = 64 : i64}
+// DECL-NOT: uninitialized
+// DECL-LABEL: func.func @step
+// DECL: memref.get_global @lathe.workspace.1088 : memref<1088xi8>
+// DECL-LABEL: func.func @eval
+// DECL: memref.get_global @lathe.workspace.1088 : memref<1088xi8>
 
 // CHECK: memref.global "private" @lathe.workspace : memref<1088xi8> = uninitialized {alignment = 64 : i64}
 // CHECK-LABEL: func.func @step

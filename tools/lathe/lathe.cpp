@@ -699,9 +699,13 @@ int main(int argc, char **argv) {
         return 1;
       times.done("GPU kernels to PTX, host code");
     } else {
+      // `lathe run` maps its workspace at load (JitModel); gradcheck and
+      // trace allocate every buffer, poisoned.
+      Workspace workspace = runCmd ? Workspace::Declared
+                            : gradCmd || traceCmd ? Workspace::None
+                                                  : Workspace::Defined;
       if (mlir::failed(lowerToLLVMDialect(*module, debugIROpt, stepParts(),
-                                          convOpt,
-                                          /*workspace=*/!gradCmd && !traceCmd)))
+                                          convOpt, workspace)))
         return 1;
       times.done("tiling to LLVM dialect");
     }
