@@ -17,7 +17,6 @@
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/lowering/ConvLowering.h"
-#include "compiler/lowering/RecurrentParts.h"
 #include "compiler/lowering/TensorBuilders.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -564,7 +563,7 @@ static Value maskedGlobalAvgPool(OpBuilder &b, Location loc, Value x,
       channel,
       {IteratorType::parallel, IteratorType::reduction, IteratorType::parallel},
       [](OpBuilder &nb, Location nl, ValueRange a) {
-        Value v = rec::stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, 0));
+        Value v = tb::stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, 0));
         return Value(arith::AddFOp::create(nb, nl, a[2], v));
       });
   Value inv = inverseSteps(b, loc, mask);
@@ -591,7 +590,7 @@ static Value maskedGlobalAvgPoolBackward(OpBuilder &b, Location loc, Value x,
       SmallVector<IteratorType>(3, IteratorType::parallel),
       [](OpBuilder &nb, Location nl, ValueRange a) {
         Value share = arith::MulFOp::create(nb, nl, a[0], a[2]);
-        return rec::stepOrKeep(nb, nl, a[1], share, tb::f32(nb, nl, 0));
+        return tb::stepOrKeep(nb, nl, a[1], share, tb::f32(nb, nl, 0));
       });
 }
 
@@ -674,7 +673,7 @@ Value lathe::lowerGlobalMaxPool(OpBuilder &b, Location loc, Value x,
       b, loc, {x, mask}, {id, id.getMajorSubMap(2)}, init,
       firstAndLast(ctx, rank), iters,
       [&](OpBuilder &nb, Location nl, ValueRange a) {
-        Value v = rec::stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, lowest));
+        Value v = tb::stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, lowest));
         return Value(arith::MaximumFOp::create(nb, nl, a[2], v));
       });
   return tb::map(b, loc, {max}, [&](OpBuilder &nb, Location nl, ValueRange a) {
@@ -714,7 +713,7 @@ Value lathe::globalMaxPoolBackward(OpBuilder &b, Location loc, Value x,
                                             positionIndex(nb, nl, xs),
                                             tb::f32(nb, nl, none));
         if (mask)
-          pos = rec::stepOrKeep(nb, nl, a[2], pos, tb::f32(nb, nl, none));
+          pos = tb::stepOrKeep(nb, nl, a[2], pos, tb::f32(nb, nl, none));
         return Value(arith::MinimumFOp::create(nb, nl, a.back(), pos));
       });
   return tb::generic(

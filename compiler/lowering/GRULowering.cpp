@@ -103,7 +103,7 @@ GRUForward lathe::lowerGRU(OpBuilder &b, Location loc, Value x, Value kernel,
                 Value hn = add(nb, nl, g[2],
                                mul(nb, nl, g[0], sub(nb, nl, a[0], g[2])));
                 if (masked)
-                  hn = stepOrKeep(nb, nl, a[7], hn, a[0]);
+                  hn = tb::stepOrKeep(nb, nl, a[7], hn, a[0]);
                 return {hn};
               })[0];
           // As in the LSTM: rows inserted after their last reads, so that

@@ -209,8 +209,8 @@ LSTMForward lathe::lowerLSTM(OpBuilder &b, Location loc, Value x, Value kernel,
                 Value hn = mul(nb, nl, o, math::TanhOp::create(nb, nl, cn));
                 if (!masked)
                   return {cn, hn};
-                return {stepOrKeep(nb, nl, a[6], cn, a[0]),
-                        stepOrKeep(nb, nl, a[6], hn, a[5])};
+                return {tb::stepOrKeep(nb, nl, a[6], cn, a[0]),
+                        tb::stepOrKeep(nb, nl, a[6], hn, a[5])};
               });
           // z[t] is written after the cell reads zt: written before, the
           // reads of zt would make bufferization copy the slice out and back.

@@ -125,19 +125,12 @@ Value rec::timeMajorMask(OpBuilder &b, Location loc, Value mask, bool reverse) {
                      [](OpBuilder &, Location, ValueRange a) { return a[0]; });
 }
 
-Value rec::stepOrKeep(OpBuilder &b, Location loc, Value m, Value v,
-                      Value kept) {
-  Value step = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, m,
-                                     tb::f32(b, loc, 0));
-  return arith::SelectOp::create(b, loc, step, v, kept);
-}
-
 void rec::padStepGrads(OpBuilder &b, Location loc, Value m,
                        MutableArrayRef<Value> d, unsigned gates,
                        ValueRange passed) {
   Value zero = tb::f32(b, loc, 0);
   for (unsigned k = 0; k < d.size(); ++k)
-    d[k] = stepOrKeep(b, loc, m, d[k], k < gates ? zero : passed[k - gates]);
+    d[k] = tb::stepOrKeep(b, loc, m, d[k], k < gates ? zero : passed[k - gates]);
 }
 
 Value rec::collapseLeading(OpBuilder &b, Location loc, Value x) {
@@ -180,7 +173,7 @@ Value rec::layerOutput(OpBuilder &b, Location loc, Value h, SequenceMode mode) {
       tensor::EmptyOp::create(b, loc, tb::shapeOf(seq), b.getF32Type()), id3,
       SmallVector<IteratorType>(3, IteratorType::parallel),
       [](OpBuilder &nb, Location nl, ValueRange a) {
-        return stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, 0));
+        return tb::stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, 0));
       });
 }
 

@@ -59,11 +59,6 @@ mlir::Value batchMajor(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 /// A mask [B, T] time major, [T, B], its steps reversed with `reverse`.
 mlir::Value timeMajorMask(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value mask, bool reverse);
-/// With a mask, `masked ? kept : v` per row of a [rows, u] cell: `v` where
-/// the step is one, `kept` where it is padding (m, the row's mask, 0).
-mlir::Value stepOrKeep(mlir::OpBuilder &b, mlir::Location loc, mlir::Value m,
-                       mlir::Value v, mlir::Value kept);
-
 /// A backward cell's gradients `d` at a padding step (m, the row's mask,
 /// 0): zeros for the first `gates` (the gates get none), and `passed` in
 /// place of the rest (the states' gradients go on to the step before as

@@ -35,6 +35,12 @@ Value divByFinite(OpBuilder &b, Location l, Value x, Value y) {
       b, l, x, y, arith::FastMathFlags::arcp | arith::FastMathFlags::ninf);
 }
 
+Value stepOrKeep(OpBuilder &b, Location loc, Value m, Value v, Value kept) {
+  Value step = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::ONE, m,
+                                     f32(b, loc, 0));
+  return arith::SelectOp::create(b, loc, step, v, kept);
+}
+
 Value filled(OpBuilder &b, Location loc, ArrayRef<int64_t> shape,
              double value) {
   Value empty = tensor::EmptyOp::create(b, loc, shape, b.getF32Type());

@@ -35,6 +35,11 @@ mlir::Value div(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
 /// within 2 ulp, about 4x the throughput of a divide on AVX-512).
 mlir::Value divByFinite(mlir::OpBuilder &b, mlir::Location loc, mlir::Value x,
                         mlir::Value y);
+/// For a masked sequence (`mask_zero`), per step: `v` where the step's
+/// mask `m` is one, `kept` where it is padding (0). A select, so the kept
+/// value passes exactly.
+mlir::Value stepOrKeep(mlir::OpBuilder &b, mlir::Location loc, mlir::Value m,
+                       mlir::Value v, mlir::Value kept);
 
 /// A tensor of `shape` filled with `value`.
 mlir::Value filled(mlir::OpBuilder &b, mlir::Location loc,
