@@ -566,15 +566,10 @@ static Value maskedGlobalAvgPool(OpBuilder &b, Location loc, Value x,
         Value v = tb::stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, 0));
         return Value(arith::AddFOp::create(nb, nl, a[2], v));
       });
-  Value inv = inverseSteps(b, loc, mask);
-  auto id2 = AffineMap::getMultiDimIdentityMap(2, ctx);
-  return tb::generic(
-      b, loc, {sum, inv}, {id2, id2.getMajorSubMap(1)},
-      tensor::EmptyOp::create(b, loc, {xs[0], xs[2]}, b.getF32Type()), id2,
-      {IteratorType::parallel, IteratorType::parallel},
-      [](OpBuilder &nb, Location nl, ValueRange a) {
-        return Value(arith::MulFOp::create(nb, nl, a[0], a[1]));
-      });
+  return tb::mapWithLast(b, loc, sum, inverseSteps(b, loc, mask),
+                         [](OpBuilder &nb, Location nl, ValueRange a) {
+                           return tb::mul(nb, nl, a[0], a[1]);
+                         });
 }
 
 /// globalAvgPoolBackward over a masked sequence.

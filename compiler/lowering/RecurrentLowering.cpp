@@ -100,12 +100,8 @@ Value lathe::embeddingBackward(OpBuilder &b, Location loc, Value ids,
 }
 
 Value lathe::lowerSequenceMask(OpBuilder &b, Location loc, Value ids) {
-  return tb::generic(
-      b, loc, {ids}, {AffineMap::getMultiDimIdentityMap(2, b.getContext())},
-      tensor::EmptyOp::create(b, loc, tb::shapeOf(ids), b.getF32Type()),
-      AffineMap::getMultiDimIdentityMap(2, b.getContext()),
-      {IteratorType::parallel, IteratorType::parallel},
-      [](OpBuilder &nb, Location nl, ValueRange a) {
+  return tb::map(
+      b, loc, {ids}, [](OpBuilder &nb, Location nl, ValueRange a) {
         Value step = arith::CmpIOp::create(nb, nl, arith::CmpIPredicate::ne,
                                            a[0], ci32(nb, nl, 0));
         return Value(arith::SelectOp::create(nb, nl, step, tb::f32(nb, nl, 1),

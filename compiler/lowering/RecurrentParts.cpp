@@ -166,13 +166,8 @@ Value rec::layerOutput(OpBuilder &b, Location loc, Value h, SequenceMode mode) {
   if (!mode.mask)
     return seq;
   // A padding step's element is zeros (its state is the previous one's).
-  MLIRContext *ctx = b.getContext();
-  auto id3 = AffineMap::getMultiDimIdentityMap(3, ctx);
-  return tb::generic(
-      b, loc, {seq, mode.mask}, {id3, id3.getMajorSubMap(2)},
-      tensor::EmptyOp::create(b, loc, tb::shapeOf(seq), b.getF32Type()), id3,
-      SmallVector<IteratorType>(3, IteratorType::parallel),
-      [](OpBuilder &nb, Location nl, ValueRange a) {
+  return tb::mapWithLast(
+      b, loc, seq, mode.mask, [](OpBuilder &nb, Location nl, ValueRange a) {
         return tb::stepOrKeep(nb, nl, a[1], a[0], tb::f32(nb, nl, 0));
       });
 }
